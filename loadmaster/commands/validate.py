@@ -1,0 +1,26 @@
+"""`loadmaster validate PORTFOLIO`: check a portfolio without synthesizing anything."""
+
+from __future__ import annotations
+
+import argparse
+
+from loadmaster.commands import add_portfolio_argument
+from loadmaster.plan import plan_file
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser(
+        "validate",
+        help="check a portfolio file and report every problem",
+        description="Check a portfolio file: structure, names, pool references, per-copy fit on the instance type, "
+        "scaling metrics. Exits 0 when it is valid, 2 with one line per problem when not.",
+    )
+    add_portfolio_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    plan = plan_file(arguments.portfolio)
+    components = sum(len(pool.components) for pool in plan.pools)
+    print(f"{arguments.portfolio}: valid: {len(plan.pools)} pools, {components} inference components, {len(plan.dedicated)} dedicated endpoints")
+    return 0

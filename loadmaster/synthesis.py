@@ -1,0 +1,74 @@
+"""Synthesize a plan into a CDK cloud assembly: the code path shared by `app.py`, `loadmaster synth` and rehearsals.
+
+The repository's `stacks/`, `policies/` and `constructs/` are not part of the installed `loadmaster` package:
+they sit at the project root, which must come first on `sys.path` (docs/constructs-shadowing.md).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadmaster.plan import Plan
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+OUR_CONSTRUCTS = PROJECT_ROOT / "constructs"
+
+
+def ensure_project_importable() -> None:
+    """Make `stacks`, `policies` and `constructs.<our module>` importable from anywhere.
+
+    Our `constructs/` folder has no `__init__.py`: the `constructs` library finds it with `pkgutil.extend_path`
+    when the project root is on `sys.path` as the library is imported. If the library was imported earlier,
+    add the folder to its `__path__` the same way.
+    """
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    library = sys.modules.get("constructs")
+    if library is not None and str(OUR_CONSTRUCTS) not in map(str, library.__path__):
+        library.__path__.append(str(OUR_CONSTRUCTS))
+
+
+@dataclass(frozen=True)
+class SynthesizedStack:
+    name: str
+    template_file: Path
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return json.loads(self.template_file.read_text())
+
+
+def synthesize(plan: Plan, outdir: Path) -> list[SynthesizedStack]:
+    """Synthesize into `outdir`, replacing it only once the whole assembly is written."""
+    ensure_project_importable()
+    from stacks import build_app
+
+    outdir = Path(outdir)
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
+    try:
+        assembly = build_app(plan, outdir=str(staging)).synth()
+        names = [stack.stack_name for stack in assembly.stacks]
+        templates = {stack.stack_name: Path(stack.template_full_path).name for stack in assembly.stacks}
+        _replace_directory(staging, outdir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [SynthesizedStack(name, outdir / templates[name]) for name in names]
+
+
+def _replace_directory(new: Path, target: Path) -> None:
+    if target.exists():
+        retired = target.with_name(f".{target.name}-retired")
+        shutil.rmtree(retired, ignore_errors=True)
+        target.rename(retired)
+        new.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        new.rename(target)
