@@ -16,18 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.naming import SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
 
-# SageMaker's pattern for endpoint, endpoint-config, model and inference-component names
-# (botocore sagemaker service-2.json, shapes EndpointName / InferenceComponentName).
-SAGEMAKER_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
-SAGEMAKER_NAME_MAX = 63
 ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
     r"(?P<repository>[a-z0-9][a-z0-9._/-]*)(:(?P<tag>[\w.-]+)|@sha256:[a-f0-9]{64})?$"
 )
 S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)$")
 
-Name = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME)]
+Name = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME_PATTERN)]
 
 INFERENCE_COMPONENT_METRICS = ("concurrent-requests-per-copy", "invocations-per-copy")
 DEDICATED_METRICS = ("concurrent-requests-per-model", "invocations-per-instance")

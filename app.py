@@ -1,0 +1,24 @@
+"""CDK entry point: `cdk synth -c portfolio=FILE` (default: the built-in example). Only wires the stacks."""
+
+import sys
+
+from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError
+from loadmaster.synthesis import DEFAULT_PORTFOLIO, prepare_cdk_runtime
+
+prepare_cdk_runtime()
+
+import aws_cdk as cdk  # noqa: E402  (after the runtime is prepared)
+
+from loadmaster.plan import plan_file  # noqa: E402
+from loadmaster.summary import render_summary  # noqa: E402
+from stacks import add_stacks  # noqa: E402
+
+app = cdk.App()
+try:
+    plan = plan_file(app.node.try_get_context("portfolio") or DEFAULT_PORTFOLIO)
+    add_stacks(app, plan)
+except PortfolioError as error:
+    print(error.render(), file=sys.stderr)
+    sys.exit(EXIT_BAD_INPUT)
+print(render_summary(plan), file=sys.stderr)
+app.synth()

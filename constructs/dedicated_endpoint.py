@@ -1,0 +1,86 @@
+"""One model alone on its own endpoint, scaled by instance count."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
+from constructs.model_execution_role import ModelExecutionRole
+from loadmaster.naming import is_sagemaker_name
+
+
+class DedicatedEndpoint(EndpointBase):
+    """A single-model endpoint: a SageMaker model, an endpoint config with one variant, and the endpoint.
+
+    :param endpoint_name: the endpoint's name (the model and config are named by CloudFormation, so that a change
+        that replaces them does not collide with the old ones).
+    :param image: the container image URI in Amazon ECR.
+    :param instance_type: the ML instance type, e.g. ``ml.g5.2xlarge``.
+    :param initial_instance_count: instances at creation, at least 1. Default: 1.
+    :param artifact_url: the model artifact in S3. Default: none.
+    :param environment: the container's environment. Default: empty.
+    :param execution_role: Default: a new `ModelExecutionRole`.
+    :param variant_name: Default: ``AllTraffic``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        endpoint_name: str,
+        image: str,
+        instance_type: str,
+        initial_instance_count: int = 1,
+        artifact_url: str | None = None,
+        environment: dict[str, str] | None = None,
+        execution_role: ModelExecutionRole | None = None,
+        variant_name: str = DEFAULT_VARIANT_NAME,
+    ) -> None:
+        super().__init__(scope, id)
+        problems = []
+        if not is_sagemaker_name(endpoint_name):
+            problems.append(f"endpoint_name {endpoint_name!r} is not a valid SageMaker name")
+        if initial_instance_count < 1:
+            problems.append(f"initial_instance_count must be at least 1, got {initial_instance_count}")
+        if problems:
+            raise ValueError("DedicatedEndpoint: " + "; ".join(problems))
+        self.endpoint_name = endpoint_name
+        self.variant_name = variant_name
+        self.instance_type = instance_type
+        self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
+        self.execution_role.grant_image_pull(image)
+        if artifact_url:
+            self.execution_role.grant_artifact_read(artifact_url)
+
+        self.model = sagemaker.CfnModel(
+            self,
+            "Model",
+            execution_role_arn=self.execution_role.role_arn,
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=image, model_data_url=artifact_url, environment=environment or None),
+        )
+        self.model.node.add_dependency(self.execution_role.grants)
+        self.endpoint_config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[
+                sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                    variant_name=variant_name,
+                    model_name=self.model.attr_model_name,
+                    instance_type=instance_type,
+                    initial_instance_count=initial_instance_count,
+                    initial_variant_weight=1.0,
+                )
+            ],
+        )
+        self.endpoint = sagemaker.CfnEndpoint(self, "Endpoint", endpoint_name=endpoint_name, endpoint_config_name=self.endpoint_config.attr_endpoint_config_name)
+
+    @classmethod
+    def from_endpoint_name(cls, scope: Construct, id: str, endpoint_name: str, variant_name: str = DEFAULT_VARIANT_NAME) -> EndpointBase:
+        return ImportedEndpoint(scope, id, endpoint_name=endpoint_name, variant_name=variant_name)
+
+    def metric_concurrent_requests_per_model(self) -> cloudwatch.Metric:
+        """Requests in flight per model instance, queued ones included: the high-resolution scaling metric (10 s)."""
+        return self.metric("ConcurrentRequestsPerModel", statistic="Maximum", period=cdk.Duration.seconds(10))

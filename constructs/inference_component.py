@@ -1,0 +1,166 @@
+"""One model on a shared endpoint: its container, the compute each copy reserves, and its copy count."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+from constructs.endpoint_base import INVOKE_ACTIONS, endpoint_arn
+from constructs.inference_component_endpoint import InferenceComponentEndpoint
+from loadmaster.naming import is_sagemaker_name
+
+# StartupParameters accept 60 to 3600 seconds (CloudFormation AWS::SageMaker::InferenceComponent).
+STARTUP_TIMEOUT_RANGE_S = (60, 3600)
+
+
+class InferenceComponent(Construct):
+    """An inference component: a model's container and per-copy compute, placed by SageMaker on an endpoint.
+
+    :param endpoint: the `InferenceComponentEndpoint` it is placed on; its execution role is granted the image and
+        artifact.
+    :param component_name: the component's name (explicit, because scaling targets name it in their resource id
+        and CloudFormation has no attribute that returns it).
+    :param image: the container image URI in Amazon ECR.
+    :param artifact_url: the model artifact in S3 (a ``model.tar.gz`` or a prefix). Default: none.
+    :param environment: the container's environment. Default: empty.
+    :param accelerators: accelerator devices per copy. Default: 0 (a CPU model).
+    :param memory_mb: host memory reserved per copy, at least 128 MB.
+    :param cpu_cores: CPU cores reserved per copy, at least 0.25. Default: SageMaker's choice.
+    :param copy_count: copies at creation, at least 1 (SageMaker rejects 0 at creation; autoscaling takes a
+        scale-to-zero component down afterwards). Default: 1.
+    :param model_download_timeout_s: Default: SageMaker's. :param health_check_timeout_s: Default: SageMaker's.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        endpoint: InferenceComponentEndpoint,
+        component_name: str,
+        image: str,
+        memory_mb: int,
+        artifact_url: str | None = None,
+        environment: dict[str, str] | None = None,
+        accelerators: int = 0,
+        cpu_cores: float | None = None,
+        copy_count: int = 1,
+        model_download_timeout_s: int | None = None,
+        health_check_timeout_s: int | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        _raise_if_invalid(component_name, memory_mb, accelerators, cpu_cores, copy_count, model_download_timeout_s, health_check_timeout_s)
+        self.component_name = component_name
+        self.endpoint = endpoint
+        endpoint.execution_role.grant_image_pull(image)
+        if artifact_url:
+            endpoint.execution_role.grant_artifact_read(artifact_url)
+
+        self.resource = sagemaker.CfnInferenceComponent(
+            self,
+            "Resource",
+            inference_component_name=component_name,
+            endpoint_name=endpoint.endpoint.attr_endpoint_name,
+            variant_name=endpoint.variant_name,
+            specification=sagemaker.CfnInferenceComponent.InferenceComponentSpecificationProperty(
+                container=sagemaker.CfnInferenceComponent.InferenceComponentContainerSpecificationProperty(
+                    image=image, artifact_url=artifact_url, environment=environment or None
+                ),
+                compute_resource_requirements=sagemaker.CfnInferenceComponent.InferenceComponentComputeResourceRequirementsProperty(
+                    number_of_accelerator_devices_required=accelerators or None,
+                    number_of_cpu_cores_required=cpu_cores,
+                    min_memory_required_in_mb=memory_mb,
+                ),
+                startup_parameters=_startup_parameters(model_download_timeout_s, health_check_timeout_s),
+            ),
+            runtime_config=sagemaker.CfnInferenceComponent.InferenceComponentRuntimeConfigProperty(copy_count=copy_count),
+        )
+        # The container pulls its image with the role's policy as soon as the component is created.
+        self.resource.node.add_dependency(endpoint.execution_role.grants)
+
+    @classmethod
+    def from_inference_component_name(cls, scope: Construct, id: str, component_name: str, endpoint_name: str) -> "ImportedInferenceComponent":
+        return ImportedInferenceComponent(scope, id, component_name=component_name, endpoint_name=endpoint_name)
+
+    @property
+    def endpoint_name(self) -> str:
+        return self.endpoint.endpoint_name
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        return _grant_invoke(self, grantee)
+
+    def metric(self, metric_name: str, *, statistic: str = "Average", period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        return _metric(self.component_name, metric_name, statistic, period)
+
+    def metric_concurrent_requests_per_copy(self) -> cloudwatch.Metric:
+        """Requests in flight per copy, queued ones included: the high-resolution scaling metric (10 s)."""
+        return self.metric("ConcurrentRequestsPerCopy", statistic="Maximum", period=cdk.Duration.seconds(10))
+
+    def metric_invocations(self) -> cloudwatch.Metric:
+        return self.metric("Invocations", statistic="Sum")
+
+    def metric_invocation_5xx_errors(self) -> cloudwatch.Metric:
+        return self.metric("Invocation5XXErrors", statistic="Sum")
+
+    def metric_model_latency(self) -> cloudwatch.Metric:
+        return self.metric("ModelLatency", statistic="p90")
+
+    def metric_no_capacity_invocation_failures(self) -> cloudwatch.Metric:
+        """Invocations refused because the component had no copy: what wakes a component scaled to zero."""
+        return self.metric("NoCapacityInvocationFailures", statistic="Sum")
+
+
+class ImportedInferenceComponent(Construct):
+    def __init__(self, scope: Construct, id: str, *, component_name: str, endpoint_name: str) -> None:
+        super().__init__(scope, id)
+        self.component_name = component_name
+        self.endpoint_name = endpoint_name
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        return _grant_invoke(self, grantee)
+
+    def metric(self, metric_name: str, *, statistic: str = "Average", period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        return _metric(self.component_name, metric_name, statistic, period)
+
+
+def _grant_invoke(component: InferenceComponent | ImportedInferenceComponent, grantee: iam.IGrantable) -> iam.Grant:
+    # A component is invoked through its endpoint (InvokeEndpoint with InferenceComponentName): IAM scopes by endpoint.
+    return iam.Grant.add_to_principal(grantee=grantee, actions=INVOKE_ACTIONS, resource_arns=[endpoint_arn(component, component.endpoint_name)])
+
+
+def _metric(component_name: str, metric_name: str, statistic: str, period: cdk.Duration | None) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace="AWS/SageMaker",
+        metric_name=metric_name,
+        dimensions_map={"InferenceComponentName": component_name},
+        statistic=statistic,
+        period=period or cdk.Duration.minutes(1),
+    )
+
+
+def _startup_parameters(download_s: int | None, health_check_s: int | None):
+    if download_s is None and health_check_s is None:
+        return None
+    return sagemaker.CfnInferenceComponent.InferenceComponentStartupParametersProperty(
+        model_data_download_timeout_in_seconds=download_s, container_startup_health_check_timeout_in_seconds=health_check_s
+    )
+
+
+def _raise_if_invalid(name: str, memory_mb: int, accelerators: int, cpu_cores: float | None, copy_count: int, *timeouts: int | None) -> None:
+    problems = []
+    if not is_sagemaker_name(name):
+        problems.append(f"component_name {name!r} is not a valid SageMaker name")
+    if memory_mb < 128:
+        problems.append(f"memory_mb must be at least 128, got {memory_mb}")
+    if accelerators < 0:
+        problems.append(f"accelerators must be at least 0, got {accelerators}")
+    if cpu_cores is not None and cpu_cores < 0.25:
+        problems.append(f"cpu_cores must be at least 0.25, got {cpu_cores:g}")
+    if copy_count < 1:
+        problems.append(f"copy_count must be at least 1 at creation, got {copy_count}")
+    low, high = STARTUP_TIMEOUT_RANGE_S
+    problems += [f"startup timeouts must be {low} to {high} seconds, got {timeout}" for timeout in timeouts if timeout is not None and not low <= timeout <= high]
+    if problems:
+        raise ValueError("InferenceComponent: " + "; ".join(problems))

@@ -1,0 +1,35 @@
+"""`loadmaster synth PORTFOLIO [--out DIR]`: the CloudFormation templates and a summary to review."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from loadmaster.commands import add_portfolio_argument
+from loadmaster.plan import plan_file
+from loadmaster.summary import render_summary
+from loadmaster.synthesis import synthesize
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser(
+        "synth",
+        help="synthesize a portfolio into a CDK cloud assembly and summarize it",
+        description="Validate and plan a portfolio, then synthesize its stacks into a CDK cloud assembly (the same code "
+        "path as `cdk synth -c portfolio=PORTFOLIO`). The output directory is replaced only once synthesis succeeded.",
+    )
+    add_portfolio_argument(parser)
+    parser.add_argument("--out", type=Path, default=Path("cdk.out"), metavar="DIR", help="where to write the cloud assembly (default: cdk.out)")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    plan = plan_file(arguments.portfolio)
+    print(f"synthesizing {arguments.portfolio} ...", file=sys.stderr)
+    stacks = synthesize(plan, arguments.out)
+    for stack in stacks:
+        resources = len(stack.template.get("Resources", {}))
+        print(f"stack {stack.name}: {resources} resources -> {stack.template_file}")
+    print(render_summary(plan))
+    return 0

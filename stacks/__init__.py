@@ -1,0 +1,46 @@
+"""Stacks built from a plan. `add_stacks` is the one entry point of `app.py`, the CLI and the tests."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from loadmaster.errors import PortfolioError, Problem
+from loadmaster.plan import Plan
+from stacks.hosting_stack import HostingStack
+
+# CloudFormation quota: resources per stack (FACTS.md, "Inference components and endpoint configs").
+MAX_RESOURCES_PER_STACK = 500
+
+
+def add_stacks(app: cdk.App, plan: Plan) -> list[cdk.Stack]:
+    """Add the plan's stacks to `app`; raise `PortfolioError` if a stack would break a CloudFormation limit."""
+    environment = cdk.Environment(account=plan.account, region=plan.region) if plan.region or plan.account else None
+    stack = HostingStack(
+        app,
+        f"{plan.name}-hosting",
+        pools=plan.pools,
+        dedicated=plan.dedicated,
+        env=environment,
+        description=f"loadmaster: SageMaker hosting for the {plan.name} portfolio",
+    )
+    for key, value in plan.tags.items():
+        cdk.Tags.of(stack).add(key, value)
+    _raise_if_over_limits([stack], plan.source)
+    return [stack]
+
+
+def build_app(plan: Plan, outdir: str | None = None) -> cdk.App:
+    app = cdk.App(outdir=outdir)
+    add_stacks(app, plan)
+    return app
+
+
+def _raise_if_over_limits(stacks: list[cdk.Stack], source: str) -> None:
+    problems = []
+    for stack in stacks:
+        count = sum(1 for node in stack.node.find_all() if isinstance(node, cdk.CfnResource))
+        if count > MAX_RESOURCES_PER_STACK:
+            problems.append(
+                Problem("", f"stack {stack.stack_name} would have {count} resources; CloudFormation allows {MAX_RESOURCES_PER_STACK} per stack. Split the portfolio into several files for now.")
+            )
+    if problems:
+        raise PortfolioError(source, problems)
