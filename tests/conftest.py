@@ -1,0 +1,44 @@
+"""Shared fixtures: the built-in example, planned and synthesized once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadmaster.synthesis import DEFAULT_PORTFOLIO, prepare_cdk_runtime
+
+# Before anything imports aws_cdk: the venv's Node for jsii, and our top-level packages importable.
+prepare_cdk_runtime()
+
+EXAMPLE = DEFAULT_PORTFOLIO
+
+
+@pytest.fixture(scope="session")
+def example_plan():
+    from loadmaster.plan import plan_file
+
+    return plan_file(EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def example_stacks(example_plan, tmp_path_factory):
+    """The example's synthesized stacks (`SynthesizedStack`: name, template_file, template)."""
+    from loadmaster.synthesis import synthesize
+
+    return synthesize(example_plan, tmp_path_factory.mktemp("example") / "cdk.out")
+
+
+@pytest.fixture(scope="session")
+def example_template(example_stacks):
+    """The example's hosting stack as a CDK assertions `Template`."""
+    from aws_cdk.assertions import Template
+
+    (stack,) = example_stacks
+    return Template.from_json(stack.template)
+
+
+@pytest.fixture
+def stack():
+    """An empty stack in a concrete environment, for construct tests."""
+    import aws_cdk as cdk
+
+    return cdk.Stack(cdk.App(), "TestStack", env=cdk.Environment(account="123456789012", region="us-east-1"))

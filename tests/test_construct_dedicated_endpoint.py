@@ -1,0 +1,61 @@
+"""DedicatedEndpoint: one model, one variant, its own instances."""
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from constructs.dedicated_endpoint import DedicatedEndpoint
+
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+
+
+def make_endpoint(stack, **overrides):
+    props = dict(endpoint_name="inline", image=IMAGE, instance_type="ml.g5.2xlarge", initial_instance_count=2, artifact_url="s3://models/inline/model.tar.gz")
+    return DedicatedEndpoint(stack, "Inline", **{**props, **overrides})
+
+
+def test_dedicated_endpoint_serves_its_model_from_a_single_variant(stack):
+    make_endpoint(stack, environment={"OPTION_MAX_MODEL_LEN": "2048"})
+
+    template = Template.from_stack(stack)
+
+    template.has_resource_properties(
+        "AWS::SageMaker::Model",
+        {"PrimaryContainer": {"Image": IMAGE, "ModelDataUrl": "s3://models/inline/model.tar.gz", "Environment": {"OPTION_MAX_MODEL_LEN": "2048"}}},
+    )
+    template.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {
+            "ProductionVariants": [
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": {"Fn::GetAtt": [Match.string_like_regexp("InlineModel"), "ModelName"]},
+                    "InstanceType": "ml.g5.2xlarge",
+                    "InitialInstanceCount": 2,
+                    "InitialVariantWeight": 1,
+                }
+            ]
+        },
+    )
+    template.has_resource_properties("AWS::SageMaker::Endpoint", {"EndpointName": "inline"})
+
+
+def test_dedicated_endpoint_has_no_managed_instance_scaling(stack):
+    make_endpoint(stack)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::EndpointConfig", {"ProductionVariants": [Match.object_like({"ManagedInstanceScaling": Match.absent()})]}
+    )
+
+
+def test_invalid_props_are_reported_together(stack):
+    with pytest.raises(ValueError, match=r"endpoint_name 'in line'.*initial_instance_count must be at least 1"):
+        make_endpoint(stack, endpoint_name="in line", initial_instance_count=0)
+
+
+def test_concurrent_requests_per_model_is_the_high_resolution_metric(stack):
+    endpoint = make_endpoint(stack)
+
+    metric = endpoint.metric_concurrent_requests_per_model()
+
+    assert (metric.metric_name, metric.period.to_seconds(), metric.dimensions) == (
+        "ConcurrentRequestsPerModel", 10, {"EndpointName": "inline", "VariantName": "AllTraffic"})

@@ -1,0 +1,92 @@
+"""InferenceComponent: container, per-copy compute, copy count, and the grants its container needs."""
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from constructs.inference_component import InferenceComponent
+from constructs.inference_component_endpoint import InferenceComponentEndpoint
+
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+
+
+def make_component(stack, **overrides):
+    endpoint = InferenceComponentEndpoint(stack, "Endpoint", endpoint_name="shared-gpu", instance_type="ml.g5.12xlarge", max_instance_count=2)
+    props = dict(endpoint=endpoint, component_name="blockgen", image=IMAGE, artifact_url="s3://models/blockgen/model.tar.gz",
+                 accelerators=1, memory_mb=24576, cpu_cores=4, copy_count=2)
+    return InferenceComponent(stack, "Component", **{**props, **overrides})
+
+
+def test_component_reserves_accelerators_cpu_and_memory_per_copy_on_its_endpoint(stack):
+    make_component(stack, model_download_timeout_s=600, health_check_timeout_s=900, environment={"OPTION_MAX_MODEL_LEN": "4096"})
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::InferenceComponent",
+        {
+            "InferenceComponentName": "blockgen",
+            "EndpointName": {"Fn::GetAtt": [Match.string_like_regexp("Endpoint"), "EndpointName"]},
+            "VariantName": "AllTraffic",
+            "Specification": {
+                "Container": {"Image": IMAGE, "ArtifactUrl": "s3://models/blockgen/model.tar.gz", "Environment": {"OPTION_MAX_MODEL_LEN": "4096"}},
+                "ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": 1, "NumberOfCpuCoresRequired": 4, "MinMemoryRequiredInMb": 24576},
+                "StartupParameters": {"ModelDataDownloadTimeoutInSeconds": 600, "ContainerStartupHealthCheckTimeoutInSeconds": 900},
+            },
+            "RuntimeConfig": {"CopyCount": 2},
+        },
+    )
+
+
+def test_cpu_component_asks_for_no_accelerator(stack):
+    make_component(stack, accelerators=0)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::InferenceComponent", {"Specification": {"ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": Match.absent()}}}
+    )
+
+
+def test_endpoint_role_may_pull_the_image_repository_and_read_the_artifact_prefix_only(stack):
+    make_component(stack)
+
+    statements = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    (policy,) = statements.values()
+    by_action = {str(statement["Action"]): statement for statement in policy["Properties"]["PolicyDocument"]["Statement"]}
+    pull = by_action[str(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])]
+    assert pull["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ecr:us-east-1:763104351884:repository/djl-inference"]]}
+    read = by_action["s3:GetObject"]
+    assert read["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::models/blockgen/*"]]}
+    wildcard_actions = {str(statement["Action"]) for statement in by_action.values() if statement["Resource"] == "*"}
+    # AWS offers no resource-level permission for these two.
+    assert wildcard_actions == {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}
+
+
+def test_component_is_created_after_its_role_policy(stack):
+    make_component(stack)
+
+    Template.from_stack(stack).has_resource(
+        "AWS::SageMaker::InferenceComponent", {"DependsOn": Match.array_with([Match.string_like_regexp("ExecutionRoleDefaultPolicy")])}
+    )
+
+
+def test_invalid_props_are_reported_together(stack):
+    with pytest.raises(ValueError) as raised:
+        make_component(stack, component_name="-bad", memory_mb=64, cpu_cores=0.1, copy_count=0, health_check_timeout_s=30)
+
+    message = str(raised.value)
+    for expected in ("component_name '-bad'", "memory_mb must be at least 128", "cpu_cores must be at least 0.25",
+                     "copy_count must be at least 1", "startup timeouts must be 60 to 3600 seconds, got 30"):
+        assert expected in message
+
+
+def test_metrics_are_dimensioned_by_component_name(stack):
+    component = make_component(stack)
+
+    per_copy = component.metric_concurrent_requests_per_copy()
+
+    assert (per_copy.metric_name, per_copy.period.to_seconds(), per_copy.dimensions) == (
+        "ConcurrentRequestsPerCopy", 10, {"InferenceComponentName": "blockgen"})
+    assert component.metric_no_capacity_invocation_failures().metric_name == "NoCapacityInvocationFailures"
+
+
+def test_an_imported_component_measures_by_name(stack):
+    imported = InferenceComponent.from_inference_component_name(stack, "Imported", "existing", endpoint_name="shared")
+
+    assert imported.metric("ModelLatency").dimensions == {"InferenceComponentName": "existing"}

@@ -1,0 +1,132 @@
+"""Scaling policies: scalable targets through the service-linked role, target tracking, waking from zero."""
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from policies.scalable_capacity import ScalableCapacity
+from policies.scale_from_zero import ScaleFromZero
+
+
+def component_resource(stack):
+    return cdk.CfnResource(stack, "Component", type="AWS::SageMaker::InferenceComponent", properties={"EndpointName": "shared", "InferenceComponentName": "apexguru"})
+
+
+def copies_of(stack, min_copies=0, max_copies=4):
+    return ScalableCapacity.of_copies(stack, "Scaling", component_name="apexguru", component=component_resource(stack), min_copies=min_copies, max_copies=max_copies)
+
+
+def test_copy_count_target_names_the_component_and_depends_on_it(stack):
+    copies_of(stack)
+
+    Template.from_stack(stack).has_resource(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {
+            "Properties": {
+                "ServiceNamespace": "sagemaker",
+                "ResourceId": "inference-component/apexguru",
+                "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+                "MinCapacity": 0,
+                "MaxCapacity": 4,
+            },
+            "DependsOn": ["Component"],
+        },
+    )
+
+
+def test_scalable_target_uses_the_service_linked_role_and_creates_no_role(stack):
+    copies_of(stack)
+
+    template = Template.from_stack(stack)
+
+    template.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"RoleARN": Match.absent()})
+    template.resource_count_is("AWS::IAM::Role", 0)
+
+
+def test_instance_count_target_names_the_endpoint_variant(stack):
+    endpoint = cdk.CfnResource(stack, "Endpoint", type="AWS::SageMaker::Endpoint", properties={"EndpointConfigName": "c"})
+
+    ScalableCapacity.of_instances(stack, "Scaling", endpoint_name="inline", variant_name="AllTraffic", endpoint=endpoint, min_instances=2, max_instances=8)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {"ResourceId": "endpoint/inline/variant/AllTraffic", "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "MinCapacity": 2, "MaxCapacity": 8},
+    )
+
+
+@pytest.mark.parametrize("bounds", [(3, 2), (-1, 2), (0, 0)])
+def test_capacity_bounds_must_be_ordered_and_allow_one(stack, bounds):
+    with pytest.raises(ValueError, match="min_capacity <= max_capacity"):
+        copies_of(stack, *bounds)
+
+
+def test_target_tracking_on_high_resolution_concurrency_per_copy(stack):
+    copies_of(stack).track_metric(
+        "TargetTracking",
+        predefined_metric_type="SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+        target_value=4,
+        scale_in_cooldown_s=300,
+        scale_out_cooldown_s=60,
+    )
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "PolicyType": "TargetTrackingScaling",
+            "ScalingTargetId": {"Ref": Match.string_like_regexp("ScalingTarget")},
+            "TargetTrackingScalingPolicyConfiguration": {
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"},
+                "TargetValue": 4,
+                "ScaleInCooldown": 300,
+                "ScaleOutCooldown": 60,
+            },
+        },
+    )
+
+
+def test_scale_from_zero_alarm_on_no_capacity_failures_adds_one_copy(stack):
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    capacity = copies_of(stack)
+    metric = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures", dimensions_map={"InferenceComponentName": "apexguru"})
+
+    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=metric)
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "PolicyType": "StepScaling",
+            "StepScalingPolicyConfiguration": {
+                "AdjustmentType": "ChangeInCapacity",
+                "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}],
+                "MetricAggregationType": "Maximum",
+                "Cooldown": 60,
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "NoCapacityInvocationFailures",
+            "Dimensions": [{"Name": "InferenceComponentName", "Value": "apexguru"}],
+            "Statistic": "Sum",
+            "Period": 60,
+            "Threshold": 1,
+            "EvaluationPeriods": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": Match.string_like_regexp("WakeStepPolicy")}],
+        },
+    )
+
+
+def test_scale_from_zero_period_and_statistic_are_parameters(stack):
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    metric = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures")
+
+    ScaleFromZero(stack, "Wake", capacity=copies_of(stack), no_capacity_metric=metric, period_s=30, statistic="Maximum")
+
+    Template.from_stack(stack).has_resource_properties("AWS::CloudWatch::Alarm", {"Period": 30, "Statistic": "Maximum"})

@@ -1,0 +1,108 @@
+"""The example's hybrid hosting stack, as `cdk synth` produces it, and the limits a stack must respect."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+from aws_cdk.assertions import Match
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from loadmaster.errors import PortfolioError
+
+
+def test_inference_components_reserve_accelerators_and_memory_per_copy(example_template):
+    components = example_template.find_resources(
+        "AWS::SageMaker::InferenceComponent",
+        {"Properties": {"Specification": {"ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": Match.any_value(), "MinMemoryRequiredInMb": Match.any_value()}}}},
+    )
+
+    assert len(components) == 5
+
+
+def test_pool_endpoint_configs_have_model_less_variants_with_managed_instance_scaling(example_template):
+    configs = example_template.find_resources(
+        "AWS::SageMaker::EndpointConfig",
+        {"Properties": {"ProductionVariants": [Match.object_like({"ModelName": Match.absent(), "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": Match.any_value(), "MaxInstanceCount": Match.any_value()}})]}},
+    )
+
+    assert len(configs) == 2
+
+
+def test_a100_pool_may_scale_to_zero_instances(example_template):
+    example_template.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {"ProductionVariants": [Match.object_like({"InstanceType": "ml.p4d.24xlarge", "InitialInstanceCount": 1, "ManagedInstanceScaling": Match.object_like({"MinInstanceCount": 0})})]},
+    )
+
+
+def test_components_scale_on_high_resolution_concurrency_per_copy(example_template):
+    policies = example_template.find_resources(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {"Properties": {"TargetTrackingScalingPolicyConfiguration": {"PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"}}}},
+    )
+
+    assert len(policies) == 4  # blockgen, flowgpt, apexguru, codegen-xl; textevel scales on invocations per copy
+
+
+def test_dedicated_endpoint_scales_on_high_resolution_concurrency_per_model(example_template):
+    example_template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {"TargetTrackingScalingPolicyConfiguration": Match.object_like({"PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantConcurrentRequestsPerModelHighResolution"}, "TargetValue": 10})},
+    )
+    example_template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget", {"ResourceId": "endpoint/codegen-platform-inline/variant/AllTraffic", "MinCapacity": 2, "MaxCapacity": 8}
+    )
+
+
+def test_scale_to_zero_components_have_a_no_capacity_alarm_wired_to_a_step_policy(example_template):
+    step_policies = example_template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy", {"Properties": {"PolicyType": "StepScaling"}})
+    alarms = example_template.find_resources("AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "NoCapacityInvocationFailures"}})
+
+    woken = {alarm["Properties"]["Dimensions"][0]["Value"] for alarm in alarms.values()}
+    actions = {alarm["Properties"]["AlarmActions"][0]["Ref"] for alarm in alarms.values()}
+    assert woken == {"codegen-platform-apexguru", "codegen-platform-codegen-xl"}
+    assert actions == set(step_policies)
+
+
+def test_inference_component_with_zero_min_copies_starts_with_one_copy_and_may_scale_to_zero(example_template):
+    example_template.has_resource_properties("AWS::SageMaker::InferenceComponent", {"InferenceComponentName": "codegen-platform-apexguru", "RuntimeConfig": {"CopyCount": 1}})
+    example_template.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"ResourceId": "inference-component/codegen-platform-apexguru", "MinCapacity": 0})
+
+
+def test_no_iam_role_is_created_for_a_scalable_target(example_template):
+    roles = example_template.find_resources("AWS::IAM::Role")
+    targets = example_template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget")
+
+    assert all("RoleARN" not in target["Properties"] for target in targets.values())
+    assert len(roles) == 3  # one execution role per endpoint: two pools, one dedicated endpoint
+    assert all(role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"} for role in roles.values())
+
+
+def test_every_resource_carries_the_portfolio_tags(example_template):
+    example_template.all_resources_properties(
+        "AWS::SageMaker::InferenceComponent", {"Tags": Match.array_with([{"Key": "team", "Value": "ai-platform"}])}
+    )
+
+
+def test_example_stack_matches_its_snapshot(example_stacks, snapshot):
+    (stack,) = example_stacks
+    # Asset hashes and CDK's analytics blob change with unrelated CDK releases.
+    masked = re.sub(r'"[0-9a-f]{64}', '"<asset-hash>', json.dumps(stack.template, sort_keys=True))
+    template = json.loads(masked)
+    template["Resources"].pop("CDKMetadata", None)
+
+    assert template == snapshot(extension_class=JSONSnapshotExtension)
+
+
+def test_a_stack_beyond_cloudformations_500_resources_fails_clearly(example_plan):
+    from stacks import build_app
+
+    pool = example_plan.pools[0]
+    many = tuple(dataclasses.replace(pool.components[0], model=f"m{index}", component_name=f"codegen-platform-m{index}") for index in range(200))
+    crowded = dataclasses.replace(example_plan, pools=(dataclasses.replace(pool, components=many),))
+
+    with pytest.raises(PortfolioError, match=r"stack codegen-platform-hosting would have \d+ resources; CloudFormation allows 500 per stack"):
+        build_app(crowded)
