@@ -164,11 +164,16 @@ class _Items(BaseModel):
     prices: dict[str, Any]
     pools: list[tuple[int, PoolSpec]]
     models: list[tuple[int, ModelSpec]]
+    # The name of every item, well-formed or not, for duplicates and pool references; None when not a list.
+    pool_names: list[tuple[int, str]] | None
+    model_names: list[tuple[int, str]] | None
 
     @classmethod
     def of(cls, portfolio: Portfolio) -> "_Items":
         return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices,
-                   pools=list(enumerate(portfolio.pools)), models=list(enumerate(portfolio.models)))
+                   pools=list(enumerate(portfolio.pools)), models=list(enumerate(portfolio.models)),
+                   pool_names=[(index, pool.name) for index, pool in enumerate(portfolio.pools)],
+                   model_names=[(index, model.name) for index, model in enumerate(portfolio.models)])
 
     @classmethod
     def well_formed(cls, document: dict[str, Any]) -> "_Items":
@@ -182,10 +187,17 @@ class _Items(BaseModel):
                     pass  # already reported with its fields
             return result
 
+        def names(key: str) -> list[tuple[int, str]] | None:
+            items = document.get(key, [])
+            if not isinstance(items, list):
+                return None
+            return [(index, item["name"]) for index, item in enumerate(items) if isinstance(item, dict) and isinstance(item.get("name"), str)]
+
         name = document.get("name")
         prices = document.get("prices")
         return cls(name=name if isinstance(name, str) else "", region=document.get("region") if isinstance(document.get("region"), str) else None,
-                   prices=prices if isinstance(prices, dict) else {}, pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec))
+                   prices=prices if isinstance(prices, dict) else {}, pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
+                   pool_names=names("pools"), model_names=names("models"))
 
 
 def _read_yaml(path: Path, source: str) -> Any:
@@ -193,6 +205,8 @@ def _read_yaml(path: Path, source: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PortfolioError(source, [Problem("", "file not found")]) from None
+    except IsADirectoryError:
+        raise PortfolioError(source, [Problem("", "is a directory, not a portfolio file")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise PortfolioError(source, [Problem("", f"cannot read the file: {error}")]) from None
     try:
@@ -206,7 +220,17 @@ def _read_yaml(path: Path, source: str) -> Any:
 
 
 def _kind(value: Any) -> str:
-    return {type(None): "nothing", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+    kinds = {type(None): "nothing", list: "a list", dict: "a mapping", str: "a string", bool: "true or false", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _found(value: Any) -> str:
+    """The value itself when it is short and plain (`'lots'`, `1.5`, `true`), else what kind of value it is."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)) or (isinstance(value, str) and len(value) <= 60):
+        return repr(value)
+    return _kind(value)
 
 
 def _is_union_branch(part: Any) -> bool:
@@ -231,14 +255,33 @@ def _location(loc: tuple[Any, ...], document: Any) -> str:
     return text
 
 
+# pydantic's type errors, by the type they expected (https://docs.pydantic.dev/latest/errors/validation_errors/)
+_EXPECTED_TYPES = {
+    "int_type": "an integer", "int_parsing": "an integer", "int_from_float": "an integer",
+    "float_type": "a number", "float_parsing": "a number", "string_type": "a string", "bool_type": "true or false",
+    "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
+}
+# What a string field with a pattern holds, by the field's name.
+_PATTERN_HINTS = {"region": "an AWS region such as us-east-1", "account": "a 12-digit AWS account ID"}
+
+
 def _message(error: Any) -> str:
-    kind, message = error["type"], error["msg"]
+    kind, message, field = error["type"], error["msg"], error["loc"][-1] if error["loc"] else None
     if kind == "extra_forbidden":
         return "unknown key (check its spelling)"
     if kind == "missing":
         return "required key is missing"
-    if kind == "string_pattern_mismatch" and error["loc"][-1] == "name":
+    if kind == "string_pattern_mismatch" and field == "name":
         return f"{error['input']!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most 63)"
+    if kind == "string_pattern_mismatch" and field in _PATTERN_HINTS:
+        return f"expected {_PATTERN_HINTS[field]}, found {_found(error['input'])}"
+    if kind in _EXPECTED_TYPES:
+        return f"expected {_EXPECTED_TYPES[kind]}, found {_found(error['input'])}"
+    if kind == "literal_error":
+        return f"expected {error['ctx']['expected']}, found {_found(error['input'])}"
+    if kind == "too_short" and "min_length" in error.get("ctx", {}):
+        count = error["ctx"]["min_length"]
+        return f"needs at least {count} item{'' if count == 1 else 's'}"
     return message.removeprefix("Value error, ")
 
 
@@ -267,8 +310,10 @@ _UNION_HINTS = {
 def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
     problems: list[Problem] = []
     pools = {pool.name: pool for _, pool in items.pools}
-    problems += _duplicate_names("pools", items.pools)
-    problems += _duplicate_names("models", items.models)
+    # A malformed pool is still defined (its own problems are reported); when `pools` is not a list, nothing is known.
+    defined_pools = None if items.pool_names is None else {name for _, name in items.pool_names}
+    problems += _duplicate_names("pools", items.pool_names or [])
+    problems += _duplicate_names("models", items.model_names or [])
     for name in items.prices:
         if name not in catalog:
             problems.append(Problem(f"prices.{name}", "unknown instance type (not in the instance catalog)"))
@@ -286,20 +331,20 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
         if model.artifact is not None and not S3_URI.match(model.artifact):
             problems.append(Problem(f"{where}.artifact", f"{model.artifact!r} is not an s3://bucket/key URI"))
         if model.hosting == "inference-component":
-            problems += _inference_component_problems(where, model, pools, catalog)
+            problems += _inference_component_problems(where, model, pools, defined_pools, catalog)
         elif model.hosting == "dedicated":
             problems += _dedicated_problems(where, model, catalog)
         problems += _scaling_problems(where, model)
     return problems
 
 
-def _duplicate_names(field: str, items: list[tuple[int, Any]]) -> list[Problem]:
+def _duplicate_names(field: str, names: list[tuple[int, str]]) -> list[Problem]:
     seen: dict[str, int] = {}
     problems = []
-    for index, item in items:
-        if item.name in seen:
-            problems.append(Problem(f"{field}[{index}] ({item.name}).name", f"duplicate name, already used by {field}[{seen[item.name]}]"))
-        seen.setdefault(item.name, index)
+    for index, name in names:
+        if name in seen:
+            problems.append(Problem(f"{field}[{index}] ({name}).name", f"duplicate name, already used by {field}[{seen[name]}]"))
+        seen.setdefault(name, index)
     return problems
 
 
@@ -333,12 +378,14 @@ def _misplaced(where: str, model: ModelSpec, fields: tuple[str, ...], hosting: s
     ]
 
 
-def _inference_component_problems(where: str, model: ModelSpec, pools: dict[str, PoolSpec], catalog: Catalog) -> list[Problem]:
+def _inference_component_problems(
+    where: str, model: ModelSpec, pools: dict[str, PoolSpec], defined_pools: set[str] | None, catalog: Catalog
+) -> list[Problem]:
     problems = _misplaced(where, model, ("instance_type", "instances"), "inference-component")
     if model.pool is None:
         problems.append(Problem(f"{where}.pool", "required for hosting: inference-component"))
-    elif model.pool not in pools:
-        known = ", ".join(sorted(pools)) or "none defined"
+    elif defined_pools is not None and model.pool not in defined_pools:
+        known = ", ".join(sorted(defined_pools)) or "none defined"
         problems.append(Problem(f"{where}.pool", f"undefined pool {model.pool!r} (pools: {known})"))
     if model.per_copy is None and model.size_gb is None:
         problems.append(Problem(f"{where}.per_copy", "required unless size_gb is given for the planner to derive it"))

@@ -1,0 +1,310 @@
+"""Portfolio validation: every problem in a bad portfolio, all at once, each one line naming file, model and field.
+
+Each bad portfolio is the small valid one below with one thing changed, written to `portfolio.yaml` in a temporary
+working directory so that the rendered lines read exactly as the user sees them.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from loadmaster.catalog import load_catalog
+from loadmaster.errors import PortfolioError
+from loadmaster.portfolio import load_portfolio, validate_portfolio
+from loadmaster.synthesis import DEFAULT_PORTFOLIO
+
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+
+# Three models so that `blockgen` is models[2], as in the issue's example line.
+VALID = {
+    "version": 1,
+    "name": "demo",
+    "region": "us-east-1",
+    "pools": [{"name": "gpu-pool", "instance_type": "ml.g5.12xlarge", "instances": {"min": 1, "max": 2}}],
+    "models": [
+        {
+            "name": "inline",
+            "image": IMAGE,
+            "artifact": "s3://demo-models/inline/model.tar.gz",
+            "hosting": "dedicated",
+            "instance_type": "ml.g5.2xlarge",
+            "instances": {"min": 1, "max": 2},
+            "scaling": {"metric": "concurrent-requests-per-model", "target": 10},
+        },
+        {
+            "name": "textevel",
+            "image": {"framework": "djl-lmi", "version": "0.29.0"},
+            "hosting": "inference-component",
+            "pool": "gpu-pool",
+            "per_copy": {"accelerators": 1, "memory_mb": 8192},
+        },
+        {
+            "name": "blockgen",
+            "image": IMAGE,
+            "artifact": "s3://demo-models/blockgen/model.tar.gz",
+            "environment": {"OPTION_MAX_MODEL_LEN": "4096"},
+            "hosting": "inference-component",
+            "pool": "gpu-pool",
+            "per_copy": {"accelerators": 1, "memory_mb": 24576, "cpu_cores": 4},
+            "copies": {"min": 0, "max": 4},
+            "scaling": {"metric": "concurrent-requests-per-copy", "target": 4},
+        },
+    ],
+}
+INLINE, TEXTEVEL, BLOCKGEN = 0, 1, 2
+
+
+@pytest.fixture
+def portfolio(monkeypatch, tmp_path):
+    """A fresh copy of the valid portfolio to change; `problems_in` writes it and returns the rendered lines."""
+    monkeypatch.chdir(tmp_path)
+    return copy.deepcopy(VALID)
+
+
+def problems_in(document: dict) -> list[str]:
+    with open("portfolio.yaml", "w", encoding="utf-8") as file:
+        yaml.safe_dump(document, file, sort_keys=False)
+    with pytest.raises(PortfolioError) as raised:
+        load_portfolio("portfolio.yaml")
+    return raised.value.render().splitlines()
+
+
+def model(document: dict, index: int) -> dict:
+    return document["models"][index]
+
+
+def test_the_small_valid_portfolio_every_other_test_changes_is_valid(portfolio):
+    # Otherwise a test below could pass on a problem it did not make.
+    assert validate_portfolio(portfolio, "portfolio.yaml", load_catalog()).name == "demo"
+
+
+def test_the_built_in_example_is_valid():
+    portfolio = load_portfolio(DEFAULT_PORTFOLIO)
+
+    assert [m.name for m in portfolio.models] == ["inline", "textevel", "blockgen", "flowgpt", "apexguru", "codegen-xl"]
+
+
+# Structure: keys, types
+
+
+def test_an_unknown_top_level_key_is_rejected(portfolio):
+    portfolio["owner"] = "ai-platform"
+
+    assert problems_in(portfolio) == ["portfolio.yaml: owner: unknown key (check its spelling)"]
+
+
+def test_a_typo_in_a_model_key_is_rejected_naming_the_model_and_the_misspelt_key(portfolio):
+    model(portfolio, BLOCKGEN)["per_cpy"] = model(portfolio, BLOCKGEN).pop("per_copy")
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).per_cpy: unknown key (check its spelling)"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m["per_copy"].update(memory_mb="lots"), "per_copy.memory_mb: expected an integer, found 'lots'"),
+        (lambda m: m["per_copy"].update(accelerators=1.5), "per_copy.accelerators: expected an integer, found 1.5"),
+        (lambda m: m["environment"].update(OPTION_MAX_MODEL_LEN=4096), "environment.OPTION_MAX_MODEL_LEN: expected a string, found 4096"),
+        (lambda m: m["scaling"].update(target="high"), "scaling.target: expected a number, found 'high'"),
+        (lambda m: m.update(copies=[0, 4]), "copies: expected a mapping, found a list"),
+        (lambda m: m.update(hosting="shared"), "hosting: expected 'inference-component', 'dedicated' or 'auto', found 'shared'"),
+        (lambda m: m.update(image=42), "image: expected an ECR image URI or a mapping {framework, version}"),
+    ],
+    ids=["int-given-text", "int-given-fraction", "string-given-number", "number-given-text", "mapping-given-list", "choice-given-other", "image-given-number"],
+)
+def test_a_value_of_the_wrong_type_is_rejected_naming_the_expected_type(portfolio, change, expected):
+    change(model(portfolio, BLOCKGEN))
+
+    assert problems_in(portfolio) == [f"portfolio.yaml: models[2] (blockgen).{expected}"]
+
+
+# Names
+
+
+def test_a_duplicate_model_name_is_rejected_naming_the_first_use(portfolio):
+    model(portfolio, BLOCKGEN)["name"] = "textevel"
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (textevel).name: duplicate name, already used by models[1]"]
+
+
+def test_a_duplicate_pool_name_is_rejected_naming_the_first_use(portfolio):
+    portfolio["pools"].append({"name": "gpu-pool", "instance_type": "ml.g6.12xlarge"})
+
+    assert problems_in(portfolio) == ["portfolio.yaml: pools[1] (gpu-pool).name: duplicate name, already used by pools[0]"]
+
+
+def test_a_duplicate_pool_name_is_reported_even_when_that_pool_has_another_problem(portfolio):
+    portfolio["pools"].append({"name": "gpu-pool", "instance_type": "ml.g6.12xlarge", "routing": "fastest"})
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: pools[1] (gpu-pool).routing: expected 'least-outstanding-requests' or 'random', found 'fastest'",
+        "portfolio.yaml: pools[1] (gpu-pool).name: duplicate name, already used by pools[0]",
+    ]
+
+
+def test_a_name_sagemaker_does_not_accept_is_rejected(portfolio):
+    model(portfolio, BLOCKGEN)["name"] = "block_gen"
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[2] (block_gen).name: 'block_gen' is not a valid SageMaker name "
+        "(letters, digits and hyphens, starting with a letter or digit, at most 63)"
+    ]
+
+
+def test_a_name_too_long_once_prefixed_with_the_portfolio_name_is_rejected(portfolio):
+    # Given a model name SageMaker accepts by itself (59 characters)
+    name = "b" * 59
+    model(portfolio, BLOCKGEN)["name"] = name
+
+    # Then "demo-" makes it 64
+    assert problems_in(portfolio) == [
+        f"portfolio.yaml: models[2] ({name}).name: the SageMaker name 'demo-{name}' would be 64 characters; the limit is 63"
+    ]
+
+
+# References and ranges
+
+
+def test_a_reference_to_an_undefined_pool_is_rejected_listing_the_pools(portfolio):
+    model(portfolio, BLOCKGEN)["pool"] = "a100-pool"
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).pool: undefined pool 'a100-pool' (pools: gpu-pool)"]
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        (("models", BLOCKGEN, "copies"), "models[2] (blockgen).copies"),
+        (("models", INLINE, "instances"), "models[0] (inline).instances"),
+        (("pools", 0, "instances"), "pools[0] (gpu-pool).instances"),
+    ],
+    ids=["copies", "dedicated-instances", "pool-instances"],
+)
+def test_a_minimum_above_the_maximum_is_rejected_once(portfolio, path, where):
+    # Once: a pool with this problem is still a pool its models can name (no "undefined pool" after it).
+    key, index, field = path
+    portfolio[key][index][field] = {"min": 3, "max": 2}
+
+    assert problems_in(portfolio) == [f"portfolio.yaml: {where}: min (3) is greater than max (2)"]
+
+
+def test_a_per_copy_scaling_metric_on_a_dedicated_endpoint_is_rejected(portfolio):
+    model(portfolio, INLINE)["scaling"]["metric"] = "invocations-per-copy"
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[0] (inline).scaling.metric: invocations-per-copy does not apply to hosting: dedicated "
+        "(use concurrent-requests-per-model or invocations-per-instance)"
+    ]
+
+
+def test_a_per_instance_scaling_metric_on_an_inference_component_is_rejected(portfolio):
+    model(portfolio, BLOCKGEN)["scaling"]["metric"] = "invocations-per-instance"
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[2] (blockgen).scaling.metric: invocations-per-instance does not apply to hosting: inference-component "
+        "(use concurrent-requests-per-copy or invocations-per-copy)"
+    ]
+
+
+# Fit on the pool's instance type (ml.g5.12xlarge: 4 GPUs, 48 vCPUs, 192 GiB)
+
+
+def test_per_copy_accelerators_beyond_the_pool_instance_type_are_rejected_naming_the_field(portfolio):
+    model(portfolio, BLOCKGEN)["per_copy"]["accelerators"] = 5
+
+    # The issue's own example line
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).per_copy.accelerators: 5 accelerators do not fit ml.g5.12xlarge (4 GPUs)"]
+
+
+def test_per_copy_memory_beyond_the_pool_instance_type_is_rejected(portfolio):
+    model(portfolio, BLOCKGEN)["per_copy"]["memory_mb"] = 200_000
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[2] (blockgen).per_copy.memory_mb: 200000 MB does not fit ml.g5.12xlarge (196608 MB of host memory)"
+    ]
+
+
+def test_per_copy_cpu_cores_beyond_the_pool_instance_type_are_rejected(portfolio):
+    model(portfolio, BLOCKGEN)["per_copy"]["cpu_cores"] = 64
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).per_copy.cpu_cores: 64 CPU cores do not fit ml.g5.12xlarge (48 vCPUs)"]
+
+
+def test_accelerators_on_a_cpu_instance_are_rejected(portfolio):
+    # Given a CPU pool (ml.c5.large: 2 vCPUs, 4 GiB) and a copy that fits it but for its accelerator
+    portfolio["pools"].append({"name": "cpu-pool", "instance_type": "ml.c5.large"})
+    model(portfolio, BLOCKGEN).update(pool="cpu-pool", per_copy={"accelerators": 1, "memory_mb": 2048, "cpu_cores": 1})
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).per_copy.accelerators: ml.c5.large has no accelerators"]
+
+
+# What a hosting can and cannot do
+
+
+def test_a_dedicated_endpoint_with_zero_minimum_instances_is_rejected(portfolio):
+    model(portfolio, INLINE)["instances"]["min"] = 0
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[0] (inline).instances.min: a dedicated endpoint keeps at least 1 instance; "
+        "scale to zero needs hosting: inference-component"
+    ]
+
+
+def test_scaling_to_zero_without_scaling_is_rejected(portfolio):
+    # blockgen scales to zero (copies.min 0): nothing would bring it back
+    model(portfolio, BLOCKGEN)["scaling"] = "none"
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[2] (blockgen).copies.min: 0 copies (scale to zero) needs scaling to wake the model up; scaling is none"
+    ]
+
+
+# Images and artifacts
+
+
+def test_a_framework_image_without_a_portfolio_region_is_rejected(portfolio):
+    del portfolio["region"]
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[1] (textevel).image: a framework image needs the portfolio's `region` to resolve its URI"]
+
+
+def test_an_image_outside_amazon_ecr_is_rejected(portfolio):
+    model(portfolio, BLOCKGEN)["image"] = "docker.io/library/vllm:latest"
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[2] (blockgen).image: 'docker.io/library/vllm:latest' is not an Amazon ECR image URI "
+        "(ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG])"
+    ]
+
+
+def test_an_artifact_outside_s3_is_rejected(portfolio):
+    model(portfolio, BLOCKGEN)["artifact"] = "https://huggingface.co/codegen/blockgen"
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).artifact: 'https://huggingface.co/codegen/blockgen' is not an s3://bucket/key URI"]
+
+
+# All at once
+
+
+def test_every_problem_in_a_file_is_reported_at_once_structural_and_whole_file_together(portfolio):
+    # Given structural problems (an unknown key, a wrong type, a malformed model with a duplicate name)
+    portfolio["owner"] = "ai-platform"
+    model(portfolio, TEXTEVEL)["per_copy"]["memory_mb"] = "8 GB"
+    model(portfolio, BLOCKGEN)["name"] = "textevel"
+    # and whole-file problems on the well-formed models (a fit on the pool, a hosting rule)
+    model(portfolio, BLOCKGEN)["per_copy"]["accelerators"] = 5
+    model(portfolio, INLINE)["instances"]["min"] = 0
+
+    assert sorted(problems_in(portfolio)) == sorted(
+        [
+            "portfolio.yaml: owner: unknown key (check its spelling)",
+            "portfolio.yaml: models[1] (textevel).per_copy.memory_mb: expected an integer, found '8 GB'",
+            "portfolio.yaml: models[2] (textevel).name: duplicate name, already used by models[1]",
+            "portfolio.yaml: models[2] (textevel).per_copy.accelerators: 5 accelerators do not fit ml.g5.12xlarge (4 GPUs)",
+            "portfolio.yaml: models[0] (inline).instances.min: a dedicated endpoint keeps at least 1 instance; "
+            "scale to zero needs hosting: inference-component",
+        ]
+    )
