@@ -15,6 +15,11 @@ from pathlib import Path
 
 from loadmaster.catalog import Catalog, InstanceType, load_catalog
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.naming import SAGEMAKER_NAME_MAX
+from loadmaster.planner.cost import CostSummary
+from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
+from loadmaster.planner.packing import Placement
+from loadmaster.planner.sizing import DEFAULT_TARGET_CONCURRENCY, Counts
 from loadmaster.portfolio import FrameworkImage, ModelSpec, Portfolio, Scaling, load_portfolio
 
 VARIANT_NAME = "AllTraffic"
@@ -42,9 +47,8 @@ class ScalingMetric(Enum):
         return next(metric for metric in cls if metric.portfolio_name == portfolio_name)
 
 
-# Defaults when a model says nothing of scaling: the high-resolution concurrency metrics with the target of AWS's
-# faster-autoscaling example notebook (Llama3-8B on TGI, target 5; FACTS.md "How the concurrency metrics and alarms behave").
-DEFAULT_TARGET_CONCURRENCY = 5.0
+# Defaults when a model says nothing of scaling: the high-resolution concurrency metrics (`_scaling`) at
+# DEFAULT_TARGET_CONCURRENCY, which lives in `loadmaster.planner.sizing` because copies are sized from it.
 DEFAULT_SCALE_IN_COOLDOWN_S = 300
 DEFAULT_SCALE_OUT_COOLDOWN_S = 60
 
@@ -92,6 +96,10 @@ class ComponentPlan:
     scaling: ScalingPlan | None
     model_download_timeout_s: int
     health_check_timeout_s: int
+    # What the plan shows: copies at the floor, at mean and at peak traffic; why this hosting; what was derived.
+    copy_counts: Counts | None = None
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def scales_to_zero(self) -> bool:
@@ -108,6 +116,11 @@ class PoolPlan:
     instances: Bounds
     routing: str
     components: tuple[ComponentPlan, ...]
+    # What the plan shows: instances at the floor, at mean and at peak traffic, and which copies share each one.
+    instance_counts: Counts | None = None
+    placement: Placement = ()
+    peak_placement: Placement = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,9 @@ class DedicatedPlan:
     instance_type: InstanceType
     instances: Bounds
     scaling: ScalingPlan | None
+    instance_counts: Counts | None = None
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,7 @@ class Plan:
     pools: tuple[PoolPlan, ...]
     dedicated: tuple[DedicatedPlan, ...]
     notes: tuple[str, ...] = field(default=())
+    cost: CostSummary | None = None
 
 
 def plan_file(path: str | Path, catalog: Catalog | None = None) -> Plan:
@@ -153,32 +170,55 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
     if problems:
         raise PortfolioError(source, problems)
 
+    try:
+        decisions = decide(portfolio, catalog)
+    except PlanningProblems as error:
+        raise PortfolioError(source, error.problems) from None
+    problems = [
+        Problem("name", f"too long for the planner's pool {pool.name}: the endpoint name {portfolio.name}-{pool.name} would pass {SAGEMAKER_NAME_MAX} characters")
+        for pool in decisions.pools
+        if len(f"{portfolio.name}-{pool.name}") > SAGEMAKER_NAME_MAX
+    ]
+    if problems:
+        raise PortfolioError(source, problems)
+    models = {model.name: model for model in portfolio.models}
+
+    def components_of(pool: str) -> tuple[ComponentPlan, ...]:
+        return tuple(
+            _component(portfolio.name, models[name], containers[name], decision)
+            for name, decision in decisions.models.items()
+            if decision.pool == pool
+        )
+
     pools = tuple(
         PoolPlan(
             name=pool.name,
             endpoint_name=f"{portfolio.name}-{pool.name}",
             instance_type=catalog[pool.instance_type],
-            instances=Bounds(pool.instances.min, pool.instances.max),
+            instances=Bounds(*pool.bounds),
             routing=pool.routing.upper().replace("-", "_"),
-            components=tuple(
-                _component(portfolio.name, model, containers[model.name])
-                for model in portfolio.models
-                if model.hosting == "inference-component" and model.pool == pool.name
-            ),
+            components=components_of(pool.name),
+            instance_counts=pool.instances,
+            placement=pool.placement,
+            peak_placement=pool.peak_placement,
+            notes=pool.notes,
         )
-        for pool in portfolio.pools
+        for pool in decisions.pools
     )
     dedicated = tuple(
         DedicatedPlan(
-            model=model.name,
-            endpoint_name=f"{portfolio.name}-{model.name}",
-            container=containers[model.name],
-            instance_type=catalog[model.instance_type],
-            instances=Bounds(model.instances.min, model.instances.max) if model.instances else Bounds(1, 1),
-            scaling=_scaling(model, ScalingMetric.CONCURRENT_REQUESTS_PER_MODEL),
+            model=name,
+            endpoint_name=f"{portfolio.name}-{name}",
+            container=containers[name],
+            instance_type=catalog[decision.instance_type],
+            instances=Bounds(*decision.bounds),
+            scaling=_scaling(models[name], ScalingMetric.CONCURRENT_REQUESTS_PER_MODEL),
+            instance_counts=decision.counts,
+            reasons=decision.reasons,
+            notes=decision.notes,
         )
-        for model in portfolio.models
-        if model.hosting == "dedicated"
+        for name, decision in decisions.models.items()
+        if decision.pool is None
     )
     return Plan(
         name=portfolio.name,
@@ -188,26 +228,27 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         tags=dict(portfolio.tags),
         pools=pools,
         dedicated=dedicated,
+        cost=decisions.cost,
     )
 
 
-def _component(portfolio_name: str, model: ModelSpec, container: ContainerPlan) -> ComponentPlan:
-    copies = model.copies or _DEFAULT_COPIES
+def _component(portfolio_name: str, model: ModelSpec, container: ContainerPlan, decision: ModelDecision) -> ComponentPlan:
     return ComponentPlan(
         model=model.name,
         component_name=f"{portfolio_name}-{model.name}",
         container=container,
-        accelerators=model.per_copy.accelerators,
-        memory_mb=model.per_copy.memory_mb,
-        cpu_cores=model.per_copy.cpu_cores,
-        copies=Bounds(copies.min, copies.max),
+        accelerators=decision.demand.accelerators,
+        memory_mb=decision.demand.memory_mb,
+        # A per_copy written without cpu_cores reserves none, and the template says nothing of CPU.
+        cpu_cores=model.per_copy.cpu_cores if model.per_copy else decision.demand.cpu_cores,
+        copies=Bounds(*decision.bounds),
         scaling=_scaling(model, ScalingMetric.CONCURRENT_REQUESTS_PER_COPY),
         model_download_timeout_s=model.startup.model_download_timeout_s,
         health_check_timeout_s=model.startup.health_check_timeout_s,
+        copy_counts=decision.counts,
+        reasons=decision.reasons,
+        notes=decision.notes,
     )
-
-
-_DEFAULT_COPIES = Bounds(1, 1)
 
 
 def _scaling(model: ModelSpec, default_metric: ScalingMetric) -> ScalingPlan | None:

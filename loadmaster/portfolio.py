@@ -330,11 +330,14 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
         problems += _image_problems(where, model, items.region)
         if model.artifact is not None and not S3_URI.match(model.artifact):
             problems.append(Problem(f"{where}.artifact", f"{model.artifact!r} is not an s3://bucket/key URI"))
-        if model.hosting == "inference-component":
+        hosting = model.hosting if model.hosting != "auto" else pinned_hosting(model)
+        if model.hosting == "auto":
+            problems += _auto_problems(where, model)
+        if hosting == "inference-component":
             problems += _inference_component_problems(where, model, pools, defined_pools, catalog)
-        elif model.hosting == "dedicated":
+        elif hosting == "dedicated":
             problems += _dedicated_problems(where, model, catalog)
-        problems += _scaling_problems(where, model)
+        problems += _scaling_problems(where, model, hosting)
     return problems
 
 
@@ -370,6 +373,35 @@ def _image_problems(where: str, model: ModelSpec, region: str | None) -> list[Pr
     return []
 
 
+# Fields only one hosting has: on a `hosting: auto` model, writing one of them decides the hosting.
+HOSTING_ONLY_FIELDS = {"inference-component": ("pool", "per_copy", "copies"), "dedicated": ("instance_type", "instances")}
+HOSTING_METRICS = {"inference-component": INFERENCE_COMPONENT_METRICS, "dedicated": DEDICATED_METRICS}
+
+
+def hosting_pins(model: ModelSpec) -> list[tuple[str, str]]:
+    """(hosting, field) for each field of an `auto` model that only one hosting has (the scaling metric included)."""
+    pins = [(hosting, field) for hosting, fields in HOSTING_ONLY_FIELDS.items() for field in fields if getattr(model, field) is not None]
+    if isinstance(model.scaling, Scaling):
+        pins += [(hosting, "scaling.metric") for hosting, metrics in HOSTING_METRICS.items() if model.scaling.metric in metrics]
+    return pins
+
+
+def pinned_hosting(model: ModelSpec) -> str | None:
+    """The hosting an `auto` model's own fields decide, or None when they leave it to the planner (or conflict)."""
+    hostings = {hosting for hosting, _ in hosting_pins(model)}
+    return hostings.pop() if len(hostings) == 1 else None
+
+
+def _auto_problems(where: str, model: ModelSpec) -> list[Problem]:
+    pins = hosting_pins(model)
+    if len({hosting for hosting, _ in pins}) > 1:
+        written = ", ".join(f"{field} ({hosting})" for hosting, field in pins)
+        return [Problem(f"{where}.hosting", f"auto, but fields of both hostings are written: {written}")]
+    if not pins and model.size_gb is None:
+        return [Problem(f"{where}.size_gb", "required for hosting: auto (the planner sizes the model from it)")]
+    return []
+
+
 def _misplaced(where: str, model: ModelSpec, fields: tuple[str, ...], hosting: str) -> list[Problem]:
     return [
         Problem(f"{where}.{field}", f"does not apply to hosting: {hosting}")
@@ -381,10 +413,9 @@ def _misplaced(where: str, model: ModelSpec, fields: tuple[str, ...], hosting: s
 def _inference_component_problems(
     where: str, model: ModelSpec, pools: dict[str, PoolSpec], defined_pools: set[str] | None, catalog: Catalog
 ) -> list[Problem]:
-    problems = _misplaced(where, model, ("instance_type", "instances"), "inference-component")
-    if model.pool is None:
-        problems.append(Problem(f"{where}.pool", "required for hosting: inference-component"))
-    elif defined_pools is not None and model.pool not in defined_pools:
+    problems = _misplaced(where, model, HOSTING_ONLY_FIELDS["dedicated"], "inference-component")
+    # no pool: the planner places the model
+    if model.pool is not None and defined_pools is not None and model.pool not in defined_pools:
         known = ", ".join(sorted(defined_pools)) or "none defined"
         problems.append(Problem(f"{where}.pool", f"undefined pool {model.pool!r} (pools: {known})"))
     if model.per_copy is None and model.size_gb is None:
@@ -406,7 +437,7 @@ def _inference_component_problems(
 
 
 def _dedicated_problems(where: str, model: ModelSpec, catalog: Catalog) -> list[Problem]:
-    problems = _misplaced(where, model, ("pool", "per_copy", "copies"), "dedicated")
+    problems = _misplaced(where, model, HOSTING_ONLY_FIELDS["inference-component"], "dedicated")
     if model.instance_type is not None and model.instance_type not in catalog:
         problems.append(Problem(f"{where}.instance_type", _unknown_instance_type(model.instance_type, catalog)))
     if model.instance_type is None and model.size_gb is None:
@@ -416,11 +447,11 @@ def _dedicated_problems(where: str, model: ModelSpec, catalog: Catalog) -> list[
     return problems
 
 
-def _scaling_problems(where: str, model: ModelSpec) -> list[Problem]:
+def _scaling_problems(where: str, model: ModelSpec, hosting: str | None) -> list[Problem]:
     problems = []
-    allowed = {"inference-component": INFERENCE_COMPONENT_METRICS, "dedicated": DEDICATED_METRICS}.get(model.hosting)
+    allowed = HOSTING_METRICS.get(hosting or "")
     if isinstance(model.scaling, Scaling) and allowed and model.scaling.metric not in allowed:
-        problems.append(Problem(f"{where}.scaling.metric", f"{model.scaling.metric} does not apply to hosting: {model.hosting} (use {' or '.join(allowed)})"))
+        problems.append(Problem(f"{where}.scaling.metric", f"{model.scaling.metric} does not apply to hosting: {hosting} (use {' or '.join(allowed)})"))
     if model.scaling == "none" and model.copies is not None and model.copies.min == 0:
         problems.append(Problem(f"{where}.copies.min", "0 copies (scale to zero) needs scaling to wake the model up; scaling is none"))
     return problems

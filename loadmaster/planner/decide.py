@@ -1,0 +1,233 @@
+"""Every decision the user left open, taken in one pass: hosting, per-copy compute, copy and instance counts,
+pools and their instance types, and what it all costs. `loadmaster.plan.make_plan` turns the result into the plan.
+
+What the user wrote is never changed: an explicit hosting, pool, instance type, per_copy, copies or instances is
+taken as is, and where it keeps a model from its peak the plan carries a note instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loadmaster.catalog import Catalog, InstanceType
+from loadmaster.errors import Problem
+from loadmaster.planner.cost import CostSummary, lower_bound, price
+from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT, HostingChoice, cheapest_alone, choose_hosting
+from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
+from loadmaster.planner.sizing import (
+    WEIGHTS_OVERHEAD,
+    Counts,
+    Demand,
+    accelerator_memory_needed_gib,
+    capacity,
+    demands_by_type,
+    unit_counts,
+)
+from loadmaster.portfolio import ModelSpec, PoolSpec, Portfolio
+
+
+@dataclass(frozen=True)
+class ModelDecision:
+    hosting: str
+    reasons: tuple[str, ...]
+    counts: Counts  # copies of an inference component, instances of a dedicated endpoint
+    bounds: tuple[int, int]  # what autoscaling may reach: (min, max)
+    pool: str | None
+    instance_type: str | None  # a dedicated endpoint's
+    demand: Demand | None  # per copy, on the pool's instance type
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PoolDecision:
+    name: str
+    instance_type: str
+    instances: Counts
+    bounds: tuple[int, int]
+    routing: str
+    placement: Placement  # at mean traffic
+    peak_placement: Placement
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decisions:
+    pools: tuple[PoolDecision, ...]
+    models: dict[str, ModelDecision]
+    cost: CostSummary
+
+
+class PlanningProblems(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(problem.message for problem in problems))
+
+
+@dataclass
+class _Model:
+    """A model while it is being decided."""
+
+    index: int
+    spec: ModelSpec
+    choice: HostingChoice
+    demands: dict[str, Demand]  # on each instance type it may run on (one type when pinned)
+    counts: Counts
+    bounds: tuple[int, int]
+    notes: list[str]
+
+    def unit(self, only: str | None = None) -> Unit:
+        demands = {only: self.demands[only]} if only else self.demands
+        return Unit(self.spec.name, demands, self.counts, self.bounds[1])
+
+
+def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
+    problems: list[Problem] = []
+    models = [_first_look(index, spec, portfolio, catalog, problems) for index, spec in enumerate(portfolio.models)]
+    if problems:
+        raise PlanningProblems(problems)
+    placed = [model for model in models if model.choice.hosting == INFERENCE_COMPONENT]
+    pools = [_explicit_pool(index, pool, [m for m in placed if m.spec.pool == pool.name], catalog, problems)
+             for index, pool in enumerate(portfolio.pools)]
+    unplaced = [model for model in placed if model.spec.pool is None]
+    if unplaced:
+        by_name = {model.spec.name: model for model in unplaced}
+        for instance_type, units in choose_pools([model.unit() for model in unplaced], catalog).items():
+            members = [by_name[unit.model] for unit in units]
+            pools.append(_pool_decision(auto_pool_name(instance_type), catalog[instance_type], members, None, "least-outstanding-requests"))
+    if problems:
+        raise PlanningProblems(problems)
+    decided_pools = tuple(pool for pool, _ in pools if pool is not None)
+    decisions = {model.spec.name: decision for pool, members in pools if pool for model, decision in members}
+    for model in models:
+        if model.choice.hosting == DEDICATED:
+            decisions[model.spec.name] = _dedicated_decision(model, catalog)
+    ordered = {model.spec.name: decisions[model.spec.name] for model in models}
+    return Decisions(decided_pools, ordered, _cost(decided_pools, ordered, models, catalog))
+
+
+def _first_look(index: int, spec: ModelSpec, portfolio: Portfolio, catalog: Catalog, problems: list[Problem]) -> _Model:
+    pool = next((pool for pool in portfolio.pools if pool.name == spec.pool), None)
+    pinned_type = pool.instance_type if pool else spec.instance_type
+    demands = demands_by_type(spec, catalog, only=pinned_type)
+    notes = []
+    where = f"models[{index}] ({spec.name})"
+    if not demands and not (spec.hosting == DEDICATED and spec.instance_type):
+        problems.append(Problem(where, f"no instance type {'(' + pinned_type + ') ' if pinned_type else ''}holds one copy of this model"))
+        return _Model(index, spec, HostingChoice(INFERENCE_COMPONENT, ()), {}, Counts(0, 0, 0), (0, 0), notes)
+    choice = choose_hosting(spec, demands, catalog) if demands else HostingChoice(DEDICATED, ("written in the portfolio",))
+    shared = choice.hosting == INFERENCE_COMPONENT
+    explicit = spec.copies if shared else spec.instances
+    counts, count_notes = unit_counts(spec, explicit, may_scale_to_zero=shared)
+    bounds = (explicit.min, explicit.max) if explicit else (counts.min, counts.peak)
+    return _Model(index, spec, choice, demands, counts, bounds, notes + count_notes)
+
+
+def _explicit_pool(index: int, pool: PoolSpec, members: list[_Model], catalog: Catalog, problems: list[Problem]):
+    where = f"pools[{index}] ({pool.name})"
+    if pool.instance_type is not None:
+        return _pool_decision(pool.name, catalog[pool.instance_type], members, pool, pool.routing)
+    if not members:
+        problems.append(Problem(f"{where}.instance_type", "no model is placed on this pool for the planner to size it from: set instance_type or remove the pool"))
+        return None, []
+    candidates = sorted(set.intersection(*(set(model.demands) for model in members)))
+    options = [_pool_decision(pool.name, catalog[name], members, pool, pool.routing) for name in candidates]
+    fitting = [option for option in options if pool.instances is None or option[0].instances.peak <= pool.instances.max]
+    if not fitting:
+        problems.append(Problem(f"{where}.instance_type", "no instance type holds every model of this pool at its peak within instances.max"))
+        return None, []
+    return min(fitting, key=lambda option: (_pool_cost(option[0], catalog), option[0].instance_type))
+
+
+def _pool_cost(pool: PoolDecision, catalog: Catalog) -> float:
+    return price(catalog, pool.instance_type) * (pool.instances.expected + PEAK_WEIGHT * pool.instances.peak)
+
+
+def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spec: PoolSpec | None, routing: str):
+    packing: Packing = pack_pool([model.unit(instance.name) for model in members], instance)
+    explicit = spec.instances if spec else None
+    floor = explicit.min if explicit else 0
+    instances = Counts(*(max(count, floor) for count in (packing.instances.min, packing.instances.expected, packing.instances.peak)))
+    notes = []
+    if explicit and packing.instances.peak > explicit.max:
+        notes.append(f"peak traffic needs {packing.instances.peak} instances but instances.max is {explicit.max}")
+    if spec is None or spec.instance_type is None:
+        notes.append(f"instance type chosen by the planner: {instance.name}")
+    pool = PoolDecision(
+        name=name,
+        instance_type=instance.name,
+        instances=instances,
+        bounds=(explicit.min, explicit.max) if explicit else (instances.min, max(packing.most_instances, 1)),
+        routing=routing,
+        placement=packing.at_expected,
+        peak_placement=packing.at_peak,
+        notes=tuple(notes),
+    )
+    return pool, [(model, _component_decision(model, name, instance)) for model in members]
+
+
+def _component_decision(model: _Model, pool: str, instance: InstanceType) -> ModelDecision:
+    demand = model.demands[instance.name]
+    notes = list(model.notes)
+    if model.spec.per_copy is None:
+        notes.append(
+            f"per_copy derived from size_gb {model.spec.size_gb:g}: {accelerator_memory_needed_gib(model.spec.size_gb):.1f} GiB of "
+            f"accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> {demand.accelerators} x {instance.accelerator_memory_gib} GiB, "
+            f"{demand.memory_mb} MB host memory, {demand.cpu_cores:g} CPU cores"
+        )
+    return ModelDecision(
+        hosting=INFERENCE_COMPONENT,
+        reasons=model.choice.reasons,
+        counts=model.counts,
+        bounds=model.bounds,
+        pool=pool,
+        instance_type=None,
+        demand=demand,
+        notes=tuple(notes),
+    )
+
+
+def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
+    instance_type = model.spec.instance_type or cheapest_alone(model.demands, catalog)
+    notes = list(model.notes)
+    if model.spec.instance_type is None:
+        notes.append(f"instance type chosen by the planner: {instance_type}, the cheapest that holds one copy")
+    return ModelDecision(
+        hosting=DEDICATED,
+        reasons=model.choice.reasons,
+        counts=model.counts,
+        bounds=model.bounds,
+        pool=None,
+        instance_type=instance_type,
+        demand=None,
+        notes=tuple(notes),
+    )
+
+
+def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], models: list[_Model], catalog: Catalog) -> CostSummary:
+    def hourly(level: str) -> float:
+        shared = sum(price(catalog, pool.instance_type) * getattr(pool.instances, level) for pool in pools)
+        alone = sum(price(catalog, decision.instance_type) * getattr(decision.counts, level)
+                    for decision in decisions.values() if decision.hosting == DEDICATED)
+        return shared + alone
+
+    return CostSummary(
+        hourly=hourly("expected"),
+        peak_hourly=hourly("peak"),
+        baseline_hourly=sum(_baseline(model, decisions[model.spec.name], catalog) for model in models),
+        lower_bound_hourly=lower_bound([_bound_unit(model, decisions[model.spec.name], catalog) for model in models], catalog),
+    )
+
+
+def _baseline(model: _Model, decision: ModelDecision, catalog: Catalog) -> float:
+    """One dedicated endpoint on the cheapest type that holds a copy, as many instances as copies at peak."""
+    anywhere = demands_by_type(model.spec, catalog)
+    instance_type = cheapest_alone(anywhere, catalog) if anywhere else decision.instance_type or next(iter(model.demands))
+    return price(catalog, instance_type) * decision.counts.peak
+
+
+def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:
+    """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint the user wrote takes whole instances."""
+    if decision.hosting == DEDICATED and model.spec.hosting == DEDICATED and model.spec.instance_type:
+        whole = Demand(*capacity(catalog[model.spec.instance_type]))
+        return Unit(model.spec.name, {model.spec.instance_type: whole}, model.counts, model.bounds[1])
+    return model.unit()

@@ -1,0 +1,79 @@
+"""`hosting: auto`: inference component on a shared endpoint, or a dedicated endpoint, and why.
+
+SageMaker's hosting guidance weighs five fitness functions: cost, inference latency, throughput, scaling
+complexity and traffic pattern (FACTS.md, "The seeds' headline figures"). They pick among real-time,
+serverless, asynchronous and batch inference; loadmaster hosts GPU models in real time, so here they pick
+between the two real-time forms, and each one is written out in the plan for every `auto` model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loadmaster.catalog import Catalog
+from loadmaster.planner.sizing import COLD_START_MS, Demand, concurrency_per_unit
+from loadmaster.portfolio import ModelSpec, hosting_pins
+
+INFERENCE_COMPONENT = "inference-component"
+DEDICATED = "dedicated"
+# A steady model goes dedicated, the simpler hosting, when sharing an instance would save it less than this.
+# Our judgement, not an AWS figure: below it the saving does not pay for a second level of scaling.
+SIMPLICITY_MARGIN = 0.02
+
+
+@dataclass(frozen=True)
+class HostingChoice:
+    hosting: str
+    reasons: tuple[str, ...]
+
+
+def choose_hosting(model: ModelSpec, demands: dict[str, Demand], catalog: Catalog) -> HostingChoice:
+    if model.hosting != "auto":
+        return HostingChoice(model.hosting, ("written in the portfolio",))
+    pins = hosting_pins(model)
+    if pins:
+        hosting, field = pins[0]
+        return HostingChoice(hosting, (f"auto, decided by `{field}`, which only {hosting} hosting has",))
+    return _weigh_fitness(model, demands, catalog)
+
+
+def cheapest_alone(demands: dict[str, Demand], catalog: Catalog) -> str:
+    """The cheapest instance type that holds one copy: a dedicated endpoint's type (ties: by name)."""
+    return min(demands, key=lambda name: (catalog[name].price_usd_per_hour, name))
+
+
+def cheapest_share(demands: dict[str, Demand], catalog: Catalog) -> tuple[str, float]:
+    """The instance type on which a copy's share (its largest fraction of any resource) costs least, and that cost."""
+    return min(((name, catalog[name].price_usd_per_hour * demand.share_of(catalog[name])) for name, demand in demands.items()),
+               key=lambda pair: (pair[1], pair[0]))
+
+
+def _weigh_fitness(model: ModelSpec, demands: dict[str, Demand], catalog: Catalog) -> HostingChoice:
+    alone = cheapest_alone(demands, catalog)
+    alone_price = catalog[alone].price_usd_per_hour
+    shared, shared_price = cheapest_share(demands, catalog)
+    saving = 1 - shared_price / alone_price
+    pattern = model.traffic.pattern if model.traffic else None
+    dedicated = pattern == "steady" and saving < SIMPLICITY_MARGIN
+    per_unit = concurrency_per_unit(model)
+    reasons = (
+        f"cost: alone, a copy takes a whole {alone} ({alone_price:.3f} USD/h); shared, its share of {shared} costs "
+        f"{shared_price:.3f} USD/h ({saving:.0%} less)",
+        "inference latency: " + _latency(model),
+        "throughput: " + (f"mean {model.traffic.mean_concurrency:g} and peak {model.traffic.peak_concurrency:g} concurrent requests "
+                          f"at {per_unit:g} per copy" if model.traffic and per_unit else "no traffic stated: one copy"),
+        "scaling complexity: a dedicated endpoint scales one level (instances), an inference component two (copies, then instances)",
+        "traffic pattern: " + (pattern or "not stated"),
+        "chosen: " + (f"{DEDICATED}, steady traffic and sharing saves under {SIMPLICITY_MARGIN:.0%}: the simpler scaling wins"
+                      if dedicated else f"{INFERENCE_COMPONENT}, "
+                      + ("sharing instances saves money" if saving >= SIMPLICITY_MARGIN else f"{pattern or 'unstated'} traffic scales by the copy")),
+    )
+    return HostingChoice(DEDICATED if dedicated else INFERENCE_COMPONENT, reasons)
+
+
+def _latency(model: ModelSpec) -> str:
+    if model.latency_slo_ms is None:
+        return "no objective stated; both hostings are real-time endpoints with reserved accelerators"
+    if model.latency_slo_ms < COLD_START_MS:
+        return f"{model.latency_slo_ms} ms objective is shorter than a cold start from zero (about 5 min): at least one copy stays warm"
+    return f"{model.latency_slo_ms} ms objective tolerates a cold start from zero (about 5 min)"
