@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from loadmaster.commands import add_portfolio_argument
+from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import plan_file
 from loadmaster.summary import render_summary
 from loadmaster.synthesis import synthesize
@@ -26,6 +28,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     plan = plan_file(arguments.portfolio)
+    problem = _output_problem(arguments.out)
+    if problem:
+        raise PortfolioError(f"--out {arguments.out}", [Problem("", problem)])
     print(f"synthesizing {arguments.portfolio} ...", file=sys.stderr)
     stacks = synthesize(plan, arguments.out)
     for stack in stacks:
@@ -33,3 +38,18 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"stack {stack.name}: {resources} resources -> {stack.template_file}")
     print(render_summary(plan))
     return 0
+
+
+def _output_problem(out: Path) -> str | None:
+    """Why the assembly could not be written to `out`, found before the synthesis rather than as a traceback after it.
+
+    The assembly is staged beside `out` and renamed onto it, so the folder that holds `out` must be writable too.
+    """
+    if out.exists() and not out.is_dir():
+        return "exists and is not a directory"
+    folder = next(parent for parent in out.absolute().parents if parent.exists())
+    if not folder.is_dir():
+        return f"{folder} is not a directory"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write in {folder}"
+    return None
