@@ -1,0 +1,1 @@
+"""moto's Application Auto Scaling, extended for inference components (see `models`)."""

@@ -1,0 +1,70 @@
+"""The one patch of moto's internals: CloudFormation deletes a stack's resources in reverse dependency order.
+
+Why: moto's `ResourceMap.delete` tries resources in any order and retries failures until nothing moves, so a stack
+deletes even when its template never said that a component must go before its endpoint. CloudFormation deletes each
+resource only after everything that depends on it (DependsOn, Ref, Fn::GetAtt, Fn::Sub) and stops at the first
+failure. A rehearsal must fail where a real deletion would, so inside `mock_sagemaker()` this order replaces moto's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from graphlib import TopologicalSorter
+from typing import Any
+from unittest import mock
+
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+
+_SUB_REFERENCE = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+def references(node: Any) -> set[str]:
+    """Logical ids (and parameters) a template fragment refers to."""
+    if isinstance(node, list):
+        return set().union(*map(references, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found: set[str] = set()
+    for key, value in node.items():
+        if key == "Ref" and isinstance(value, str):
+            found.add(value)
+        elif key == "Fn::GetAtt":
+            found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+        elif key == "Fn::Sub":
+            template = value if isinstance(value, str) else value[0]
+            found |= {name.split(".")[0] for name in _SUB_REFERENCE.findall(template)}
+        found |= references(value)
+    return found
+
+
+def deletion_order(resources: dict[str, dict[str, Any]]) -> list[str]:
+    """Every logical id, each after all the resources that depend on it."""
+    graph = {}
+    for logical_id, resource in resources.items():
+        depends_on = resource.get("DependsOn", [])
+        depends_on = [depends_on] if isinstance(depends_on, str) else depends_on
+        graph[logical_id] = (set(depends_on) | references(resource.get("Properties", {}))) & resources.keys()
+    return list(TopologicalSorter(graph).static_order())[::-1]
+
+
+def _delete_in_dependency_order(resource_map: parsing.ResourceMap) -> None:
+    template = resource_map._resource_json_map
+    for logical_id in deletion_order(template):
+        resource = resource_map._parsed_resources.get(logical_id)
+        if template[logical_id].get("DeletionPolicy") == "Retain" or not isinstance(resource, CloudFormationModel):
+            continue  # kept, or never created (a false condition, a type moto does not know)
+        resource_map._delete_resource(resource, template[logical_id])
+        resource_map._parsed_resources.pop(logical_id)
+
+
+@contextmanager
+def cloudformation_extended() -> Iterator[None]:
+    """Let moto's CloudFormation see our resource types, and delete stacks in dependency order."""
+    # moto caches the CloudFormationModel subclasses it found; ours were defined after its first look.
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    with mock.patch.object(parsing.ResourceMap, "delete", _delete_in_dependency_order):
+        yield

@@ -1,0 +1,1 @@
+"""CloudFormation support for CloudWatch alarms, which moto's CloudFormation lacks (see `models`)."""

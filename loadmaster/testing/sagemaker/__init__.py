@@ -1,0 +1,1 @@
+"""moto's SageMaker, extended with inference components (see `models`)."""

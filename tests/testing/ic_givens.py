@@ -1,0 +1,41 @@
+"""Givens for the tests of loadmaster.testing: an inference-component endpoint and a component's spec."""
+
+from __future__ import annotations
+
+ROLE = "arn:aws:iam::123456789012:role/sagemaker-execution"
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+ENDPOINT = "pool"
+VARIANT = "AllTraffic"
+
+
+def pool_variant(instance_type: str = "ml.g5.12xlarge", instances: int = 1, max_instances: int | None = None) -> dict:
+    """A model-less variant; with `max_instances`, managed instance scaling from `instances` to it."""
+    variant = {"VariantName": VARIANT, "InstanceType": instance_type, "InitialInstanceCount": instances}
+    if max_instances is not None:
+        variant["ManagedInstanceScaling"] = {"Status": "ENABLED", "MinInstanceCount": instances, "MaxInstanceCount": max_instances}
+    return variant
+
+
+def specification(accelerators: int = 1, memory_mb: int = 8192, image: str = IMAGE, **requirements) -> dict:
+    return {
+        "Container": {"Image": image, "ArtifactUrl": "s3://models/model.tar.gz"},
+        "ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": accelerators, "MinMemoryRequiredInMb": memory_mb, **requirements},
+    }
+
+
+def create_pool(sagemaker, name: str = ENDPOINT, **variant) -> str:
+    sagemaker.create_endpoint_config(EndpointConfigName=f"{name}-config", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(**variant)])
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    return name
+
+
+def create_component(sagemaker, name: str, copies: int = 1, endpoint: str = ENDPOINT, **spec) -> str:
+    response = sagemaker.create_inference_component(
+        InferenceComponentName=name,
+        EndpointName=endpoint,
+        VariantName=VARIANT,
+        Specification=specification(**spec),
+        RuntimeConfig={"CopyCount": copies},
+    )
+    return response["InferenceComponentArn"]
+

@@ -1,0 +1,198 @@
+"""The inference-component API of loadmaster.testing, one behaviour per test, as moto tests itself."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from ic_givens import ENDPOINT, IMAGE, VARIANT, create_component, create_pool, specification
+
+ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
+
+
+def error_of(call) -> tuple[str, str]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+
+def test_creating_a_component_returns_its_arn(sagemaker_client, pool):
+    # When
+    arn = create_component(sagemaker_client, "blockgen")
+    # Then
+    assert arn == f"{ARN_PREFIX}:inference-component/blockgen"
+
+
+def test_describing_a_component_shows_its_endpoint_specification_and_placed_copies(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=2)
+    # When
+    component = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
+    # Then
+    assert component["InferenceComponentStatus"] == "InService"
+    assert (component["EndpointName"], component["EndpointArn"], component["VariantName"]) == (ENDPOINT, f"{ARN_PREFIX}:endpoint/{ENDPOINT}", VARIANT)
+    assert component["Specification"]["Container"]["DeployedImage"]["SpecifiedImage"] == IMAGE
+    assert component["Specification"]["ComputeResourceRequirements"]["MinMemoryRequiredInMb"] == 8192
+    assert component["RuntimeConfig"]["DesiredCopyCount"] == component["RuntimeConfig"]["CurrentCopyCount"] == 2
+    assert component["RuntimeConfig"]["PlacementStatus"] == [{"InstanceType": "ml.g5.12xlarge", "CurrentCopyCount": 2}]
+
+
+def test_creating_a_component_twice_raises_validation_error(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen")
+    # When / Then
+    assert error_of(lambda: create_component(sagemaker_client, "blockgen")) == (
+        "ValidationException",
+        f'Cannot create already existing inference component "{ARN_PREFIX}:inference-component/blockgen".',
+    )
+
+
+def test_creating_a_component_on_an_unknown_endpoint_raises_validation_error(sagemaker_client):
+    code, message = error_of(lambda: create_component(sagemaker_client, "blockgen", endpoint="missing"))
+    assert code == "ValidationException"
+    assert message.startswith("Could not find endpoint") and f"{ARN_PREFIX}:endpoint/missing" in message
+
+
+def test_creating_a_component_on_an_unknown_variant_raises_validation_error(sagemaker_client, pool):
+    code, message = error_of(
+        lambda: sagemaker_client.create_inference_component(
+            InferenceComponentName="blockgen", EndpointName=pool, VariantName="Other", Specification=specification(), RuntimeConfig={"CopyCount": 1}
+        )
+    )
+    assert code == "ValidationException" and '"Other"' in message
+
+
+def test_creating_a_component_with_zero_copies_raises_validation_error(sagemaker_client, pool):
+    assert error_of(lambda: create_component(sagemaker_client, "blockgen", copies=0)) == (
+        "ValidationException",
+        "Inference components copy count an integer larger than 0",
+    )
+
+
+def test_creating_a_component_with_less_than_128_mb_raises_validation_error(sagemaker_client, pool, aws_region):
+    # Given a caller that does not validate on its side, as CloudFormation
+    unvalidated = boto3.client("sagemaker", region_name=aws_region, config=Config(parameter_validation=False))
+    # When / Then
+    code, message = error_of(lambda: create_component(unvalidated, "blockgen", memory_mb=64))
+    assert code == "ValidationException"
+    assert "'specification.computeResourceRequirements.minMemoryRequiredInMb'" in message
+    assert "greater than or equal to 128" in message
+
+
+def test_creating_a_component_without_compute_requirements_raises_validation_error(sagemaker_client, pool):
+    code, message = error_of(
+        lambda: sagemaker_client.create_inference_component(
+            InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specification={"Container": {"Image": IMAGE}}, RuntimeConfig={"CopyCount": 1}
+        )
+    )
+    assert code == "ValidationException" and "minMemoryRequiredInMb" in message and "must not be null" in message
+
+
+def test_creating_a_component_on_an_endpoint_that_serves_a_model_raises_validation_error(sagemaker_client):
+    # Given a classic endpoint: its variant has a ModelName
+    sagemaker_client.create_model(ModelName="inline", ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer={"Image": IMAGE})
+    sagemaker_client.create_endpoint_config(
+        EndpointConfigName="inline", ProductionVariants=[{"VariantName": VARIANT, "ModelName": "inline", "InstanceType": "ml.g5.2xlarge", "InitialInstanceCount": 1}]
+    )
+    sagemaker_client.create_endpoint(EndpointName="inline", EndpointConfigName="inline")
+    # When / Then
+    code, message = error_of(lambda: create_component(sagemaker_client, "blockgen", endpoint="inline"))
+    assert code == "ValidationException" and "cannot host inference components" in message
+
+
+def test_describing_an_unknown_component_raises_validation_error(sagemaker_client):
+    assert error_of(lambda: sagemaker_client.describe_inference_component(InferenceComponentName="missing")) == (
+        "ValidationException",
+        f'Could not find inference component "{ARN_PREFIX}:inference-component/missing".',
+    )
+
+
+def test_listing_components_filters_by_endpoint_name_and_variant(sagemaker_client, pool):
+    # Given two endpoints with components
+    create_pool(sagemaker_client, name="other")
+    create_component(sagemaker_client, "blockgen")
+    create_component(sagemaker_client, "flowgpt")
+    create_component(sagemaker_client, "textevel", endpoint="other")
+
+    def names(**filters) -> list[str]:
+        return sorted(c["InferenceComponentName"] for c in sagemaker_client.list_inference_components(**filters)["InferenceComponents"])
+
+    # Then
+    assert names() == ["blockgen", "flowgpt", "textevel"]
+    assert names(EndpointNameEquals="other") == ["textevel"]
+    assert names(NameContains="gen") == ["blockgen"]
+    assert names(VariantNameEquals=VARIANT, StatusEquals="InService") == ["blockgen", "flowgpt", "textevel"]
+    assert names(VariantNameEquals="Other") == []
+
+
+def test_listing_components_sorts_newest_first_unless_told_otherwise(sagemaker_client, pool):
+    # Given
+    for name in ("b", "c", "a"):
+        create_component(sagemaker_client, name)
+
+    def listed(**order) -> list[str]:
+        return [c["InferenceComponentName"] for c in sagemaker_client.list_inference_components(**order)["InferenceComponents"]]
+
+    # Then
+    assert listed() == ["a", "c", "b"]
+    assert listed(SortBy="Name", SortOrder="Ascending") == ["a", "b", "c"]
+
+
+def test_listing_components_pages_with_max_results(sagemaker_client, pool):
+    # Given
+    for name in ("a", "b", "c"):
+        create_component(sagemaker_client, name)
+    # When
+    first = sagemaker_client.list_inference_components(MaxResults=2)
+    second = sagemaker_client.list_inference_components(MaxResults=2, NextToken=first["NextToken"])
+    # Then
+    assert len(first["InferenceComponents"]) == 2 and len(second["InferenceComponents"]) == 1
+    assert "NextToken" not in second
+
+
+def test_updating_a_component_changes_its_image_and_copies(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen")
+    # When
+    sagemaker_client.update_inference_component(
+        InferenceComponentName="blockgen", Specification=specification(image=f"{IMAGE}-v2"), RuntimeConfig={"CopyCount": 3}
+    )
+    # Then
+    component = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
+    assert component["Specification"]["Container"]["DeployedImage"]["SpecifiedImage"] == f"{IMAGE}-v2"
+    assert component["RuntimeConfig"]["CurrentCopyCount"] == 3
+    assert component["LastModifiedTime"] >= component["CreationTime"]
+
+
+def test_updating_the_runtime_config_sets_desired_and_current_copies(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen")
+    # When
+    sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": 4})
+    # Then
+    runtime = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]
+    assert (runtime["DesiredCopyCount"], runtime["CurrentCopyCount"]) == (4, 4)
+
+
+def test_updating_an_unknown_component_raises_validation_error(sagemaker_client):
+    code, message = error_of(
+        lambda: sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="missing", DesiredRuntimeConfig={"CopyCount": 1})
+    )
+    assert code == "ValidationException" and message.startswith("Could not find inference component")
+
+
+def test_deleting_a_component_removes_it_and_frees_its_instances(sagemaker_client, pool):
+    # Given a component that filled the first instance
+    create_component(sagemaker_client, "blockgen", copies=4)
+    # When
+    sagemaker_client.delete_inference_component(InferenceComponentName="blockgen")
+    # Then
+    assert sagemaker_client.list_inference_components()["InferenceComponents"] == []
+    create_component(sagemaker_client, "flowgpt", copies=4)  # the room is free again
+
+
+def test_deleting_an_unknown_component_raises_validation_error(sagemaker_client):
+    code, _ = error_of(lambda: sagemaker_client.delete_inference_component(InferenceComponentName="missing"))
+    assert code == "ValidationException"
