@@ -133,8 +133,14 @@ class Portfolio(Spec):
 def load_portfolio(path: str | Path, catalog: Catalog | None = None) -> Portfolio:
     """Read and validate a portfolio file; raise `PortfolioError` with every problem found."""
     source = str(path)
-    document = _read_yaml(Path(path), source)
-    return validate_portfolio(document, source, catalog or load_catalog())
+    document, duplicate_keys = _read_yaml(Path(path), source)
+    try:
+        portfolio = validate_portfolio(document, source, catalog or load_catalog())
+    except PortfolioError as error:
+        raise PortfolioError(source, duplicate_keys + error.problems) from None
+    if duplicate_keys:
+        raise PortfolioError(source, duplicate_keys)
+    return portfolio
 
 
 _SPEC_CLASS_NAMES = {cls.__name__ for cls in (CountRange, PoolSpec, PerCopy, Scaling, FrameworkImage, Traffic, Startup, ModelSpec)}
@@ -200,7 +206,26 @@ class _Items(BaseModel):
                    pool_names=names("pools"), model_names=names("models"))
 
 
-def _read_yaml(path: Path, source: str) -> Any:
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a key written twice in one mapping is a problem, not silently the last one."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.duplicate_keys: list[Problem] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_lines: dict[str, int] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value in first_lines:
+                where = f"line {key.start_mark.line + 1}, column {key.start_mark.column + 1}"
+                self.duplicate_keys.append(Problem(where, f"duplicate key {key.value!r} (first on line {first_lines[key.value]}); YAML would keep only the last"))
+            elif isinstance(key, yaml.ScalarNode):
+                first_lines[key.value] = key.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _read_yaml(path: Path, source: str) -> tuple[Any, list[Problem]]:
+    """The document and the keys written twice in it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -209,14 +234,17 @@ def _read_yaml(path: Path, source: str) -> Any:
         raise PortfolioError(source, [Problem("", "is a directory, not a portfolio file")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise PortfolioError(source, [Problem("", f"cannot read the file: {error}")]) from None
+    loader = _Loader(text)
     try:
-        return yaml.safe_load(text)
+        return loader.get_single_data(), loader.duplicate_keys
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise PortfolioError(source, [Problem(where, f"not valid YAML: {error.problem}")]) from None
     except yaml.YAMLError as error:
         raise PortfolioError(source, [Problem("", f"not valid YAML: {error}")]) from None
+    finally:
+        loader.dispose()
 
 
 def _kind(value: Any) -> str:

@@ -64,9 +64,10 @@ def portfolio(monkeypatch, tmp_path):
     return copy.deepcopy(VALID)
 
 
-def problems_in(document: dict) -> list[str]:
+def problems_in(document: dict | str) -> list[str]:
+    text = document if isinstance(document, str) else yaml.safe_dump(document, sort_keys=False)
     with open("portfolio.yaml", "w", encoding="utf-8") as file:
-        yaml.safe_dump(document, file, sort_keys=False)
+        file.write(text)
     with pytest.raises(PortfolioError) as raised:
         load_portfolio("portfolio.yaml")
     return raised.value.render().splitlines()
@@ -162,6 +163,18 @@ def test_a_name_too_long_once_prefixed_with_the_portfolio_name_is_rejected(portf
     # Then "demo-" makes it 64
     assert problems_in(portfolio) == [
         f"portfolio.yaml: models[2] ({name}).name: the SageMaker name 'demo-{name}' would be 64 characters; the limit is 63"
+    ]
+
+
+def test_a_key_written_twice_is_rejected_with_its_line_instead_of_keeping_only_the_last(portfolio):
+    # Given `region` (line 3) written again at the end, with another problem in the file
+    portfolio["owner"] = "ai-platform"
+    text = yaml.safe_dump(portfolio, sort_keys=False)
+    last_line = text.count("\n") + 1
+
+    assert problems_in(text + "region: eu-west-1\n") == [
+        f"portfolio.yaml: line {last_line}, column 1: duplicate key 'region' (first on line 3); YAML would keep only the last",
+        "portfolio.yaml: owner: unknown key (check its spelling)",
     ]
 
 
