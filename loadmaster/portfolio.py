@@ -310,7 +310,18 @@ def _message(error: Any) -> str:
     if kind == "too_short" and "min_length" in error.get("ctx", {}):
         count = error["ctx"]["min_length"]
         return f"needs at least {count} item{'' if count == 1 else 's'}"
+    if kind in _BOUNDS:
+        bound, words = _BOUNDS[kind]
+        limit = error["ctx"][bound]  # a float on a float field: 0.0
+        return f"expected {words} {int(limit) if float(limit).is_integer() else limit}, found {_found(error['input'])}"
     return message.removeprefix("Value error, ")
+
+
+# pydantic's range errors: the bound in the error's ctx and how to say it
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+    "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than"),
+}
 
 
 def _problems_from_pydantic(errors: list[Any], document: Any) -> list[Problem]:

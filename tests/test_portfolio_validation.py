@@ -122,6 +122,22 @@ def test_a_value_of_the_wrong_type_is_rejected_naming_the_expected_type(portfoli
     assert problems_in(portfolio) == [f"portfolio.yaml: models[2] (blockgen).{expected}"]
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m["per_copy"].update(memory_mb=64), "per_copy.memory_mb: expected at least 128, found 64"),
+        (lambda m: m["per_copy"].update(memory_mb=5_000_000), "per_copy.memory_mb: expected at most 4194304, found 5000000"),
+        (lambda m: m["scaling"].update(target=0), "scaling.target: expected more than 0, found 0"),
+        (lambda m: m["scaling"].update(scale_in_cooldown_s=100_000), "scaling.scale_in_cooldown_s: expected at most 86400, found 100000"),
+    ],
+    ids=["below-minimum", "above-maximum", "not-above-exclusive-minimum", "above-maximum-seconds"],
+)
+def test_a_number_out_of_range_is_rejected_naming_the_bound(portfolio, change, expected):
+    change(model(portfolio, BLOCKGEN))
+
+    assert problems_in(portfolio) == [f"portfolio.yaml: models[2] (blockgen).{expected}"]
+
+
 # Names
 
 
