@@ -87,7 +87,7 @@ def placements(region: str, account_id: str = DEFAULT_ACCOUNT_ID) -> list[Instan
     result = []
     for endpoint in backend.endpoints.values():
         for variant, fleet in getattr(endpoint, "fleets", {}).items():
-            for instance in fleet.instances if fleet else []:
+            for instance in fleet.instances:
                 copies = {name: instance.count(name) for name, _ in instance.copies}
                 result.append(InstancePlacement(endpoint.endpoint_name, variant, instance.instance_id, fleet.instance_type.name, copies, instance.free_accelerators))
     return result

@@ -94,7 +94,9 @@ class Endpoint(FakeEndpoint, CloudFormationModel):
 
     def __init__(self, config: EndpointConfig, **kwargs: Any):
         super().__init__(production_variants=config.production_variants, **kwargs)
-        self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in config.production_variants if _hosts_inference_components(variant)}
+        pools = [variant for variant in config.production_variants if _hosts_inference_components(variant)]
+        self.pool_instance_types = {variant["VariantName"]: variant["InstanceType"] for variant in pools}
+        self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in pools if variant["InstanceType"] in load_catalog()}
 
     def _process_production_variants(self, production_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
         summaries = super()._process_production_variants(production_variants)
@@ -105,7 +107,8 @@ class Endpoint(FakeEndpoint, CloudFormationModel):
     @property
     def response_object(self) -> dict[str, Any]:  # type: ignore[misc]
         response = super().response_object
-        response.pop("Fleets", None)
+        for internal in ("Fleets", "PoolInstanceTypes"):
+            response.pop(internal, None)
         response["ProductionVariants"] = [dict(variant) for variant in response["ProductionVariants"]]
         for variant in response["ProductionVariants"]:
             fleet = self.fleets.get(variant["VariantName"])
@@ -114,11 +117,16 @@ class Endpoint(FakeEndpoint, CloudFormationModel):
         return response
 
     def fleet(self, variant_name: str) -> Fleet:
-        if variant_name not in self.fleets:
+        if variant_name not in self.pool_instance_types:
             # Real text unknown: SageMaker refuses components on variants that are missing or serve a model.
             raise ValidationError(
                 f'Variant "{variant_name}" of endpoint "{self.endpoint_name}" cannot host inference components: '
                 "it does not exist or its endpoint configuration gives it a ModelName."
+            )
+        if variant_name not in self.fleets:
+            raise NotImplementedError(
+                f"loadmaster.testing cannot place copies on {self.pool_instance_types[variant_name]}: "
+                "the instance catalog does not know its capacity"
             )
         return self.fleets[variant_name]
 
@@ -147,11 +155,8 @@ class Endpoint(FakeEndpoint, CloudFormationModel):
         return backend.update_endpoint(original_resource.endpoint_name, cloudformation_json["Properties"]["EndpointConfigName"])
 
 
-def _launch_fleet(variant: dict[str, Any]) -> Fleet | None:
+def _launch_fleet(variant: dict[str, Any]) -> Fleet:
     catalog = load_catalog()
-    if variant["InstanceType"] not in catalog:
-        # Unknown capacity: the endpoint works, but placing a copy on it raises (see `SageMakerBackend._fleet`).
-        return None
     variant = {**VARIANT_DEFAULTS, **variant}
     initial = variant["InitialInstanceCount"]
     scaling = variant.get("ManagedInstanceScaling", {})
@@ -470,11 +475,6 @@ class SageMakerBackend(SageMakerModelBackend):
 
     def _place(self, endpoint: Endpoint, variant_name: str, component: str, requirements: CopyRequirements, copies: int, strategy: str) -> None:
         fleet = endpoint.fleet(variant_name)
-        if fleet is None:
-            instance_type = next(v["InstanceType"] for v in endpoint.production_variants if v["VariantName"] == variant_name)
-            raise NotImplementedError(
-                f"loadmaster.testing cannot place copies on {instance_type}: the instance catalog does not know its capacity"
-            )
         try:
             fleet.place(component, requirements, copies, strategy)
         except NotEnoughHardware as error:

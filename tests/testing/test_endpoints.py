@@ -1,0 +1,125 @@
+"""Endpoint configs and endpoints for inference components in loadmaster.testing."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+from ic_givens import IMAGE, ROLE, VARIANT, create_component, create_pool, pool_variant
+
+ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
+
+
+def error_of(call) -> tuple[str, str]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize("instance_type", ["ml.g5.12xlarge", "ml.g6.48xlarge", "ml.p4d.24xlarge", "ml.p5.48xlarge", "ml.p5en.48xlarge"])
+def test_endpoint_configs_accept_current_gpu_instance_types(sagemaker_client, instance_type):
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(instance_type)])
+    described = sagemaker_client.describe_endpoint_config(EndpointConfigName="pool")
+    assert described["ProductionVariants"][0]["InstanceType"] == instance_type
+
+
+def test_an_endpoint_config_keeps_managed_instance_scaling_routing_and_execution_role(sagemaker_client):
+    # Given
+    variant = {**pool_variant(max_instances=4), "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"}}
+    # When
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool", ExecutionRoleArn=ROLE, ProductionVariants=[variant])
+    # Then
+    described = sagemaker_client.describe_endpoint_config(EndpointConfigName="pool")
+    assert described["ExecutionRoleArn"] == ROLE
+    assert described["ProductionVariants"][0]["ManagedInstanceScaling"] == {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": 4}
+    assert described["ProductionVariants"][0]["RoutingConfig"] == {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"}
+
+
+def test_an_endpoint_config_with_an_unknown_instance_type_raises_validation_error(sagemaker_client):
+    code, message = error_of(
+        lambda: sagemaker_client.create_endpoint_config(EndpointConfigName="pool", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant("ml.g99.huge")])
+    )
+    assert code == "ValidationException"
+    assert "Value 'ml.g99.huge' at 'instanceType' failed to satisfy constraint" in message and "ml.p5.48xlarge" in message
+
+
+def test_a_model_less_variant_without_execution_role_raises_validation_error(sagemaker_client):
+    code, message = error_of(lambda: sagemaker_client.create_endpoint_config(EndpointConfigName="pool", ProductionVariants=[pool_variant()]))
+    assert code == "ValidationException" and "ExecutionRoleArn" in message
+
+
+def test_managed_instance_scaling_on_a_variant_with_a_model_raises_validation_error(sagemaker_client):
+    # Given
+    sagemaker_client.create_model(ModelName="inline", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    variant = {**pool_variant(max_instances=2), "ModelName": "inline"}
+    # When / Then
+    code, message = error_of(lambda: sagemaker_client.create_endpoint_config(EndpointConfigName="inline", ProductionVariants=[variant]))
+    assert code == "ValidationException" and "ManagedInstanceScaling" in message
+
+
+def test_creating_an_endpoint_config_twice_raises_validation_error(sagemaker_client):
+    create = lambda: sagemaker_client.create_endpoint_config(EndpointConfigName="pool", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant()])  # noqa: E731
+    create()
+    assert error_of(create) == ("ValidationException", f'Cannot create already existing endpoint configuration "{ARN_PREFIX}:endpoint-config/pool".')
+
+
+def test_creating_an_endpoint_twice_raises_validation_error(sagemaker_client, pool):
+    assert error_of(lambda: sagemaker_client.create_endpoint(EndpointName=pool, EndpointConfigName=f"{pool}-config")) == (
+        "ValidationException",
+        f'Cannot create already existing endpoint "{ARN_PREFIX}:endpoint/{pool}".',
+    )
+
+
+def test_an_endpoint_reports_its_instances_and_managed_scaling(sagemaker_client, pool):
+    variant = sagemaker_client.describe_endpoint(EndpointName=pool)["ProductionVariants"][0]
+    assert (variant["VariantName"], variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (VARIANT, 1, 1)
+    assert variant["ManagedInstanceScaling"]["MaxInstanceCount"] == 2
+
+
+def test_deleting_endpoint_with_attached_component_raises_validation_error(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen")
+    # When / Then
+    assert error_of(lambda: sagemaker_client.delete_endpoint(EndpointName=pool)) == (
+        "ValidationException",
+        "Cannot delete endpoint with inference component associated",
+    )
+
+
+def test_deleting_endpoint_after_its_components_succeeds(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen")
+    sagemaker_client.delete_inference_component(InferenceComponentName="blockgen")
+    # When
+    sagemaker_client.delete_endpoint(EndpointName=pool)
+    # Then
+    assert sagemaker_client.list_endpoints()["Endpoints"] == []
+
+
+def test_updating_an_endpoint_to_a_larger_instance_type_moves_its_components(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=4)
+    sagemaker_client.create_endpoint_config(EndpointConfigName="bigger", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant("ml.g5.48xlarge")])
+    # When
+    sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="bigger")
+    # Then
+    component = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
+    assert component["RuntimeConfig"]["PlacementStatus"] == [{"InstanceType": "ml.g5.48xlarge", "CurrentCopyCount": 4}]
+    assert sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointConfigName"] == "bigger"
+
+
+def test_updating_an_endpoint_to_instances_too_small_for_its_components_raises_and_changes_nothing(sagemaker_client, pool):
+    # Given 4 one-GPU copies and a config of one single-GPU instance
+    create_component(sagemaker_client, "blockgen", copies=4)
+    sagemaker_client.create_endpoint_config(EndpointConfigName="smaller", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant("ml.g5.2xlarge")])
+    # When / Then
+    code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="smaller"))
+    assert code == "ValidationException" and message.startswith("There is not enough hardware resources")
+    assert sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointConfigName"] == f"{pool}-config"
+
+
+def test_a_component_on_an_instance_type_the_catalog_does_not_know_is_not_placed_by_guess(sagemaker_client):
+    # Given ml.t2.medium: valid for SageMaker, unknown to loadmaster's instance catalog
+    create_pool(sagemaker_client, instance_type="ml.t2.medium")
+    # When / Then
+    with pytest.raises(NotImplementedError, match="ml.t2.medium"):
+        create_component(sagemaker_client, "tiny", accelerators=1, memory_mb=512)
