@@ -7,6 +7,7 @@ and raised once as a `PortfolioError` naming file, model and field.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -152,9 +153,11 @@ def validate_portfolio(document: Any, source: str, catalog: Catalog) -> Portfoli
     try:
         portfolio = Portfolio.model_validate(document)
     except ValidationError as error:
-        # Report the whole-file checks too, on every pool and model that is well-formed by itself.
+        # Report the whole-file checks too, on every pool and model that is well-formed by itself
+        # or but for unknown keys (then only on the fields it does write: no "required" for a misspelt key).
+        items = _Items.well_formed(document)
         problems = _problems_from_pydantic(error.errors(), document)
-        problems += _semantic_problems(_Items.well_formed(document), catalog)
+        problems += [problem for problem in _semantic_problems(items, catalog) if items.written(problem.location, document)]
         raise PortfolioError(source, problems) from None
     problems = _semantic_problems(_Items.of(portfolio), catalog)
     if problems:
@@ -173,6 +176,8 @@ class _Items(BaseModel):
     # The name of every item, well-formed or not, for duplicates and pool references; None when not a list.
     pool_names: list[tuple[int, str]] | None
     model_names: list[tuple[int, str]] | None
+    # ("models", 2) for an item checked without its unknown keys
+    without_unknown_keys: set[tuple[str, int]] = set()
 
     @classmethod
     def of(cls, portfolio: Portfolio) -> "_Items":
@@ -189,8 +194,11 @@ class _Items(BaseModel):
             for index, item in enumerate(items if isinstance(items, list) else []):
                 try:
                     result.append((index, spec.model_validate(item)))
-                except ValidationError:
-                    pass  # already reported with its fields
+                except ValidationError as error:  # already reported with its fields
+                    known = _without_unknown_keys(item, error.errors())
+                    if known is not None:
+                        result.append((index, spec.model_validate(known)))
+                        without_unknown_keys.add((key, index))
             return result
 
         def names(key: str) -> list[tuple[int, str]] | None:
@@ -201,9 +209,36 @@ class _Items(BaseModel):
 
         name = document.get("name")
         prices = document.get("prices")
+        without_unknown_keys: set[tuple[str, int]] = set()
         return cls(name=name if isinstance(name, str) else "", region=document.get("region") if isinstance(document.get("region"), str) else None,
                    prices=prices if isinstance(prices, dict) else {}, pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
-                   pool_names=names("pools"), model_names=names("models"))
+                   pool_names=names("pools"), model_names=names("models"), without_unknown_keys=without_unknown_keys)
+
+    def written(self, location: str, document: dict[str, Any]) -> bool:
+        """Whether the field a problem is about is written in the file, on an item checked without its unknown keys."""
+        match = re.match(r"^(pools|models)\[(\d+)\] \([^)]*\)\.(.+)$", location)
+        if not match or (match[1], int(match[2])) not in self.without_unknown_keys:
+            return True
+        node = document[match[1]][int(match[2])]
+        for field in match[3].split("."):
+            if not isinstance(node, dict) or field not in node:
+                return False
+            node = node[field]
+        return True
+
+
+def _without_unknown_keys(item: Any, errors: list[Any]) -> Any | None:
+    """The item without the keys pydantic does not know, or None when it has any other problem."""
+    if not all(error["type"] == "extra_forbidden" for error in errors):
+        return None
+    item = copy.deepcopy(item)
+    for error in errors:
+        *path, key = error["loc"]
+        node = item
+        for part in path:
+            node = node[part]
+        del node[key]
+    return item
 
 
 class _Loader(yaml.SafeLoader):

@@ -100,7 +100,18 @@ def test_an_unknown_top_level_key_is_rejected(portfolio):
 def test_a_typo_in_a_model_key_is_rejected_naming_the_model_and_the_misspelt_key(portfolio):
     model(portfolio, BLOCKGEN)["per_cpy"] = model(portfolio, BLOCKGEN).pop("per_copy")
 
+    # and only that: not also "per_copy: required"
     assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).per_cpy: unknown key (check its spelling)"]
+
+
+def test_a_model_with_a_misspelt_key_still_gets_the_whole_file_checks_on_the_rest(portfolio):
+    model(portfolio, BLOCKGEN)["enviroment"] = model(portfolio, BLOCKGEN).pop("environment")
+    model(portfolio, BLOCKGEN)["per_copy"]["accelerators"] = 5
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[2] (blockgen).enviroment: unknown key (check its spelling)",
+        "portfolio.yaml: models[2] (blockgen).per_copy.accelerators: 5 accelerators do not fit ml.g5.12xlarge (4 GPUs)",
+    ]
 
 
 @pytest.mark.parametrize(
