@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
+from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, network_problems, vpc_config
 from constructs.model_execution_role import ModelExecutionRole
+from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
 from loadmaster.naming import is_sagemaker_name
 
 
@@ -23,6 +28,16 @@ class DedicatedEndpoint(EndpointBase):
     :param environment: the container's environment. Default: empty.
     :param execution_role: Default: a new `ModelExecutionRole`.
     :param variant_name: Default: ``AllTraffic``.
+    :param kms_key: encrypts the instances' storage volumes; not on instance types with local NVMe storage, which
+        SageMaker refuses (FACTS.md). Default: none.
+    :param subnets: the VPC subnets the model runs in. Default: none. :param security_groups: with `subnets`.
+    :param network_isolation: no outbound network calls from the container. Default: False.
+    :param ssm_access: SSM sessions into the container. Default: False.
+    :param guardrails: rolling (or blue/green) updates that roll back on the alarms this construct creates.
+        Default: `DeploymentGuardrails()`.
+
+    Updates keep the instance count autoscaling reached (``RetainAllVariantProperties``: without it, every new
+    endpoint config resets it to ``initial_instance_count``; sagemaker-python-sdk issue 3126).
     """
 
     def __init__(
@@ -38,9 +53,15 @@ class DedicatedEndpoint(EndpointBase):
         environment: dict[str, str] | None = None,
         execution_role: ModelExecutionRole | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
+        kms_key: kms.IKey | None = None,
+        subnets: Sequence[ec2.ISubnet] | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        network_isolation: bool = False,
+        ssm_access: bool = False,
+        guardrails: DeploymentGuardrails = DeploymentGuardrails(),
     ) -> None:
         super().__init__(scope, id)
-        problems = []
+        problems = network_problems(subnets, security_groups) + guardrails.problems()
         if not is_sagemaker_name(endpoint_name):
             problems.append(f"endpoint_name {endpoint_name!r} is not a valid SageMaker name")
         if initial_instance_count < 1:
@@ -60,11 +81,14 @@ class DedicatedEndpoint(EndpointBase):
             "Model",
             execution_role_arn=self.execution_role.role_arn,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=image, model_data_url=artifact_url, environment=environment or None),
+            vpc_config=vpc_config(sagemaker.CfnModel.VpcConfigProperty, subnets, security_groups),
+            enable_network_isolation=network_isolation,
         )
         self.model.node.add_dependency(self.execution_role.grants)
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
+            kms_key_id=kms_key.key_arn if kms_key else None,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=variant_name,
@@ -72,10 +96,19 @@ class DedicatedEndpoint(EndpointBase):
                     instance_type=instance_type,
                     initial_instance_count=initial_instance_count,
                     initial_variant_weight=1.0,
+                    enable_ssm_access=ssm_access,
                 )
             ],
         )
-        self.endpoint = sagemaker.CfnEndpoint(self, "Endpoint", endpoint_name=endpoint_name, endpoint_config_name=self.endpoint_config.attr_endpoint_config_name)
+        self.rollback_alarms = RollbackAlarms(self, "RollbackAlarms", errors=self.metric_invocation_5xx_errors(), latency=self.metric_model_latency(), guardrails=guardrails)
+        self.endpoint = sagemaker.CfnEndpoint(
+            self,
+            "Endpoint",
+            endpoint_name=endpoint_name,
+            endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
+            retain_all_variant_properties=True,
+            deployment_config=_deployment_config(guardrails, self.rollback_alarms),
+        )
 
     @classmethod
     def from_endpoint_name(cls, scope: Construct, id: str, endpoint_name: str, variant_name: str = DEFAULT_VARIANT_NAME) -> EndpointBase:
@@ -84,3 +117,21 @@ class DedicatedEndpoint(EndpointBase):
     def metric_concurrent_requests_per_model(self) -> cloudwatch.Metric:
         """Requests in flight per model instance, queued ones included: the high-resolution scaling metric (10 s)."""
         return self.metric("ConcurrentRequestsPerModel", statistic="Maximum", period=cdk.Duration.seconds(10))
+
+
+def _deployment_config(guardrails: DeploymentGuardrails, alarms: RollbackAlarms) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
+    rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=name) for name in alarms.alarm_names])
+    wait_s = guardrails.wait.to_seconds()
+    if guardrails.blue_green:
+        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+            auto_rollback_configuration=rollback,
+            blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
+                traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(type="ALL_AT_ONCE", wait_interval_in_seconds=wait_s),
+                termination_wait_in_seconds=wait_s,
+            ),
+        )
+    batch = sagemaker.CfnEndpoint.CapacitySizeProperty(type="CAPACITY_PERCENT", value=guardrails.batch_percent)
+    return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+        auto_rollback_configuration=rollback,
+        rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=wait_s),
+    )

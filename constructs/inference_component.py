@@ -9,6 +9,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 from constructs.endpoint_base import INVOKE_ACTIONS, endpoint_arn
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
+from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
 from loadmaster.naming import is_sagemaker_name
 
 # StartupParameters accept 60 to 3600 seconds (CloudFormation AWS::SageMaker::InferenceComponent).
@@ -31,6 +32,8 @@ class InferenceComponent(Construct):
     :param copy_count: copies at creation, at least 1 (SageMaker rejects 0 at creation; autoscaling takes a
         scale-to-zero component down afterwards). Default: 1.
     :param model_download_timeout_s: Default: SageMaker's. :param health_check_timeout_s: Default: SageMaker's.
+    :param guardrails: updates roll through the copies in batches and roll back on the alarms this construct
+        creates (5XX errors, p90 latency). Default: `DeploymentGuardrails()`.
     """
 
     def __init__(
@@ -49,9 +52,10 @@ class InferenceComponent(Construct):
         copy_count: int = 1,
         model_download_timeout_s: int | None = None,
         health_check_timeout_s: int | None = None,
+        guardrails: DeploymentGuardrails = DeploymentGuardrails(),
     ) -> None:
         super().__init__(scope, id)
-        _raise_if_invalid(component_name, memory_mb, accelerators, cpu_cores, copy_count, model_download_timeout_s, health_check_timeout_s)
+        _raise_if_invalid(component_name, memory_mb, accelerators, cpu_cores, copy_count, guardrails.problems(), model_download_timeout_s, health_check_timeout_s)
         self.component_name = component_name
         self.endpoint = endpoint
         endpoint.execution_role.grant_image_pull(image)
@@ -76,6 +80,16 @@ class InferenceComponent(Construct):
                 startup_parameters=_startup_parameters(model_download_timeout_s, health_check_timeout_s),
             ),
             runtime_config=sagemaker.CfnInferenceComponent.InferenceComponentRuntimeConfigProperty(copy_count=copy_count),
+        )
+        self.rollback_alarms = RollbackAlarms(self, "RollbackAlarms", errors=self.metric_invocation_5xx_errors(), latency=self.metric_model_latency(), guardrails=guardrails)
+        batch = sagemaker.CfnInferenceComponent.InferenceComponentCapacitySizeProperty(type="CAPACITY_PERCENT", value=guardrails.batch_percent)
+        self.resource.deployment_config = sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty(
+            rolling_update_policy=sagemaker.CfnInferenceComponent.InferenceComponentRollingUpdatePolicyProperty(
+                maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=guardrails.wait.to_seconds()
+            ),
+            auto_rollback_configuration=sagemaker.CfnInferenceComponent.AutoRollbackConfigurationProperty(
+                alarms=[sagemaker.CfnInferenceComponent.AlarmProperty(alarm_name=name) for name in self.rollback_alarms.alarm_names]
+            ),
         )
         # The container pulls its image with the role's policy as soon as the component is created.
         self.resource.node.add_dependency(endpoint.execution_role.grants)
@@ -148,8 +162,7 @@ def _startup_parameters(download_s: int | None, health_check_s: int | None):
     )
 
 
-def _raise_if_invalid(name: str, memory_mb: int, accelerators: int, cpu_cores: float | None, copy_count: int, *timeouts: int | None) -> None:
-    problems = []
+def _raise_if_invalid(name: str, memory_mb: int, accelerators: int, cpu_cores: float | None, copy_count: int, problems: list[str], *timeouts: int | None) -> None:
     if not is_sagemaker_name(name):
         problems.append(f"component_name {name!r} is not a valid SageMaker name")
     if memory_mb < 128:

@@ -20,7 +20,7 @@ from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
 from loadmaster.planner.packing import Placement
 from loadmaster.planner.sizing import DEFAULT_TARGET_CONCURRENCY, Counts
-from loadmaster.portfolio import FrameworkImage, ModelSpec, Portfolio, Scaling, load_portfolio
+from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio
 
 VARIANT_NAME = "AllTraffic"
 
@@ -75,6 +75,22 @@ class Bounds:
         return max(self.min, 1)
 
 
+# p90 ModelLatency above which a deployment rolls back when the model states no latency SLO: a default to
+# override (`deployment.rollback_latency_ms` or `latency_slo_ms`), not an AWS figure.
+DEFAULT_ROLLBACK_LATENCY_MS = 10_000
+
+
+@dataclass(frozen=True)
+class DeploymentPlan:
+    """How updates roll out (batches of copies or instances) and what rolls them back (alarms the constructs create)."""
+
+    strategy: str = "rolling"
+    batch_percent: int = 25
+    wait_s: int = 60
+    rollback_errors_per_minute: int = 5
+    rollback_latency_ms: int = DEFAULT_ROLLBACK_LATENCY_MS
+
+
 @dataclass(frozen=True)
 class ContainerPlan:
     image: str
@@ -100,6 +116,7 @@ class ComponentPlan:
     copy_counts: Counts | None = None
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    deployment: DeploymentPlan = DeploymentPlan()
 
     @property
     def scales_to_zero(self) -> bool:
@@ -121,6 +138,8 @@ class PoolPlan:
     placement: Placement = ()
     peak_placement: Placement = ()
     notes: tuple[str, ...] = ()
+    network: Network | None = None
+    ssm_access: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +155,9 @@ class DedicatedPlan:
     instance_counts: Counts | None = None
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    deployment: DeploymentPlan = DeploymentPlan()
+    network: Network | None = None
+    ssm_access: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,7 @@ class Plan:
     dedicated: tuple[DedicatedPlan, ...]
     notes: tuple[str, ...] = field(default=())
     cost: CostSummary | None = None
+    kms_key_arn: str | None = None  # None: the stack creates a key where the instance type supports one
 
 
 def plan_file(path: str | Path, catalog: Catalog | None = None) -> Plan:
@@ -182,6 +205,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
     if problems:
         raise PortfolioError(source, problems)
     models = {model.name: model for model in portfolio.models}
+    pool_specs = {pool.name: pool for pool in portfolio.pools}
 
     def components_of(pool: str) -> tuple[ComponentPlan, ...]:
         return tuple(
@@ -202,6 +226,8 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
             placement=pool.placement,
             peak_placement=pool.peak_placement,
             notes=pool.notes,
+            network=pool_specs[pool.name].network if pool.name in pool_specs else None,
+            ssm_access=pool_specs[pool.name].ssm_access if pool.name in pool_specs else False,
         )
         for pool in decisions.pools
     )
@@ -216,6 +242,9 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
             instance_counts=decision.counts,
             reasons=decision.reasons,
             notes=decision.notes,
+            deployment=_deployment(models[name]),
+            network=models[name].network,
+            ssm_access=models[name].ssm_access,
         )
         for name, decision in decisions.models.items()
         if decision.pool is None
@@ -229,6 +258,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         pools=pools,
         dedicated=dedicated,
         cost=decisions.cost,
+        kms_key_arn=portfolio.kms_key_arn,
     )
 
 
@@ -248,6 +278,18 @@ def _component(portfolio_name: str, model: ModelSpec, container: ContainerPlan, 
         copy_counts=decision.counts,
         reasons=decision.reasons,
         notes=decision.notes,
+        deployment=_deployment(model),
+    )
+
+
+def _deployment(model: ModelSpec) -> DeploymentPlan:
+    written = model.deployment
+    return DeploymentPlan(
+        strategy=written.strategy,
+        batch_percent=written.batch_percent,
+        wait_s=written.wait_s,
+        rollback_errors_per_minute=written.rollback_errors_per_minute,
+        rollback_latency_ms=written.rollback_latency_ms or model.latency_slo_ms or DEFAULT_ROLLBACK_LATENCY_MS,
     )
 
 

@@ -50,6 +50,14 @@ class CountRange(Spec):
         return self
 
 
+class Network(Spec):
+    """Where an endpoint's instances run: a VPC's subnets and security groups, optionally cut off from the internet."""
+
+    subnets: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(min_length=1, max_length=16)
+    security_groups: list[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(min_length=1, max_length=5)
+    isolation: bool = False  # EnableNetworkIsolation: the container makes no outbound calls at all
+
+
 class PoolSpec(Spec):
     """A shared inference-component endpoint."""
 
@@ -57,6 +65,8 @@ class PoolSpec(Spec):
     instance_type: str | None = None  # None: the planner chooses
     instances: CountRange | None = None  # None: the planner chooses; min may be 0 (scale to zero)
     routing: Literal["least-outstanding-requests", "random"] = "least-outstanding-requests"
+    network: Network | None = None
+    ssm_access: bool = False
 
 
 class PerCopy(Spec):
@@ -98,6 +108,21 @@ class Startup(Spec):
     health_check_timeout_s: int = Field(default=3600, ge=60, le=3600)
 
 
+class Deployment(Spec):
+    """How a change rolls out, and what rolls it back.
+
+    Inference components and dedicated endpoints update in batches of `batch_percent` of their copies or instances
+    (SageMaker accepts 5 to 50%; FACTS.md), waiting `wait_s` between batches; CloudWatch alarms on 5XX errors and on
+    p90 model latency (`rollback_latency_ms`, default the model's `latency_slo_ms`) roll the change back.
+    """
+
+    strategy: Literal["rolling", "blue-green"] = "rolling"  # blue-green: dedicated endpoints only
+    batch_percent: int = Field(default=25, ge=5, le=50)
+    wait_s: int = Field(default=60, ge=0, le=3600)
+    rollback_errors_per_minute: int = Field(default=5, ge=1, le=1_000_000)
+    rollback_latency_ms: int | None = Field(default=None, gt=0, le=3_600_000)
+
+
 class ModelSpec(Spec):
     name: Name
     image: str | FrameworkImage
@@ -112,6 +137,10 @@ class ModelSpec(Spec):
     # dedicated endpoints
     instance_type: str | None = None
     instances: CountRange | None = None
+    network: Network | None = None
+    ssm_access: bool = False
+    # both
+    deployment: Deployment = Field(default_factory=Deployment)
     # both; "none" turns autoscaling off, None picks the default for the hosting
     scaling: Scaling | Literal["none"] | None = None
     # what the planner sizes from
@@ -127,6 +156,9 @@ class Portfolio(Spec):
     account: str | None = Field(default=None, pattern=r"^\d{12}$")
     tags: dict[str, str] = Field(default_factory=dict)
     prices: dict[str, float] = Field(default_factory=dict)
+    # Encrypts the storage of endpoints on instance types without local NVMe (SageMaker refuses a key on those
+    # with it). Default: a customer-managed key created in the stack, rotated yearly.
+    kms_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
     pools: list[PoolSpec] = Field(default_factory=list)
     models: list[ModelSpec] = Field(min_length=1)
 
@@ -144,7 +176,7 @@ def load_portfolio(path: str | Path, catalog: Catalog | None = None) -> Portfoli
     return portfolio
 
 
-_SPEC_CLASS_NAMES = {cls.__name__ for cls in (CountRange, PoolSpec, PerCopy, Scaling, FrameworkImage, Traffic, Startup, ModelSpec)}
+_SPEC_CLASS_NAMES = {cls.__name__ for cls in (CountRange, PoolSpec, PerCopy, Scaling, FrameworkImage, Traffic, Startup, Network, Deployment, ModelSpec)}
 
 
 def validate_portfolio(document: Any, source: str, catalog: Catalog) -> Portfolio:
@@ -448,13 +480,13 @@ def _image_problems(where: str, model: ModelSpec, region: str | None) -> list[Pr
 
 
 # Fields only one hosting has: on a `hosting: auto` model, writing one of them decides the hosting.
-HOSTING_ONLY_FIELDS = {"inference-component": ("pool", "per_copy", "copies"), "dedicated": ("instance_type", "instances")}
+HOSTING_ONLY_FIELDS = {"inference-component": ("pool", "per_copy", "copies"), "dedicated": ("instance_type", "instances", "network", "ssm_access")}
 HOSTING_METRICS = {"inference-component": INFERENCE_COMPONENT_METRICS, "dedicated": DEDICATED_METRICS}
 
 
 def hosting_pins(model: ModelSpec) -> list[tuple[str, str]]:
     """(hosting, field) for each field of an `auto` model that only one hosting has (the scaling metric included)."""
-    pins = [(hosting, field) for hosting, fields in HOSTING_ONLY_FIELDS.items() for field in fields if getattr(model, field) is not None]
+    pins = [(hosting, field) for hosting, fields in HOSTING_ONLY_FIELDS.items() for field in fields if field in model.model_fields_set]
     if isinstance(model.scaling, Scaling):
         pins += [(hosting, "scaling.metric") for hosting, metrics in HOSTING_METRICS.items() if model.scaling.metric in metrics]
     return pins
@@ -480,7 +512,7 @@ def _misplaced(where: str, model: ModelSpec, fields: tuple[str, ...], hosting: s
     return [
         Problem(f"{where}.{field}", f"does not apply to hosting: {hosting}")
         for field in fields
-        if getattr(model, field) is not None
+        if field in model.model_fields_set
     ]
 
 
@@ -488,6 +520,8 @@ def _inference_component_problems(
     where: str, model: ModelSpec, pools: dict[str, PoolSpec], defined_pools: set[str] | None, catalog: Catalog
 ) -> list[Problem]:
     problems = _misplaced(where, model, HOSTING_ONLY_FIELDS["dedicated"], "inference-component")
+    if model.deployment.strategy == "blue-green":
+        problems.append(Problem(f"{where}.deployment.strategy", "inference components update by rolling copies; blue-green is for hosting: dedicated"))
     # no pool: the planner places the model
     if model.pool is not None and defined_pools is not None and model.pool not in defined_pools:
         known = ", ".join(sorted(defined_pools)) or "none defined"

@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 from constructs.dedicated_endpoint import DedicatedEndpoint
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint, RoutingStrategy
-from loadmaster.plan import ComponentPlan, DedicatedPlan, PoolPlan, ScalingPlan
+from constructs.rollback_alarms import DeploymentGuardrails
+from loadmaster.catalog import InstanceType
+from loadmaster.plan import ComponentPlan, DedicatedPlan, DeploymentPlan, PoolPlan, ScalingPlan
+from loadmaster.portfolio import Network
 from policies.scalable_capacity import ScalableCapacity
 from policies.scale_from_zero import ScaleFromZero
 
 
 class HostingStack(cdk.Stack):
     """Everything one set of pools and dedicated endpoints needs. Construct ids are model and pool names, so logical
-    ids stay stable when models are added or reordered."""
+    ids stay stable when models are added or reordered.
 
-    def __init__(self, scope: Construct, id: str, *, pools: tuple[PoolPlan, ...], dedicated: tuple[DedicatedPlan, ...], **kwargs) -> None:
+    Built whole from `pools` and `dedicated`, or piece by piece with `add_pool`, `add_component` and `add_dedicated`
+    (how `stacks.partition` spreads a large portfolio over several stacks)."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, pools: tuple[PoolPlan, ...] = (), dedicated: tuple[DedicatedPlan, ...] = (), kms_key_arn: str | None = None, **kwargs
+    ) -> None:
         super().__init__(scope, id, **kwargs)
+        self._kms_key_arn = kms_key_arn
+        self._kms_key: kms.IKey | None = None
         for pool in pools:
-            self._add_pool(pool)
+            endpoint = self.add_pool(pool)
+            for component in pool.components:
+                self.add_component(pool, endpoint, component)
         for model in dedicated:
-            self._add_dedicated(model)
+            self.add_dedicated(model)
 
-    def _add_pool(self, pool: PoolPlan) -> None:
-        scope = Construct(self, f"Pool-{pool.name}")
-        endpoint = InferenceComponentEndpoint(
+    def add_pool(self, pool: PoolPlan) -> InferenceComponentEndpoint:
+        """The pool's endpoint and execution role, without its components."""
+        scope = self._pool_scope(pool)
+        return InferenceComponentEndpoint(
             scope,
             "Endpoint",
             endpoint_name=pool.endpoint_name,
@@ -34,13 +51,15 @@ class HostingStack(cdk.Stack):
             min_instance_count=pool.instances.min,
             max_instance_count=pool.instances.max,
             routing=RoutingStrategy(pool.routing),
+            ssm_access=pool.ssm_access,
+            **self._isolation(scope, pool.instance_type, pool.network),
         )
-        for component in pool.components:
-            self._add_component(scope, endpoint, component)
 
-    def _add_component(self, scope: Construct, endpoint: InferenceComponentEndpoint, plan: ComponentPlan) -> None:
+    def add_component(self, pool: PoolPlan, endpoint: InferenceComponentEndpoint, plan: ComponentPlan) -> InferenceComponent:
+        """`plan` on the pool's `endpoint`, which may be in another stack of the app (a pool too large for one stack).
+        The construct path is the same in either stack, so the logical ids are too."""
         component = InferenceComponent(
-            scope,
+            self._pool_scope(pool),
             f"Component-{plan.model}",
             endpoint=endpoint,
             component_name=plan.component_name,
@@ -53,17 +72,19 @@ class HostingStack(cdk.Stack):
             copy_count=plan.copies.initial,
             model_download_timeout_s=plan.model_download_timeout_s,
             health_check_timeout_s=plan.health_check_timeout_s,
+            guardrails=_guardrails(plan.deployment),
         )
         if plan.scaling is None:
-            return
+            return component
         capacity = ScalableCapacity.of_copies(
             component, "Scaling", component_name=plan.component_name, component=component.resource, min_copies=plan.copies.min, max_copies=plan.copies.max
         )
         _track(capacity, plan.scaling)
         if plan.scales_to_zero:
             ScaleFromZero(component, "ScaleFromZero", capacity=capacity, no_capacity_metric=component.metric_no_capacity_invocation_failures())
+        return component
 
-    def _add_dedicated(self, plan: DedicatedPlan) -> None:
+    def add_dedicated(self, plan: DedicatedPlan) -> DedicatedEndpoint:
         endpoint = DedicatedEndpoint(
             self,
             f"Dedicated-{plan.model}",
@@ -73,14 +94,53 @@ class HostingStack(cdk.Stack):
             environment=plan.container.environment,
             instance_type=plan.instance_type.name,
             initial_instance_count=plan.instances.initial,
+            ssm_access=plan.ssm_access,
+            guardrails=_guardrails(plan.deployment),
+            **self._isolation(self, plan.instance_type, plan.network, name=f"Dedicated-{plan.model}"),
         )
         if plan.scaling is None:
-            return
+            return endpoint
         capacity = ScalableCapacity.of_instances(
             endpoint, "Scaling", endpoint_name=plan.endpoint_name, variant_name=endpoint.variant_name, endpoint=endpoint.endpoint,
             min_instances=plan.instances.min, max_instances=plan.instances.max,
         )
         _track(capacity, plan.scaling)
+        return endpoint
+
+    def _pool_scope(self, pool: PoolPlan) -> Construct:
+        return self.node.try_find_child(f"Pool-{pool.name}") or Construct(self, f"Pool-{pool.name}")
+
+
+    def _isolation(self, scope: Construct, instance_type: InstanceType, network: Network | None, name: str = "") -> dict[str, Any]:
+        """KMS key and VPC props of an endpoint: a key wherever the instance type accepts one, the VPC if asked."""
+        isolation: dict[str, Any] = {"kms_key": None if instance_type.has_local_nvme else self._storage_key()}
+        if network:
+            isolation |= {
+                "subnets": [ec2.Subnet.from_subnet_id(scope, f"{name}Subnet{index}", subnet) for index, subnet in enumerate(network.subnets)],
+                "security_groups": [ec2.SecurityGroup.from_security_group_id(scope, f"{name}SecurityGroup{index}", group) for index, group in enumerate(network.security_groups)],
+                "network_isolation": network.isolation,
+            }
+        return isolation
+
+    def _storage_key(self) -> kms.IKey:
+        """One customer-managed key per stack for the storage of endpoints without local NVMe, or the portfolio's."""
+        if self._kms_key is None:
+            self._kms_key = (
+                kms.Key.from_key_arn(self, "StorageKey", self._kms_key_arn)
+                if self._kms_key_arn
+                else kms.Key(self, "StorageKey", description="loadmaster: SageMaker endpoint storage", enable_key_rotation=True)
+            )
+        return self._kms_key
+
+
+def _guardrails(deployment: DeploymentPlan) -> DeploymentGuardrails:
+    return DeploymentGuardrails(
+        batch_percent=deployment.batch_percent,
+        wait=cdk.Duration.seconds(deployment.wait_s),
+        rollback_errors_per_minute=deployment.rollback_errors_per_minute,
+        rollback_latency=cdk.Duration.millis(deployment.rollback_latency_ms),
+        blue_green=deployment.strategy == "blue-green",
+    )
 
 
 def _track(capacity: ScalableCapacity, scaling: ScalingPlan) -> None:

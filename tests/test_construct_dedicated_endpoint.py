@@ -4,6 +4,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from constructs.dedicated_endpoint import DedicatedEndpoint
+from constructs.rollback_alarms import DeploymentGuardrails
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 
@@ -59,3 +60,46 @@ def test_concurrent_requests_per_model_is_the_high_resolution_metric(stack):
 
     assert (metric.metric_name, metric.period.to_seconds(), metric.dimensions) == (
         "ConcurrentRequestsPerModel", 10, {"EndpointName": "inline", "VariantName": "AllTraffic"})
+
+
+def test_updates_keep_the_autoscaled_instance_count_and_roll_back_on_alarms(stack):
+    make_endpoint(stack)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        {
+            "RetainAllVariantProperties": True,
+            "DeploymentConfig": {
+                "RollingUpdatePolicy": Match.object_like({"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25}}),
+                "AutoRollbackConfiguration": {"Alarms": [Match.any_value(), Match.any_value()]},
+            },
+        },
+    )
+
+
+def test_blue_green_shifts_all_traffic_after_the_wait(stack):
+    make_endpoint(stack, guardrails=DeploymentGuardrails(blue_green=True))
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        {
+            "DeploymentConfig": {
+                "BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 60}, "TerminationWaitInSeconds": 60},
+                "AutoRollbackConfiguration": Match.any_value(),
+            }
+        },
+    )
+
+
+def test_network_isolation_and_vpc_apply_to_the_model(stack):
+    from aws_cdk import aws_ec2 as ec2
+
+    subnet = ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0123456789abcdef0")
+    group = ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-0123456789abcdef0")
+
+    make_endpoint(stack, subnets=[subnet], security_groups=[group], network_isolation=True)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::Model",
+        {"EnableNetworkIsolation": True, "VpcConfig": {"Subnets": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456789abcdef0"]}},
+    )

@@ -5,6 +5,7 @@ from aws_cdk.assertions import Match, Template
 
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
+from constructs.rollback_alarms import DeploymentGuardrails
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 
@@ -90,3 +91,39 @@ def test_an_imported_component_measures_by_name(stack):
     imported = InferenceComponent.from_inference_component_name(stack, "Imported", "existing", endpoint_name="shared")
 
     assert imported.metric("ModelLatency").dimensions == {"InferenceComponentName": "existing"}
+
+
+def test_updates_roll_through_copies_and_roll_back_on_the_components_own_alarms(stack):
+    import aws_cdk as cdk
+
+    make_component(stack, guardrails=DeploymentGuardrails(batch_percent=20, wait=cdk.Duration.seconds(90), rollback_errors_per_minute=3, rollback_latency=cdk.Duration.seconds(2)))
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::SageMaker::InferenceComponent",
+        {
+            "DeploymentConfig": {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 20},
+                    "RollbackMaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 20},
+                    "WaitIntervalInSeconds": 90,
+                },
+                "AutoRollbackConfiguration": {
+                    "Alarms": [{"AlarmName": {"Ref": Match.string_like_regexp("RollbackAlarmsErrors")}}, {"AlarmName": {"Ref": Match.string_like_regexp("RollbackAlarmsLatency")}}]
+                },
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "Invocation5XXErrors", "Dimensions": [{"Name": "InferenceComponentName", "Value": "blockgen"}], "Statistic": "Sum", "Threshold": 3, "EvaluationPeriods": 2},
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "ModelLatency", "ExtendedStatistic": "p90", "Threshold": 2_000_000, "ComparisonOperator": "GreaterThanThreshold"},
+    )
+
+
+def test_batch_percent_outside_sagemakers_range_is_rejected(stack):
+    with pytest.raises(ValueError, match="batch_percent must be 5 to 50, got 80"):
+        make_component(stack, guardrails=DeploymentGuardrails(batch_percent=80))

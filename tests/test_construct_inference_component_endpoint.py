@@ -1,7 +1,9 @@
 """InferenceComponentEndpoint: a model-less variant with managed instance scaling and routing."""
 
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
 from constructs.inference_component_endpoint import InferenceComponentEndpoint, RoutingStrategy
@@ -29,6 +31,7 @@ def test_endpoint_config_variant_has_no_model_and_enables_managed_instance_scali
                         "InitialInstanceCount": 1,
                         "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 0, "MaxInstanceCount": 4},
                         "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
+                        "EnableSSMAccess": False,
                     }
                 )
             ],
@@ -100,3 +103,42 @@ def test_an_imported_endpoint_grants_and_measures_by_name(stack):
 
     assert imported.metric_model_latency().dimensions == {"EndpointName": "existing-endpoint", "VariantName": "AllTraffic"}
     assert Template.from_stack(stack).find_resources("AWS::SageMaker::Endpoint") == {}
+
+
+def test_updates_keep_the_instance_count_managed_scaling_reached(stack):
+    make_endpoint(stack)
+
+    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::Endpoint", {"RetainAllVariantProperties": True})
+
+
+def test_no_kms_key_network_isolation_or_vpc_unless_given(stack):
+    make_endpoint(stack)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::EndpointConfig", {"KmsKeyId": Match.absent(), "VpcConfig": Match.absent(), "EnableNetworkIsolation": False}
+    )
+
+
+def test_kms_key_vpc_isolation_and_ssm_are_passed_to_the_endpoint_config(stack):
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    subnet = ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0123456789abcdef0")
+    group = ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-0123456789abcdef0")
+
+    make_endpoint(stack, instance_type="ml.inf2.24xlarge", kms_key=key, subnets=[subnet], security_groups=[group], network_isolation=True, ssm_access=True)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {
+            "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("Key"), "Arn"]},
+            "VpcConfig": {"Subnets": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456789abcdef0"]},
+            "EnableNetworkIsolation": True,
+            "ProductionVariants": [Match.object_like({"EnableSSMAccess": True})],
+        },
+    )
+
+
+def test_subnets_without_security_groups_are_rejected(stack):
+    subnet = ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0123456789abcdef0")
+
+    with pytest.raises(ValueError, match="subnets and security_groups go together"):
+        make_endpoint(stack, subnets=[subnet])

@@ -106,3 +106,85 @@ def test_a_stack_beyond_cloudformations_500_resources_fails_clearly(example_plan
 
     with pytest.raises(PortfolioError, match=r"stack codegen-platform-hosting would have \d+ resources; CloudFormation allows 500 per stack"):
         build_app(crowded)
+
+
+INF2_AND_GPU_PORTFOLIO = """
+version: 1
+name: hardened
+region: us-east-1
+pools:
+  - name: neuron
+    instance_type: ml.inf2.24xlarge
+    instances: {min: 1, max: 2}
+    network: {subnets: [subnet-0123456789abcdef0], security_groups: [sg-0123456789abcdef0], isolation: true}
+  - name: gpu
+    instance_type: ml.g5.12xlarge
+    instances: {min: 1, max: 2}
+models:
+  - name: small
+    image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-neuronx-sdk2.19.1
+    pool: neuron
+    per_copy: {accelerators: 1, memory_mb: 8192}
+  - name: medium
+    image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124
+    pool: gpu
+    per_copy: {accelerators: 1, memory_mb: 8192}
+  - name: steady
+    image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124
+    hosting: dedicated
+    instance_type: ml.g5.2xlarge
+    ssm_access: true
+    deployment: {strategy: blue-green, wait_s: 300}
+"""
+
+
+@pytest.fixture(scope="module")
+def hardened_template(tmp_path_factory):
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from loadmaster.plan import plan_file
+    from stacks import add_stacks
+
+    path = tmp_path_factory.mktemp("hardened") / "portfolio.yaml"
+    path.write_text(INF2_AND_GPU_PORTFOLIO)
+    (stack,) = add_stacks(cdk.App(), plan_file(path))
+    return Template.from_stack(stack)
+
+
+def test_a_customer_managed_key_encrypts_endpoints_whose_instances_have_no_local_nvme(hardened_template):
+    hardened_template.resource_count_is("AWS::KMS::Key", 1)
+    hardened_template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    hardened_template.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {"KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("StorageKey"), "Arn"]}, "ProductionVariants": [Match.object_like({"InstanceType": "ml.inf2.24xlarge"})]},
+    )
+
+
+def test_no_kms_key_on_instance_types_with_local_nvme(hardened_template):
+    for instance_type in ("ml.g5.12xlarge", "ml.g5.2xlarge"):
+        hardened_template.has_resource_properties(
+            "AWS::SageMaker::EndpointConfig", {"KmsKeyId": Match.absent(), "ProductionVariants": [Match.object_like({"InstanceType": instance_type})]}
+        )
+
+
+def test_a_pools_network_puts_its_endpoint_in_the_vpc_isolated(hardened_template):
+    hardened_template.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {"VpcConfig": {"Subnets": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456789abcdef0"]}, "EnableNetworkIsolation": True},
+    )
+
+
+def test_ssm_access_and_blue_green_deployment_are_set_only_where_asked(hardened_template):
+    hardened_template.has_resource_properties("AWS::SageMaker::EndpointConfig", {"ProductionVariants": [Match.object_like({"InstanceType": "ml.g5.2xlarge", "EnableSSMAccess": True})]})
+    hardened_template.has_resource_properties("AWS::SageMaker::EndpointConfig", {"ProductionVariants": [Match.object_like({"InstanceType": "ml.g5.12xlarge", "EnableSSMAccess": False})]})
+    hardened_template.has_resource_properties(
+        "AWS::SageMaker::Endpoint", {"EndpointName": "hardened-steady", "DeploymentConfig": Match.object_like({"BlueGreenUpdatePolicy": Match.object_like({"TerminationWaitInSeconds": 300})})}
+    )
+
+
+def test_example_components_roll_back_on_errors_and_their_latency_slo(example_template):
+    example_template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "ModelLatency", "Dimensions": [{"Name": "InferenceComponentName", "Value": "codegen-platform-blockgen"}], "Threshold": 1_500_000},
+    )

@@ -1,0 +1,76 @@
+"""The CloudWatch alarms that roll a SageMaker deployment back: server errors and tail latency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class DeploymentGuardrails:
+    """How an update rolls out and when it rolls back.
+
+    :param batch_percent: copies or instances updated at a time, 5 to 50% (SageMaker's range for capacity percent).
+        Default: 25.
+    :param wait: time between batches, for the alarms to see the new version. Default: 60 s.
+    :param rollback_errors_per_minute: 5XX errors per minute, two minutes running, that roll back. Default: 5.
+    :param rollback_latency: p90 model latency, two minutes running, that rolls back. Default: 10 s.
+    :param blue_green: dedicated endpoints only: shift all traffic to a new fleet at once (doubling instances during
+        the update) instead of rolling batches. Default: False.
+    """
+
+    batch_percent: int = 25
+    wait: cdk.Duration = cdk.Duration.seconds(60)
+    rollback_errors_per_minute: int = 5
+    rollback_latency: cdk.Duration = cdk.Duration.seconds(10)
+    blue_green: bool = False
+
+    def problems(self) -> list[str]:
+        found = []
+        if not 5 <= self.batch_percent <= 50:
+            found.append(f"batch_percent must be 5 to 50, got {self.batch_percent}")
+        if self.rollback_errors_per_minute < 1:
+            found.append(f"rollback_errors_per_minute must be at least 1, got {self.rollback_errors_per_minute}")
+        return found
+
+
+class RollbackAlarms(Construct):
+    """Two alarms a deployment's AutoRollbackConfiguration names: 5XX errors and p90 `ModelLatency` (microseconds).
+
+    :param errors: the `Invocation5XXErrors` metric of the component or variant.
+    :param latency: the `ModelLatency` metric of the component or variant.
+    :param guardrails: the thresholds.
+    """
+
+    EVALUATION_MINUTES = 2
+
+    def __init__(self, scope: Construct, id: str, *, errors: cloudwatch.Metric, latency: cloudwatch.Metric, guardrails: DeploymentGuardrails) -> None:
+        super().__init__(scope, id)
+        minute = cdk.Duration.minutes(1)
+        self.errors = cloudwatch.Alarm(
+            self,
+            "Errors",
+            alarm_description="Server errors during or after a deployment: roll it back",
+            metric=errors.with_(statistic="Sum", period=minute),
+            threshold=guardrails.rollback_errors_per_minute,
+            evaluation_periods=self.EVALUATION_MINUTES,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.latency = cloudwatch.Alarm(
+            self,
+            "Latency",
+            alarm_description="p90 model latency above its limit during or after a deployment: roll it back",
+            metric=latency.with_(statistic="p90", period=minute),
+            threshold=guardrails.rollback_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+            evaluation_periods=self.EVALUATION_MINUTES,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    @property
+    def alarm_names(self) -> list[str]:
+        return [self.errors.alarm_name, self.latency.alarm_name]
