@@ -9,10 +9,10 @@ import argparse
 import sys
 
 from loadmaster import __version__
-from loadmaster.commands import rehearse, synth, validate
+from loadmaster.commands import catalog, plan, rehearse, synth, validate
 from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError
 
-COMMANDS = (validate, synth, rehearse)
+COMMANDS = (validate, plan, synth, rehearse, catalog)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,11 +23,25 @@ from loadmaster.planner.sizing import capacity
 
 
 @dataclass(frozen=True)
+class BaselineEndpoint:
+    """One model's endpoint in the baseline: the cheapest type that holds a copy, one instance per copy at peak."""
+
+    model: str
+    instance_type: str
+    instances: int
+    hourly: float
+
+
+@dataclass(frozen=True)
 class CostSummary:
     hourly: float
     peak_hourly: float
-    baseline_hourly: float
+    baseline: tuple[BaselineEndpoint, ...]
     lower_bound_hourly: float
+
+    @property
+    def baseline_hourly(self) -> float:
+        return sum(endpoint.hourly for endpoint in self.baseline)
 
     @property
     def savings_ratio(self) -> float | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.errors import Problem
-from loadmaster.planner.cost import CostSummary, lower_bound, price
+from loadmaster.planner.cost import BaselineEndpoint, CostSummary, lower_bound, price
 from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT, HostingChoice, cheapest_alone, choose_hosting
 from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
 from loadmaster.planner.sizing import (
@@ -213,16 +213,16 @@ def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], 
     return CostSummary(
         hourly=hourly("expected"),
         peak_hourly=hourly("peak"),
-        baseline_hourly=sum(_baseline(model, decisions[model.spec.name], catalog) for model in models),
+        baseline=tuple(_baseline(model, decisions[model.spec.name], catalog) for model in models),
         lower_bound_hourly=lower_bound([_bound_unit(model, decisions[model.spec.name], catalog) for model in models], catalog),
     )
 
 
-def _baseline(model: _Model, decision: ModelDecision, catalog: Catalog) -> float:
-    """One dedicated endpoint on the cheapest type that holds a copy, as many instances as copies at peak."""
+def _baseline(model: _Model, decision: ModelDecision, catalog: Catalog) -> BaselineEndpoint:
     anywhere = demands_by_type(model.spec, catalog)
     instance_type = cheapest_alone(anywhere, catalog) if anywhere else decision.instance_type or next(iter(model.demands))
-    return price(catalog, instance_type) * decision.counts.peak
+    instances = decision.counts.peak
+    return BaselineEndpoint(model.spec.name, instance_type, instances, price(catalog, instance_type) * instances)
 
 
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:

@@ -15,8 +15,12 @@ Both are deterministic: HiGHS runs single-threaded and stops on node limits, not
 from __future__ import annotations
 
 import math
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Iterator
 
 import numpy as np
 from scipy.optimize import Bounds as VariableBounds
@@ -57,6 +61,22 @@ class Packing:
 
 
 LEVELS = {level: attrgetter(f"copies.{level}") for level in ("min", "expected", "peak")} | {"most": attrgetter("most")}
+
+
+@contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """HiGHS 1.x (SciPy 1.17) prints some MIP diagnostics with C printf, whatever `disp` says; on our stdout they would
+    corrupt `loadmaster plan --format json`. Point file descriptor 1 at /dev/null while it solves."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(devnull)
+        os.close(saved)
 
 
 def auto_pool_name(instance_type: str) -> str:
@@ -105,13 +125,14 @@ def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]]:
         cost[peak_column[name]] = price * PEAK_WEIGHT
     most_instances = sum(unit.most for unit in units)  # one copy per instance always fits
     high = np.array([1.0] * first_count + [float(most_instances)] * (2 * len(types)))
-    result = milp(
-        cost,
-        integrality=np.ones(size),
-        bounds=VariableBounds(np.zeros(size), high),
-        constraints=LinearConstraint(coo_array((values, (rows, cols)), shape=(len(lower), size)).tocsr(), lower, upper),
-        options={"node_limit": CHOOSE_NODE_LIMIT, "time_limit": SOLVER_TIME_LIMIT_S, "mip_rel_gap": 1e-4},
-    )
+    with _native_stdout_silenced():
+        result = milp(
+            cost,
+            integrality=np.ones(size),
+            bounds=VariableBounds(np.zeros(size), high),
+            constraints=LinearConstraint(coo_array((values, (rows, cols)), shape=(len(lower), size)).tocsr(), lower, upper),
+            options={"node_limit": CHOOSE_NODE_LIMIT, "time_limit": SOLVER_TIME_LIMIT_S, "mip_rel_gap": 1e-4},
+        )
     if result.x is None:
         raise RuntimeError(f"the pool-choice solver found no solution: {result.message}")
     chosen: dict[str, list[Unit]] = {}

@@ -1,0 +1,83 @@
+"""`hosting: auto`: the five fitness functions, written out per model; what the user wrote decides first."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadmaster.errors import PortfolioError
+from planner_givens import IMAGE, auto_model, plan_of, portfolio_of
+
+FITNESS_FUNCTIONS = ("cost", "inference latency", "throughput", "scaling complexity", "traffic pattern")
+
+
+def hosting_of(plan, name):
+    for pool in plan.pools:
+        for component in pool.components:
+            if component.model == name:
+                return "inference-component", component.reasons
+    endpoint = next(endpoint for endpoint in plan.dedicated if endpoint.model == name)
+    return "dedicated", endpoint.reasons
+
+
+def test_a_steady_model_that_sharing_would_not_make_cheaper_gets_a_dedicated_endpoint():
+    # Given a small steady model: one copy takes a whole ml.g6.xlarge, the cheapest per GPU, so sharing saves nothing
+    plan = plan_of([auto_model("inline", size_gb=2, pattern="steady", mean=30, peak=50, latency_slo_ms=150)])
+    # Then the simpler hosting wins, and the plan says why with all five fitness functions
+    hosting, reasons = hosting_of(plan, "inline")
+    assert hosting == "dedicated"
+    assert [reason.split(":")[0] for reason in reasons[:5]] == list(FITNESS_FUNCTIONS)
+    assert reasons[-1].startswith("chosen: dedicated, steady traffic")
+    assert plan.dedicated[0].instance_type.name == "ml.g6.xlarge"
+
+
+@pytest.mark.parametrize("pattern", ["variable", "intermittent", "batch"])
+def test_a_model_whose_traffic_varies_becomes_an_inference_component(pattern):
+    plan = plan_of([auto_model("m", pattern=pattern)])
+    assert hosting_of(plan, "m")[0] == "inference-component"
+
+
+def test_a_steady_model_that_sharing_makes_cheaper_becomes_an_inference_component():
+    # Given a 100 GB model: 112 GiB of GPU memory, which ml.p4de.24xlarge (8 x 80 GiB) holds in 2 of 8 GPUs, while a
+    # dedicated endpoint would need the whole instance
+    plan = plan_of([auto_model("big", size_gb=100, pattern="steady", mean=5, peak=5)])
+    hosting, reasons = hosting_of(plan, "big")
+    assert hosting == "inference-component"
+    assert reasons[-1] == "chosen: inference-component, sharing instances saves money"
+
+
+@pytest.mark.parametrize(("field", "value", "hosting"), [
+    ("pool", "shared", "inference-component"),
+    ("copies", {"min": 1, "max": 3}, "inference-component"),
+    ("instance_type", "ml.g5.2xlarge", "dedicated"),
+    ("instances", {"min": 1, "max": 3}, "dedicated"),
+])
+def test_a_field_only_one_hosting_has_decides_an_auto_models_hosting(field, value, hosting):
+    pools = [{"name": "shared", "instance_type": "ml.g5.12xlarge", "instances": {"min": 1, "max": 4}}]
+    plan = plan_of([auto_model("m", pattern="steady", **{field: value})], pools)
+    chosen, reasons = hosting_of(plan, "m")
+    assert chosen == hosting
+    assert reasons == (f"auto, decided by `{field}`, which only {hosting} hosting has",)
+
+
+def test_an_explicit_hosting_is_never_overridden():
+    # Given a variable-traffic model the user put on a dedicated endpoint
+    model = {"name": "m", "image": IMAGE, "hosting": "dedicated", "instance_type": "ml.g5.2xlarge", "size_gb": 2,
+             "traffic": {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 30}}
+    plan = plan_of([model])
+    assert hosting_of(plan, "m") == ("dedicated", ("written in the portfolio",))
+    assert plan.dedicated[0].instance_type.name == "ml.g5.2xlarge"
+
+
+def test_an_auto_model_needs_its_size_for_the_planner_to_size_it():
+    with pytest.raises(PortfolioError) as error:
+        portfolio_of([{"name": "m", "image": IMAGE, "hosting": "auto"}])
+    assert [(p.location, p.message) for p in error.value.problems] == [
+        ("models[0] (m).size_gb", "required for hosting: auto (the planner sizes the model from it)")]
+
+
+def test_an_auto_model_with_fields_of_both_hostings_is_refused():
+    with pytest.raises(PortfolioError) as error:
+        portfolio_of([auto_model("m", instance_type="ml.g5.2xlarge", copies={"min": 1, "max": 2})])
+    (problem,) = error.value.problems
+    assert problem.location == "models[0] (m).hosting"
+    assert "copies (inference-component)" in problem.message and "instance_type (dedicated)" in problem.message

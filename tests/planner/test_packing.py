@@ -1,0 +1,118 @@
+"""Packing copies onto instances: every resource dimension respected, every model able to reach its peak."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loadmaster.catalog import load_catalog
+from loadmaster.plan import make_plan
+from loadmaster.planner.packing import _first_fit_decreasing, pack, resource_lower_bound
+from loadmaster.planner.sizing import Demand, capacity
+from loadmaster.planner.synthetic import generated_portfolio
+from planner_givens import IMAGE, auto_model, plan_of
+
+SEEDED_PORTFOLIOS = [(models, seed) for models in (4, 12, 30) for seed in range(1, 11)]
+
+
+def assert_fits(placement, demands, instance):
+    for instance_copies in placement:
+        used = np.sum([np.array(demands[model].vector()) * copies for model, copies in instance_copies], axis=0)
+        assert np.all(used <= np.array(capacity(instance)) + 1e-9), (instance_copies, used)
+
+
+def copies_in(placement):
+    totals = {}
+    for instance_copies in placement:
+        for model, copies in instance_copies:
+            totals[model] = totals.get(model, 0) + copies
+    return totals
+
+
+@pytest.mark.parametrize(("models", "seed"), SEEDED_PORTFOLIOS)
+def test_every_model_fits_at_its_peak_within_its_pools_instances_max(models, seed, catalog):
+    # Given a generated portfolio of auto models
+    plan = make_plan(generated_portfolio(models, seed, catalog), "generated", catalog)
+    for pool in plan.pools:
+        demands = {c.model: Demand(c.accelerators, c.memory_mb, c.cpu_cores or 0.0) for c in pool.components}
+        # Then the peak placement holds every component's peak copies, on no more instances than instances.max ...
+        assert copies_in(pool.peak_placement) == {c.model: c.copy_counts.peak for c in pool.components if c.copy_counts.peak}
+        assert len(pool.peak_placement) <= pool.instances.max
+        # ... each instance within its accelerators, memory and CPU, at peak and at mean traffic
+        assert_fits(pool.peak_placement, demands, pool.instance_type)
+        assert_fits(pool.placement, demands, pool.instance_type)
+        assert copies_in(pool.placement) == {c.model: c.copy_counts.expected for c in pool.components if c.copy_counts.expected}
+        # ... and autoscaling may take each component to its peak
+        assert all(c.copies.max >= c.copy_counts.peak for c in pool.components)
+    for endpoint in plan.dedicated:
+        assert endpoint.instances.max >= endpoint.instance_counts.peak
+
+
+demand = st.builds(Demand, st.integers(1, 4), st.sampled_from([4096, 16384, 32768, 65536, 131072]), st.sampled_from([0.0, 2.0, 4.0, 8.0, 16.0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(demand, st.integers(1, 6)), min_size=1, max_size=6))
+def test_a_packing_places_every_copy_within_every_dimension_of_its_instances(items):
+    instance = load_catalog()["ml.g5.12xlarge"]  # 4 GPUs, 192 GiB, 48 vCPUs
+    copies = [(f"m{index}", item_demand, count) for index, (item_demand, count) in enumerate(items)]
+    placement = pack(copies, instance)
+    assert copies_in(placement) == {model: count for model, _, count in copies}
+    assert_fits(placement, {model: item_demand for model, item_demand, _ in copies}, instance)
+    assert len(placement) >= resource_lower_bound(copies, instance)
+
+
+def test_copies_are_packed_by_memory_and_cpu_too_not_only_by_accelerators(catalog):
+    # Given copies of 1 GPU and 100 GiB of host memory on ml.g5.12xlarge (4 GPUs, 192 GiB)
+    copies = [("heavy", Demand(1, 100 * 1024, 4.0), 4)]
+    # Then memory, not the GPUs, sets one copy per instance
+    assert len(pack(copies, catalog["ml.g5.12xlarge"])) == 4
+
+
+def test_the_solver_packs_tighter_than_first_fit_decreasing_where_it_can(catalog):
+    # Given copies on which first-fit decreasing needs 5 instances, while the resource totals allow 4
+    instance = catalog["ml.g5.12xlarge"]
+    copies = [("m0", Demand(1, 65536, 24.0), 3), ("m1", Demand(2, 16384, 4.0), 1),
+              ("m2", Demand(3, 32768, 2.0), 3), ("m3", Demand(1, 32768, 4.0), 2)]
+    assert len(_first_fit_decreasing(copies, instance)) == 5
+    # Then the packing uses 4
+    placement = pack(copies, instance)
+    assert len(placement) == 4
+    assert_fits(placement, {model: item_demand for model, item_demand, _ in copies}, instance)
+
+
+def test_models_left_unplaced_share_a_pool_chosen_by_the_planner():
+    plan = plan_of([auto_model("a", size_gb=2), auto_model("b", size_gb=3)])
+    (pool,) = plan.pools
+    assert pool.name == f"auto-{pool.instance_type.name.removeprefix('ml.').replace('.', '-')}"
+    assert pool.endpoint_name == f"test-{pool.name}"
+    assert {component.model for component in pool.components} == {"a", "b"}
+
+
+def test_the_plan_never_overrides_an_explicit_pool_instance_type_or_instances():
+    # Given a pool written as ml.p4d.24xlarge x {1, 3}: pricier per GPU than the planner's own choice would be
+    pools = [{"name": "mine", "instance_type": "ml.p4d.24xlarge", "instances": {"min": 1, "max": 3}}]
+    plan = plan_of([auto_model("m", size_gb=2, pool="mine")], pools)
+    (pool,) = plan.pools
+    assert (pool.name, pool.instance_type.name, pool.instances.min, pool.instances.max) == ("mine", "ml.p4d.24xlarge", 1, 3)
+
+
+def test_the_plan_never_overrides_an_explicit_per_copy():
+    pools = [{"name": "mine", "instance_type": "ml.g5.12xlarge"}]
+    model = auto_model("m", size_gb=2, pool="mine", per_copy={"accelerators": 2, "memory_mb": 50000, "cpu_cores": 3})
+    (component,) = plan_of([model], pools).pools[0].components
+    assert (component.accelerators, component.memory_mb, component.cpu_cores) == (2, 50000, 3)
+    assert not any(note.startswith("per_copy derived") for note in component.notes)
+
+
+def test_a_pool_without_an_instance_type_gets_the_cheapest_that_reaches_every_peak_within_its_max():
+    # Given a pool capped at 1 instance for models that need 6 GPUs at peak
+    pools = [{"name": "capped", "instances": {"min": 1, "max": 1}}]
+    models = [auto_model(name, size_gb=2, mean=5, peak=15, pool="capped") for name in ("a", "b")]
+    (pool,) = plan_of(models, pools).pools
+    # Then the planner picks an 8-GPU type, the cheapest of them, and keeps the user's instance bounds
+    assert pool.instance_type.name == "ml.g6.48xlarge"
+    assert (pool.instances.min, pool.instances.max) == (1, 1)
+    assert pool.notes == ("instance type chosen by the planner: ml.g6.48xlarge",)

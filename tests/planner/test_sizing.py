@@ -1,0 +1,90 @@
+"""Per-copy compute derived from the weights' size, and copies derived from traffic."""
+
+from __future__ import annotations
+
+from loadmaster.planner.sizing import (
+    CPU_CORES_PER_ACCELERATOR,
+    WEIGHTS_OVERHEAD,
+    Demand,
+    derived_demand,
+    unit_counts,
+)
+from planner_givens import auto_model, plan_of, portfolio_of
+
+
+def test_a_copy_gets_as_many_gpus_as_its_weights_need_with_the_overhead(catalog):
+    # Given a 30 GB model: 30e9 B x 1.2 = 33.5 GiB of accelerator memory
+    # When it is sized for 24 GiB GPUs (A10G) and for 48 GiB GPUs (L40S)
+    on_a10g = derived_demand(30, catalog["ml.g5.12xlarge"])
+    on_l40s = derived_demand(30, catalog["ml.g6e.12xlarge"])
+    # Then it takes two of the first and one of the second
+    assert (on_a10g.accelerators, on_l40s.accelerators) == (2, 1)
+    assert WEIGHTS_OVERHEAD == 1.2
+
+
+def test_gpu_counts_round_up_to_a_power_of_two_for_tensor_parallelism(catalog):
+    # Given 46.7 GB of weights: 52.2 GiB, three 24 GiB GPUs' worth
+    demand = derived_demand(46.7, catalog["ml.g6.48xlarge"])
+    # Then a copy takes four
+    assert demand.accelerators == 4
+
+
+def test_a_derived_copy_reserves_host_memory_for_the_weights_and_cpu_per_gpu(catalog):
+    demand = derived_demand(10, catalog["ml.g6.2xlarge"])
+    assert demand == Demand(1, 11445, float(CPU_CORES_PER_ACCELERATOR))  # 10e9 B x 1.2 / 2^20 = 11444.1 MiB, rounded up
+
+
+def test_no_copy_is_derived_for_an_instance_type_it_cannot_fit(catalog):
+    # 80 GB of weights need 4 x 24 GiB GPUs; a g6.xlarge has one. And no GPU at all on a c5.
+    assert derived_demand(80, catalog["ml.g6.xlarge"]) is None
+    assert derived_demand(1, catalog["ml.c5.large"]) is None
+
+
+def test_a_plan_says_when_it_derived_per_copy_from_size_gb():
+    plan = plan_of([auto_model("blockgen", size_gb=15, pattern="variable")])
+    (component,) = plan.pools[0].components
+    assert any(note.startswith("per_copy derived from size_gb 15") for note in component.notes)
+    assert component.accelerators == 1 and component.memory_mb == 17167
+
+
+def test_copies_follow_mean_and_peak_traffic_at_the_scaling_target():
+    # Given a variable model at 4 concurrent requests per copy, mean 10 and peak 24
+    model = portfolio_of([auto_model("m", mean=10, peak=24, scaling={"metric": "concurrent-requests-per-copy", "target": 4})]).models[0]
+    # When its copies are counted
+    counts, notes = unit_counts(model, None, may_scale_to_zero=True)
+    # Then one stays warm, three serve the mean and six the peak
+    assert (counts.min, counts.expected, counts.peak) == (1, 3, 6)
+    assert notes == []
+
+
+def test_an_invocations_target_is_converted_with_the_latency_objective():
+    # Given 120 invocations per minute per copy and a 2 s objective: 120 x 2 / 60 = 4 concurrent requests per copy
+    model = portfolio_of([auto_model("m", mean=2, peak=12, latency_slo_ms=2000,
+                                     scaling={"metric": "invocations-per-copy", "target": 120})]).models[0]
+    counts, _ = unit_counts(model, None, may_scale_to_zero=True)
+    assert (counts.expected, counts.peak) == (1, 3)
+
+
+def test_explicit_copies_bound_what_traffic_asks_for_and_the_plan_says_when_peak_is_out_of_reach():
+    # Given copies written as {min: 1, max: 2} and traffic that needs 6 copies at peak
+    model = portfolio_of([auto_model("m", mean=10, peak=30, copies={"min": 1, "max": 2})]).models[0]
+    counts, notes = unit_counts(model, model.copies, may_scale_to_zero=True)
+    # Then the plan keeps the user's bounds and notes the shortfall
+    assert (counts.min, counts.expected, counts.peak) == (1, 2, 2)
+    assert notes == ["peak traffic needs 6 but max is 2: the model cannot reach its peak"]
+
+
+def test_an_intermittent_model_scales_to_zero_only_when_its_objective_tolerates_a_cold_start():
+    patient, impatient = portfolio_of([
+        auto_model("patient", pattern="intermittent", mean=0.5, peak=5, latency_slo_ms=600_000),
+        auto_model("impatient", pattern="intermittent", mean=0.5, peak=5, latency_slo_ms=2_000),
+    ]).models
+    assert unit_counts(patient, None, may_scale_to_zero=True)[0].min == 0
+    assert unit_counts(impatient, None, may_scale_to_zero=True)[0].min == 1
+    assert unit_counts(patient, None, may_scale_to_zero=False)[0].min == 1  # a dedicated endpoint keeps an instance
+
+
+def test_a_steady_model_keeps_what_its_mean_traffic_needs():
+    model = portfolio_of([auto_model("m", pattern="steady", mean=30, peak=50)]).models[0]
+    counts, _ = unit_counts(model, None, may_scale_to_zero=True)
+    assert (counts.min, counts.expected, counts.peak) == (6, 6, 10)
