@@ -317,5 +317,7 @@ def resolve_framework_image(image: FrameworkImage, region: str) -> str:
 
     try:
         return image_uris.retrieve(image.framework, region=region, version=image.version)
+    except FileNotFoundError:  # the SDK opens image_uri_config/<framework>.json
+        raise ValueError(f"the SageMaker Python SDK knows no framework {image.framework!r} (such as djl-lmi, huggingface-llm, pytorch)") from None
     except (ValueError, KeyError) as error:
         raise ValueError(f"the SageMaker Python SDK cannot resolve {image.framework} {image.version} in {region}: {error}") from None

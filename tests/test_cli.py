@@ -25,6 +25,10 @@ TOO_MANY_ACCELERATORS_LINE = "portfolio.yaml: models[5] (codegen-xl).per_copy.ac
 BAD_FILES = {  # what portfolio.yaml holds (None: there is none) and the one line on stderr
     "field": (TOO_MANY_ACCELERATORS, TOO_MANY_ACCELERATORS_LINE),
     "missing": (None, "portfolio.yaml: file not found"),
+    "unknown-framework": (
+        EXAMPLE.read_text().replace("framework: djl-lmi", "framework: djl-lmx"),
+        "portfolio.yaml: models[1] (textevel).image: the SageMaker Python SDK knows no framework 'djl-lmx' (such as djl-lmi, huggingface-llm, pytorch)",
+    ),
     "empty": ("", "portfolio.yaml: expected a mapping of portfolio keys, found nothing"),
     "list": ("- version: 1\n- name: demo\n", "portfolio.yaml: expected a mapping of portfolio keys, found a list"),
     "scalar": ("42\n", "portfolio.yaml: expected a mapping of portfolio keys, found a number"),
