@@ -10,6 +10,7 @@ Every client fixture shares one `mock_sagemaker()` per test, in the region of th
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 import pytest
 
@@ -28,10 +29,17 @@ def mocked_sagemaker() -> Iterator[None]:
         yield
 
 
-def _client(service: str, region: str):
+@cache
+def _session():
+    """One boto3 session for the whole run: it parses each service model once (SageMaker's takes half a second),
+    where moto's fresh default session per test would parse it again."""
     import boto3
 
-    return boto3.client(service, region_name=region)
+    return boto3.Session()
+
+
+def _client(service: str, region: str):
+    return _session().client(service, region_name=region)
 
 
 @pytest.fixture

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
+
+ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker-execution"
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 ENDPOINT = "pool"
@@ -39,3 +43,10 @@ def create_component(sagemaker, name: str, copies: int = 1, endpoint: str = ENDP
     )
     return response["InferenceComponentArn"]
 
+
+
+def error_of(call) -> tuple[str, str]:
+    """The code and message of the AWS error `call` raises."""
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
-from ic_givens import VARIANT, create_component
+from ic_givens import VARIANT, create_component, error_of
 
 COPIES = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCES = "sagemaker:variant:DesiredInstanceCount"
@@ -15,12 +14,6 @@ SAGEMAKER_METRICS = [
     ("SageMakerVariantConcurrentRequestsPerModelHighResolution", INSTANCES),
     ("SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution", COPIES),
 ]
-
-
-def error_of(call) -> tuple[str, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
 
 
 def register(autoscaling, resource_id: str = "inference-component/blockgen", dimension: str = COPIES, minimum: int = 0, maximum: int = 4):

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
-from ic_givens import IMAGE, ROLE, VARIANT, create_component, create_pool, pool_variant
-
-ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
-
-
-def error_of(call) -> tuple[str, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+from ic_givens import ARN_PREFIX, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant
 
 
 @pytest.mark.parametrize("instance_type", ["ml.g5.12xlarge", "ml.g6.48xlarge", "ml.p4d.24xlarge", "ml.p5.48xlarge", "ml.p5en.48xlarge"])

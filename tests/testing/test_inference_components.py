@@ -5,17 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from ic_givens import ENDPOINT, IMAGE, VARIANT, create_component, create_pool, specification
-
-ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
-
-
-def error_of(call) -> tuple[str, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, VARIANT, create_component, create_pool, error_of, specification
 
 
 def test_creating_a_component_returns_its_arn(sagemaker_client, pool):

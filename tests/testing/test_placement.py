@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ic_givens import IMAGE, VARIANT, create_component, create_pool
+from ic_givens import IMAGE, VARIANT, create_component, create_pool, error_of
 
 from loadmaster.catalog import load_catalog
 from loadmaster.testing import placements
@@ -89,9 +89,7 @@ def test_binpack_fills_one_instance_before_the_next():
 
 
 def test_the_api_rejects_a_component_that_does_not_fit_with_sagemakers_message(sagemaker_client, pool):
-    with pytest.raises(Exception) as raised:
-        create_component(sagemaker_client, "codegen-xl", accelerators=8)
-    assert raised.value.response["Error"] == {"Code": "ValidationException", "Message": NOT_ENOUGH_HARDWARE}  # type: ignore[attr-defined]
+    assert error_of(lambda: create_component(sagemaker_client, "codegen-xl", accelerators=8)) == ("ValidationException", NOT_ENOUGH_HARDWARE)
 
 
 def test_placements_show_every_instance_and_its_copies(sagemaker_client, pool, aws_region):

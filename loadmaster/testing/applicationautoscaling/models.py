@@ -17,6 +17,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.core.exceptions import JsonRESTError
 from moto.sagemaker.models import sagemaker_backends
 
+from loadmaster.testing.upserted import UpsertedResource
+
 applicationautoscaling_backends = moto_models.applicationautoscaling_backends
 
 
@@ -110,8 +112,10 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
         return super().put_scaling_policy(policy_name, service_namespace, resource_id, scalable_dimension, policy_body, policy_type)
 
 
-class ScalableTarget(CloudFormationModel):
+class ScalableTarget(UpsertedResource, CloudFormationModel):
     """`AWS::ApplicationAutoScaling::ScalableTarget`. `Ref` gives `resource-id|scalable-dimension|service-namespace`."""
+
+    name = ""  # a target has no name: its identity is its key
 
     def __init__(self, target: moto_models.FakeScalableTarget):
         self.target = target
@@ -119,6 +123,10 @@ class ScalableTarget(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return f"{self.target.resource_id}|{self.target.scalable_dimension}|{self.target.service_namespace}"
+
+    @property
+    def identity(self) -> str:
+        return self.physical_resource_id
 
     @staticmethod
     def cloudformation_type() -> str:
@@ -144,22 +152,13 @@ class ScalableTarget(CloudFormationModel):
         )
         return cls(target)
 
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: "ScalableTarget", new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> "ScalableTarget":
-        updated = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-        if updated.physical_resource_id != original_resource.physical_resource_id:
-            original_resource.delete(account_id, region_name)
-        return updated
-
     def delete(self, account_id: str, region_name: str) -> None:
         applicationautoscaling_backends[account_id][region_name].deregister_scalable_target(
             self.target.service_namespace, self.target.resource_id, self.target.scalable_dimension
         )
 
 
-class ScalingPolicy(CloudFormationModel):
+class ScalingPolicy(UpsertedResource, CloudFormationModel):
     """`AWS::ApplicationAutoScaling::ScalingPolicy`, on a `ScalingTargetId` or on its three parts. `Ref` gives the ARN."""
 
     def __init__(self, policy: moto_models.FakeApplicationAutoscalingPolicy):
@@ -198,23 +197,17 @@ class ScalingPolicy(CloudFormationModel):
         )
         return cls(policy)
 
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: "ScalingPolicy", new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> "ScalingPolicy":
-        name = cloudformation_json["Properties"].get("PolicyName", original_resource.policy.policy_name)
-        updated = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
-        if updated.key != original_resource.key:
-            original_resource.delete(account_id, region_name)
-        return updated
+    @property
+    def name(self) -> str:
+        return self.policy.policy_name
 
     @property
-    def key(self) -> str:
+    def identity(self) -> str:
         policy = self.policy
         return policy.formulate_key(policy.service_namespace, policy.resource_id, policy.scalable_dimension, policy.policy_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = applicationautoscaling_backends[account_id][region_name]
-        if self.key in backend.policies:  # deregistering its target already deleted it
+        if self.identity in backend.policies:  # deregistering its target already deleted it
             policy = self.policy
             backend.delete_scaling_policy(policy.policy_name, policy.service_namespace, policy.resource_id, policy.scalable_dimension)

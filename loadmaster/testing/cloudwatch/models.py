@@ -10,12 +10,23 @@ from typing import Any
 from moto.cloudwatch.models import Alarm, cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 
+from loadmaster.testing.upserted import UpsertedResource
 
-class MetricAlarm(CloudFormationModel):
-    """A single-metric alarm (`Metrics` math expressions are not supported). `Ref` gives the alarm's name."""
+
+class MetricAlarm(UpsertedResource, CloudFormationModel):
+    """A single-metric alarm (`Metrics` math expressions are not supported). `Ref` gives the alarm's name.
+
+    PutMetricAlarm replaces an alarm of the same name, so only a new AlarmName replaces the resource.
+    """
 
     def __init__(self, alarm: Alarm):
         self.alarm = alarm
+
+    @property
+    def name(self) -> str:
+        return self.alarm.name
+
+    identity = name
 
     @property
     def physical_resource_id(self) -> str:
@@ -65,17 +76,6 @@ class MetricAlarm(CloudFormationModel):
             tags=properties.get("Tags", []),
         )
         return cls(alarm)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: "MetricAlarm", new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> "MetricAlarm":
-        # PutMetricAlarm replaces an alarm of the same name; only a new AlarmName replaces the resource.
-        name = cloudformation_json["Properties"].get("AlarmName", original_resource.alarm.name)
-        updated = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
-        if name != original_resource.alarm.name:
-            original_resource.delete(account_id, region_name)
-        return updated
 
     def delete(self, account_id: str, region_name: str) -> None:
         cloudwatch_backends[account_id][region_name].delete_alarms([self.alarm.name])
