@@ -67,13 +67,16 @@ class PlanningProblems(Exception):
 class _Model:
     """A model while it is being decided."""
 
-    index: int
     spec: ModelSpec
     choice: HostingChoice
     demands: dict[str, Demand]  # on each instance type it may run on (one type when pinned)
     counts: Counts
     bounds: tuple[int, int]
     notes: list[str]
+
+    def decided(self, pool: str | None, instance_type: str | None, demand: Demand | None, note: str | None) -> ModelDecision:
+        notes = tuple(self.notes) + ((note,) if note else ())
+        return ModelDecision(self.choice.hosting, self.choice.reasons, self.counts, self.bounds, pool, instance_type, demand, notes)
 
     def unit(self, only: str | None = None) -> Unit:
         demands = {only: self.demands[only]} if only else self.demands
@@ -82,7 +85,7 @@ class _Model:
 
 def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     problems: list[Problem] = []
-    models = [_first_look(index, spec, portfolio, catalog, problems) for index, spec in enumerate(portfolio.models)]
+    models = [_first_look(f"models[{index}] ({spec.name})", spec, portfolio, catalog, problems) for index, spec in enumerate(portfolio.models)]
     if problems:
         raise PlanningProblems(problems)
     placed = [model for model in models if model.choice.hosting == INFERENCE_COMPONENT]
@@ -93,7 +96,7 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
         by_name = {model.spec.name: model for model in unplaced}
         for instance_type, units in choose_pools([model.unit() for model in unplaced], catalog).items():
             members = [by_name[unit.model] for unit in units]
-            pools.append(_pool_decision(auto_pool_name(instance_type), catalog[instance_type], members, None, "least-outstanding-requests"))
+            pools.append(_pool_decision(auto_pool_name(instance_type), catalog[instance_type], members, None))
     if problems:
         raise PlanningProblems(problems)
     decided_pools = tuple(pool for pool, _ in pools if pool is not None)
@@ -105,32 +108,36 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     return Decisions(decided_pools, ordered, _cost(decided_pools, ordered, models, catalog))
 
 
-def _first_look(index: int, spec: ModelSpec, portfolio: Portfolio, catalog: Catalog, problems: list[Problem]) -> _Model:
+def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Catalog, problems: list[Problem]) -> _Model:
+    """The model's per-copy demand on each type it may use, its hosting, and its counts."""
     pool = next((pool for pool in portfolio.pools if pool.name == spec.pool), None)
     pinned_type = pool.instance_type if pool else spec.instance_type
     demands = demands_by_type(spec, catalog, only=pinned_type)
-    notes = []
-    where = f"models[{index}] ({spec.name})"
-    if not demands and not (spec.hosting == DEDICATED and spec.instance_type):
+    # A dedicated endpoint the user typed needs no per-copy demand: it takes whole instances.
+    if not demands and spec.instance_type is None:
         problems.append(Problem(where, f"no instance type {'(' + pinned_type + ') ' if pinned_type else ''}holds one copy of this model"))
-        return _Model(index, spec, HostingChoice(INFERENCE_COMPONENT, ()), {}, Counts(0, 0, 0), (0, 0), notes)
-    choice = choose_hosting(spec, demands, catalog) if demands else HostingChoice(DEDICATED, ("written in the portfolio",))
+        return _Model(spec, HostingChoice(INFERENCE_COMPONENT, ()), {}, Counts(0, 0, 0), (0, 0), [])
+    choice = choose_hosting(spec, demands, catalog)
     shared = choice.hosting == INFERENCE_COMPONENT
     explicit = spec.copies if shared else spec.instances
-    counts, count_notes = unit_counts(spec, explicit, may_scale_to_zero=shared)
+    counts, notes = unit_counts(spec, explicit, may_scale_to_zero=shared)
     bounds = (explicit.min, explicit.max) if explicit else (counts.min, counts.peak)
-    return _Model(index, spec, choice, demands, counts, bounds, notes + count_notes)
+    return _Model(spec, choice, demands, counts, bounds, notes)
 
 
-def _explicit_pool(index: int, pool: PoolSpec, members: list[_Model], catalog: Catalog, problems: list[Problem]):
+PoolWithMembers = tuple[PoolDecision | None, list[tuple[_Model, ModelDecision]]]
+
+
+def _explicit_pool(index: int, pool: PoolSpec, members: list[_Model], catalog: Catalog, problems: list[Problem]) -> PoolWithMembers:
+    """A pool the user wrote: as written, or on the cheapest instance type that holds every member at its peak."""
     where = f"pools[{index}] ({pool.name})"
     if pool.instance_type is not None:
-        return _pool_decision(pool.name, catalog[pool.instance_type], members, pool, pool.routing)
+        return _pool_decision(pool.name, catalog[pool.instance_type], members, pool)
     if not members:
         problems.append(Problem(f"{where}.instance_type", "no model is placed on this pool for the planner to size it from: set instance_type or remove the pool"))
         return None, []
     candidates = sorted(set.intersection(*(set(model.demands) for model in members)))
-    options = [_pool_decision(pool.name, catalog[name], members, pool, pool.routing) for name in candidates]
+    options = [_pool_decision(pool.name, catalog[name], members, pool) for name in candidates]
     fitting = [option for option in options if pool.instances is None or option[0].instances.peak <= pool.instances.max]
     if not fitting:
         problems.append(Problem(f"{where}.instance_type", "no instance type holds every model of this pool at its peak within instances.max"))
@@ -142,7 +149,7 @@ def _pool_cost(pool: PoolDecision, catalog: Catalog) -> float:
     return price(catalog, pool.instance_type) * (pool.instances.expected + PEAK_WEIGHT * pool.instances.peak)
 
 
-def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spec: PoolSpec | None, routing: str):
+def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spec: PoolSpec | None) -> PoolWithMembers:
     packing: Packing = pack_pool([model.unit(instance.name) for model in members], instance)
     explicit = spec.instances if spec else None
     floor = explicit.min if explicit else 0
@@ -157,7 +164,7 @@ def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spe
         instance_type=instance.name,
         instances=instances,
         bounds=(explicit.min, explicit.max) if explicit else (instances.min, max(packing.most_instances, 1)),
-        routing=routing,
+        routing=spec.routing if spec else PoolSpec.model_fields["routing"].default,
         placement=packing.at_expected,
         peak_placement=packing.at_peak,
         notes=tuple(notes),
@@ -167,40 +174,21 @@ def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spe
 
 def _component_decision(model: _Model, pool: str, instance: InstanceType) -> ModelDecision:
     demand = model.demands[instance.name]
-    notes = list(model.notes)
+    derived = None
     if model.spec.per_copy is None:
-        notes.append(
+        derived = (
             f"per_copy derived from size_gb {model.spec.size_gb:g}: {accelerator_memory_needed_gib(model.spec.size_gb):.1f} GiB of "
             f"accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> {demand.accelerators} x {instance.accelerator_memory_gib} GiB, "
             f"{demand.memory_mb} MB host memory, {demand.cpu_cores:g} CPU cores"
         )
-    return ModelDecision(
-        hosting=INFERENCE_COMPONENT,
-        reasons=model.choice.reasons,
-        counts=model.counts,
-        bounds=model.bounds,
-        pool=pool,
-        instance_type=None,
-        demand=demand,
-        notes=tuple(notes),
-    )
+    return model.decided(pool=pool, instance_type=None, demand=demand, note=derived)
 
 
 def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
-    instance_type = model.spec.instance_type or cheapest_alone(model.demands, catalog)
-    notes = list(model.notes)
-    if model.spec.instance_type is None:
-        notes.append(f"instance type chosen by the planner: {instance_type}, the cheapest that holds one copy")
-    return ModelDecision(
-        hosting=DEDICATED,
-        reasons=model.choice.reasons,
-        counts=model.counts,
-        bounds=model.bounds,
-        pool=None,
-        instance_type=instance_type,
-        demand=None,
-        notes=tuple(notes),
-    )
+    if model.spec.instance_type:
+        return model.decided(pool=None, instance_type=model.spec.instance_type, demand=None, note=None)
+    chosen = cheapest_alone(model.demands, catalog)
+    return model.decided(pool=None, instance_type=chosen, demand=None, note=f"instance type chosen by the planner: {chosen}, the cheapest that holds one copy")
 
 
 def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], models: list[_Model], catalog: Catalog) -> CostSummary:
