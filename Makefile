@@ -30,12 +30,13 @@ test: setup
 	$(PY) -m pytest
 
 ## What a deploy of PORTFOLIO would change in the account of your current AWS credentials.
+## live_capacity: components keep the copy counts autoscaling reached (loadmaster/capacity.py).
 diff: setup
-	cdk diff -c portfolio=$(PORTFOLIO)
+	cdk diff -c portfolio=$(PORTFOLIO) -c live_capacity=true
 
 ## Deploy PORTFOLIO into the account of your current AWS credentials (run `cdk bootstrap` once first).
 deploy: setup
-	cdk deploy --all -c portfolio=$(PORTFOLIO)
+	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true
 
 bench: setup
 	$(PY) bench/plan_quality.py

@@ -8,7 +8,9 @@ from loadmaster.synthesis import DEFAULT_PORTFOLIO, prepare_cdk_runtime
 prepare_cdk_runtime()
 
 import aws_cdk as cdk  # noqa: E402  (after the runtime is prepared)
+import boto3  # noqa: E402
 
+from loadmaster.capacity import retain_live_copy_counts  # noqa: E402
 from loadmaster.plan import plan_file  # noqa: E402
 from loadmaster.summary import render_summary  # noqa: E402
 from stacks import add_stacks  # noqa: E402
@@ -16,6 +18,8 @@ from stacks import add_stacks  # noqa: E402
 app = cdk.App()
 try:
     plan = plan_file(app.node.try_get_context("portfolio") or DEFAULT_PORTFOLIO)
+    if str(app.node.try_get_context("live_capacity")).lower() == "true":  # `make deploy` and `make diff`
+        plan = retain_live_copy_counts(plan, boto3.client("sagemaker", region_name=plan.region))
     add_stacks(app, plan)
 except PortfolioError as error:
     print(error.render(), file=sys.stderr)

@@ -67,9 +67,13 @@ class Bounds:
 
     min: int
     max: int
+    live: int | None = None  # what autoscaling reached in the account, when read before a deploy (loadmaster.capacity)
 
     @property
     def initial(self) -> int:
+        """The count the template declares: the live one within the bounds, or the count to create with."""
+        if self.live is not None:
+            return min(max(self.live, self.min), self.max)
         # SageMaker rejects creating an inference component with CopyCount 0, and an endpoint needs an instance
         # to start (FACTS.md, "Scale to zero"): start at one and let autoscaling take it to zero.
         return max(self.min, 1)
@@ -257,6 +261,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         tags=dict(portfolio.tags),
         pools=pools,
         dedicated=dedicated,
+        notes=decisions.notes,
         cost=decisions.cost,
         kms_key_arn=portfolio.kms_key_arn,
     )
