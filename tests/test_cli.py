@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from loadmaster.cli import COMMANDS, main
+from loadmaster.cli import COMMANDS, build_parser, main
 from loadmaster.plan import plan_file
 from loadmaster.summary import render_summary
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
@@ -71,6 +72,16 @@ def test_the_installed_console_script_reports_a_bad_portfolio_without_a_tracebac
 COMMAND_NAMES = [command.__name__.rsplit(".", 1)[-1] for command in COMMANDS]
 
 
+def subcommands(parser: argparse.ArgumentParser, above: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and nested command (`catalog refresh`) of the parser, as the words that name it."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                found += [(*above, name), *subcommands(subparser, (*above, name))]
+    return found
+
+
 def help_of(argv: list[str], capsys) -> str:
     with pytest.raises(SystemExit) as exited:
         main([*argv, "--help"])
@@ -86,9 +97,9 @@ def test_the_top_level_help_lists_every_command(capsys):
     assert re.findall(r"^    (\w+)\s", out, flags=re.MULTILINE) == COMMAND_NAMES
 
 
-@pytest.mark.parametrize("command", COMMAND_NAMES)
+@pytest.mark.parametrize("command", subcommands(build_parser()), ids=" ".join)
 def test_every_command_has_help_with_its_usage(command, capsys):
-    assert help_of([command], capsys).startswith(f"usage: loadmaster {command} [-h]")
+    assert help_of(list(command), capsys).startswith(f"usage: loadmaster {' '.join(command)} [-h]")
 
 
 def test_the_commands_help_names_their_arguments(capsys):
