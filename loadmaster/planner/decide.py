@@ -55,6 +55,7 @@ class Decisions:
     pools: tuple[PoolDecision, ...]
     models: dict[str, ModelDecision]
     cost: CostSummary
+    notes: tuple[str, ...]
 
 
 class PlanningProblems(Exception):
@@ -105,7 +106,10 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
         if model.choice.hosting == DEDICATED:
             decisions[model.spec.name] = _dedicated_decision(model, catalog)
     ordered = {model.spec.name: decisions[model.spec.name] for model in models}
-    return Decisions(decided_pools, ordered, _cost(decided_pools, ordered, models, catalog))
+    used = {pool.instance_type for pool in decided_pools} | {d.instance_type for d in ordered.values() if d.instance_type}
+    unpriced = sorted(name for name in used if catalog[name].price_usd_per_hour is None)
+    notes = tuple(f"{name} has no price in the catalog and counts as 0 USD/h: set it under `prices:`" for name in unpriced)
+    return Decisions(decided_pools, ordered, _cost(decided_pools, ordered, models, catalog), notes)
 
 
 def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Catalog, problems: list[Problem]) -> _Model:

@@ -24,6 +24,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "baseline_hourly_cost": round(cost.baseline_hourly, COST_DIGITS),
         "lower_bound_hourly_cost": round(cost.lower_bound_hourly, COST_DIGITS),
         "savings_ratio": None if cost.savings_ratio is None else round(cost.savings_ratio, COST_DIGITS),
+        "notes": list(plan.notes),
         "baseline": [
             {"model": endpoint.model, "instance_type": endpoint.instance_type, "instances": endpoint.instances, "hourly_cost": round(endpoint.hourly, COST_DIGITS)}
             for endpoint in cost.baseline
@@ -88,6 +89,7 @@ def render_markdown(plan: Plan) -> str:
     document = plan_document(plan)
     lines = [f"# Plan for {plan.name}", "", f"From `{plan.source}`. Costs in USD per hour, at the catalog's prices.", ""]
     lines += _cost_lines(document)
+    lines += [f"- {note}" for note in document["notes"]]
     lines += ["", "## Pools", ""]
     for pool in document["pools"]:
         lines += _pool_lines(pool)

@@ -47,3 +47,11 @@ def test_portfolio_prices_override_the_catalogs():
     # The steady model keeps one ml.g6.xlarge; at 0.5 USD/h it is still the cheapest
     assert written.cost.hourly == pytest.approx(0.5)
     assert written.dedicated[0].instance_type.price_source == "test.yaml: prices"
+
+
+def test_an_instance_type_without_a_price_counts_as_free_and_the_plan_says_so():
+    # Given a pool the user put on ml.p5en.48xlarge, which the shipped catalog cannot price
+    pools = [{"name": "big", "instance_type": "ml.p5en.48xlarge", "instances": {"min": 1, "max": 1}}]
+    plan = plan_of([auto_model("m", size_gb=100, pool="big")], pools)
+    assert plan.cost.hourly == 0
+    assert plan.notes == ("ml.p5en.48xlarge has no price in the catalog and counts as 0 USD/h: set it under `prices:`",)
