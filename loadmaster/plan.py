@@ -262,7 +262,6 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         pools=pools,
         dedicated=dedicated,
         notes=decisions.notes,
-        notes=decisions.notes,
         cost=decisions.cost,
         kms_key_arn=portfolio.kms_key_arn,
     )
