@@ -443,8 +443,18 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
             problems += _inference_component_problems(where, model, pools, defined_pools, catalog)
         elif hosting == "dedicated":
             problems += _dedicated_problems(where, model, catalog)
+            problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
         problems += _scaling_problems(where, model, hosting)
     return problems
+
+
+def _endpoint_name_taken_by_a_pool(where: str, items: _Items, name: str) -> list[Problem]:
+    """A dedicated model's endpoint and a pool's are both named PORTFOLIO-NAME: SageMaker would refuse the second."""
+    return [
+        Problem(f"{where}.name", f"its dedicated endpoint would be named {items.name}-{name}, like the endpoint of pools[{index}]; rename one")
+        for index, pool_name in items.pool_names or []
+        if pool_name == name
+    ][:1]
 
 
 def _duplicate_names(field: str, names: list[tuple[int, str]]) -> list[Problem]:

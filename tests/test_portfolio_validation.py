@@ -173,6 +173,15 @@ def test_a_duplicate_pool_name_is_reported_even_when_that_pool_has_another_probl
     ]
 
 
+def test_a_dedicated_model_named_like_a_pool_is_rejected_as_both_endpoints_would_share_a_name(portfolio):
+    portfolio["pools"][0]["name"] = "inline"
+    model(portfolio, TEXTEVEL)["pool"] = model(portfolio, BLOCKGEN)["pool"] = "inline"
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[0] (inline).name: its dedicated endpoint would be named demo-inline, like the endpoint of pools[0]; rename one"
+    ]
+
+
 def test_a_name_sagemaker_does_not_accept_is_rejected(portfolio):
     model(portfolio, BLOCKGEN)["name"] = "block_gen"
 
