@@ -7,10 +7,10 @@ import copy
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import EXAMPLE
 
 from loadmaster.cli import main
 from loadmaster.rehearsal import RehearsalFailed, Stack, rehearse
+from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 from loadmaster.testing import mock_sagemaker
 from loadmaster.testing.placement import NOT_ENOUGH_HARDWARE
 

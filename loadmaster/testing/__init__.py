@@ -16,8 +16,7 @@ CloudFormation models):
 
 Copies are placed against loadmaster's instance catalog; creating a component on an instance type the catalog does
 not know raises `NotImplementedError` rather than guessing its capacity. Components are `InService` at once, as
-moto does for endpoints. Outside `mock_sagemaker()` moto behaves as shipped, except that its CloudFormation keeps
-knowing the resource types above once they were imported.
+moto does for endpoints. Outside `mock_sagemaker()` moto behaves as shipped.
 """
 
 from __future__ import annotations

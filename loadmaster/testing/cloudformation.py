@@ -1,16 +1,19 @@
-"""The one patch of moto's internals: CloudFormation deletes a stack's resources in reverse dependency order.
+"""Where loadmaster.testing touches moto's CloudFormation, active only inside `mock_sagemaker()`.
 
-Why: moto's `ResourceMap.delete` tries resources in any order and retries failures until nothing moves, so a stack
-deletes even when its template never said that a component must go before its endpoint. CloudFormation deletes each
-resource only after everything that depends on it (DependsOn, Ref, Fn::GetAtt, Fn::Sub) and stops at the first
-failure. A rehearsal must fail where a real deletion would, so inside `mock_sagemaker()` this order replaces moto's.
+1. Our resource types. moto finds CloudFormation models as the direct subclasses of `CloudFormationModel`, for the
+   whole process. Ours derive from `ExtensionModel` instead, and moto's model lookups see them only while the
+   extension is installed: outside it, moto's CloudFormation stays as shipped.
+2. Deletion order, the one patch of moto's behaviour. moto's `ResourceMap.delete` tries resources in any order and
+   retries failures until nothing moves, so a stack deletes even when its template never said that a component must
+   go before its endpoint. CloudFormation deletes each resource only after everything that depends on it (DependsOn,
+   Ref, Fn::GetAtt, Fn::Sub) and stops at the first failure; a rehearsal must fail where a real deletion would.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from graphlib import TopologicalSorter
 from typing import Any
 from unittest import mock
@@ -60,11 +63,21 @@ def _delete_in_dependency_order(resource_map: parsing.ResourceMap) -> None:
         resource_map._parsed_resources.pop(logical_id)
 
 
+class ExtensionModel(CloudFormationModel):
+    """Base of loadmaster.testing's CloudFormation models (moto sees this abstract class as a type named None)."""
+
+
+def _models() -> list[type[CloudFormationModel]]:
+    # Ours last: where a type is both moto's and ours, the later one wins the lookup by type.
+    return [*CloudFormationModel.__subclasses__(), *ExtensionModel.__subclasses__()]
+
+
 @contextmanager
 def cloudformation_extended() -> Iterator[None]:
     """Let moto's CloudFormation see our resource types, and delete stacks in dependency order."""
-    # moto caches the CloudFormationModel subclasses it found; ours were defined after its first look.
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
-    with mock.patch.object(parsing.ResourceMap, "delete", _delete_in_dependency_order):
+    with ExitStack() as patches:
+        patches.enter_context(mock.patch.object(parsing, "get_model_list", _models))
+        patches.enter_context(mock.patch.object(parsing, "get_model_map", lambda: {m.cloudformation_type(): m for m in _models()}))
+        patches.enter_context(mock.patch.object(parsing, "get_name_type_map", lambda: {m.cloudformation_type(): m.cloudformation_name_type() for m in _models()}))
+        patches.enter_context(mock.patch.object(parsing.ResourceMap, "delete", _delete_in_dependency_order))
         yield

@@ -13,10 +13,10 @@ from typing import Any
 import botocore.session
 from moto.applicationautoscaling import models as moto_models
 from moto.applicationautoscaling.exceptions import AWSValidationException
-from moto.core.common_models import CloudFormationModel
 from moto.core.exceptions import JsonRESTError
 from moto.sagemaker.models import sagemaker_backends
 
+from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.upserted import UpsertedResource
 
 applicationautoscaling_backends = moto_models.applicationautoscaling_backends
@@ -112,7 +112,7 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
         return super().put_scaling_policy(policy_name, service_namespace, resource_id, scalable_dimension, policy_body, policy_type)
 
 
-class ScalableTarget(UpsertedResource, CloudFormationModel):
+class ScalableTarget(UpsertedResource, ExtensionModel):
     """`AWS::ApplicationAutoScaling::ScalableTarget`. `Ref` gives `resource-id|scalable-dimension|service-namespace`."""
 
     name = ""  # a target has no name: its identity is its key
@@ -158,7 +158,7 @@ class ScalableTarget(UpsertedResource, CloudFormationModel):
         )
 
 
-class ScalingPolicy(UpsertedResource, CloudFormationModel):
+class ScalingPolicy(UpsertedResource, ExtensionModel):
     """`AWS::ApplicationAutoScaling::ScalingPolicy`, on a `ScalingTargetId` or on its three parts. `Ref` gives the ARN."""
 
     def __init__(self, policy: moto_models.FakeApplicationAutoscalingPolicy):

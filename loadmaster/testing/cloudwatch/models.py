@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from moto.cloudwatch.models import Alarm, cloudwatch_backends
-from moto.core.common_models import CloudFormationModel
 
+from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.upserted import UpsertedResource
 
 
-class MetricAlarm(UpsertedResource, CloudFormationModel):
+class MetricAlarm(UpsertedResource, ExtensionModel):
     """A single-metric alarm (`Metrics` math expressions are not supported). `Ref` gives the alarm's name.
 
     PutMetricAlarm replaces an alarm of the same name, so only a new AlarmName replaces the resource.

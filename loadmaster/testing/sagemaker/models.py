@@ -13,11 +13,9 @@ from functools import cache
 from typing import Any
 
 import botocore.session
-from moto.core.common_models import CloudFormationModel
 from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import (
-    BaseObject,
     FakeEndpoint,
     FakeEndpointConfig,
     SageMakerModelBackend,
@@ -27,6 +25,7 @@ from moto.sagemaker.utils import arn_formatter
 from moto.utilities.paginator import paginate
 
 from loadmaster.catalog import load_catalog
+from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.placement import CopyRequirements, Fleet, NotEnoughHardware
 
 VARIANT_DEFAULTS = {"InitialInstanceCount": 1}
@@ -56,7 +55,7 @@ def _hosts_inference_components(variant: dict[str, Any]) -> bool:
     return "ModelName" not in variant and "ServerlessConfig" not in variant
 
 
-class EndpointConfig(FakeEndpointConfig, CloudFormationModel):
+class EndpointConfig(FakeEndpointConfig, ExtensionModel):
     """An endpoint config that also takes model-less variants, `ManagedInstanceScaling`, `RoutingConfig` and a
     config-level `ExecutionRoleArn`, and validates instance types against botocore."""
 
@@ -89,7 +88,7 @@ class EndpointConfig(FakeEndpointConfig, CloudFormationModel):
         )
 
 
-class Endpoint(FakeEndpoint, CloudFormationModel):
+class Endpoint(FakeEndpoint, ExtensionModel):
     """An endpoint whose model-less variants run a fleet of instances on which inference component copies are placed."""
 
     def __init__(self, config: EndpointConfig, **kwargs: Any):
@@ -165,7 +164,7 @@ def _launch_fleet(variant: dict[str, Any]) -> Fleet:
     return Fleet.launch(catalog[variant["InstanceType"]], initial, initial, initial)
 
 
-class FakeInferenceComponent(BaseObject, CloudFormationModel):
+class FakeInferenceComponent(ExtensionModel):
     def __init__(
         self,
         account_id: str,
