@@ -1,8 +1,8 @@
 """How good and how fast the planner is, on generated portfolios of `hosting: auto` models.
 
 For each portfolio: the plan's hourly cost at mean traffic over the LP lower bound (1.000 = provably optimal),
-the baseline (one endpoint per model, provisioned for its peak) over the plan, and the planning time, measured
-side by side in one run. Targets (issue 4): plan within 5 % of the bound on 50 and 200 models, within 15 % on 10,
+the baseline (one endpoint per model, provisioned for its peak) over the plan, the planning time, measured
+side by side in one run, and whether every model fits at its peak within its pool's instances.max. Targets (issue 4): plan within 5 % of the bound on 50 and 200 models, within 15 % on 10,
 and 200 models planned in under 10 s.
 
     .venv/bin/python bench/plan_quality.py [--seeds N]      # or: make bench
@@ -18,6 +18,7 @@ import time
 from loadmaster.catalog import load_catalog
 from loadmaster.plan import make_plan
 from loadmaster.planner.synthetic import generated_portfolio
+from loadmaster.planner.verify import peak_violations
 
 SIZES = (10, 50, 200)
 BOUND_TARGETS = {10: 1.15, 50: 1.05, 200: 1.05}
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     catalog = load_catalog()
     print(f"python {platform.python_version()} on {platform.machine()}, seeds 1..{arguments.seeds}")
-    print(f"{'models':>6} {'seed':>4} {'plan USD/h':>11} {'bound USD/h':>11} {'plan/bound':>10} {'baseline/plan':>13} {'pools':>5} {'dedicated':>9} {'time s':>7}")
+    print(f"{'models':>6} {'seed':>4} {'plan USD/h':>11} {'bound USD/h':>11} {'plan/bound':>10} {'baseline/plan':>13} {'pools':>5} {'dedicated':>9} {'time s':>7} {'peak fits':>9}")
     all_met = True
     for size in SIZES:
         worst_ratio, slowest = 0.0, 0.0
@@ -40,10 +41,14 @@ def main(argv: list[str] | None = None) -> int:
             plan = make_plan(portfolio, f"generated-{size}-{seed}", catalog)
             elapsed = time.perf_counter() - started
             cost = plan.cost
+            violations = peak_violations(plan)
+            all_met &= not violations
             ratio = cost.hourly / cost.lower_bound_hourly
             worst_ratio, slowest = max(worst_ratio, ratio), max(slowest, elapsed)
             print(f"{size:>6} {seed:>4} {cost.hourly:>11.2f} {cost.lower_bound_hourly:>11.2f} {ratio:>10.3f} "
-                  f"{cost.savings_ratio:>13.2f} {len(plan.pools):>5} {len(plan.dedicated):>9} {elapsed:>7.2f}")
+                  f"{cost.savings_ratio:>13.2f} {len(plan.pools):>5} {len(plan.dedicated):>9} {elapsed:>7.2f} {'yes' if not violations else 'NO':>9}")
+            for violation in violations:
+                print(f"       {violation}")
         met = worst_ratio <= BOUND_TARGETS[size] and slowest <= TIME_TARGET_S.get(size, float("inf"))
         all_met &= met
         time_target = f", time target {TIME_TARGET_S[size]:g} s" if size in TIME_TARGET_S else ""

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loadmaster.catalog import load_catalog
-from loadmaster.plan import make_plan
+from loadmaster.plan import Bounds, make_plan
 from loadmaster.planner.packing import _first_fit_decreasing, pack, resource_lower_bound
 from loadmaster.planner.sizing import Demand, capacity
 from loadmaster.planner.synthetic import generated_portfolio
+from loadmaster.planner.verify import peak_violations
 from planner_givens import IMAGE, auto_model, plan_of
 
-SEEDED_PORTFOLIOS = [(models, seed) for models in (4, 12, 30) for seed in range(1, 11)]
+# Small portfolios over many seeds, and the benchmark's (bench/plan_quality.py, which checks all of its own as well)
+SEEDED_PORTFOLIOS = sorted({(models, seed) for models in (4, 12, 30) for seed in range(1, 11)}
+                           | {(models, seed) for models in (10, 50) for seed in range(1, 6)} | {(200, 1)})
 
 
 def assert_fits(placement, demands, instance):
@@ -33,21 +38,22 @@ def copies_in(placement):
 
 @pytest.mark.parametrize(("models", "seed"), SEEDED_PORTFOLIOS)
 def test_every_model_fits_at_its_peak_within_its_pools_instances_max(models, seed, catalog):
-    # Given a generated portfolio of auto models
+    # Given a generated portfolio of auto models, planned
     plan = make_plan(generated_portfolio(models, seed, catalog), "generated", catalog)
+    # Then every pool's peak placement holds every component's peak copies within instances.max and each
+    # instance's accelerators, memory and CPU; every dedicated endpoint may scale to its peak
+    assert peak_violations(plan) == []
+    # ... and the placement at mean traffic holds the expected copies, within every dimension too
     for pool in plan.pools:
-        demands = {c.model: Demand(c.accelerators, c.memory_mb, c.cpu_cores or 0.0) for c in pool.components}
-        # Then the peak placement holds every component's peak copies, on no more instances than instances.max ...
-        assert copies_in(pool.peak_placement) == {c.model: c.copy_counts.peak for c in pool.components if c.copy_counts.peak}
-        assert len(pool.peak_placement) <= pool.instances.max
-        # ... each instance within its accelerators, memory and CPU, at peak and at mean traffic
-        assert_fits(pool.peak_placement, demands, pool.instance_type)
-        assert_fits(pool.placement, demands, pool.instance_type)
         assert copies_in(pool.placement) == {c.model: c.copy_counts.expected for c in pool.components if c.copy_counts.expected}
-        # ... and autoscaling may take each component to its peak
-        assert all(c.copies.max >= c.copy_counts.peak for c in pool.components)
-    for endpoint in plan.dedicated:
-        assert endpoint.instances.max >= endpoint.instance_counts.peak
+        assert_fits(pool.placement, {c.model: Demand(c.accelerators, c.memory_mb, c.cpu_cores or 0.0) for c in pool.components}, pool.instance_type)
+
+
+def test_the_peak_check_catches_a_pool_too_small_for_its_peak(catalog):
+    plan = make_plan(generated_portfolio(12, 1, catalog), "generated", catalog)
+    pool = plan.pools[0]
+    squeezed = replace(plan, pools=(replace(pool, instances=Bounds(pool.instances.min, len(pool.peak_placement) - 1)),))
+    assert peak_violations(squeezed) == [f"{pool.name}: {len(pool.peak_placement)} instances at peak, instances.max is {len(pool.peak_placement) - 1}"]
 
 
 demand = st.builds(Demand, st.integers(1, 4), st.sampled_from([4096, 16384, 32768, 65536, 131072]), st.sampled_from([0.0, 2.0, 4.0, 8.0, 16.0]))
