@@ -9,7 +9,8 @@ Two problems, both solved with SciPy's HiGHS MILP solver (`scipy.optimize.milp`)
   (multi-dimensional bin packing). First-fit decreasing gives a packing; when it uses more instances than the
   resource totals need, the solver looks for one with fewer.
 
-Both are deterministic: HiGHS runs single-threaded and stops on node limits, not wall-clock time.
+Both are deterministic: HiGHS gives the same answer to the same model and options, and stops on node limits, not on
+wall-clock time (its time limit is only a safety net).
 """
 
 from __future__ import annotations
