@@ -102,13 +102,10 @@ class _Rehearsal:
         self.region = region
         self.report: list[str] = []
         self.checks = 0
-        client = lambda service: boto3.client(service, region_name=region, config=_NO_RETRIES)  # noqa: E731
-        self.cloudformation = client("cloudformation")
-        self.sagemaker = client("sagemaker")
-        self.autoscaling = client("application-autoscaling")
-        self.cloudwatch = client("cloudwatch")
-        self.ssm = client("ssm")
-        self.iam = client("iam")
+        session = boto3.Session(region_name=region)
+        self.cloudformation, self.sagemaker, self.autoscaling, self.cloudwatch, self.ssm, self.iam = (
+            session.client(service, config=_NO_RETRIES) for service in ("cloudformation", "sagemaker", "application-autoscaling", "cloudwatch", "ssm", "iam")
+        )
 
     def say(self, line: str) -> None:
         self.report.append(line)

@@ -64,7 +64,21 @@ def _delete_in_dependency_order(resource_map: parsing.ResourceMap) -> None:
 
 
 class ExtensionModel(CloudFormationModel):
-    """Base of loadmaster.testing's CloudFormation models (moto sees this abstract class as a type named None)."""
+    """Base of loadmaster.testing's CloudFormation models: each names its type and the property that names a resource.
+
+    moto sees this abstract class itself as a type named None, which no template uses.
+    """
+
+    resource_type: str | None = None
+    name_property = ""
+
+    @classmethod
+    def cloudformation_type(cls) -> str:  # type: ignore[override]
+        return cls.resource_type  # type: ignore[return-value]
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:  # type: ignore[override]
+        return cls.name_property
 
 
 def _models() -> list[type[CloudFormationModel]]:

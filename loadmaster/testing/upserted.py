@@ -22,7 +22,7 @@ class UpsertedResource:
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> Any:
         # moto passes a freshly generated name for resources without a name property: keep the original one.
-        name = cloudformation_json["Properties"].get(cls.cloudformation_name_type(), original_resource.name)  # type: ignore[attr-defined]
+        name = cloudformation_json["Properties"].get(cls.name_property, original_resource.name)  # type: ignore[attr-defined]
         updated = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
         if updated.identity != original_resource.identity:
             original_resource.delete(account_id, region_name)

@@ -115,6 +115,7 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
 class ScalableTarget(UpsertedResource, ExtensionModel):
     """`AWS::ApplicationAutoScaling::ScalableTarget`. `Ref` gives `resource-id|scalable-dimension|service-namespace`."""
 
+    resource_type = "AWS::ApplicationAutoScaling::ScalableTarget"
     name = ""  # a target has no name: its identity is its key
 
     def __init__(self, target: moto_models.FakeScalableTarget):
@@ -127,14 +128,6 @@ class ScalableTarget(UpsertedResource, ExtensionModel):
     @property
     def identity(self) -> str:
         return self.physical_resource_id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApplicationAutoScaling::ScalableTarget"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -161,20 +154,15 @@ class ScalableTarget(UpsertedResource, ExtensionModel):
 class ScalingPolicy(UpsertedResource, ExtensionModel):
     """`AWS::ApplicationAutoScaling::ScalingPolicy`, on a `ScalingTargetId` or on its three parts. `Ref` gives the ARN."""
 
+    resource_type = "AWS::ApplicationAutoScaling::ScalingPolicy"
+    name_property = "PolicyName"
+
     def __init__(self, policy: moto_models.FakeApplicationAutoscalingPolicy):
         self.policy = policy
 
     @property
     def physical_resource_id(self) -> str:
         return self.policy.policy_arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApplicationAutoScaling::ScalingPolicy"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "PolicyName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -19,6 +19,9 @@ class MetricAlarm(UpsertedResource, ExtensionModel):
     PutMetricAlarm replaces an alarm of the same name, so only a new AlarmName replaces the resource.
     """
 
+    resource_type = "AWS::CloudWatch::Alarm"
+    name_property = "AlarmName"
+
     def __init__(self, alarm: Alarm):
         self.alarm = alarm
 
@@ -38,14 +41,6 @@ class MetricAlarm(UpsertedResource, ExtensionModel):
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
         return self.alarm.alarm_arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -68,10 +68,6 @@ class EndpointConfig(FakeEndpointConfig, ExtensionModel):
         if instance_type not in allowed:
             raise _constraint_error(instance_type, "instanceType", f"Member must satisfy enum value set: [{', '.join(allowed)}]")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SageMaker::EndpointConfig"
-
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
@@ -129,10 +125,6 @@ class Endpoint(FakeEndpoint, ExtensionModel):
             )
         return self.fleets[variant_name]
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SageMaker::Endpoint"
-
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
@@ -165,6 +157,9 @@ def _launch_fleet(variant: dict[str, Any]) -> Fleet:
 
 
 class FakeInferenceComponent(ExtensionModel):
+    resource_type = "AWS::SageMaker::InferenceComponent"
+    name_property = "InferenceComponentName"
+
     def __init__(
         self,
         account_id: str,
@@ -239,14 +234,6 @@ class FakeInferenceComponent(ExtensionModel):
         if attribute_name not in attributes:
             raise UnformattedGetAttTemplateException()
         return attributes[attribute_name]
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "InferenceComponentName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SageMaker::InferenceComponent"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
