@@ -181,14 +181,6 @@ class FakeInferenceComponent(ExtensionModel):
         self.status = "InService"
         self.creation_time = self.last_modified_time = utcnow()
 
-    @property
-    def requirements(self) -> CopyRequirements:
-        return CopyRequirements.from_specification(self.specification["ComputeResourceRequirements"])
-
-    @property
-    def placement_strategy(self) -> str:
-        return self.specification.get("SchedulingConfig", {}).get("PlacementStrategy", "SPREAD")
-
     def summary(self) -> dict[str, Any]:
         return {
             "InferenceComponentName": self.name,
@@ -328,9 +320,27 @@ class SageMakerBackend(SageMakerModelBackend):
         if endpoint_name in self.endpoints:
             arn = Endpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
             raise ValidationError(f'Cannot create already existing endpoint "{arn}".')
+        endpoint = self._launch_endpoint(endpoint_name, endpoint_config_name, tags)
+        self.endpoints[endpoint_name] = endpoint
+        return endpoint
+
+    def update_endpoint(self, endpoint_name: str, endpoint_config_name: str) -> Endpoint:
+        """Move the endpoint to another config, placing its components on the new fleets or changing nothing."""
+        endpoint = self._endpoint(endpoint_name)
+        updated = self._launch_endpoint(endpoint_name, endpoint_config_name, endpoint.tags)
+        updated.creation_time = endpoint.creation_time
+        components = self._components_on(endpoint_name)
+        for component in components:
+            self._place(updated, component.variant_name, component.name, component.specification, component.desired_copy_count)
+        for component in components:
+            component.endpoint = updated
+        self.endpoints[endpoint_name] = updated
+        return updated
+
+    def _launch_endpoint(self, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]]) -> Endpoint:
         self.describe_endpoint_config(endpoint_config_name)  # raises moto's "Could not find endpoint configuration"
         config = self.endpoint_configs[endpoint_config_name]
-        endpoint = Endpoint(
+        return Endpoint(
             config,
             account_id=self.account_id,
             region_name=self.region_name,
@@ -339,30 +349,6 @@ class SageMakerBackend(SageMakerModelBackend):
             data_capture_config=config.data_capture_config,
             tags=tags,
         )
-        self.endpoints[endpoint_name] = endpoint
-        return endpoint
-
-    def update_endpoint(self, endpoint_name: str, endpoint_config_name: str) -> Endpoint:
-        """Move the endpoint to another config, placing its components on the new fleets or changing nothing."""
-        endpoint = self._endpoint(endpoint_name)
-        self.describe_endpoint_config(endpoint_config_name)
-        config = self.endpoint_configs[endpoint_config_name]
-        updated = Endpoint(
-            config,
-            account_id=self.account_id,
-            region_name=self.region_name,
-            endpoint_name=endpoint_name,
-            endpoint_config_name=endpoint_config_name,
-            data_capture_config=config.data_capture_config,
-            tags=endpoint.tags,
-        )
-        updated.creation_time = endpoint.creation_time
-        for component in self._components_on(endpoint_name):
-            self._place(updated, component.variant_name, component.name, component.requirements, component.desired_copy_count, component.placement_strategy)
-        for component in self._components_on(endpoint_name):
-            component.endpoint = updated
-        self.endpoints[endpoint_name] = updated
-        return updated
 
     def delete_endpoint(self, endpoint_name: str) -> None:
         if self._components_on(endpoint_name):
@@ -390,9 +376,7 @@ class SageMakerBackend(SageMakerModelBackend):
         endpoint = self._endpoint(endpoint_name)
         variant_name = variant_name or next(iter(endpoint.fleets), "")
         copy_count = _copy_count(runtime_config)
-        requirements = _requirements(specification)
-        strategy = specification.get("SchedulingConfig", {}).get("PlacementStrategy", "SPREAD")
-        self._place(endpoint, variant_name, name, requirements, copy_count, strategy)
+        self._place(endpoint, variant_name, name, specification, copy_count)
         component = FakeInferenceComponent(self.account_id, self.region_name, name, endpoint, variant_name, specification, copy_count, tags)
         self.inference_components[name] = component
         return component
@@ -435,8 +419,7 @@ class SageMakerBackend(SageMakerModelBackend):
         component = self._component(name)
         specification = specification or component.specification
         copy_count = _copy_count(runtime_config) if runtime_config else component.desired_copy_count
-        strategy = specification.get("SchedulingConfig", {}).get("PlacementStrategy", "SPREAD")
-        self._place(component.endpoint, component.variant_name, name, _requirements(specification), copy_count, strategy)
+        self._place(component.endpoint, component.variant_name, name, specification, copy_count)
         component.specification = specification
         component.desired_copy_count = copy_count
         component.last_modified_time = utcnow()
@@ -459,7 +442,10 @@ class SageMakerBackend(SageMakerModelBackend):
     def _components_on(self, endpoint_name: str) -> list[FakeInferenceComponent]:
         return [c for c in self.inference_components.values() if c.endpoint.endpoint_name == endpoint_name]
 
-    def _place(self, endpoint: Endpoint, variant_name: str, component: str, requirements: CopyRequirements, copies: int, strategy: str) -> None:
+    def _place(self, endpoint: Endpoint, variant_name: str, component: str, specification: dict[str, Any], copies: int) -> None:
+        requirements = _requirements(specification)
+        # SageMaker's default strategy is not documented in our sources; SPREAD keeps copies on distinct instances.
+        strategy = specification.get("SchedulingConfig", {}).get("PlacementStrategy", "SPREAD")
         fleet = endpoint.fleet(variant_name)
         try:
             fleet.place(component, requirements, copies, strategy)
