@@ -102,6 +102,7 @@ class _Rehearsal:
         self.region = region
         self.report: list[str] = []
         self.checks = 0
+        self._policies_by_arn: dict[str, dict[str, Any]] = {}
         session = boto3.Session(region_name=region)
         self.cloudformation, self.sagemaker, self.autoscaling, self.cloudwatch, self.ssm, self.iam = (
             session.client(service, config=_NO_RETRIES) for service in ("cloudformation", "sagemaker", "application-autoscaling", "cloudwatch", "ssm", "iam")
@@ -164,6 +165,7 @@ class _Rehearsal:
             "scaling policies": [p["PolicyName"] for p in self.autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]],
             "alarms": [a["AlarmName"] for a in self.cloudwatch.describe_alarms()["MetricAlarms"]],
             "IAM roles": [r["RoleName"] for r in self.iam.list_roles()["Roles"]],
+            "IAM managed policies": [p["PolicyName"] for p in self.iam.list_policies(Scope="Local")["Policies"]],
         }
         for kind, names in left.items():
             self.check(not names, f"after deletion, no {kind} are left (found: {', '.join(names)})")
@@ -196,10 +198,11 @@ class _Rehearsal:
     # Checks
 
     def _verify(self, stacks: list[Stack]) -> None:
+        self._policies_by_arn = {p["PolicyARN"]: p for p in _every(self.autoscaling, "describe_scaling_policies", "ScalingPolicies", ServiceNamespace="sagemaker")}
         for stack in stacks:
             physical = {
                 resource["LogicalResourceId"]: resource["PhysicalResourceId"]
-                for resource in self.cloudformation.list_stack_resources(StackName=stack.name)["StackResourceSummaries"]
+                for resource in _every(self.cloudformation, "list_stack_resources", "StackResourceSummaries", StackName=stack.name)
             }
             verifiers = {
                 "AWS::SageMaker::Endpoint": self._endpoint_exists,
@@ -241,11 +244,10 @@ class _Rehearsal:
         self.check(bounds == [declared], f"scalable target {resource_id} scales between {declared[0]} and {declared[1]} (found {bounds})")
 
     def _policy_attached(self, logical_id: str, properties: dict[str, Any], physical: dict[str, str]) -> None:
-        arn = physical[logical_id]
-        policies = self.autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
-        found = [(p["PolicyName"], p["PolicyType"]) for p in policies if p["PolicyARN"] == arn]
+        policy = self._policies_by_arn.get(physical[logical_id])
+        found = (policy["PolicyName"], policy["PolicyType"]) if policy else None
         declared = (properties.get("PolicyName"), properties["PolicyType"])
-        self.check(found == [declared], f"scaling policy {declared[0]} ({declared[1]}) is attached (found {found})")
+        self.check(found == declared, f"scaling policy {declared[0]} ({declared[1]}) is attached (found {found})")
 
     def _alarm_acts(self, logical_id: str, properties: dict[str, Any], physical: dict[str, str]) -> None:
         name = physical[logical_id]
@@ -262,6 +264,11 @@ class _Rehearsal:
                 f"  {instance.endpoint}/{instance.variant} {instance.instance_id} ({instance.instance_type}): {copies}; "
                 f"{instance.free_accelerators:g} accelerators free"
             )
+
+
+def _every(client: Any, operation: str, key: str, **arguments: Any) -> list[dict[str, Any]]:
+    """Every item of a paginated listing."""
+    return [item for page in client.get_paginator(operation).paginate(**arguments) for item in page[key]]
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@
    retries failures until nothing moves, so a stack deletes even when its template never said that a component must
    go before its endpoint. CloudFormation deletes each resource only after everything that depends on it (DependsOn,
    Ref, Fn::GetAtt, Fn::Sub) and stops at the first failure; a rehearsal must fail where a real deletion would.
+   Deleted resources stay in the stack's map, so that describing the deleted stack does not create them again.
 """
 
 from __future__ import annotations
@@ -53,14 +54,25 @@ def deletion_order(resources: dict[str, dict[str, Any]]) -> list[str]:
     return list(TopologicalSorter(graph).static_order())[::-1]
 
 
+class _Deleted:
+    """A resource deleted with its stack, left in the stack's map: moto resolves a stack's exports again on every
+    DescribeStacks and would create a resource missing from the map anew. It still answers Ref and GetAtt."""
+
+    def __init__(self, resource: CloudFormationModel):
+        self._resource = resource
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._resource, name)
+
+
 def _delete_in_dependency_order(resource_map: parsing.ResourceMap) -> None:
     template = resource_map._resource_json_map
     for logical_id in deletion_order(template):
         resource = resource_map._parsed_resources.get(logical_id)
         if template[logical_id].get("DeletionPolicy") == "Retain" or not isinstance(resource, CloudFormationModel):
-            continue  # kept, or never created (a false condition, a type moto does not know)
+            continue  # kept, already deleted, or never created (a false condition, a type moto does not know)
         resource_map._delete_resource(resource, template[logical_id])
-        resource_map._parsed_resources.pop(logical_id)
+        resource_map._parsed_resources[logical_id] = _Deleted(resource)
 
 
 class ExtensionModel(CloudFormationModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from ic_givens import IMAGE, ROLE, pool_variant, specification
@@ -173,3 +174,36 @@ def test_outside_mock_sagemaker_moto_cloudformation_knows_none_of_our_types():
     known = parsing.get_model_map()
     assert "AWS::SageMaker::InferenceComponent" not in known
     assert known["AWS::SageMaker::Endpoint"].__module__ == "moto.sagemaker.models"
+
+
+def test_deleting_a_stack_detaches_and_deletes_its_managed_policies_before_the_role(cloudformation_client, aws_region):
+    # Given a role with a managed policy, as CDK writes when a role's statements outgrow its inline policy
+    body = {
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+            "Overflow": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"Roles": [{"Ref": "Role"}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}},
+            },
+        }
+    }
+    deploy(cloudformation_client, body)
+    # When
+    cloudformation_client.delete_stack(StackName="pool")
+    # Then
+    iam = boto3.client("iam", region_name=aws_region)
+    assert iam.list_roles()["Roles"] == [] and iam.list_policies(Scope="Local")["Policies"] == []
+
+
+def test_describing_a_deleted_stack_with_exports_does_not_bring_its_resources_back(cloudformation_client, sagemaker_client):
+    # Given a stack that exports its endpoint's name, deleted
+    body = template()
+    body["Outputs"] = {"Endpoint": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}, "Export": {"Name": "pool-endpoint"}}}
+    deploy(cloudformation_client, body)
+    stack_id = cloudformation_client.describe_stacks(StackName="pool")["Stacks"][0]["StackId"]
+    cloudformation_client.delete_stack(StackName=stack_id)
+    # When
+    status = cloudformation_client.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+    # Then
+    assert status == "DELETE_COMPLETE"
+    assert sagemaker_client.list_endpoints()["Endpoints"] == []

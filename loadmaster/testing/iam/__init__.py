@@ -1,0 +1,1 @@
+"""CloudFormation deletion for IAM managed policies, which moto's CloudFormation leaves attached (see `models`)."""
