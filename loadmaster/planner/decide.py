@@ -95,9 +95,13 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     unplaced = [model for model in placed if model.spec.pool is None]
     if unplaced:
         by_name = {model.spec.name: model for model in unplaced}
+        written = {pool.name for pool in portfolio.pools}
         for instance_type, units in choose_pools([model.unit() for model in unplaced], catalog).items():
+            name = auto_pool_name(instance_type)
+            if name in written:
+                problems.append(Problem("pools", f"{name!r} is the name the planner gives its {instance_type} pool: rename your pool"))
             members = [by_name[unit.model] for unit in units]
-            pools.append(_pool_decision(auto_pool_name(instance_type), catalog[instance_type], members, None))
+            pools.append(_pool_decision(name, catalog[instance_type], members, None))
     if problems:
         raise PlanningProblems(problems)
     decided_pools = tuple(pool for pool, _ in pools if pool is not None)

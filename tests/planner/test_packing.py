@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loadmaster.catalog import load_catalog
+from loadmaster.errors import PortfolioError
 from loadmaster.plan import Bounds, make_plan
 from loadmaster.planner.packing import _first_fit_decreasing, pack, resource_lower_bound
 from loadmaster.planner.sizing import Demand, capacity
@@ -122,3 +123,12 @@ def test_a_pool_without_an_instance_type_gets_the_cheapest_that_reaches_every_pe
     assert pool.instance_type.name == "ml.g6.48xlarge"
     assert (pool.instances.min, pool.instances.max) == (1, 1)
     assert pool.notes == ("instance type chosen by the planner: ml.g6.48xlarge",)
+
+
+def test_a_written_pool_may_not_take_the_name_of_a_pool_the_planner_creates():
+    # Given a pool named like the planner's ml.g6.xlarge pool, and a model left for the planner to place there
+    pools = [{"name": "auto-g6-xlarge", "instance_type": "ml.g5.12xlarge", "instances": {"min": 1, "max": 1}}]
+    with pytest.raises(PortfolioError) as error:
+        plan_of([auto_model("small", size_gb=2)], pools)
+    assert [(p.location, p.message) for p in error.value.problems] == [
+        ("pools", "'auto-g6-xlarge' is the name the planner gives its ml.g6.xlarge pool: rename your pool")]
