@@ -1,0 +1,254 @@
+"""loadmaster's compliance rules, each on small stacks: a resource that complies, one that does not, one it ignores."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sagemaker as sagemaker
+from cdk_nag import NagRuleCompliance
+
+from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY
+from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
+from policies.rules.deployment_guardrails_present import DEPLOYMENT_GUARDRAILS_PRESENT
+from policies.rules.kms_key_where_supported import KMS_KEY_WHERE_SUPPORTED
+from policies.rules.no_kms_key_on_nvme_instances import NO_KMS_KEY_ON_NVME_INSTANCES
+from policies.rules.scalable_target_has_no_role import SCALABLE_TARGET_HAS_NO_ROLE
+from policies.rules.scale_to_zero_has_wake_alarm import SCALE_TO_ZERO_HAS_WAKE_ALARM
+from policies.rules.template import StackTemplate
+from policies.scalable_capacity import ScalableCapacity
+from policies.scale_from_zero import ScaleFromZero
+
+COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE = NagRuleCompliance.COMPLIANT, NagRuleCompliance.NON_COMPLIANT, NagRuleCompliance.NOT_APPLICABLE
+NVME_INSTANCE = "ml.g5.12xlarge"  # 3800 GB of local NVMe in the catalog
+EBS_ONLY_INSTANCE = "ml.inf2.xlarge"
+ROLLING_UPDATE = {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25}, "WaitIntervalInSeconds": 60}
+ROLLBACK_ALARMS = {"Alarms": [{"AlarmName": "errors"}]}
+
+
+def verdict(rule, node):
+    """What `rule` says of `node`, its stack read as it is now."""
+    template = StackTemplate(cdk.Stack.of(node))
+    return rule.judge(template.resource(node), template)
+
+
+def inference_component(stack, name="apexguru", deployment_config=None):
+    properties = {"EndpointName": "shared", "InferenceComponentName": name, "DeploymentConfig": deployment_config}
+    return cdk.CfnResource(stack, f"Component-{name}", type="AWS::SageMaker::InferenceComponent", properties=properties)
+
+
+def copies_of(stack, component, min_copies=1):
+    return ScalableCapacity.of_copies(stack, "Copies", component_name="apexguru", component=component, min_copies=min_copies, max_copies=4)
+
+
+def track_concurrency(capacity):
+    capacity.track_metric(
+        "TargetTracking", predefined_metric_type="SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution", target_value=4, scale_in_cooldown_s=300, scale_out_cooldown_s=60
+    )
+
+
+def endpoint_config(stack, instance_type=NVME_INSTANCE, kms_key_id=None, model_name=None):
+    variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(variant_name="AllTraffic", instance_type=instance_type, initial_instance_count=1, model_name=model_name)
+    return sagemaker.CfnEndpointConfig(stack, "Config", production_variants=[variant], kms_key_id=kms_key_id)
+
+
+def endpoint(stack, *, dedicated, deployment_config=None):
+    config = endpoint_config(stack, model_name="inline-model" if dedicated else None)
+    return sagemaker.CfnEndpoint(stack, "Endpoint", endpoint_name="inline", endpoint_config_name=config.attr_endpoint_config_name, deployment_config=deployment_config)
+
+
+def no_capacity_failures_of(component_name):
+    return cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures", dimensions_map={"InferenceComponentName": component_name})
+
+
+# ComponentHasScalingPolicy
+
+
+def test_a_component_with_target_tracking_on_its_copy_count_has_a_scaling_policy(stack):
+    component = inference_component(stack)
+
+    track_concurrency(copies_of(stack, component))
+
+    assert verdict(COMPONENT_HAS_SCALING_POLICY, component) == COMPLIANT
+
+
+def test_a_component_whose_scalable_target_has_no_policy_lacks_a_scaling_policy(stack):
+    component = inference_component(stack)
+
+    copies_of(stack, component)
+
+    assert verdict(COMPONENT_HAS_SCALING_POLICY, component) == NON_COMPLIANT
+
+
+def test_a_policy_on_another_components_copies_is_not_this_components_scaling_policy(stack):
+    scaled, unscaled = inference_component(stack, "apexguru"), inference_component(stack, "textevel")
+
+    track_concurrency(copies_of(stack, scaled))
+
+    assert verdict(COMPONENT_HAS_SCALING_POLICY, unscaled) == NON_COMPLIANT
+
+
+def test_a_scaling_policy_is_asked_of_inference_components_only(stack):
+    assert verdict(COMPONENT_HAS_SCALING_POLICY, endpoint_config(stack)) == NOT_APPLICABLE
+
+
+# DedicatedEndpointHasScalingPolicy
+
+
+def test_a_dedicated_endpoint_with_target_tracking_on_its_instance_count_has_a_scaling_policy(stack):
+    dedicated = endpoint(stack, dedicated=True)
+
+    capacity = ScalableCapacity.of_instances(stack, "Instances", endpoint_name="inline", variant_name="AllTraffic", endpoint=dedicated, min_instances=1, max_instances=4)
+    capacity.track_metric("TargetTracking", predefined_metric_type="SageMakerVariantConcurrentRequestsPerModelHighResolution", target_value=10, scale_in_cooldown_s=300, scale_out_cooldown_s=60)
+
+    assert verdict(DEDICATED_ENDPOINT_HAS_SCALING_POLICY, dedicated) == COMPLIANT
+
+
+def test_a_dedicated_endpoint_without_a_scalable_target_lacks_a_scaling_policy(stack):
+    assert verdict(DEDICATED_ENDPOINT_HAS_SCALING_POLICY, endpoint(stack, dedicated=True)) == NON_COMPLIANT
+
+
+def test_an_inference_component_endpoint_is_left_to_managed_instance_scaling(stack):
+    assert verdict(DEDICATED_ENDPOINT_HAS_SCALING_POLICY, endpoint(stack, dedicated=False)) == NOT_APPLICABLE
+
+
+# ScaleToZeroHasWakeAlarm
+
+
+def test_a_component_that_may_reach_zero_copies_with_its_no_capacity_alarm_and_step_policy_can_wake(stack):
+    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+
+    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=no_capacity_failures_of("apexguru"))
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == COMPLIANT
+
+
+def test_a_component_that_may_reach_zero_copies_without_a_wake_alarm_cannot_wake(stack):
+    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+
+    track_concurrency(capacity)
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
+
+
+def test_an_alarm_on_another_components_failures_does_not_wake_this_component(stack):
+    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+
+    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=no_capacity_failures_of("textevel"))
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
+
+
+def test_a_component_that_keeps_at_least_one_copy_needs_no_wake_alarm(stack):
+    capacity = copies_of(stack, inference_component(stack), min_copies=1)
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NOT_APPLICABLE
+
+
+# NoKmsKeyOnNvmeInstances
+
+
+def test_an_endpoint_config_on_nvme_instances_without_a_key_deploys(stack):
+    assert verdict(NO_KMS_KEY_ON_NVME_INSTANCES, endpoint_config(stack, NVME_INSTANCE)) == COMPLIANT
+
+
+def test_an_endpoint_config_on_nvme_instances_with_a_key_would_be_refused(stack):
+    key = kms.Key(stack, "Key")
+
+    assert verdict(NO_KMS_KEY_ON_NVME_INSTANCES, endpoint_config(stack, NVME_INSTANCE, kms_key_id=key.key_arn)) == NON_COMPLIANT
+
+
+def test_an_endpoint_config_on_ebs_only_instances_may_have_a_key(stack):
+    assert verdict(NO_KMS_KEY_ON_NVME_INSTANCES, endpoint_config(stack, EBS_ONLY_INSTANCE)) == NOT_APPLICABLE
+
+
+# KmsKeyWhereSupported
+
+
+def test_an_endpoint_config_on_ebs_only_instances_with_a_key_of_the_stack_is_encrypted_with_our_key(stack):
+    key = kms.Key(stack, "Key")
+
+    assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, EBS_ONLY_INSTANCE, kms_key_id=key.key_arn)) == COMPLIANT
+
+
+def test_an_endpoint_config_on_ebs_only_instances_without_a_key_is_not_encrypted_with_our_key(stack):
+    assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, EBS_ONLY_INSTANCE)) == NON_COMPLIANT
+
+
+def test_an_aws_managed_key_is_not_a_customer_managed_key(stack):
+    assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, EBS_ONLY_INSTANCE, kms_key_id="alias/aws/sagemaker")) == NON_COMPLIANT
+
+
+def test_an_endpoint_config_on_nvme_instances_is_not_asked_for_a_key(stack):
+    assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, NVME_INSTANCE)) == NOT_APPLICABLE
+
+
+# ScalableTargetHasNoRole
+
+
+def test_a_scalable_target_of_ours_uses_the_service_linked_role(stack):
+    capacity = copies_of(stack, inference_component(stack))
+
+    assert verdict(SCALABLE_TARGET_HAS_NO_ROLE, capacity.target) == COMPLIANT
+
+
+def test_a_scalable_target_naming_the_service_linked_role_uses_no_role_of_ours(stack):
+    target = appscaling.CfnScalableTarget(
+        stack, "Target", service_namespace="sagemaker", resource_id="inference-component/apexguru", scalable_dimension="sagemaker:inference-component:DesiredCopyCount",
+        min_capacity=0, max_capacity=4,
+        role_arn=f"arn:{cdk.Aws.PARTITION}:iam::123456789012:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+    )
+
+    assert verdict(SCALABLE_TARGET_HAS_NO_ROLE, target) == COMPLIANT
+
+
+def test_cdks_scalable_target_creates_a_role_of_its_own(stack):
+    target = appscaling.ScalableTarget(
+        stack, "Target", service_namespace=appscaling.ServiceNamespace.SAGEMAKER, resource_id="inference-component/apexguru",
+        scalable_dimension="sagemaker:inference-component:DesiredCopyCount", min_capacity=0, max_capacity=4,
+    )
+
+    assert verdict(SCALABLE_TARGET_HAS_NO_ROLE, target.node.default_child) == NON_COMPLIANT
+
+
+def test_a_role_is_asked_about_of_scalable_targets_only(stack):
+    assert verdict(SCALABLE_TARGET_HAS_NO_ROLE, inference_component(stack)) == NOT_APPLICABLE
+
+
+# DeploymentGuardrailsPresent
+
+
+def test_a_component_that_rolls_through_its_copies_and_rolls_back_on_alarms_has_guardrails(stack):
+    component = inference_component(stack, deployment_config={"RollingUpdatePolicy": ROLLING_UPDATE, "AutoRollbackConfiguration": ROLLBACK_ALARMS})
+
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, component) == COMPLIANT
+
+
+def test_a_component_without_a_deployment_config_has_no_guardrails(stack):
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, inference_component(stack)) == NON_COMPLIANT
+
+
+def test_a_rolling_update_without_rollback_alarms_is_not_a_guardrail(stack):
+    component = inference_component(stack, deployment_config={"RollingUpdatePolicy": ROLLING_UPDATE, "AutoRollbackConfiguration": {"Alarms": []}})
+
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, component) == NON_COMPLIANT
+
+
+def test_a_dedicated_endpoint_with_a_blue_green_update_and_rollback_alarms_has_guardrails(stack):
+    deployment = sagemaker.CfnEndpoint.DeploymentConfigProperty(
+        blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
+            traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(type="ALL_AT_ONCE", wait_interval_in_seconds=60)
+        ),
+        auto_rollback_configuration=sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name="errors")]),
+    )
+
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, endpoint(stack, dedicated=True, deployment_config=deployment)) == COMPLIANT
+
+
+def test_a_dedicated_endpoint_without_a_deployment_config_has_no_guardrails(stack):
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, endpoint(stack, dedicated=True)) == NON_COMPLIANT
+
+
+def test_an_inference_component_endpoint_leaves_guardrails_to_its_components(stack):
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, endpoint(stack, dedicated=False)) == NOT_APPLICABLE
