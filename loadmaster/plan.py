@@ -8,6 +8,7 @@ defaults filled in, framework images resolved, names fixed. What the user left t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
@@ -206,6 +207,14 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         for pool in decisions.pools
         if len(f"{portfolio.name}-{pool.name}") > SAGEMAKER_NAME_MAX
     ]
+    # Pools the planner adds and models it makes dedicated are named after themselves: no two endpoints may share one.
+    endpoint_owners = [f"pool {pool.name}" for pool in decisions.pools] + [
+        f"dedicated model {name}" for name, decision in decisions.models.items() if decision.pool is None
+    ]
+    for owner, count in Counter(owner.split(" ")[-1] for owner in endpoint_owners).items():
+        if count > 1:
+            clashing = " and ".join(each for each in endpoint_owners if each.split(" ")[-1] == owner)
+            problems.append(Problem("models", f"{clashing} would both be the endpoint {portfolio.name}-{owner}: rename one"))
     if problems:
         raise PortfolioError(source, problems)
     models = {model.name: model for model in portfolio.models}
