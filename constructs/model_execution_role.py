@@ -7,6 +7,7 @@ import re
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+from policies.acknowledgements import acknowledge, wildcard_resource_finding
 
 _ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repository>[^:@]+)")
 _S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.*)$")
@@ -29,11 +30,18 @@ class ModelExecutionRole(Construct):
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
             description="Runs loadmaster's model containers: logs, metrics, and the images and artifacts granted to it",
         )
+        sagemaker_log_groups = stack.format_arn(service="logs", resource="log-group", resource_name="/aws/sagemaker/*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[stack.format_arn(service="logs", resource="log-group", resource_name="/aws/sagemaker/*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)],
+                resources=[sagemaker_log_groups],
             )
+        )
+        acknowledge(
+            self.role,
+            wildcard_resource_finding(self, sagemaker_log_groups),
+            "SageMaker creates and names the log groups and streams of each endpoint under /aws/sagemaker/ (for example "
+            "/aws/sagemaker/Endpoints/<endpoint>): the role can write logs there and nowhere else.",
         )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -41,6 +49,13 @@ class ModelExecutionRole(Construct):
                 resources=["*"],
                 conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker"]}},
             )
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "cloudwatch:PutMetricData and ecr:GetAuthorizationToken have no resource-level permissions, so IAM accepts only "
+            "Resource '*' for them (Service Authorization Reference); PutMetricData is limited to the SageMaker namespaces "
+            "by its condition, and the only other '*' statement is GetAuthorizationToken.",
         )
         self._granted: set[str] = set()
 
@@ -84,7 +99,14 @@ class ModelExecutionRole(Construct):
         partition = cdk.Aws.PARTITION
         if not self._grant_once(f"s3:{bucket}/{prefix}"):
             return
-        self.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:{partition}:s3:::{bucket}/{prefix}*"]))
+        objects = f"arn:{partition}:s3:::{bucket}/{prefix}*"
+        self.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]))
+        acknowledge(
+            self.role,
+            wildcard_resource_finding(self, objects),
+            f"SageMaker downloads every object of the model artifact's folder s3://{bucket}/{prefix} (a model.tar.gz "
+            "and what sits beside it, or an uncompressed model's files): reads are limited to that prefix.",
+        )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],

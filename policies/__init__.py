@@ -1,1 +1,1 @@
-"""Application Auto Scaling for SageMaker capacity: scalable targets, target tracking, and waking from zero."""
+"""Application Auto Scaling for SageMaker capacity (targets, target tracking, waking from zero) and compliance rules."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import Plan
+from policies.loadmaster_pack import LoadmasterChecks
 from stacks.hosting_stack import HostingStack
 
 # CloudFormation quota: resources per stack (FACTS.md, "Inference components and endpoint configs").
@@ -25,7 +27,16 @@ def add_stacks(app: cdk.App, plan: Plan) -> list[cdk.Stack]:
     for key, value in plan.tags.items():
         cdk.Tags.of(stack).add(key, value)
     _raise_if_over_limits([stack], plan.source)
+    add_compliance_checks(app)
     return [stack]
+
+
+def add_compliance_checks(app: cdk.App) -> None:
+    """Check every stack of `app` with cdk-nag's AwsSolutions pack and loadmaster's own (`policies.loadmaster_pack`).
+
+    Both report errors: `app.synth()` (so `cdk synth`) fails on any finding not acknowledged in code.
+    """
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), LoadmasterChecks(app))
 
 
 def build_app(plan: Plan, outdir: str | None = None) -> cdk.App:

@@ -15,6 +15,10 @@ from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.catalog import InstanceType
 from loadmaster.plan import ComponentPlan, DedicatedPlan, DeploymentPlan, PoolPlan, ScalingPlan
 from loadmaster.portfolio import Network
+from policies.acknowledgements import acknowledge
+from policies.loadmaster_pack import rule_id
+from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY
+from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
 from policies.scalable_capacity import ScalableCapacity
 from policies.scale_from_zero import ScaleFromZero
 
@@ -75,6 +79,7 @@ class HostingStack(cdk.Stack):
             guardrails=_guardrails(plan.deployment),
         )
         if plan.scaling is None:
+            acknowledge(component, rule_id(COMPONENT_HAS_SCALING_POLICY), f"The portfolio sets scaling: none for {plan.model}: its copy count stays at {plan.copies.initial}.")
             return component
         capacity = ScalableCapacity.of_copies(
             component, "Scaling", component_name=plan.component_name, component=component.resource, min_copies=plan.copies.min, max_copies=plan.copies.max
@@ -99,6 +104,7 @@ class HostingStack(cdk.Stack):
             **self._isolation(self, plan.instance_type, plan.network, name=f"Dedicated-{plan.model}"),
         )
         if plan.scaling is None:
+            acknowledge(endpoint, rule_id(DEDICATED_ENDPOINT_HAS_SCALING_POLICY), f"The portfolio sets scaling: none for {plan.model}: its instance count stays at {plan.instances.initial}.")
             return endpoint
         capacity = ScalableCapacity.of_instances(
             endpoint, "Scaling", endpoint_name=plan.endpoint_name, variant_name=endpoint.variant_name, endpoint=endpoint.endpoint,
