@@ -7,28 +7,29 @@ from cdk_nag import AwsSolutionsChecks
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import Plan
 from policies.loadmaster_pack import LoadmasterChecks
-from stacks.hosting_stack import HostingStack
+from stacks.partition import hosting_stacks
 
 # CloudFormation quota: resources per stack (FACTS.md, "Inference components and endpoint configs").
 MAX_RESOURCES_PER_STACK = 500
 
 
 def add_stacks(app: cdk.App, plan: Plan) -> list[cdk.Stack]:
-    """Add the plan's stacks to `app`; raise `PortfolioError` if a stack would break a CloudFormation limit."""
+    """Add the plan's stacks to `app`, as many as CloudFormation's resource quota needs (`stacks.partition`); raise
+    `PortfolioError` if a stack would still break it."""
     environment = cdk.Environment(account=plan.account, region=plan.region) if plan.region or plan.account else None
-    stack = HostingStack(
+    stacks = hosting_stacks(
         app,
-        f"{plan.name}-hosting",
-        pools=plan.pools,
-        dedicated=plan.dedicated,
+        plan,
+        kms_key_arn=plan.kms_key_arn,
         env=environment,
         description=f"loadmaster: SageMaker hosting for the {plan.name} portfolio",
     )
-    for key, value in plan.tags.items():
-        cdk.Tags.of(stack).add(key, value)
-    _raise_if_over_limits([stack], plan.source)
+    for stack in stacks:
+        for key, value in plan.tags.items():
+            cdk.Tags.of(stack).add(key, value)
+    _raise_if_over_limits(stacks, plan.source)
     add_compliance_checks(app)
-    return [stack]
+    return stacks
 
 
 def add_compliance_checks(app: cdk.App) -> None:
@@ -51,7 +52,7 @@ def _raise_if_over_limits(stacks: list[cdk.Stack], source: str) -> None:
         count = sum(1 for node in stack.node.find_all() if isinstance(node, cdk.CfnResource))
         if count > MAX_RESOURCES_PER_STACK:
             problems.append(
-                Problem("", f"stack {stack.stack_name} would have {count} resources; CloudFormation allows {MAX_RESOURCES_PER_STACK} per stack. Split the portfolio into several files for now.")
+                Problem("", f"stack {stack.stack_name} would have {count} resources; CloudFormation allows {MAX_RESOURCES_PER_STACK} per stack. A single pool or endpoint this large cannot be split further.")
             )
     if problems:
         raise PortfolioError(source, problems)

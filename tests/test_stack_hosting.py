@@ -1,16 +1,13 @@
-"""The example's hybrid hosting stack, as `cdk synth` produces it, and the limits a stack must respect."""
+"""The example's hybrid hosting stack, as `cdk synth` produces it (splitting large portfolios: test_stack_splitting.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 
 import pytest
 from aws_cdk.assertions import Match
 from syrupy.extensions.json import JSONSnapshotExtension
-
-from loadmaster.errors import PortfolioError
 
 
 def test_inference_components_reserve_accelerators_and_memory_per_copy(example_template):
@@ -95,17 +92,6 @@ def test_example_stack_matches_its_snapshot(example_stacks, snapshot):
     template["Resources"].pop("CDKMetadata", None)
 
     assert template == snapshot(extension_class=JSONSnapshotExtension)
-
-
-def test_a_stack_beyond_cloudformations_500_resources_fails_clearly(example_plan):
-    from stacks import build_app
-
-    pool = example_plan.pools[0]
-    many = tuple(dataclasses.replace(pool.components[0], model=f"m{index}", component_name=f"codegen-platform-m{index}") for index in range(200))
-    crowded = dataclasses.replace(example_plan, pools=(dataclasses.replace(pool, components=many),))
-
-    with pytest.raises(PortfolioError, match=r"stack codegen-platform-hosting would have \d+ resources; CloudFormation allows 500 per stack"):
-        build_app(crowded)
 
 
 INF2_AND_GPU_PORTFOLIO = """
