@@ -11,6 +11,10 @@ import sys
 from loadmaster import __version__
 from loadmaster.commands import catalog, plan, rehearse, synth, validate
 from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError
+from loadmaster.synthesis import ComplianceFailed
+
+#: Exit code of `synth` when the stacks break a compliance rule nobody acknowledged (the input itself was valid).
+EXIT_NOT_COMPLIANT = 1
 
 COMMANDS = (validate, plan, synth, rehearse, catalog)
 
@@ -34,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except PortfolioError as error:
         print(error.render(), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ComplianceFailed as error:
+        print(error, file=sys.stderr)
+        return EXIT_NOT_COMPLIANT
 
 
 if __name__ == "__main__":

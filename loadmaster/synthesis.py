@@ -60,8 +60,13 @@ class SynthesizedStack:
         return json.loads(self.template_file.read_text())
 
 
+class ComplianceFailed(Exception):
+    """The synthesis stopped on compliance findings nobody acknowledged."""
+
+
 def synthesize(plan: Plan, outdir: Path) -> list[SynthesizedStack]:
-    """Synthesize into `outdir`, replacing it only once the whole assembly is written."""
+    """Synthesize into `outdir`, replacing it only once the whole assembly is written; raise `ComplianceFailed`
+    if the compliance checks (`stacks.add_compliance_checks`) found what no acknowledgement covers."""
     prepare_cdk_runtime()
     from stacks import build_app
 
@@ -73,6 +78,14 @@ def synthesize(plan: Plan, outdir: Path) -> list[SynthesizedStack]:
         names = [stack.stack_name for stack in assembly.stacks]
         templates = {stack.stack_name: Path(stack.template_full_path).name for stack in assembly.stacks}
         _replace_directory(staging, outdir)
+    except RuntimeError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if str(error).startswith("ValidationFailed: "):
+            # CDK puts the findings in its message or prints them on stderr first, then names a report in the
+            # staging folder, which is gone.
+            findings = str(error).removeprefix("ValidationFailed: ").rsplit("A copy of this report", 1)[0].strip()
+            raise ComplianceFailed(f"{findings}\n{outdir} left as it was: each finding needs a fix or an acknowledgement in code (README, Compliance)") from None
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

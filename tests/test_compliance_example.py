@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 import constructs.model_execution_role as model_execution_role
 import stacks.hosting_stack as hosting_stack
+from loadmaster.cli import EXIT_NOT_COMPLIANT, main
+from loadmaster.synthesis import DEFAULT_PORTFOLIO
 from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY
@@ -75,14 +78,19 @@ def test_the_examples_acknowledged_findings_are_iam_wildcards_each_with_its_reas
     assert all(len(reason) > 40 for finding_reasons in reasons.values() for reason in finding_reasons)
 
 
-def test_withholding_one_acknowledgement_fails_the_synthesis_naming_its_rule(example_plan, tmp_path, monkeypatch, capfd):
+def test_withholding_one_acknowledgement_fails_loadmaster_synth_naming_its_rule_and_only_it(tmp_path, monkeypatch, capfd):
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    (out / "previous.template.json").write_text("{}")
     monkeypatch.setattr(model_execution_role, "acknowledge", acknowledging_all_but(WILDCARD_FOR_ACTIONS_WITHOUT_RESOURCES))
 
-    with pytest.raises(RuntimeError, match="ValidationFailed") as failure:
-        build_app(example_plan, outdir=str(tmp_path)).synth()
+    exit_code = main(["synth", str(DEFAULT_PORTFOLIO), "--out", str(out)])
 
-    assert unacknowledged(validation_report(tmp_path)) == {WILDCARD_FOR_ACTIONS_WITHOUT_RESOURCES}
-    assert f"Acknowledge with 'AwsSolutions::{WILDCARD_FOR_ACTIONS_WITHOUT_RESOURCES}'" in printed_report(failure, capfd)
+    printed = capfd.readouterr().err
+    assert exit_code == EXIT_NOT_COMPLIANT
+    assert set(re.findall(r"Acknowledge with '(.+)'", printed)) == {f"AwsSolutions::{WILDCARD_FOR_ACTIONS_WITHOUT_RESOURCES}"}
+    assert "Traceback" not in printed
+    assert [path.name for path in out.iterdir()] == ["previous.template.json"]
 
 
 def test_models_with_scaling_none_are_acknowledged_as_fixed_capacity(example_plan, tmp_path):
