@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
@@ -38,8 +39,8 @@ def inference_component(stack, name="apexguru", deployment_config=None):
     return cdk.CfnResource(stack, f"Component-{name}", type="AWS::SageMaker::InferenceComponent", properties=properties)
 
 
-def copies_of(stack, component, min_copies=1):
-    return ScalableCapacity.of_copies(stack, "Copies", component_name="apexguru", component=component, min_copies=min_copies, max_copies=4)
+def copies_of(stack, component, min_copies=1, name="apexguru"):
+    return ScalableCapacity.of_copies(stack, f"Copies-{name}", component_name=name, component=component, min_copies=min_copies, max_copies=4)
 
 
 def track_concurrency(capacity):
@@ -73,10 +74,11 @@ def test_a_component_with_target_tracking_on_its_copy_count_has_a_scaling_policy
     assert verdict(COMPONENT_HAS_SCALING_POLICY, component) == COMPLIANT
 
 
-def test_a_component_whose_scalable_target_has_no_policy_lacks_a_scaling_policy(stack):
-    component = inference_component(stack)
+def test_a_component_whose_scalable_target_has_no_policy_lacks_a_scaling_policy_even_beside_a_scaled_one(stack):
+    component, neighbour = inference_component(stack, "apexguru"), inference_component(stack, "textevel")
 
     copies_of(stack, component)
+    track_concurrency(copies_of(stack, neighbour, name="textevel"))
 
     assert verdict(COMPONENT_HAS_SCALING_POLICY, component) == NON_COMPLIANT
 
@@ -116,26 +118,19 @@ def test_an_inference_component_endpoint_is_left_to_managed_instance_scaling(sta
 # ScaleToZeroHasWakeAlarm
 
 
-def test_a_component_that_may_reach_zero_copies_with_its_no_capacity_alarm_and_step_policy_can_wake(stack):
-    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+@pytest.mark.parametrize(("failures_of", "expected"), [("apexguru", COMPLIANT), ("textevel", NON_COMPLIANT)], ids=["its-own", "another-components"])
+def test_a_component_that_may_reach_zero_copies_wakes_on_an_alarm_on_its_own_no_capacity_failures(stack, failures_of, expected):
+    capacity = copies_of(stack, inference_component(stack, "apexguru"), min_copies=0)
 
-    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=no_capacity_failures_of("apexguru"))
+    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=no_capacity_failures_of(failures_of))
 
-    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == COMPLIANT
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == expected
 
 
 def test_a_component_that_may_reach_zero_copies_without_a_wake_alarm_cannot_wake(stack):
     capacity = copies_of(stack, inference_component(stack), min_copies=0)
 
     track_concurrency(capacity)
-
-    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
-
-
-def test_an_alarm_on_another_components_failures_does_not_wake_this_component(stack):
-    capacity = copies_of(stack, inference_component(stack), min_copies=0)
-
-    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=no_capacity_failures_of("textevel"))
 
     assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
 
