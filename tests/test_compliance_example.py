@@ -12,6 +12,7 @@ import pytest
 
 import constructs.model_execution_role as model_execution_role
 import stacks.hosting_stack as hosting_stack
+from loadmaster.catalog import load_catalog
 from loadmaster.cli import EXIT_NOT_COMPLIANT, main
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
 from policies.acknowledgements import acknowledge
@@ -62,6 +63,16 @@ def without_autoscaling(plan):
     return dataclasses.replace(plan, pools=(unscaled_pool,), dedicated=tuple(dataclasses.replace(model, scaling=None) for model in plan.dedicated))
 
 
+def on_instances_without_local_nvme(plan):
+    """The example's first pool on Inferentia and its dedicated model on CPU: endpoint configs that take a KMS key."""
+    catalog = load_catalog()
+    return dataclasses.replace(
+        plan,
+        pools=(dataclasses.replace(plan.pools[0], instance_type=catalog["ml.inf2.48xlarge"]),),
+        dedicated=tuple(dataclasses.replace(model, instance_type=catalog["ml.c5.xlarge"]) for model in plan.dedicated),
+    )
+
+
 def test_the_example_synthesizes_without_an_unacknowledged_finding(example_stacks):
     report = validation_report(example_stacks[0].template_file.parent)
 
@@ -76,6 +87,12 @@ def test_the_examples_acknowledged_findings_are_iam_wildcards_each_with_its_reas
     assert WILDCARD_FOR_ACTIONS_WITHOUT_RESOURCES in reasons
     assert all(finding.startswith("AwsSolutions-IAM5[Resource::") for finding in reasons)
     assert all(len(reason) > 40 for finding_reasons in reasons.values() for reason in finding_reasons)
+
+
+def test_endpoints_on_instances_without_local_nvme_pass_with_the_stacks_customer_managed_key(example_plan, tmp_path):
+    build_app(on_instances_without_local_nvme(example_plan), outdir=str(tmp_path)).synth()
+
+    assert unacknowledged(validation_report(tmp_path)) == set()
 
 
 def test_withholding_one_acknowledgement_fails_loadmaster_synth_naming_its_rule_and_only_it(tmp_path, monkeypatch, capfd):
