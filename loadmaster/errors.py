@@ -17,7 +17,13 @@ class Problem:
 
     def render(self, source: str) -> str:
         where = f"{source}: {self.location}" if self.location else source
-        return f"{where}: {self.message}"
+        return _one_line(f"{where}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    """`text` with its line breaks and other unprintable characters escaped: a key written as "a\\nb" in a
+    portfolio must not split its problem over two lines."""
+    return "".join(character if character.isprintable() else character.encode("unicode_escape").decode("ascii") for character in text)
 
 
 class PortfolioError(Exception):

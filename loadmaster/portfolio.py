@@ -155,7 +155,7 @@ class Portfolio(Spec):
     region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     account: str | None = Field(default=None, pattern=r"^\d{12}$")
     tags: dict[str, str] = Field(default_factory=dict)
-    prices: dict[str, float] = Field(default_factory=dict)
+    prices: dict[str, Annotated[float, Field(gt=0, le=100_000)]] = Field(default_factory=dict)  # USD/hour; NaN fails too
     # Encrypts the storage of endpoints on instance types without local NVMe (SageMaker refuses a key on those
     # with it). Default: a customer-managed key created in the stack, rotated yearly.
     kms_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
@@ -291,27 +291,84 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+# A portfolio of a thousand models is a few hundred KB, and PyYAML reads about a MB a second: a bigger file is not
+# a portfolio, and would only keep the command busy.
+MAX_PORTFOLIO_BYTES = 4 * 1024 * 1024
+# Far beyond any portfolio (models[2].scaling.target is 4 deep; a large portfolio holds some 10,000 values), far below
+# what makes the validation hang or overflow: a YAML bomb's aliases expand to billions of values, and a list nested
+# 10,000 times overflows Python's stack.
+MAX_DEPTH = 50
+MAX_VALUES = 1_000_000
+
+
 def _read_yaml(path: Path, source: str) -> tuple[Any, list[Problem]]:
     """The document and the keys written twice in it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_PORTFOLIO_BYTES + 1)  # never more, even from an endless file such as /dev/zero
     except FileNotFoundError:
         raise PortfolioError(source, [Problem("", "file not found")]) from None
     except IsADirectoryError:
         raise PortfolioError(source, [Problem("", "is a directory, not a portfolio file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise PortfolioError(source, [Problem("", f"cannot read the file: {error}")]) from None
-    loader = _Loader(text)
+    if len(data) > MAX_PORTFOLIO_BYTES:
+        raise PortfolioError(source, [Problem("", f"larger than {MAX_PORTFOLIO_BYTES // 2**20} MB: not a portfolio (those are a few hundred KB at most)")])
     try:
-        return loader.get_single_data(), loader.duplicate_keys
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PortfolioError(source, [Problem("", f"cannot read the file: {error}")]) from None
+    loader = None
+    try:
+        loader = _Loader(text)  # refuses characters YAML does not allow, such as NUL
+        node = loader.get_single_node()
+        _raise_if_too_large(node, source)
+        return (loader.construct_document(node) if node is not None else None), loader.duplicate_keys
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as NUL or a control character
+        line, column = text.count("\n", 0, error.position) + 1, error.position - text.rfind("\n", 0, error.position)
+        raise PortfolioError(source, [Problem(f"line {line}, column {column}", f"not valid YAML: character {error.character:#04x} is not allowed")]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise PortfolioError(source, [Problem(where, f"not valid YAML: {error.problem}")]) from None
     except yaml.YAMLError as error:
         raise PortfolioError(source, [Problem("", f"not valid YAML: {error}")]) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise PortfolioError(source, [Problem("", f"nested more than {MAX_DEPTH} levels deep: not a portfolio")]) from None
+    except ValueError as error:  # a date such as 2024-13-45, an integer beyond Python's 4,300 digits
+        reason = str(error).split(";")[0]  # not Python's advice on sys.set_int_max_str_digits()
+        raise PortfolioError(source, [Problem("", f"not valid YAML: {reason}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _raise_if_too_large(root: yaml.Node | None, source: str) -> None:
+    """Refuse a document nested more than `MAX_DEPTH` levels, expanding to more than `MAX_VALUES` values once its
+    aliases are followed, or containing itself, before anything walks it. Each node is visited once (aliases share
+    their node), without recursion."""
+    values: dict[int, int] = {}  # expanded values under each node finished so far, by id
+    open_nodes: set[int] = set()  # the nodes whose children are being visited: the current path
+    pending: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)] if root is not None else []
+    while pending:
+        node, depth, children_done = pending.pop()
+        children = [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else node.value if isinstance(node, yaml.SequenceNode) else []
+        if children_done:
+            open_nodes.discard(id(node))
+            values[id(node)] = 1 + sum(values[id(child)] for child in children)
+            if values[id(node)] > MAX_VALUES:
+                raise PortfolioError(source, [Problem("", f"expands to more than {MAX_VALUES:,} values through its aliases (a YAML bomb?): not a portfolio")])
+            continue
+        if id(node) in values:
+            continue
+        where = f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+        if id(node) in open_nodes:
+            raise PortfolioError(source, [Problem(where, "an alias refers to a collection that contains it: not a portfolio")])
+        if depth > MAX_DEPTH:
+            raise PortfolioError(source, [Problem(where, f"nested more than {MAX_DEPTH} levels deep: not a portfolio")])
+        open_nodes.add(id(node))
+        pending.append((node, depth, True))
+        pending.extend((child, depth + 1, False) for child in children)
 
 
 def _kind(value: Any) -> str:
@@ -326,6 +383,11 @@ def _found(value: Any) -> str:
     if isinstance(value, (int, float)) or (isinstance(value, str) and len(value) <= 60):
         return repr(value)
     return _kind(value)
+
+
+def _shown(text: str) -> str:
+    """A name as a problem quotes it: whole up to 100 characters, so that a problem stays one readable line."""
+    return text if len(text) <= 100 else text[:100] + "..."
 
 
 def _is_union_branch(part: Any) -> bool:
@@ -367,7 +429,7 @@ def _message(error: Any) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "string_pattern_mismatch" and field == "name":
-        return f"{error['input']!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most 63)"
+        return f"{_shown(error['input'])!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most 63)"
     if kind == "string_pattern_mismatch" and field in _PATTERN_HINTS:
         return f"expected {_PATTERN_HINTS[field]}, found {_found(error['input'])}"
     if kind in _EXPECTED_TYPES:
@@ -470,7 +532,7 @@ def _duplicate_names(field: str, names: list[tuple[int, str]]) -> list[Problem]:
 def _name_length(where: str, portfolio_name: str, name: str) -> list[Problem]:
     full = f"{portfolio_name}-{name}"
     if len(full) > SAGEMAKER_NAME_MAX:
-        return [Problem(f"{where}.name", f"the SageMaker name {full!r} would be {len(full)} characters; the limit is {SAGEMAKER_NAME_MAX}")]
+        return [Problem(f"{where}.name", f"the SageMaker name {_shown(full)!r} would be {len(full)} characters; the limit is {SAGEMAKER_NAME_MAX}")]
     return []
 
 
