@@ -66,7 +66,9 @@ class InferenceComponent(Construct):
             self,
             "Resource",
             inference_component_name=component_name,
-            endpoint_name=endpoint.endpoint.attr_endpoint_name,
+            # The endpoint's explicit name, not a GetAtt: a component in another stack than its endpoint (a pool larger
+            # than one stack) then needs no cross-stack reference, only the dependency below.
+            endpoint_name=endpoint.endpoint_name,
             variant_name=endpoint.variant_name,
             specification=sagemaker.CfnInferenceComponent.InferenceComponentSpecificationProperty(
                 container=sagemaker.CfnInferenceComponent.InferenceComponentContainerSpecificationProperty(
@@ -92,7 +94,7 @@ class InferenceComponent(Construct):
             ),
         )
         # The container pulls its image with the role's policy as soon as the component is created.
-        self.resource.node.add_dependency(endpoint.execution_role.grants)
+        self.resource.node.add_dependency(endpoint.endpoint, endpoint.execution_role.grants)
 
     @classmethod
     def from_inference_component_name(cls, scope: Construct, id: str, component_name: str, endpoint_name: str) -> "ImportedInferenceComponent":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import Plan
 from policies.loadmaster_pack import LoadmasterChecks
 from stacks.partition import hosting_stacks
+
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
 # CloudFormation quota: resources per stack (FACTS.md, "Inference components and endpoint configs").
 MAX_RESOURCES_PER_STACK = 500
@@ -41,7 +46,8 @@ def add_compliance_checks(app: cdk.App) -> None:
 
 
 def build_app(plan: Plan, outdir: str | None = None) -> cdk.App:
-    app = cdk.App(outdir=outdir)
+    """An app with the plan's stacks and cdk.json's feature flags, as `cdk synth` would give them to `app.py`."""
+    app = cdk.App(outdir=outdir, context=json.loads(CDK_JSON.read_text())["context"])
     add_stacks(app, plan)
     return app
 

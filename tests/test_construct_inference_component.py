@@ -24,7 +24,7 @@ def test_component_reserves_accelerators_cpu_and_memory_per_copy_on_its_endpoint
         "AWS::SageMaker::InferenceComponent",
         {
             "InferenceComponentName": "blockgen",
-            "EndpointName": {"Fn::GetAtt": [Match.string_like_regexp("Endpoint"), "EndpointName"]},
+            "EndpointName": "shared-gpu",
             "VariantName": "AllTraffic",
             "Specification": {
                 "Container": {"Image": IMAGE, "ArtifactUrl": "s3://models/blockgen/model.tar.gz", "Environment": {"OPTION_MAX_MODEL_LEN": "4096"}},
@@ -59,11 +59,12 @@ def test_endpoint_role_may_pull_the_image_repository_and_read_the_artifact_prefi
     assert wildcard_actions == {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}
 
 
-def test_component_is_created_after_its_role_policy(stack):
+def test_component_is_created_after_its_endpoint_and_role_policy(stack):
     make_component(stack)
 
     Template.from_stack(stack).has_resource(
-        "AWS::SageMaker::InferenceComponent", {"DependsOn": Match.array_with([Match.string_like_regexp("ExecutionRoleDefaultPolicy")])}
+        "AWS::SageMaker::InferenceComponent",
+        {"DependsOn": Match.array_with([Match.string_like_regexp("^Endpoint[0-9A-F]{8}$"), Match.string_like_regexp("ExecutionRoleDefaultPolicy")])},
     )
 
 

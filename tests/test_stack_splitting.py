@@ -47,17 +47,17 @@ def test_the_overflowing_pool_keeps_its_endpoint_in_the_first_stack(crowded_asse
     assert endpoint_id(second, "codegen-platform-a10g-pool") is None
 
 
-def test_overflowing_components_reference_their_endpoint_by_an_export_and_deploy_after_it(crowded_assembly):
+def test_overflowing_components_name_their_endpoint_and_deploy_after_it(crowded_assembly):
     first, second = crowded_assembly.stacks
     moved = [
         resource["Properties"]["EndpointName"]
         for resource in second.template["Resources"].values()
         if resource["Type"] == "AWS::SageMaker::InferenceComponent" and resource["Properties"]["InferenceComponentName"].startswith("codegen-platform-m")
     ]
-    (export,) = first.template["Outputs"].values()
 
-    assert moved and all(reference == {"Fn::ImportValue": export["Export"]["Name"]} for reference in moved)
-    assert export["Value"] == {"Fn::GetAtt": [endpoint_id(first, "codegen-platform-a10g-pool"), "EndpointName"]}
+    # The endpoint's explicit name: no export, no import, nothing that ties the stacks' lifecycles together.
+    assert moved and set(moved) == {"codegen-platform-a10g-pool"}
+    assert "Outputs" not in first.template or not any("Export" in output for output in first.template["Outputs"].values())
     # CloudFormation creates a stack after the stacks it depends on and deletes it before them: the components come
     # after their endpoint and go before it, as SageMaker requires.
     assert first.stack_name in {dependency.id for dependency in second.dependencies}
