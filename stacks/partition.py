@@ -3,9 +3,9 @@
 CloudFormation allows 500 resources per stack (FACTS.md). Pools and dedicated endpoints are self-contained, each
 with its own endpoint and execution role, so they fill the stacks whole, in plan order, each stack up to
 `RESOURCE_BUDGET`: a pool that does not fit in the stack being filled starts the next one. A pool too large for any
-one stack continues in the next stacks with its remaining components only; those reference the endpoint's name
-(one cross-stack export each) and its role's policy, which makes their stack depend on the pool's: CloudFormation
-creates them after the endpoint and deletes them before it.
+one stack continues in the next stacks with its remaining components only; those name the endpoint (a plain string,
+no cross-stack reference) and depend on it and on its role's policy, which makes their stack depend on the pool's:
+CloudFormation creates them after the endpoint and deletes them before it.
 
 Stacks are named `<portfolio>-hosting`, `<portfolio>-hosting-2`, ... in order, so a small portfolio keeps the one
 stack name it always had, and adding a model at the end moves nothing that is already deployed.
