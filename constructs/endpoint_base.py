@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+from constructs.invocation_metrics import InvocationMetrics
 
 DEFAULT_VARIANT_NAME = "AllTraffic"
 INVOKE_ACTIONS = ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
@@ -32,7 +32,7 @@ def network_problems(subnets: Sequence[ec2.ISubnet] | None, security_groups: Seq
     return []
 
 
-class EndpointBase(Construct):
+class EndpointBase(InvocationMetrics, Construct):
     """An endpoint and its one production variant, by name. Subclasses create it; `from_endpoint_name` imports one."""
 
     endpoint_name: str
@@ -46,25 +46,9 @@ class EndpointBase(Construct):
         """Let `grantee` invoke the endpoint (and, on a shared endpoint, any of its inference components)."""
         return iam.Grant.add_to_principal(grantee=grantee, actions=INVOKE_ACTIONS, resource_arns=[self.endpoint_arn])
 
-    def metric(self, metric_name: str, *, statistic: str = "Average", period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        """A metric of this endpoint's variant in the `AWS/SageMaker` namespace."""
-        return cloudwatch.Metric(
-            namespace="AWS/SageMaker",
-            metric_name=metric_name,
-            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": self.variant_name},
-            statistic=statistic,
-            period=period or cdk.Duration.minutes(1),
-        )
-
-    def metric_invocations(self) -> cloudwatch.Metric:
-        return self.metric("Invocations", statistic="Sum")
-
-    def metric_invocation_5xx_errors(self) -> cloudwatch.Metric:
-        return self.metric("Invocation5XXErrors", statistic="Sum")
-
-    def metric_model_latency(self) -> cloudwatch.Metric:
-        """Microseconds the container took to respond, p90 by default (the latency SLOs are set on tails)."""
-        return self.metric("ModelLatency", statistic="p90")
+    @property
+    def metric_dimensions(self) -> dict[str, str]:
+        return {"EndpointName": self.endpoint_name, "VariantName": self.variant_name}
 
 
 class ImportedEndpoint(EndpointBase):

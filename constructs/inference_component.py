@@ -9,6 +9,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 from constructs.endpoint_base import INVOKE_ACTIONS, endpoint_arn
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
+from constructs.invocation_metrics import InvocationMetrics
 from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
 from loadmaster.naming import is_sagemaker_name
 
@@ -16,7 +17,30 @@ from loadmaster.naming import is_sagemaker_name
 STARTUP_TIMEOUT_RANGE_S = (60, 3600)
 
 
-class InferenceComponent(Construct):
+class InferenceComponentBase(InvocationMetrics, Construct):
+    """What an inference component offers, created here or imported: invoke grants and CloudWatch metrics."""
+
+    component_name: str
+    endpoint_name: str
+
+    @property
+    def metric_dimensions(self) -> dict[str, str]:
+        return {"InferenceComponentName": self.component_name}
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        # A component is invoked through its endpoint (InvokeEndpoint with InferenceComponentName): IAM scopes by endpoint.
+        return iam.Grant.add_to_principal(grantee=grantee, actions=INVOKE_ACTIONS, resource_arns=[endpoint_arn(self, self.endpoint_name)])
+
+    def metric_concurrent_requests_per_copy(self) -> cloudwatch.Metric:
+        """Requests in flight per copy, queued ones included: the high-resolution scaling metric (10 s)."""
+        return self.metric("ConcurrentRequestsPerCopy", statistic="Maximum", period=cdk.Duration.seconds(10))
+
+    def metric_no_capacity_invocation_failures(self) -> cloudwatch.Metric:
+        """Invocations refused because the component had no copy: what wakes a component scaled to zero."""
+        return self.metric("NoCapacityInvocationFailures", statistic="Sum")
+
+
+class InferenceComponent(InferenceComponentBase):
     """An inference component: a model's container and per-copy compute, placed by SageMaker on an endpoint.
 
     :param endpoint: the `InferenceComponentEndpoint` it is placed on; its execution role is granted the image and
@@ -104,56 +128,12 @@ class InferenceComponent(Construct):
     def endpoint_name(self) -> str:
         return self.endpoint.endpoint_name
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        return _grant_invoke(self, grantee)
 
-    def metric(self, metric_name: str, *, statistic: str = "Average", period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        return _metric(self.component_name, metric_name, statistic, period)
-
-    def metric_concurrent_requests_per_copy(self) -> cloudwatch.Metric:
-        """Requests in flight per copy, queued ones included: the high-resolution scaling metric (10 s)."""
-        return self.metric("ConcurrentRequestsPerCopy", statistic="Maximum", period=cdk.Duration.seconds(10))
-
-    def metric_invocations(self) -> cloudwatch.Metric:
-        return self.metric("Invocations", statistic="Sum")
-
-    def metric_invocation_5xx_errors(self) -> cloudwatch.Metric:
-        return self.metric("Invocation5XXErrors", statistic="Sum")
-
-    def metric_model_latency(self) -> cloudwatch.Metric:
-        return self.metric("ModelLatency", statistic="p90")
-
-    def metric_no_capacity_invocation_failures(self) -> cloudwatch.Metric:
-        """Invocations refused because the component had no copy: what wakes a component scaled to zero."""
-        return self.metric("NoCapacityInvocationFailures", statistic="Sum")
-
-
-class ImportedInferenceComponent(Construct):
+class ImportedInferenceComponent(InferenceComponentBase):
     def __init__(self, scope: Construct, id: str, *, component_name: str, endpoint_name: str) -> None:
         super().__init__(scope, id)
         self.component_name = component_name
         self.endpoint_name = endpoint_name
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        return _grant_invoke(self, grantee)
-
-    def metric(self, metric_name: str, *, statistic: str = "Average", period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        return _metric(self.component_name, metric_name, statistic, period)
-
-
-def _grant_invoke(component: InferenceComponent | ImportedInferenceComponent, grantee: iam.IGrantable) -> iam.Grant:
-    # A component is invoked through its endpoint (InvokeEndpoint with InferenceComponentName): IAM scopes by endpoint.
-    return iam.Grant.add_to_principal(grantee=grantee, actions=INVOKE_ACTIONS, resource_arns=[endpoint_arn(component, component.endpoint_name)])
-
-
-def _metric(component_name: str, metric_name: str, statistic: str, period: cdk.Duration | None) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace="AWS/SageMaker",
-        metric_name=metric_name,
-        dimensions_map={"InferenceComponentName": component_name},
-        statistic=statistic,
-        period=period or cdk.Duration.minutes(1),
-    )
 
 
 def _startup_parameters(download_s: int | None, health_check_s: int | None):

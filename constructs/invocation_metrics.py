@@ -1,0 +1,32 @@
+"""The invocation metrics every SageMaker model has, on an endpoint variant or an inference component."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+
+def sagemaker_metric(dimensions: dict[str, str], metric_name: str, statistic: str, period: cdk.Duration | None) -> cloudwatch.Metric:
+    """A metric in the `AWS/SageMaker` namespace, per minute unless said otherwise."""
+    return cloudwatch.Metric(
+        namespace="AWS/SageMaker", metric_name=metric_name, dimensions_map=dimensions, statistic=statistic, period=period or cdk.Duration.minutes(1)
+    )
+
+
+class InvocationMetrics:
+    """`metric_*` helpers for a class whose `metric_dimensions` say what it is in CloudWatch."""
+
+    metric_dimensions: dict[str, str]
+
+    def metric(self, metric_name: str, *, statistic: str = "Average", period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        return sagemaker_metric(self.metric_dimensions, metric_name, statistic, period)
+
+    def metric_invocations(self) -> cloudwatch.Metric:
+        return self.metric("Invocations", statistic="Sum")
+
+    def metric_invocation_5xx_errors(self) -> cloudwatch.Metric:
+        return self.metric("Invocation5XXErrors", statistic="Sum")
+
+    def metric_model_latency(self) -> cloudwatch.Metric:
+        """Microseconds the container took to respond, p90 by default (latency objectives are set on tails)."""
+        return self.metric("ModelLatency", statistic="p90")
