@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, network_problems, vpc_config
+from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
+from constructs.endpoint_isolation import EndpointIsolation
 from constructs.model_execution_role import ModelExecutionRole
 from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
 from loadmaster.naming import is_sagemaker_name
@@ -28,11 +26,7 @@ class DedicatedEndpoint(EndpointBase):
     :param environment: the container's environment. Default: empty.
     :param execution_role: Default: a new `ModelExecutionRole`.
     :param variant_name: Default: ``AllTraffic``.
-    :param kms_key: encrypts the instances' storage volumes; not on instance types with local NVMe storage, which
-        SageMaker refuses (FACTS.md). Default: none.
-    :param subnets: the VPC subnets the model runs in. Default: none. :param security_groups: with `subnets`.
-    :param network_isolation: no outbound network calls from the container. Default: False.
-    :param ssm_access: SSM sessions into the container. Default: False.
+    :param isolation: KMS key, VPC (on the model), network isolation and SSM access. Default: none of them.
     :param guardrails: rolling (or blue/green) updates that roll back on the alarms this construct creates.
         Default: `DeploymentGuardrails()`.
 
@@ -53,15 +47,11 @@ class DedicatedEndpoint(EndpointBase):
         environment: dict[str, str] | None = None,
         execution_role: ModelExecutionRole | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
-        kms_key: kms.IKey | None = None,
-        subnets: Sequence[ec2.ISubnet] | None = None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
-        network_isolation: bool = False,
-        ssm_access: bool = False,
+        isolation: EndpointIsolation = EndpointIsolation(),
         guardrails: DeploymentGuardrails = DeploymentGuardrails(),
     ) -> None:
         super().__init__(scope, id)
-        problems = network_problems(subnets, security_groups) + guardrails.problems()
+        problems = isolation.problems() + guardrails.problems()
         if not is_sagemaker_name(endpoint_name):
             problems.append(f"endpoint_name {endpoint_name!r} is not a valid SageMaker name")
         if initial_instance_count < 1:
@@ -81,14 +71,14 @@ class DedicatedEndpoint(EndpointBase):
             "Model",
             execution_role_arn=self.execution_role.role_arn,
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=image, model_data_url=artifact_url, environment=environment or None),
-            vpc_config=vpc_config(sagemaker.CfnModel.VpcConfigProperty, subnets, security_groups),
-            enable_network_isolation=network_isolation,
+            vpc_config=isolation.vpc_config(sagemaker.CfnModel.VpcConfigProperty),
+            enable_network_isolation=isolation.network_isolation,
         )
         self.model.node.add_dependency(self.execution_role.grants)
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
-            kms_key_id=kms_key.key_arn if kms_key else None,
+            kms_key_id=isolation.kms_key_id,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=variant_name,
@@ -96,7 +86,7 @@ class DedicatedEndpoint(EndpointBase):
                     instance_type=instance_type,
                     initial_instance_count=initial_instance_count,
                     initial_variant_weight=1.0,
-                    enable_ssm_access=ssm_access,
+                    enable_ssm_access=isolation.ssm_access,
                 )
             ],
         )

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import aws_cdk as cdk
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 from constructs.invocation_metrics import InvocationMetrics
@@ -17,19 +13,6 @@ INVOKE_ACTIONS = ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithRespo
 
 def endpoint_arn(scope: Construct, endpoint_name: str) -> str:
     return cdk.Stack.of(scope).format_arn(service="sagemaker", resource="endpoint", resource_name=endpoint_name.lower())
-
-
-def vpc_config(property_type: Any, subnets: Sequence[ec2.ISubnet] | None, security_groups: Sequence[ec2.ISecurityGroup] | None) -> Any:
-    """`property_type(subnets=..., security_group_ids=...)` (endpoint config or model), or None without a VPC."""
-    if not subnets and not security_groups:
-        return None
-    return property_type(subnets=[subnet.subnet_id for subnet in subnets or ()], security_group_ids=[group.security_group_id for group in security_groups or ()])
-
-
-def network_problems(subnets: Sequence[ec2.ISubnet] | None, security_groups: Sequence[ec2.ISecurityGroup] | None) -> list[str]:
-    if bool(subnets) != bool(security_groups):
-        return ["subnets and security_groups go together: a VPC needs both"]
-    return []
 
 
 class EndpointBase(InvocationMetrics, Construct):

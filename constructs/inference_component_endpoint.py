@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import Enum
 
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, network_problems, vpc_config
+from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
+from constructs.endpoint_isolation import EndpointIsolation
 from constructs.model_execution_role import ModelExecutionRole
 from loadmaster.naming import is_sagemaker_name
 
@@ -32,12 +30,7 @@ class InferenceComponentEndpoint(EndpointBase):
     :param execution_role: the role the containers run with (set at the config level, as inference components
         require). Default: a new `ModelExecutionRole`.
     :param variant_name: Default: ``AllTraffic``.
-    :param kms_key: encrypts the instances' storage volumes. SageMaker refuses a key on instance types with local
-        NVMe storage (g5, g6, p4d, p5 among them: FACTS.md), so pass one only for the others. Default: none.
-    :param subnets: the VPC subnets the instances run in. Default: none (SageMaker's network).
-    :param security_groups: with `subnets`. Default: none.
-    :param network_isolation: no outbound network calls from the containers. Default: False.
-    :param ssm_access: SSM sessions into the containers. Default: False.
+    :param isolation: KMS key, VPC, network isolation and SSM access. Default: none of them.
 
     Updates keep the instance count that managed scaling reached (``RetainAllVariantProperties``).
     """
@@ -55,15 +48,11 @@ class InferenceComponentEndpoint(EndpointBase):
         routing: RoutingStrategy = RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
         execution_role: ModelExecutionRole | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
-        kms_key: kms.IKey | None = None,
-        subnets: Sequence[ec2.ISubnet] | None = None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
-        network_isolation: bool = False,
-        ssm_access: bool = False,
+        isolation: EndpointIsolation = EndpointIsolation(),
     ) -> None:
         super().__init__(scope, id)
         max_instance_count = initial_instance_count if max_instance_count is None else max_instance_count
-        _raise_if_invalid(endpoint_name, initial_instance_count, min_instance_count, max_instance_count, network_problems(subnets, security_groups))
+        _raise_if_invalid(endpoint_name, initial_instance_count, min_instance_count, max_instance_count, isolation.problems())
         self.endpoint_name = endpoint_name
         self.variant_name = variant_name
         self.instance_type = instance_type
@@ -73,9 +62,9 @@ class InferenceComponentEndpoint(EndpointBase):
             self,
             "Config",
             execution_role_arn=self.execution_role.role_arn,
-            kms_key_id=kms_key.key_arn if kms_key else None,
-            vpc_config=vpc_config(sagemaker.CfnEndpointConfig.VpcConfigProperty, subnets, security_groups),
-            enable_network_isolation=network_isolation,
+            kms_key_id=isolation.kms_key_id,
+            vpc_config=isolation.vpc_config(sagemaker.CfnEndpointConfig.VpcConfigProperty),
+            enable_network_isolation=isolation.network_isolation,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=variant_name,
@@ -85,7 +74,7 @@ class InferenceComponentEndpoint(EndpointBase):
                         status="ENABLED", min_instance_count=min_instance_count, max_instance_count=max_instance_count
                     ),
                     routing_config=sagemaker.CfnEndpointConfig.RoutingConfigProperty(routing_strategy=routing.value),
-                    enable_ssm_access=ssm_access,
+                    enable_ssm_access=isolation.ssm_access,
                 )
             ],
         )

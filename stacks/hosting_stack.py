@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 from constructs.dedicated_endpoint import DedicatedEndpoint
+from constructs.endpoint_isolation import EndpointIsolation
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint, RoutingStrategy
 from constructs.rollback_alarms import DeploymentGuardrails
@@ -55,8 +54,7 @@ class HostingStack(cdk.Stack):
             min_instance_count=pool.instances.min,
             max_instance_count=pool.instances.max,
             routing=RoutingStrategy(pool.routing),
-            ssm_access=pool.ssm_access,
-            **self._isolation(scope, pool.instance_type, pool.network),
+            isolation=self._isolation(scope, pool.instance_type, pool.network, pool.ssm_access),
         )
 
     def add_component(self, pool: PoolPlan, endpoint: InferenceComponentEndpoint, plan: ComponentPlan) -> InferenceComponent:
@@ -99,9 +97,8 @@ class HostingStack(cdk.Stack):
             environment=plan.container.environment,
             instance_type=plan.instance_type.name,
             initial_instance_count=plan.instances.initial,
-            ssm_access=plan.ssm_access,
             guardrails=_guardrails(plan.deployment),
-            **self._isolation(self, plan.instance_type, plan.network, name=f"Dedicated-{plan.model}"),
+            isolation=self._isolation(self, plan.instance_type, plan.network, plan.ssm_access, name=f"Dedicated-{plan.model}"),
         )
         if plan.scaling is None:
             acknowledge(endpoint, rule_id(DEDICATED_ENDPOINT_HAS_SCALING_POLICY), f"The portfolio sets scaling: none for {plan.model}: its instance count stays at {plan.instances.initial}.")
@@ -117,16 +114,18 @@ class HostingStack(cdk.Stack):
         return self.node.try_find_child(f"Pool-{pool.name}") or Construct(self, f"Pool-{pool.name}")
 
 
-    def _isolation(self, scope: Construct, instance_type: InstanceType, network: Network | None, name: str = "") -> dict[str, Any]:
-        """KMS key and VPC props of an endpoint: a key wherever the instance type accepts one, the VPC if asked."""
-        isolation: dict[str, Any] = {"kms_key": None if instance_type.has_local_nvme else self._storage_key()}
-        if network:
-            isolation |= {
-                "subnets": [ec2.Subnet.from_subnet_id(scope, f"{name}Subnet{index}", subnet) for index, subnet in enumerate(network.subnets)],
-                "security_groups": [ec2.SecurityGroup.from_security_group_id(scope, f"{name}SecurityGroup{index}", group) for index, group in enumerate(network.security_groups)],
-                "network_isolation": network.isolation,
-            }
-        return isolation
+    def _isolation(self, scope: Construct, instance_type: InstanceType, network: Network | None, ssm_access: bool, name: str = "") -> EndpointIsolation:
+        """An endpoint's isolation: a key wherever the instance type accepts one, the VPC and SSM if asked."""
+        kms_key = None if instance_type.has_local_nvme else self._storage_key()
+        if not network:
+            return EndpointIsolation(kms_key=kms_key, ssm_access=ssm_access)
+        return EndpointIsolation(
+            kms_key=kms_key,
+            subnets=[ec2.Subnet.from_subnet_id(scope, f"{name}Subnet{index}", subnet) for index, subnet in enumerate(network.subnets)],
+            security_groups=[ec2.SecurityGroup.from_security_group_id(scope, f"{name}SecurityGroup{index}", group) for index, group in enumerate(network.security_groups)],
+            network_isolation=network.isolation,
+            ssm_access=ssm_access,
+        )
 
     def _storage_key(self) -> kms.IKey:
         """One customer-managed key per stack for the storage of endpoints without local NVMe, or the portfolio's."""

@@ -4,6 +4,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from constructs.dedicated_endpoint import DedicatedEndpoint
+from constructs.endpoint_isolation import EndpointIsolation
 from constructs.rollback_alarms import DeploymentGuardrails
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
@@ -97,7 +98,7 @@ def test_network_isolation_and_vpc_apply_to_the_model(stack):
     subnet = ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0123456789abcdef0")
     group = ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-0123456789abcdef0")
 
-    make_endpoint(stack, subnets=[subnet], security_groups=[group], network_isolation=True)
+    make_endpoint(stack, isolation=EndpointIsolation(subnets=[subnet], security_groups=[group], network_isolation=True))
 
     Template.from_stack(stack).has_resource_properties(
         "AWS::SageMaker::Model",

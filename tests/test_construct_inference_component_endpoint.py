@@ -6,6 +6,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
+from constructs.endpoint_isolation import EndpointIsolation
 from constructs.inference_component_endpoint import InferenceComponentEndpoint, RoutingStrategy
 
 
@@ -124,7 +125,11 @@ def test_kms_key_vpc_isolation_and_ssm_are_passed_to_the_endpoint_config(stack):
     subnet = ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0123456789abcdef0")
     group = ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-0123456789abcdef0")
 
-    make_endpoint(stack, instance_type="ml.inf2.24xlarge", kms_key=key, subnets=[subnet], security_groups=[group], network_isolation=True, ssm_access=True)
+    make_endpoint(
+        stack,
+        instance_type="ml.inf2.24xlarge",
+        isolation=EndpointIsolation(kms_key=key, subnets=[subnet], security_groups=[group], network_isolation=True, ssm_access=True),
+    )
 
     Template.from_stack(stack).has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
@@ -141,4 +146,4 @@ def test_subnets_without_security_groups_are_rejected(stack):
     subnet = ec2.Subnet.from_subnet_id(stack, "Subnet", "subnet-0123456789abcdef0")
 
     with pytest.raises(ValueError, match="subnets and security_groups go together"):
-        make_endpoint(stack, subnets=[subnet])
+        make_endpoint(stack, isolation=EndpointIsolation(subnets=[subnet]))
