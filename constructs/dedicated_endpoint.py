@@ -62,9 +62,7 @@ class DedicatedEndpoint(EndpointBase):
         self.variant_name = variant_name
         self.instance_type = instance_type
         self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
-        self.execution_role.grant_image_pull(image)
-        if artifact_url:
-            self.execution_role.grant_artifact_read(artifact_url)
+        self.execution_role.grant_container(image, artifact_url)
 
         self.model = sagemaker.CfnModel(
             self,
@@ -91,14 +89,7 @@ class DedicatedEndpoint(EndpointBase):
             ],
         )
         self.rollback_alarms = RollbackAlarms(self, "RollbackAlarms", errors=self.metric_invocation_5xx_errors(), latency=self.metric_model_latency(), guardrails=guardrails)
-        self.endpoint = sagemaker.CfnEndpoint(
-            self,
-            "Endpoint",
-            endpoint_name=endpoint_name,
-            endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
-            retain_all_variant_properties=True,
-            deployment_config=_deployment_config(guardrails, self.rollback_alarms),
-        )
+        self.endpoint = self._create_endpoint(deployment_config=_deployment_config(guardrails, self.rollback_alarms))
 
     @classmethod
     def from_endpoint_name(cls, scope: Construct, id: str, endpoint_name: str, variant_name: str = DEFAULT_VARIANT_NAME) -> EndpointBase:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 from constructs.invocation_metrics import InvocationMetrics
 
@@ -20,6 +21,7 @@ class EndpointBase(InvocationMetrics, Construct):
 
     endpoint_name: str
     variant_name: str
+    endpoint_config: sagemaker.CfnEndpointConfig  # set by the subclasses that create an endpoint
 
     @property
     def endpoint_arn(self) -> str:
@@ -28,6 +30,19 @@ class EndpointBase(InvocationMetrics, Construct):
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let `grantee` invoke the endpoint (and, on a shared endpoint, any of its inference components)."""
         return iam.Grant.add_to_principal(grantee=grantee, actions=INVOKE_ACTIONS, resource_arns=[self.endpoint_arn])
+
+    def _create_endpoint(self, deployment_config: sagemaker.CfnEndpoint.DeploymentConfigProperty | None = None) -> sagemaker.CfnEndpoint:
+        """The endpoint on `self.endpoint_config`. A new config keeps the instance count autoscaling or managed scaling
+        reached (``RetainAllVariantProperties``): without it, each one resets it to its initial count
+        (sagemaker-python-sdk issue 3126)."""
+        return sagemaker.CfnEndpoint(
+            self,
+            "Endpoint",
+            endpoint_name=self.endpoint_name,
+            endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
+            retain_all_variant_properties=True,
+            deployment_config=deployment_config,
+        )
 
     @property
     def metric_dimensions(self) -> dict[str, str]:

@@ -82,9 +82,7 @@ class InferenceComponent(InferenceComponentBase):
         _raise_if_invalid(component_name, memory_mb, accelerators, cpu_cores, copy_count, guardrails.problems(), model_download_timeout_s, health_check_timeout_s)
         self.component_name = component_name
         self.endpoint = endpoint
-        endpoint.execution_role.grant_image_pull(image)
-        if artifact_url:
-            endpoint.execution_role.grant_artifact_read(artifact_url)
+        endpoint.execution_role.grant_container(image, artifact_url)
 
         self.resource = sagemaker.CfnInferenceComponent(
             self,

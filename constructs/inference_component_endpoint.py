@@ -78,13 +78,7 @@ class InferenceComponentEndpoint(EndpointBase):
                 )
             ],
         )
-        self.endpoint = sagemaker.CfnEndpoint(
-            self,
-            "Endpoint",
-            endpoint_name=endpoint_name,
-            endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
-            retain_all_variant_properties=True,
-        )
+        self.endpoint = self._create_endpoint()
 
     @classmethod
     def from_endpoint_name(cls, scope: Construct, id: str, endpoint_name: str, variant_name: str = DEFAULT_VARIANT_NAME) -> EndpointBase:

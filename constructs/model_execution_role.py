@@ -68,6 +68,12 @@ class ModelExecutionRole(Construct):
         """What a resource that uses the grants must be created after (the role's policy)."""
         return self.role.node.find_child("DefaultPolicy")
 
+    def grant_container(self, image_uri: str, artifact_url: str | None) -> None:
+        """What a model container needs at start: its image, and its artifact if it has one."""
+        self.grant_image_pull(image_uri)
+        if artifact_url:
+            self.grant_artifact_read(artifact_url)
+
     def grant_image_pull(self, image_uri: str) -> None:
         """Pull `image_uri` from its ECR repository (AWS Deep Learning Container registries included)."""
         match = _ECR_IMAGE.match(image_uri)

@@ -23,8 +23,6 @@ from loadmaster.planner.packing import Placement
 from loadmaster.planner.sizing import DEFAULT_TARGET_CONCURRENCY, Counts
 from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio
 
-VARIANT_NAME = "AllTraffic"
-
 
 class ScalingMetric(Enum):
     """Portfolio metric names and the Application Auto Scaling predefined metric each stands for
