@@ -8,6 +8,7 @@ and raised once as a `PortfolioError` naming file, model and field.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -537,8 +538,16 @@ def _name_length(where: str, portfolio_name: str, name: str) -> list[Problem]:
 
 
 def _unknown_instance_type(name: str, catalog: Catalog) -> str:
-    families = sorted({instance.family for instance in catalog.instance_types.values()})
-    return f"unknown instance type {name!r}; the catalog knows the families {', '.join(families)}"
+    """Which known types the user probably meant: the sizes of the family named, else the closest spellings (the
+    catalog has every SageMaker hosting type, too many to list)."""
+    family = name.split(".")[1] if name.count(".") == 2 else None
+    sizes = [instance.name.split(".")[2] for instance in catalog.instance_types.values() if instance.family == family]
+    if sizes:
+        return f"unknown instance type {name!r}; the catalog's ml.{family} sizes are {', '.join(sizes)}"
+    close = difflib.get_close_matches(name, list(catalog.instance_types), n=3, cutoff=0.6)
+    if close:
+        return f"unknown instance type {name!r}; did you mean {' or '.join(close)}?"
+    return f"unknown instance type {name!r}: not a SageMaker hosting instance type (they look like ml.g5.xlarge)"
 
 
 def _image_problems(where: str, model: ModelSpec, region: str | None) -> list[Problem]:

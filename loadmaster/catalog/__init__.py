@@ -1,6 +1,8 @@
-"""The instance catalog: what each SageMaker instance type offers and costs, each figure with its source.
+"""The instance catalog: what each SageMaker hosting instance type offers and costs, each figure with its source.
 
-The data lives in `instances.json` beside this file; `loadmaster catalog refresh` rebuilds its prices.
+The data lives in `instances.json` beside this file: every value of botocore's `ProductionVariantInstanceType` enum
+(tests/test_catalog.py keeps it so), each accelerator model described once under `accelerators`.
+`loadmaster catalog refresh` rebuilds its prices.
 """
 
 from __future__ import annotations
@@ -9,9 +11,18 @@ import json
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
+
+from loadmaster.errors import PortfolioError, Problem
 
 CATALOG_FILE = Path(__file__).with_name("instances.json")
+SCHEMA = 2
+ACCELERATOR_KINDS = ("nvidia-gpu", "neuron", "gaudi")
+MIB_PER_GIB = 1024
+
+
+class CatalogError(ValueError):
+    """A catalog file that cannot be used, with the one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -21,17 +32,20 @@ class InstanceType:
     name: str
     accelerators: int
     accelerator: str | None
-    accelerator_memory_gib: int
+    accelerator_memory_gib: float
     vcpu: int
-    memory_gib: int
+    memory_gib: float  # fractional where EC2's is (ml.c4.large: 3.75 GiB)
     nvme_storage_gb: int
     price_usd_per_hour: float | None
     price_source: str | None
+    accelerator_kind: str | None = None  # one of ACCELERATOR_KINDS; None for CPU-only types
+    price_is_estimate: bool = False
+    price_source_title: str | None = None
 
     @property
     def memory_mb(self) -> int:
         """Host memory in MiB, the unit of an inference component's MinMemoryRequiredInMb."""
-        return self.memory_gib * 1024
+        return int(self.memory_gib * MIB_PER_GIB)
 
     @property
     def has_local_nvme(self) -> bool:
@@ -43,7 +57,7 @@ class InstanceType:
         return self.name.split(".")[1]
 
     def describe_accelerators(self) -> str:
-        unit = "GPU" if self.accelerator and "NVIDIA" in self.accelerator else "accelerator"
+        unit = "GPU" if self.accelerator_kind == "nvidia-gpu" else "accelerator"
         return f"{self.accelerators} {unit}{'' if self.accelerators == 1 else 's'}"
 
 
@@ -62,25 +76,69 @@ class Catalog:
         """A copy whose prices for the given instance types are replaced (a portfolio's `prices:`)."""
         updated = dict(self.instance_types)
         for name, price in prices.items():
-            updated[name] = replace(updated[name], price_usd_per_hour=price, price_source=source)
+            updated[name] = replace(updated[name], price_usd_per_hour=price, price_source=source,
+                                    price_is_estimate=False, price_source_title=source)
         return Catalog(updated, self.sources)
 
 
 @cache
 def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
-    document = json.loads(Path(path).read_text())
-    instance_types = {
-        row["instance_type"]: InstanceType(
-            name=row["instance_type"],
-            accelerators=row["accelerators"],
-            accelerator=row["accelerator"],
-            accelerator_memory_gib=row["accelerator_memory_gib"],
-            vcpu=row["vcpu"],
-            memory_gib=row["memory_gib"],
-            nvme_storage_gb=row["nvme_storage_gb"],
-            price_usd_per_hour=row["price_usd_per_hour"],
-            price_source=row["sources"]["price_usd_per_hour"],
-        )
-        for row in document["instances"]
-    }
-    return Catalog(instance_types, document["sources"])
+    """The catalog in `path`; CatalogError (one line, naming the instance type or field) when it cannot be used."""
+    try:
+        document = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError) as error:
+        raise CatalogError(f"cannot read it: {error}") from None
+    except json.JSONDecodeError as error:
+        raise CatalogError(f"not JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        found = document.get("schema") if isinstance(document, dict) else None
+        raise CatalogError(f"schema {found!r} is not the supported instance catalog schema {SCHEMA}")
+    sources, accelerators = document.get("sources", {}), document.get("accelerators", {})
+    instance_types = {}
+    for index, row in enumerate(document.get("instances", [])):
+        where = row.get("instance_type", f"instances[{index}]") if isinstance(row, dict) else f"instances[{index}]"
+        try:
+            instance = _instance_type(row, accelerators, sources)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise CatalogError(f"{where}: {_reason(error)}") from None
+        instance_types[instance.name] = instance
+    return Catalog(instance_types, sources)
+
+
+def catalog_from(path: str | Path | None) -> Catalog:
+    """The catalog in `path` (the shipped one when None): what `plan`, `validate`, `synth` and `cdk synth -c catalog=FILE`
+    all price and check with, so a plan never shows what cannot be synthesized. A bad file is bad input (exit 2)."""
+    try:
+        return load_catalog(Path(path)) if path else load_catalog()
+    except CatalogError as error:
+        raise PortfolioError(str(path), [Problem("", f"not a readable instance catalog: {error}")]) from None
+
+
+def _instance_type(row: dict[str, Any], accelerators: Mapping[str, Any], sources: Mapping[str, Any]) -> InstanceType:
+    model = row["accelerator"]
+    accelerator = accelerators[model] if model is not None else None
+    if accelerator is not None and accelerator["kind"] not in ACCELERATOR_KINDS:
+        raise ValueError(f"accelerator {model!r} has kind {accelerator['kind']!r}, not one of {', '.join(ACCELERATOR_KINDS)}")
+    price_source = row["sources"]["price_usd_per_hour"]
+    source = sources[price_source] if price_source is not None else {}
+    price = row["price_usd_per_hour"]
+    return InstanceType(
+        name=row["instance_type"],
+        accelerators=int(row["accelerators"]),
+        accelerator=model,
+        accelerator_memory_gib=accelerator["memory_gib"] if accelerator else 0,
+        vcpu=int(row["vcpu"]),
+        memory_gib=float(row["memory_gib"]),
+        nvme_storage_gb=int(row["nvme_storage_gb"]),
+        price_usd_per_hour=None if price is None else float(price),
+        price_source=price_source,
+        accelerator_kind=accelerator["kind"] if accelerator else None,
+        price_is_estimate=bool(source.get("estimate", False)),
+        price_source_title=source.get("title"),
+    )
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing or unknown {error}"
+    return str(error)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from loadmaster.catalog import CATALOG_FILE
+from loadmaster.catalog import CATALOG_FILE, CatalogError, load_catalog
 from loadmaster.catalog.refresh import PRICING_REGION, fetch_hosting_prices, refreshed_catalog
 from loadmaster.errors import PortfolioError, Problem
 
@@ -43,9 +43,10 @@ def run_refresh(arguments: argparse.Namespace) -> int:
     if not REGION.match(arguments.region):
         raise PortfolioError(source, [Problem("--region", f"{arguments.region!r} is not an AWS region name such as us-east-1")])
     try:
-        document = json.loads(Path(arguments.catalog).read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise PortfolioError(source, [Problem("--catalog", f"cannot read {arguments.catalog}: {error}")]) from None
+        load_catalog(Path(arguments.catalog))  # refuses what a plan could not use, before asking AWS anything
+    except CatalogError as error:
+        raise PortfolioError(source, [Problem("--catalog", f"cannot use {arguments.catalog}: {error}")]) from None
+    document = json.loads(Path(arguments.catalog).read_text())
     try:
         prices, published = fetch_hosting_prices(pricing_client(), arguments.region)
     except (BotoCoreError, ClientError) as error:
@@ -56,7 +57,7 @@ def run_refresh(arguments: argparse.Namespace) -> int:
     Path(arguments.out).write_text(json.dumps(updated, indent=2) + "\n")
     print(f"{arguments.out}: {len(document['instances']) - len(missing)} prices refreshed for {arguments.region}")
     if missing:
-        print(f"not priced by the API, kept as they were: {', '.join(missing)}", file=sys.stderr)
+        print(f"{len(missing)} instance types not priced by the API for {arguments.region}, kept as they were: {', '.join(missing)}", file=sys.stderr)
     return 0
 
 

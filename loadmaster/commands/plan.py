@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from loadmaster.catalog import CATALOG_FILE, load_catalog
-from loadmaster.commands import add_portfolio_argument
-from loadmaster.errors import PortfolioError, Problem
+from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of
 from loadmaster.plan import plan_file
 from loadmaster.planner.render import render_json, render_markdown
 
@@ -25,16 +22,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     add_portfolio_argument(parser)
     parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown for people (default), json for tools")
-    parser.add_argument("--catalog", type=Path, default=CATALOG_FILE, metavar="FILE",
-                        help="the instance catalog to price with, e.g. one written by `loadmaster catalog refresh` (default: the shipped one)")
+    add_catalog_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
-    try:
-        catalog = load_catalog(arguments.catalog)
-    except (OSError, ValueError, KeyError) as error:
-        raise PortfolioError(str(arguments.catalog), [Problem("", f"not a readable instance catalog: {error!r}")]) from None
-    plan = plan_file(arguments.portfolio, catalog)
+    plan = plan_file(arguments.portfolio, catalog_of(arguments))
     print(RENDERERS[arguments.format](plan), end="")
     return 0

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from loadmaster.commands import add_portfolio_argument
+from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import plan_file
 from loadmaster.summary import render_summary
@@ -22,12 +22,13 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "path as `cdk synth -c portfolio=PORTFOLIO`). The output directory is replaced only once synthesis succeeded.",
     )
     add_portfolio_argument(parser)
+    add_catalog_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("cdk.out"), metavar="DIR", help="where to write the cloud assembly (default: cdk.out)")
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
-    plan = plan_file(arguments.portfolio)
+    plan = plan_file(arguments.portfolio, catalog_of(arguments))
     problem = _output_problem(arguments.out)
     if problem:
         raise PortfolioError(f"--out {arguments.out}", [Problem("", problem)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from loadmaster.commands import add_portfolio_argument
+from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of
 from loadmaster.plan import plan_file
 from loadmaster.summary import headline
 
@@ -17,10 +17,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "scaling metrics. Exits 0 when it is valid, 2 with one line per problem when not.",
     )
     add_portfolio_argument(parser)
+    add_catalog_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
-    plan = plan_file(arguments.portfolio)
+    plan = plan_file(arguments.portfolio, catalog_of(arguments))
     print(f"{arguments.portfolio} is valid. {headline(plan)}")
     return 0

@@ -25,6 +25,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "lower_bound_hourly_cost": round(cost.lower_bound_hourly, COST_DIGITS),
         "savings_ratio": None if cost.savings_ratio is None else round(cost.savings_ratio, COST_DIGITS),
         "notes": list(plan.notes),
+        "estimated_prices": _estimated_prices(plan),
         "baseline": [
             {"model": endpoint.model, "instance_type": endpoint.instance_type, "instances": endpoint.instances, "hourly_cost": round(endpoint.hourly, COST_DIGITS)}
             for endpoint in cost.baseline
@@ -59,6 +60,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _estimated_prices(plan: Plan) -> list[dict[str, Any]]:
+    """The instance types the plan uses whose catalog price is an estimate, not a published figure, with its method."""
+    used = {instance.name: instance for instance in [pool.instance_type for pool in plan.pools] + [model.instance_type for model in plan.dedicated]}
+    return [{"instance_type": name, "price_usd_per_hour": instance.price_usd_per_hour, "source": instance.price_source_title}
+            for name, instance in sorted(used.items()) if instance.price_is_estimate]
+
+
 def render_json(plan: Plan) -> str:
     return json.dumps(plan_document(plan), indent=2)
 
@@ -89,6 +97,7 @@ def render_markdown(plan: Plan) -> str:
     document = plan_document(plan)
     lines = [f"# Plan for {plan.name}", "", f"From `{plan.source}`. Costs in USD per hour, at the catalog's prices.", ""]
     lines += _cost_lines(document)
+    lines += _estimated_price_lines(document["estimated_prices"])
     lines += [f"- {note}" for note in document["notes"]]
     lines += ["", "## Pools", ""]
     for pool in document["pools"]:
@@ -121,6 +130,13 @@ def _cost_lines(document: dict[str, Any]) -> list[str]:
         f"Savings ratio (baseline / plan): **{'n/a' if ratio is None else f'{ratio:.2f}x'}**. "
         f"Plan / lower bound: {'n/a' if not bound else f'{hourly / bound:.3f}'}.",
     ]
+
+
+def _estimated_price_lines(estimates: list[dict[str, Any]]) -> list[str]:
+    if not estimates:
+        return []
+    lines = ["", "Estimated prices (not published AWS figures; set `prices:` or run `loadmaster catalog refresh`):"]
+    return lines + [f"- {estimate['instance_type']}: {estimate['price_usd_per_hour']:g} USD/h, {estimate['source']}" for estimate in estimates]
 
 
 def _pool_lines(pool: dict[str, Any]) -> list[str]:

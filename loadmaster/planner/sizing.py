@@ -83,12 +83,11 @@ def _power_of_two_at_least(count: int) -> int:
 
 
 def is_candidate(instance: InstanceType, accelerated: bool) -> bool:
-    """An instance type the planner may choose: priced, and GPU for GPU models (Inferentia needs a Neuron-compiled
-    model and is only used where the user names it)."""
+    """An instance type the planner may choose: priced, and GPU for GPU models (Neuron and Gaudi need a model compiled
+    for them and are only used where the user names them)."""
     if instance.price_usd_per_hour is None:
         return False
-    is_gpu = instance.accelerators > 0 and (instance.accelerator or "").startswith("NVIDIA")
-    return is_gpu if accelerated else instance.accelerators == 0
+    return instance.accelerator_kind == "nvidia-gpu" if accelerated else instance.accelerators == 0
 
 
 def demands_by_type(model: ModelSpec, catalog: Catalog, only: str | None = None) -> dict[str, Demand]:

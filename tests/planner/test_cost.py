@@ -36,10 +36,10 @@ def test_the_baseline_is_one_endpoint_per_model_on_the_cheapest_type_that_holds_
     # Given a 2 GB model whose peak needs 4 copies, and a 30 GB one whose peak needs 2
     plan = plan_of([auto_model("small", size_gb=2, mean=5, peak=20), auto_model("large", size_gb=30, mean=1, peak=10)])
     baseline = {endpoint.model: (endpoint.instance_type, endpoint.instances) for endpoint in plan.cost.baseline}
-    # Then the small one takes 4 x ml.g6.xlarge, the large one (33.5 GiB of GPU memory) 2 x ml.g6e.2xlarge, the
+    # Then the small one takes 4 x ml.g4dn.xlarge (one 16 GiB T4, 0.7364 USD/h), the large one (33.5 GiB of GPU memory) 2 x ml.g6e.2xlarge, the
     # cheapest with one 48 GiB GPU and the host memory to stage its weights
-    assert baseline == {"small": ("ml.g6.xlarge", 4), "large": ("ml.g6e.2xlarge", 2)}
-    assert plan.cost.baseline_hourly == pytest.approx(4 * 1.0056 + 2 * 2.8026)
+    assert baseline == {"small": ("ml.g4dn.xlarge", 4), "large": ("ml.g6e.2xlarge", 2)}
+    assert plan.cost.baseline_hourly == pytest.approx(4 * 0.7364 + 2 * 2.8026)
 
 
 def test_portfolio_prices_override_the_catalogs():

@@ -20,14 +20,14 @@ def hosting_of(plan, name):
 
 
 def test_a_steady_model_that_sharing_would_not_make_cheaper_gets_a_dedicated_endpoint():
-    # Given a small steady model: one copy takes a whole ml.g6.xlarge, the cheapest per GPU, so sharing saves nothing
+    # Given a small steady model: one copy takes a whole ml.g4dn.xlarge, the cheapest per GPU, so sharing saves nothing
     plan = plan_of([auto_model("inline", size_gb=2, pattern="steady", mean=30, peak=50, latency_slo_ms=150)])
     # Then the simpler hosting wins, and the plan says why with all five fitness functions
     hosting, reasons = hosting_of(plan, "inline")
     assert hosting == "dedicated"
     assert [reason.split(":")[0] for reason in reasons[:5]] == list(FITNESS_FUNCTIONS)
     assert reasons[-1].startswith("chosen: dedicated, steady traffic")
-    assert plan.dedicated[0].instance_type.name == "ml.g6.xlarge"
+    assert plan.dedicated[0].instance_type.name == "ml.g4dn.xlarge"
 
 
 @pytest.mark.parametrize("pattern", ["variable", "intermittent", "batch"])

@@ -126,9 +126,9 @@ def test_a_pool_without_an_instance_type_gets_the_cheapest_that_reaches_every_pe
 
 
 def test_a_written_pool_may_not_take_the_name_of_a_pool_the_planner_creates():
-    # Given a pool named like the planner's ml.g6.xlarge pool, and a model left for the planner to place there
-    pools = [{"name": "auto-g6-xlarge", "instance_type": "ml.g5.12xlarge", "instances": {"min": 1, "max": 1}}]
+    # Given a pool named like the planner's ml.g4dn.xlarge pool, and a model left for the planner to place there
+    pools = [{"name": "auto-g4dn-xlarge", "instance_type": "ml.g5.12xlarge", "instances": {"min": 1, "max": 1}}]
     with pytest.raises(PortfolioError) as error:
         plan_of([auto_model("small", size_gb=2)], pools)
     assert [(p.location, p.message) for p in error.value.problems] == [
-        ("pools", "'auto-g6-xlarge' is the name the planner gives its ml.g6.xlarge pool: rename your pool")]
+        ("pools", "'auto-g4dn-xlarge' is the name the planner gives its ml.g4dn.xlarge pool: rename your pool")]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
+from loadmaster.catalog import Catalog, load_catalog
+from loadmaster.testing.sagemaker import models as sagemaker_models
 from ic_givens import ARN_PREFIX, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant
 
 
@@ -108,9 +111,21 @@ def test_updating_an_endpoint_to_instances_too_small_for_its_components_raises_a
     assert sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointConfigName"] == f"{pool}-config"
 
 
-def test_a_component_on_an_instance_type_the_catalog_does_not_know_is_not_placed_by_guess(sagemaker_client):
-    # Given ml.t2.medium: valid for SageMaker, unknown to loadmaster's instance catalog
+def test_a_component_on_an_instance_type_the_catalog_does_not_know_is_not_placed_by_guess(sagemaker_client, monkeypatch):
+    # Given a catalog without ml.t2.medium, as the shipped one would be for a type a newer botocore adds (the shipped
+    # catalog has every type of today's enum: tests/test_catalog.py)
+    shipped = load_catalog()
+    without = Catalog({name: instance for name, instance in shipped.instance_types.items() if name != "ml.t2.medium"}, shipped.sources)
+    monkeypatch.setattr(sagemaker_models, "load_catalog", lambda: without)
     create_pool(sagemaker_client, instance_type="ml.t2.medium")
     # When / Then
     with pytest.raises(NotImplementedError, match="ml.t2.medium"):
         create_component(sagemaker_client, "tiny", accelerators=1, memory_mb=512)
+
+
+def test_a_gpu_component_on_a_cpu_instance_type_finds_no_hardware(sagemaker_client):
+    # Given ml.t2.medium: 2 vCPUs, 4 GiB, no accelerator
+    create_pool(sagemaker_client, instance_type="ml.t2.medium")
+    # When / Then
+    code, message = error_of(lambda: create_component(sagemaker_client, "tiny", accelerators=1, memory_mb=512))
+    assert code == "ValidationException" and message.startswith("There is not enough hardware resources")
