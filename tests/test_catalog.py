@@ -181,6 +181,7 @@ def test_every_planning_command_checks_the_portfolio_against_the_catalog_it_is_g
     (json.dumps({"schema": 1, "instances": []}), "schema 1 is not the supported instance catalog schema 2"),
     (json.dumps({"schema": 2, "sources": {}, "accelerators": {}, "instances": [{"instance_type": "ml.g5.xlarge", "accelerator": "NVIDIA A10G"}]}),
      "ml.g5.xlarge: missing or unknown 'NVIDIA A10G'"),
+    (json.dumps({"schema": 2, "instances": {}}), "'instances' must be a list, found dict"),
 ])
 @pytest.mark.parametrize("command", ["plan", "validate", "synth"])
 def test_a_bad_catalog_file_is_bad_input_in_one_line_naming_it(command, content, reason, capsys, tmp_path):
@@ -191,6 +192,33 @@ def test_a_bad_catalog_file_is_bad_input_in_one_line_naming_it(command, content,
     assert (code, out) == (2, "")
     assert err.startswith(f"{catalog}: not a readable instance catalog: {reason}") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def shipped_with(instance_type: str, tmp_path: Path, **fields) -> Path:
+    document = shipped_document()
+    next(row for row in document["instances"] if row["instance_type"] == instance_type).update(fields)
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(("fields", "reason"), [
+    ({"vcpu": 0}, "ml.g5.xlarge: vcpu must be a whole number of at least 1, found 0"),
+    ({"memory_gib": "16 GiB"}, "ml.g5.xlarge: memory_gib must be a positive number, found '16 GiB'"),
+    ({"accelerator": None}, "ml.g5.xlarge: 1 accelerators but no accelerator model"),
+    ({"sources": {"shape": "ec2-instance-types", "price_usd_per_hour": None}}, "ml.g5.xlarge: a price_usd_per_hour needs its source"),
+])
+def test_a_catalog_row_that_cannot_be_right_is_refused_naming_the_type_and_field(fields, reason, capsys, tmp_path):
+    code, _, err = run(["plan", EXAMPLE, "--catalog", shipped_with("ml.g5.xlarge", tmp_path, **fields)], capsys)
+    assert code == 2 and f"not a readable instance catalog: {reason}" in err and err.count("\n") == 1
+
+
+def test_a_catalog_that_lists_a_type_twice_is_refused(capsys, tmp_path):
+    document = shipped_document()
+    document["instances"].append(document["instances"][0])
+    (tmp_path / "catalog.json").write_text(json.dumps(document))
+    code, _, err = run(["validate", EXAMPLE, "--catalog", tmp_path / "catalog.json"], capsys)
+    assert code == 2 and err.endswith(f"not a readable instance catalog: {document['instances'][0]['instance_type']}: listed twice\n")
 
 
 def cdk_app(tmp_path: Path, **context: str) -> subprocess.CompletedProcess:

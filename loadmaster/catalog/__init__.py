@@ -93,14 +93,18 @@ def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         found = document.get("schema") if isinstance(document, dict) else None
         raise CatalogError(f"schema {found!r} is not the supported instance catalog schema {SCHEMA}")
-    sources, accelerators = document.get("sources", {}), document.get("accelerators", {})
+    sources, accelerators, rows = document.get("sources", {}), document.get("accelerators", {}), document.get("instances")
+    if not isinstance(rows, list):
+        raise CatalogError(f"'instances' must be a list, found {type(rows).__name__}")
     instance_types = {}
-    for index, row in enumerate(document.get("instances", [])):
+    for index, row in enumerate(rows):
         where = row.get("instance_type", f"instances[{index}]") if isinstance(row, dict) else f"instances[{index}]"
         try:
             instance = _instance_type(row, accelerators, sources)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise CatalogError(f"{where}: {_reason(error)}") from None
+        if instance.name in instance_types:
+            raise CatalogError(f"{where}: listed twice")
         instance_types[instance.name] = instance
     return Catalog(instance_types, sources)
 
@@ -119,23 +123,41 @@ def _instance_type(row: dict[str, Any], accelerators: Mapping[str, Any], sources
     accelerator = accelerators[model] if model is not None else None
     if accelerator is not None and accelerator["kind"] not in ACCELERATOR_KINDS:
         raise ValueError(f"accelerator {model!r} has kind {accelerator['kind']!r}, not one of {', '.join(ACCELERATOR_KINDS)}")
+    if accelerator is None and row["accelerators"] != 0:
+        raise ValueError(f"{row['accelerators']!r} accelerators but no accelerator model")
     price_source = row["sources"]["price_usd_per_hour"]
     source = sources[price_source] if price_source is not None else {}
     price = row["price_usd_per_hour"]
+    if price is not None and price_source is None:
+        raise ValueError("a price_usd_per_hour needs its source (sources.price_usd_per_hour)")
     return InstanceType(
         name=row["instance_type"],
-        accelerators=int(row["accelerators"]),
+        accelerators=_count(row, "accelerators", minimum=1 if accelerator else 0),
         accelerator=model,
-        accelerator_memory_gib=accelerator["memory_gib"] if accelerator else 0,
-        vcpu=int(row["vcpu"]),
-        memory_gib=float(row["memory_gib"]),
-        nvme_storage_gb=int(row["nvme_storage_gb"]),
-        price_usd_per_hour=None if price is None else float(price),
+        accelerator_memory_gib=_amount(accelerator, "memory_gib") if accelerator else 0,
+        vcpu=_count(row, "vcpu", minimum=1),
+        memory_gib=_amount(row, "memory_gib"),
+        nvme_storage_gb=_count(row, "nvme_storage_gb", minimum=0),
+        price_usd_per_hour=None if price is None else _amount(row, "price_usd_per_hour"),
         price_source=price_source,
         accelerator_kind=accelerator["kind"] if accelerator else None,
         price_is_estimate=bool(source.get("estimate", False)),
         price_source_title=source.get("title"),
     )
+
+
+def _count(entry: Mapping[str, Any], field: str, minimum: int) -> int:
+    value = entry[field]
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{field} must be a whole number of at least {minimum}, found {value!r}")
+    return value
+
+
+def _amount(entry: Mapping[str, Any], field: str) -> int | float:
+    value = entry[field]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{field} must be a positive number, found {value!r}")
+    return value
 
 
 def _reason(error: Exception) -> str:
