@@ -97,8 +97,8 @@ def render_markdown(plan: Plan) -> str:
     document = plan_document(plan)
     lines = [f"# Plan for {plan.name}", "", f"From `{plan.source}`. Costs in USD per hour, at the catalog's prices.", ""]
     lines += _cost_lines(document)
-    lines += _estimated_price_lines(document["estimated_prices"])
     lines += [f"- {note}" for note in document["notes"]]
+    lines += _estimated_price_lines(document["estimated_prices"])
     lines += ["", "## Pools", ""]
     for pool in document["pools"]:
         lines += _pool_lines(pool)

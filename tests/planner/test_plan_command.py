@@ -134,6 +134,7 @@ def test_catalog_refresh_rebuilds_prices_from_the_price_list_api_naming_source_a
     assert "ml.g5.xlarge" in kept and "ml.g5.2xlarge" not in kept
     refreshed = load_catalog(out_file)
     assert (refreshed["ml.g5.2xlarge"].price_usd_per_hour, refreshed["ml.g6.xlarge"].price_usd_per_hour) == (1.696, 1.126)
+    assert not refreshed["ml.g6.xlarge"].price_is_estimate  # an AWS figure now, where the shipped one was estimated
     source = refreshed["ml.g5.2xlarge"].price_source
     assert source.startswith("aws-price-list-eu-west-1-") and refreshed.sources[source]["date"] == source.removeprefix("aws-price-list-eu-west-1-")
     assert "publication 2026-11-01T00:00:00Z" in refreshed.sources[source]["title"]
