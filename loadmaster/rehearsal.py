@@ -60,7 +60,9 @@ class Stack:
 
 def rehearse_portfolio(portfolio: Path, update_to: Path | None = None) -> list[str]:
     """Plan and synthesize the portfolio (and the update), then rehearse them. Returns the report."""
-    plans = [plan_file(path) for path in (portfolio, update_to) if path is not None]
+    plans = [plan_file(portfolio)]
+    if update_to is not None:  # deployed after the first, so named after what the first deployed (loadmaster.identity)
+        plans.append(plan_file(update_to, previous=plans[0].identities))
     with tempfile.TemporaryDirectory(prefix="loadmaster-rehearsal-") as workdir:
         stacks = [
             [Stack(s.name, s.template) for s in synthesize(plan, Path(workdir) / f"assembly-{index}")]

@@ -16,6 +16,7 @@ def render_summary(plan: Plan) -> str:
         lines.append(_pool_line(pool))
         lines += [_component_line(component) for component in pool.components]
     lines += [_dedicated_line(model) for model in plan.dedicated]
+    lines += [f"  replaces: {change}" for change in plan.replaced]
     return "\n".join(lines)
 
 
