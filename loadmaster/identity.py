@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ class Identity:
     generation: int
     instance_type: str | None = None  # endpoints
     endpoint: str | None = None  # components: the endpoint's key and generation, `pool:a10g-pool#2`
+    stack: str | None = None  # the stack that holds it: a later generation stays there too
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,15 @@ def read_lock(path: Path) -> IdentityLock | None:
         document = json.loads(path.read_text())
         if document.get("version") != LOCK_VERSION:
             raise ValueError(f"version {document.get('version')!r}, expected {LOCK_VERSION}")
-        return IdentityLock(
+        lock = IdentityLock(
             portfolio=document["portfolio"],
             endpoints={key: Identity(**value) for key, value in document["endpoints"].items()},
             components={key: Identity(**value) for key, value in document["components"].items()},
         )
+        for identity in (*lock.endpoints.values(), *lock.components.values()):
+            if identity.stack is not None and not re.fullmatch(rf"{re.escape(lock.portfolio)}-hosting(-[1-9][0-9]*)?", identity.stack):
+                raise ValueError(f"{identity.stack!r} is not a stack of portfolio {lock.portfolio}")
+        return lock
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -114,13 +120,15 @@ def with_identities(plan: Plan, previous: IdentityLock | None) -> tuple[Plan, Id
     def endpoint_identity(key: str, base_name: str, instance_type: str) -> Identity:
         before = previous.endpoints.get(key) if previous else None
         generation = 1 if before is None else before.generation if before.instance_type == instance_type else before.generation + 1
-        endpoints[key] = Identity(_named(base_name, generation), generation, instance_type=instance_type)
+        endpoints[key] = Identity(_named(base_name, generation), generation, instance_type=instance_type, stack=before.stack if before else None)
         return endpoints[key]
 
     def component_identity(model: str, base_name: str, endpoint: str) -> Identity:
         before = previous.components.get(model) if previous else None
         generation = 1 if before is None else before.generation if before.endpoint == endpoint else before.generation + 1
-        components[model] = Identity(_named(base_name, generation), generation, endpoint=endpoint)
+        # A component that moves to another pool goes with it (stacks.partition).
+        stack = before.stack if before and before.endpoint.split("#")[0] == endpoint.split("#")[0] else None
+        components[model] = Identity(_named(base_name, generation), generation, endpoint=endpoint, stack=stack)
         return components[model]
 
     def pool_with_identities(pool: PoolPlan) -> PoolPlan:
@@ -128,18 +136,29 @@ def with_identities(plan: Plan, previous: IdentityLock | None) -> tuple[Plan, Id
         endpoint = endpoint_identity(key, pool.endpoint_name, pool.instance_type.name)
         placed = tuple(_renamed(component, component_identity(component.model, component.component_name, f"{key}#{endpoint.generation}"))
                        for component in pool.components)
-        return dataclasses.replace(pool, endpoint_name=endpoint.name, generation=endpoint.generation, components=placed)
+        return dataclasses.replace(pool, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack, components=placed)
 
     def dedicated_with_identity(model: DedicatedPlan) -> DedicatedPlan:
         endpoint = endpoint_identity(f"dedicated:{model.model}", model.endpoint_name, model.instance_type.name)
-        return dataclasses.replace(model, endpoint_name=endpoint.name, generation=endpoint.generation)
+        return dataclasses.replace(model, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
 
     pools, dedicated = tuple(map(pool_with_identities, plan.pools)), tuple(map(dedicated_with_identity, plan.dedicated))
     lock = IdentityLock(plan.name, endpoints, components)
     too_long = [identity.name for identity in (*endpoints.values(), *components.values()) if len(identity.name) > SAGEMAKER_NAME_MAX]
     if too_long:
         raise PortfolioError(plan.source, [Problem("name", f"{name!r} would pass SageMaker's {SAGEMAKER_NAME_MAX} characters: shorten the pool or model name") for name in too_long])
-    return dataclasses.replace(plan, pools=pools, dedicated=dedicated, identities=lock, replaced=tuple(lock.changes_from(previous))), lock
+    used = {identity.stack for identity in (*endpoints.values(), *components.values())}
+    emptied = tuple(sorted({identity.stack for identity in (*previous.endpoints.values(), *previous.components.values())} - used - {None})) if previous else ()
+    return dataclasses.replace(plan, pools=pools, dedicated=dedicated, identities=lock, replaced=tuple(lock.changes_from(previous)), emptied_stacks=emptied), lock
+
+
+def with_stacks(lock: IdentityLock, stacks: dict[str, str]) -> IdentityLock:
+    """The lock with the stack each unit was built in (`stacks.partition.stack_of_each_unit`)."""
+    return IdentityLock(
+        lock.portfolio,
+        {key: dataclasses.replace(identity, stack=stacks[key]) for key, identity in lock.endpoints.items()},
+        {model: dataclasses.replace(identity, stack=stacks[f"component:{model}"]) for model, identity in lock.components.items()},
+    )
 
 
 def _named(base_name: str, generation: int) -> str:
@@ -147,7 +166,7 @@ def _named(base_name: str, generation: int) -> str:
 
 
 def _renamed(component: ComponentPlan, identity: Identity) -> ComponentPlan:
-    return dataclasses.replace(component, component_name=identity.name, generation=identity.generation)
+    return dataclasses.replace(component, component_name=identity.name, generation=identity.generation, stack=identity.stack)
 
 
 def _document(lock: IdentityLock) -> dict[str, Any]:

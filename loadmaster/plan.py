@@ -122,6 +122,7 @@ class ComponentPlan:
     notes: tuple[str, ...] = ()
     deployment: DeploymentPlan = DeploymentPlan()
     generation: int = 1  # a later one is a new component beside the old one (loadmaster.identity)
+    stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
     @property
     def scales_to_zero(self) -> bool:
@@ -146,6 +147,7 @@ class PoolPlan:
     network: Network | None = None
     ssm_access: bool = False
     generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
+    stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class DedicatedPlan:
     network: Network | None = None
     ssm_access: bool = False
     generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
+    stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,8 @@ class Plan:
     kms_key_arn: str | None = None  # None: the stack creates a key where the instance type supports one
     identities: IdentityLock | None = None  # the names it deploys under, as `loadmaster lock` records them
     replaced: tuple[str, ...] = ()  # endpoints and components a deploy creates anew beside the locked ones
+    # Stacks the lock names that hold nothing now: synthesized empty, so that a deploy deletes what they held.
+    emptied_stacks: tuple[str, ...] = ()
 
 
 # `plan_file`'s default: the identities of the lock file beside the portfolio (loadmaster.identity).

@@ -33,6 +33,7 @@ class HostingStack(cdk.Stack):
         self, scope: Construct, id: str, *, pools: tuple[PoolPlan, ...] = (), dedicated: tuple[DedicatedPlan, ...] = (), kms_key_arn: str | None = None, **kwargs
     ) -> None:
         super().__init__(scope, id, **kwargs)
+        self.units: list[str] = []  # what stacks.partition placed here: `pool:<name>`, `component:<model>`, `dedicated:<model>`
         self._kms_key_arn = kms_key_arn
         self._kms_key: kms.IKey | None = None
         for pool in pools:
