@@ -33,9 +33,11 @@ test: setup
 diff: setup
 	cdk diff -c portfolio=$(PORTFOLIO) -c live_capacity=true
 
-## Deploy PORTFOLIO into the account of your current AWS credentials (run `cdk bootstrap` once first).
+## Deploy PORTFOLIO into the account of your current AWS credentials (run `cdk bootstrap` once first), then record
+## the names it deployed under in PORTFOLIO.lock.json (loadmaster/identity.py): commit that file.
 deploy: setup
 	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true
+	$(VENV)/bin/loadmaster lock $(PORTFOLIO)
 
 bench: setup
 	$(PY) bench/plan_quality.py

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from loadmaster.catalog import Catalog, InstanceType, load_catalog
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.identity import IdentityLock, lock_path, read_lock, with_identities
 from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
@@ -120,6 +121,8 @@ class ComponentPlan:
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     deployment: DeploymentPlan = DeploymentPlan()
+    generation: int = 1  # a later one is a new component beside the old one (loadmaster.identity)
+    stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
     @property
     def scales_to_zero(self) -> bool:
@@ -143,6 +146,8 @@ class PoolPlan:
     notes: tuple[str, ...] = ()
     network: Network | None = None
     ssm_access: bool = False
+    generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
+    stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,8 @@ class DedicatedPlan:
     deployment: DeploymentPlan = DeploymentPlan()
     network: Network | None = None
     ssm_access: bool = False
+    generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
+    stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
 
 @dataclass(frozen=True)
@@ -175,13 +182,25 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     cost: CostSummary | None = None
     kms_key_arn: str | None = None  # None: the stack creates a key where the instance type supports one
+    identities: IdentityLock | None = None  # the names it deploys under, as `loadmaster lock` records them
+    replaced: tuple[str, ...] = ()  # endpoints and components a deploy creates anew beside the locked ones
+    # Stacks the lock names that hold nothing now: synthesized empty, so that a deploy deletes what they held.
+    emptied_stacks: tuple[str, ...] = ()
 
 
-def plan_file(path: str | Path, catalog: Catalog | None = None) -> Plan:
-    """Validate a portfolio file and plan it: the one code path of `app.py` and the CLI."""
+# `plan_file`'s default: the identities of the lock file beside the portfolio (loadmaster.identity).
+LOCK_BESIDE_PORTFOLIO = object()
+
+
+def plan_file(path: str | Path, catalog: Catalog | None = None, previous: IdentityLock | None | object = LOCK_BESIDE_PORTFOLIO) -> Plan:
+    """Validate a portfolio file and plan it, named after what was deployed before (`previous`, by default the lock
+    file beside it): the one code path of `app.py` and the CLI."""
     catalog = catalog or load_catalog()
     portfolio = load_portfolio(path, catalog)
-    return make_plan(portfolio, str(path), catalog)
+    if previous is LOCK_BESIDE_PORTFOLIO:
+        previous = read_lock(lock_path(path))
+    plan, _ = with_identities(make_plan(portfolio, str(path), catalog), previous)  # type: ignore[arg-type]
+    return plan
 
 
 def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:

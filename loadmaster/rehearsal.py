@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import tempfile
 import warnings
 from collections import Counter
@@ -60,7 +61,9 @@ class Stack:
 
 def rehearse_portfolio(portfolio: Path, update_to: Path | None = None) -> list[str]:
     """Plan and synthesize the portfolio (and the update), then rehearse them. Returns the report."""
-    plans = [plan_file(path) for path in (portfolio, update_to) if path is not None]
+    plans = [plan_file(portfolio)]
+    if update_to is not None:  # deployed after the first, so named after what the first deployed (loadmaster.identity)
+        plans.append(plan_file(update_to, previous=plans[0].identities))
     with tempfile.TemporaryDirectory(prefix="loadmaster-rehearsal-") as workdir:
         stacks = [
             [Stack(s.name, s.template) for s in synthesize(plan, Path(workdir) / f"assembly-{index}")]
@@ -143,6 +146,11 @@ class _Rehearsal:
     def update(self, current: list[Stack], update: list[Stack]) -> None:
         names = {stack.name for stack in update}
         before = {stack.name: stack for stack in current}
+        for stack in current:
+            # `cdk deploy --all` deploys the app's stacks and never deletes one: a stack the app no longer has keeps
+            # running everything in it.
+            self.check(stack.name in names, f"stack {stack.name} is still in the app: without it, cdk deploy would leave it and "
+                       f"its endpoints running (lock the portfolio with `loadmaster lock` so that its stacks are kept)")
         for stack in update:
             if stack.name not in before:
                 self._create_stack(stack)
@@ -151,7 +159,6 @@ class _Rehearsal:
                 self.say(f"updated stack {stack.name}: {_changes(before[stack.name].template, stack.template)}")
             else:
                 self.say(f"stack {stack.name}: no changes")
-        self._delete_stacks([stack for stack in current if stack.name not in names])
         self._verify(update)
 
     def delete(self, stacks: list[Stack]) -> None:
@@ -272,10 +279,32 @@ def _every(client: Any, operation: str, key: str, **arguments: Any) -> list[dict
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What an update adds, modifies and removes, by pool and model: `modified pool a10g-pool (endpoint config)`."""
     old_resources, new_resources = old["Resources"], new["Resources"]
     changes = {
-        "added": [name for name in new_resources if name not in old_resources],
-        "modified": [name for name in new_resources if name in old_resources and new_resources[name] != old_resources[name]],
-        "removed": [name for name in old_resources if name not in new_resources],
+        "added": [(new_resources[name]) for name in new_resources if name not in old_resources],
+        "modified": [new_resources[name] for name in new_resources if name in old_resources and new_resources[name] != old_resources[name]],
+        "removed": [old_resources[name] for name in old_resources if name not in new_resources],
     }
-    return "; ".join(f"{action} {', '.join(names)}" for action, names in changes.items() if names) or "no resource changes"
+    return "; ".join(f"{action} {_by_owner(resources)}" for action, resources in changes.items() if resources) or "no resource changes"
+
+
+def _by_owner(resources: list[dict[str, Any]]) -> str:
+    kinds: dict[str, list[str]] = {}
+    for resource in resources:
+        kind = _KIND.sub(r"\1 \2", resource["Type"].split("::")[-1]).lower()
+        owned = kinds.setdefault(_owner(resource), [])
+        if kind not in owned:
+            owned.append(kind)
+    return ", ".join(f"{owner} ({', '.join(owned)})" for owner, owned in kinds.items())
+
+
+_KIND = re.compile(r"([a-z])([A-Z])")
+_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model"}
+
+
+def _owner(resource: dict[str, Any]) -> str:
+    """The pool or model a resource belongs to, from the construct path CDK records (`stack/Pool-a10g-pool/Component-blockgen/...`)."""
+    path = resource.get("Metadata", {}).get("aws:cdk:path", "").split("/")[1:]
+    owners = [f"{_OWNERS[kind]} {name}" for kind, _, name in (part.partition("-") for part in path[:2]) if kind in _OWNERS]
+    return owners[-1] if owners else "stack"

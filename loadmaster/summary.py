@@ -16,6 +16,8 @@ def render_summary(plan: Plan) -> str:
         lines.append(_pool_line(pool))
         lines += [_component_line(component) for component in pool.components]
     lines += [_dedicated_line(model) for model in plan.dedicated]
+    lines += [f"  replaces: {change}" for change in plan.replaced]
+    lines += [f"  stack {name} now holds nothing: a deploy deletes what it held; `cdk destroy {name}` removes it after" for name in plan.emptied_stacks]
     return "\n".join(lines)
 
 

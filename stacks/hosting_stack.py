@@ -33,6 +33,7 @@ class HostingStack(cdk.Stack):
         self, scope: Construct, id: str, *, pools: tuple[PoolPlan, ...] = (), dedicated: tuple[DedicatedPlan, ...] = (), kms_key_arn: str | None = None, **kwargs
     ) -> None:
         super().__init__(scope, id, **kwargs)
+        self.units: list[str] = []  # what stacks.partition placed here: `pool:<name>`, `component:<model>`, `dedicated:<model>`
         self._kms_key_arn = kms_key_arn
         self._kms_key: kms.IKey | None = None
         for pool in pools:
@@ -62,7 +63,7 @@ class HostingStack(cdk.Stack):
         The construct path is the same in either stack, so the logical ids are too."""
         component = InferenceComponent(
             self._pool_scope(pool),
-            f"Component-{plan.model}",
+            f"Component-{plan.model}" + _generation_suffix(plan.generation),
             endpoint=endpoint,
             component_name=plan.component_name,
             image=plan.container.image,
@@ -88,9 +89,10 @@ class HostingStack(cdk.Stack):
         return component
 
     def add_dedicated(self, plan: DedicatedPlan) -> DedicatedEndpoint:
+        construct_id = f"Dedicated-{plan.model}" + _generation_suffix(plan.generation)
         endpoint = DedicatedEndpoint(
             self,
-            f"Dedicated-{plan.model}",
+            construct_id,
             endpoint_name=plan.endpoint_name,
             image=plan.container.image,
             artifact_url=plan.container.artifact,
@@ -98,7 +100,7 @@ class HostingStack(cdk.Stack):
             instance_type=plan.instance_type.name,
             initial_instance_count=plan.instances.initial,
             guardrails=_guardrails(plan.deployment),
-            isolation=self._isolation(self, plan.instance_type, plan.network, plan.ssm_access, name=f"Dedicated-{plan.model}"),
+            isolation=self._isolation(self, plan.instance_type, plan.network, plan.ssm_access, name=construct_id),
         )
         if plan.scaling is None:
             acknowledge(endpoint, rule_id(DEDICATED_ENDPOINT_HAS_SCALING_POLICY), f"The portfolio sets scaling: none for {plan.model}: its instance count stays at {plan.instances.initial}.")
@@ -111,7 +113,8 @@ class HostingStack(cdk.Stack):
         return endpoint
 
     def _pool_scope(self, pool: PoolPlan) -> Construct:
-        return self.node.try_find_child(f"Pool-{pool.name}") or Construct(self, f"Pool-{pool.name}")
+        construct_id = f"Pool-{pool.name}" + _generation_suffix(pool.generation)
+        return self.node.try_find_child(construct_id) or Construct(self, construct_id)
 
 
     def _isolation(self, scope: Construct, instance_type: InstanceType, network: Network | None, ssm_access: bool, name: str = "") -> EndpointIsolation:
@@ -136,6 +139,11 @@ class HostingStack(cdk.Stack):
                 else kms.Key(self, "StorageKey", description="loadmaster: SageMaker endpoint storage", enable_key_rotation=True)
             )
         return self._kms_key
+
+
+def _generation_suffix(generation: int) -> str:
+    """Construct ids of a later generation differ, so CloudFormation creates it beside the old one (loadmaster.identity)."""
+    return "" if generation == 1 else f"-v{generation}"
 
 
 def _guardrails(deployment: DeploymentPlan) -> DeploymentGuardrails:

@@ -7,8 +7,12 @@ one stack continues in the next stacks with its remaining components only; those
 no cross-stack reference) and depend on it and on its role's policy, which makes their stack depend on the pool's:
 CloudFormation creates them after the endpoint and deletes them before it.
 
-Stacks are named `<portfolio>-hosting`, `<portfolio>-hosting-2`, ... in order, so a small portfolio keeps the one
-stack name it always had, and adding a model at the end moves nothing that is already deployed.
+Stacks are named `<portfolio>-hosting`, `<portfolio>-hosting-2`, ..., so a small portfolio keeps the one stack name it
+always had. A pool, component or dedicated endpoint that the lock file places in a stack (loadmaster.identity: the
+stack it was deployed in) stays there whatever is added, removed or reordered around it: moving it would delete it in
+one stack and create it in another, two deploys that collide on its name or leave a gap. Only what is new is placed by
+filling: a new component in its pool's stack while there is room, anything else in the last stack, then a new one.
+A component never goes to a stack before its pool's, so stacks depend on each other in one direction only.
 """
 
 from __future__ import annotations
@@ -29,19 +33,41 @@ FIRST_GUESS = {"pool": 8, "component": 10, "dedicated": 12}
 
 def hosting_stacks(app: cdk.App, plan: Plan, **stack_props) -> list[HostingStack]:
     """The plan's pools, components and dedicated endpoints, spread over stacks of at most `RESOURCE_BUDGET`
-    resources each (as measured on the constructs), in `app`."""
+    resources each (as measured on the constructs), in `app`; what the plan places in a stack stays there."""
     filler = _StackFiller(app, plan.name, stack_props)
+    for name in plan.emptied_stacks:
+        filler.named(name)
+    # What the lock places first, so that the stacks it names exist and are measured before anything new is added.
+    endpoints = {}
     for pool in plan.pools:
-        # A pool's components differ (scaling or not, scale to zero or not): their mean size so far estimates it.
-        filler.make_room(filler.largest["pool"] + round(len(pool.components) * filler.mean("component")))
-        endpoint = filler.add("pool", lambda stack: stack.add_pool(pool))
-        for component in pool.components:
-            filler.make_room(filler.largest["component"])
-            filler.add("component", lambda stack: stack.add_component(pool, endpoint, component))
+        if pool.stack:
+            endpoints[pool.name] = filler.add(filler.named(pool.stack), "pool", f"pool:{pool.name}", lambda stack: stack.add_pool(pool))
+            for component in pool.components:
+                if component.stack:
+                    filler.add(filler.named(component.stack), "component", f"component:{component.model}",
+                               lambda stack: stack.add_component(pool, endpoints[pool.name], component))
     for model in plan.dedicated:
-        filler.make_room(filler.largest["dedicated"])
-        filler.add("dedicated", lambda stack: stack.add_dedicated(model))
-    return filler.stacks
+        if model.stack:
+            filler.add(filler.named(model.stack), "dedicated", f"dedicated:{model.model}", lambda stack: stack.add_dedicated(model))
+    for pool in plan.pools:
+        if not pool.stack:
+            # A pool's components differ (scaling or not, scale to zero or not): their mean size so far estimates it.
+            stack = filler.with_room(filler.largest["pool"] + round(len(pool.components) * filler.mean("component")))
+            endpoints[pool.name] = filler.add(stack, "pool", f"pool:{pool.name}", lambda stack: stack.add_pool(pool))
+        home = filler.holding(f"pool:{pool.name}")
+        for component in pool.components:
+            if not (pool.stack and component.stack):  # placed above
+                stack = home if filler.has_room(home, filler.largest["component"]) else filler.with_room(filler.largest["component"], after=home)
+                filler.add(stack, "component", f"component:{component.model}", lambda stack: stack.add_component(pool, endpoints[pool.name], component))
+    for model in plan.dedicated:
+        if not model.stack:
+            filler.add(filler.with_room(filler.largest["dedicated"]), "dedicated", f"dedicated:{model.model}", lambda stack: stack.add_dedicated(model))
+    return filler.in_order()
+
+
+def stack_of_each_unit(stacks: list[HostingStack]) -> dict[str, str]:
+    """`pool:<name>`, `component:<model>` and `dedicated:<model>` -> the name of the stack that holds it."""
+    return {unit: stack.stack_name for stack in stacks for unit in stack.units}
 
 
 class _StackFiller:
@@ -49,41 +75,71 @@ class _StackFiller:
         self.app, self.portfolio, self.stack_props = app, portfolio, stack_props
         self.largest = dict(FIRST_GUESS)
         self._built = {kind: [0, 0] for kind in FIRST_GUESS}  # units and their resources, by kind
-        self.stacks: list[HostingStack] = []
-        self._open()
+        self._stacks: dict[int, HostingStack] = {}  # by number: 1 is `<portfolio>-hosting`
+        self._resources: dict[int, int] = {}
+        self._seen: dict[int, set[str]] = {}
+        self._homes: dict[str, int] = {}  # unit -> number of its stack
 
-    def make_room(self, resources: int) -> None:
-        """Start the next stack unless `resources` more fit in the current one (an empty stack takes anything)."""
-        if self._resources and self._resources + resources > RESOURCE_BUDGET:
-            self._open()
+    def named(self, name: str) -> HostingStack:
+        """The stack of that name, opened if it is not yet (a name the lock recorded)."""
+        number = 1 if name == self._name(1) else int(name.removeprefix(f"{self.portfolio}-hosting-")) if name.startswith(f"{self.portfolio}-hosting-") else None
+        if number is None or number < 1 or self._name(number) != name:
+            raise ValueError(f"{name!r} is not a stack name of portfolio {self.portfolio}")
+        return self._stacks.get(number) or self._open(number)
+
+    def holding(self, unit: str) -> HostingStack:
+        return self._stacks[self._homes[unit]]
+
+    def has_room(self, stack: HostingStack, resources: int) -> bool:
+        """Whether `resources` more fit in `stack` (an empty stack takes anything)."""
+        used = self._resources[self._number(stack)]
+        return not used or used + resources <= RESOURCE_BUDGET
+
+    def with_room(self, resources: int, after: HostingStack | None = None) -> HostingStack:
+        """The last stack if `resources` more fit in it (and it comes after `after`), else a new one."""
+        last = max(self._stacks, default=0)
+        if last and self.has_room(self._stacks[last], resources) and (after is None or last > self._number(after)):
+            return self._stacks[last]
+        return self._open(last + 1)
 
     def mean(self, kind: str) -> float:
         units, resources = self._built[kind]
         return resources / units if units else self.largest[kind]
 
-    def add(self, kind: str, build) -> Construct:
-        stack = self.stacks[-1]
+    def add(self, stack: HostingStack, kind: str, unit: str, build) -> Construct:
         added = build(stack)
         resources = self._measure(stack, added)
-        self._resources += resources
+        number = self._number(stack)
+        self._resources[number] += resources
+        self._homes[unit] = number
+        stack.units.append(unit)
         self.largest[kind] = max(self.largest[kind], resources)
         self._built[kind][0] += 1
         self._built[kind][1] += resources
         return added
 
-    def _open(self) -> None:
-        number = len(self.stacks) + 1
-        name = f"{self.portfolio}-hosting" if number == 1 else f"{self.portfolio}-hosting-{number}"
-        stack = HostingStack(self.app, name, **self.stack_props)
-        self.stacks.append(stack)
-        self._resources = 0
-        self._seen = {child.node.id for child in stack.node.children}
+    def in_order(self) -> list[HostingStack]:
+        return [self._stacks[number] for number in sorted(self._stacks)]
+
+    def _name(self, number: int) -> str:
+        return f"{self.portfolio}-hosting" if number == 1 else f"{self.portfolio}-hosting-{number}"
+
+    def _number(self, stack: HostingStack) -> int:
+        return next(number for number, each in self._stacks.items() if each is stack)
+
+    def _open(self, number: int) -> HostingStack:
+        stack = HostingStack(self.app, self._name(number), **self.stack_props)
+        self._stacks[number] = stack
+        self._resources[number] = 0
+        self._seen[number] = {child.node.id for child in stack.node.children}
+        return stack
 
     def _measure(self, stack: HostingStack, added: Construct) -> int:
         """Resources `added` brought into `stack`: its own, and those of any stack-level construct it made (a pool's
         scope, a storage key shared by the stack's endpoints)."""
-        new = [child for child in stack.node.children if child.node.id not in self._seen]
-        self._seen.update(child.node.id for child in new)
+        seen = self._seen[self._number(stack)]
+        new = [child for child in stack.node.children if child.node.id not in seen]
+        seen.update(child.node.id for child in new)
         inside_new = any(added.node.path == child.node.path or added.node.path.startswith(child.node.path + "/") for child in new)
         return sum(map(_resources_in, new)) + (0 if inside_new else _resources_in(added))
 

@@ -3,11 +3,13 @@
 1. Our resource types. moto finds CloudFormation models as the direct subclasses of `CloudFormationModel`, for the
    whole process. Ours derive from `ExtensionModel` instead, and moto's model lookups see them only while the
    extension is installed: outside it, moto's CloudFormation stays as shipped.
-2. Deletion order, the one patch of moto's behaviour. moto's `ResourceMap.delete` tries resources in any order and
+2. Deletion order. moto's `ResourceMap.delete` tries resources in any order and
    retries failures until nothing moves, so a stack deletes even when its template never said that a component must
    go before its endpoint. CloudFormation deletes each resource only after everything that depends on it (DependsOn,
    Ref, Fn::GetAtt, Fn::Sub) and stops at the first failure; a rehearsal must fail where a real deletion would.
    Deleted resources stay in the stack's map, so that describing the deleted stack does not create them again.
+3. Update order: creations and replacements first, deletions last, custom-named replacements refused, as
+   CloudFormation does (`loadmaster.testing.cloudformation_update`).
 """
 
 from __future__ import annotations
@@ -100,10 +102,12 @@ def _models() -> list[type[CloudFormationModel]]:
 
 @contextmanager
 def cloudformation_extended() -> Iterator[None]:
-    """Let moto's CloudFormation see our resource types, and delete stacks in dependency order."""
+    """Let moto's CloudFormation see our resource types, and update and delete stacks in CloudFormation's order."""
+    from loadmaster.testing.cloudformation_update import update_as_cloudformation_does  # it builds on this module
     with ExitStack() as patches:
         patches.enter_context(mock.patch.object(parsing, "get_model_list", _models))
         patches.enter_context(mock.patch.object(parsing, "get_model_map", lambda: {m.cloudformation_type(): m for m in _models()}))
         patches.enter_context(mock.patch.object(parsing, "get_name_type_map", lambda: {m.cloudformation_type(): m.cloudformation_name_type() for m in _models()}))
         patches.enter_context(mock.patch.object(parsing.ResourceMap, "delete", _delete_in_dependency_order))
+        patches.enter_context(mock.patch.object(parsing.ResourceMap, "update", update_as_cloudformation_does))
         yield

@@ -89,22 +89,10 @@ def test_deleting_endpoint_after_its_components_succeeds(sagemaker_client, pool)
     assert sagemaker_client.list_endpoints()["Endpoints"] == []
 
 
-def test_updating_an_endpoint_to_a_larger_instance_type_moves_its_components(sagemaker_client, pool):
-    # Given
-    create_component(sagemaker_client, "blockgen", copies=4)
-    sagemaker_client.create_endpoint_config(EndpointConfigName="bigger", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant("ml.g5.48xlarge")])
-    # When
-    sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="bigger")
-    # Then
-    component = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
-    assert component["RuntimeConfig"]["PlacementStatus"] == [{"InstanceType": "ml.g5.48xlarge", "CurrentCopyCount": 4}]
-    assert sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointConfigName"] == "bigger"
-
-
-def test_updating_an_endpoint_to_instances_too_small_for_its_components_raises_and_changes_nothing(sagemaker_client, pool):
-    # Given 4 one-GPU copies and a config of one single-GPU instance
-    create_component(sagemaker_client, "blockgen", copies=4)
-    sagemaker_client.create_endpoint_config(EndpointConfigName="smaller", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant("ml.g5.2xlarge")])
+def test_updating_an_endpoint_to_fewer_instances_than_its_components_need_raises_and_changes_nothing(sagemaker_client, pool):
+    # Given 8 one-GPU copies on two 4-GPU instances, and a config of at most one
+    create_component(sagemaker_client, "blockgen", copies=8)
+    sagemaker_client.create_endpoint_config(EndpointConfigName="smaller", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(max_instances=1)])
     # When / Then
     code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="smaller"))
     assert code == "ValidationException" and message.startswith("There is not enough hardware resources")
@@ -129,3 +117,39 @@ def test_a_gpu_component_on_a_cpu_instance_type_finds_no_hardware(sagemaker_clie
     # When / Then
     code, message = error_of(lambda: create_component(sagemaker_client, "tiny", accelerators=1, memory_mb=512))
     assert code == "ValidationException" and message.startswith("There is not enough hardware resources")
+
+
+def test_an_endpoint_hosting_components_refuses_an_update_to_another_instance_type(sagemaker_client, pool):
+    # Given a component on the ml.g5.12xlarge pool
+    create_component(sagemaker_client, "blockgen")
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-g6", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant("ml.g6.12xlarge")])
+    # When / Then
+    code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="pool-g6"))
+    assert code == "ValidationException"
+    assert "cannot change from ml.g5.12xlarge to ml.g6.12xlarge while it hosts inference components" in message
+
+
+def test_an_empty_inference_component_endpoint_may_change_instance_type(sagemaker_client, pool):
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-g6", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant("ml.g6.12xlarge")])
+    # When
+    sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="pool-g6")
+    # Then
+    assert sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointConfigName"] == "pool-g6"
+
+
+def test_a_variant_registered_for_autoscaling_refuses_an_update_to_another_instance_type(sagemaker_client, autoscaling_client):
+    # Given a dedicated endpoint whose variant is a scalable target
+    sagemaker_client.create_model(ModelName="inline", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    for name, instance_type in (("inline-g5", "ml.g5.2xlarge"), ("inline-g6", "ml.g6.2xlarge")):
+        sagemaker_client.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{"VariantName": VARIANT, "ModelName": "inline", "InstanceType": instance_type, "InitialInstanceCount": 1}])
+    sagemaker_client.create_endpoint(EndpointName="inline", EndpointConfigName="inline-g5")
+    autoscaling_client.register_scalable_target(ServiceNamespace="sagemaker", ResourceId=f"endpoint/inline/variant/{VARIANT}",
+                                                ScalableDimension="sagemaker:variant:DesiredInstanceCount", MinCapacity=1, MaxCapacity=2)
+    # When / Then
+    code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName="inline", EndpointConfigName="inline-g6"))
+    assert code == "ValidationException"
+    assert "while the variant is registered as a scalable target" in message
+    # And once deregistered, as the developer guide says, the update goes through
+    autoscaling_client.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId=f"endpoint/inline/variant/{VARIANT}",
+                                                  ScalableDimension="sagemaker:variant:DesiredInstanceCount")
+    sagemaker_client.update_endpoint(EndpointName="inline", EndpointConfigName="inline-g6")

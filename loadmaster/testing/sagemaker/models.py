@@ -328,6 +328,7 @@ class SageMakerBackend(SageMakerModelBackend):
         """Move the endpoint to another config, placing its components on the new fleets or changing nothing."""
         endpoint = self._endpoint(endpoint_name)
         updated = self._launch_endpoint(endpoint_name, endpoint_config_name, endpoint.tags)
+        self._refuse_instance_type_changes(endpoint, updated)
         updated.creation_time = endpoint.creation_time
         components = self._components_on(endpoint_name)
         for component in components:
@@ -336,6 +337,31 @@ class SageMakerBackend(SageMakerModelBackend):
             component.endpoint = updated
         self.endpoints[endpoint_name] = updated
         return updated
+
+    def _refuse_instance_type_changes(self, endpoint: Endpoint, updated: Endpoint) -> None:
+        """SageMaker refuses an update that changes the instance type of a variant registered with Application Auto
+        Scaling ("Update endpoints that use auto scaling", SageMaker developer guide: deregister it first), and of an
+        endpoint that hosts inference components (reported: aws-samples/sample-auto-extract-ai-ocr-app PR 66, which
+        puts the instance type into logical ids so that the endpoint is replaced instead). Both texts are ours: the
+        real ones are not public."""
+        from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+        targets = applicationautoscaling_backends[self.account_id][self.region_name].targets.get("sagemaker:variant:DesiredInstanceCount", {})
+        new_types = {variant["VariantName"]: variant.get("InstanceType") for variant in self.endpoint_configs[updated.endpoint_config_name].production_variants}
+        for variant in self.endpoint_configs[endpoint.endpoint_config_name].production_variants:
+            name, old_type = variant["VariantName"], variant.get("InstanceType")
+            if name not in new_types or new_types[name] == old_type:
+                continue
+            if f"endpoint/{endpoint.endpoint_name}/variant/{name}" in targets:
+                raise ValidationError(
+                    f"The instance type of variant {name} of endpoint {endpoint.endpoint_name} cannot change from {old_type} to "
+                    f"{new_types[name]} while the variant is registered as a scalable target: deregister it first."
+                )
+            if self._components_on(endpoint.endpoint_name):
+                raise ValidationError(
+                    f"The instance type of endpoint {endpoint.endpoint_name} cannot change from {old_type} to {new_types[name]} "
+                    f"while it hosts inference components."
+                )
 
     def _launch_endpoint(self, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]]) -> Endpoint:
         self.describe_endpoint_config(endpoint_config_name)  # raises moto's "Could not find endpoint configuration"

@@ -1,0 +1,41 @@
+"""`loadmaster lock PORTFOLIO`: record the names the portfolio deploys under, so that later changes can replace
+endpoints and components beside the deployed ones instead of colliding with them (loadmaster.identity)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from loadmaster.commands import add_portfolio_argument
+from loadmaster.identity import lock_path, with_stacks, write_lock
+from loadmaster.plan import plan_file
+from loadmaster.synthesis import prepare_cdk_runtime
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser(
+        "lock",
+        help="record the endpoint and component names the portfolio deploys under (PORTFOLIO.lock.json)",
+        description="Plan the portfolio against its lock file (PORTFOLIO.lock.json beside it, if any) and write the names "
+        "and generations it deploys under, and the stack that holds each. Run it after each deploy (`make deploy` does) and commit the file: a later "
+        "change that needs a new endpoint or component (an instance type, a model moving pools) then gets a new name "
+        "(-v2, ...) beside the deployed one instead of a failed update.",
+    )
+    add_portfolio_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    plan = plan_file(arguments.portfolio)
+    path = lock_path(arguments.portfolio)
+    for change in plan.replaced:
+        print(f"replaces: {change}", file=sys.stderr)
+    prepare_cdk_runtime()
+    from stacks import build_app
+    from stacks.hosting_stack import HostingStack
+    from stacks.partition import stack_of_each_unit
+
+    stacks = [stack for stack in build_app(plan).node.children if isinstance(stack, HostingStack)]
+    written = write_lock(path, with_stacks(plan.identities, stack_of_each_unit(stacks)))
+    print(f"{path} {'written' if written else 'already up to date'}")
+    return 0
