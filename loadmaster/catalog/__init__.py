@@ -11,6 +11,15 @@ from functools import cache
 from pathlib import Path
 from typing import Mapping
 
+from loadmaster.catalog.usable import (
+    DEFAULT_RESERVE,
+    Reserve,
+    accelerator_kind,
+    usable_accelerator_memory_gib,
+    usable_memory_mb,
+    usable_vcpu,
+)
+
 CATALOG_FILE = Path(__file__).with_name("instances.json")
 
 
@@ -21,17 +30,35 @@ class InstanceType:
     name: str
     accelerators: int
     accelerator: str | None
-    accelerator_memory_gib: int
+    accelerator_memory_gib: int  # per device, as its maker sells it (GB): see usable_accelerator_memory_gib
     vcpu: int
     memory_gib: int
     nvme_storage_gb: int
     price_usd_per_hour: float | None
     price_source: str | None
+    reserve: Reserve = DEFAULT_RESERVE  # what the instance keeps for itself (loadmaster/catalog/usable.py)
 
     @property
     def memory_mb(self) -> int:
         """Host memory in MiB, the unit of an inference component's MinMemoryRequiredInMb."""
         return self.memory_gib * 1024
+
+    # What copies may really reserve: every reserve and usable figure lives in loadmaster/catalog/usable.py.
+    @property
+    def usable_memory_mb(self) -> int:
+        return usable_memory_mb(self)
+
+    @property
+    def usable_vcpu(self) -> float:
+        return usable_vcpu(self)
+
+    @property
+    def usable_accelerator_memory_gib(self) -> float:
+        return usable_accelerator_memory_gib(self)
+
+    @property
+    def accelerator_kind(self) -> str | None:
+        return accelerator_kind(self)
 
     @property
     def has_local_nvme(self) -> bool:
@@ -64,6 +91,10 @@ class Catalog:
         for name, price in prices.items():
             updated[name] = replace(updated[name], price_usd_per_hour=price, price_source=source)
         return Catalog(updated, self.sources)
+
+    def with_reserve(self, reserve: Reserve) -> "Catalog":
+        """A copy whose instance types keep `reserve` for themselves (a portfolio's `reserve:`)."""
+        return Catalog({name: replace(instance, reserve=reserve) for name, instance in self.instance_types.items()}, self.sources)
 
 
 @cache
