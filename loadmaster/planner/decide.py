@@ -116,6 +116,9 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     notes = []
     if cost.unknown_prices:
         notes.append(unknown_prices_note(cost.unknown_prices))
+    if cost.unpriced_baseline_models:
+        notes.append(f"baseline unknown: no priced instance type of the same kind of accelerator holds a copy of "
+                     f"{', '.join(cost.unpriced_baseline_models)}; set one under `prices:`")
     if cost.mean_not_stated:
         notes.append(f"no traffic to size from for {', '.join(cost.mean_not_stated)}: "
                      "its count at mean traffic is its floor, so the figures at mean are the cost at the floor for it" if len(cost.mean_not_stated) == 1 else

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from loadmaster.catalog import Catalog
 from loadmaster.plan import make_plan
 from loadmaster.planner.cost import lower_bound
 from loadmaster.planner.packing import Unit
 from loadmaster.planner.render import plan_document, render_markdown
 from loadmaster.planner.sizing import Counts, Demand
 from loadmaster.planner.synthetic import generated_portfolio
-from planner_givens import IMAGE, auto_model, plan_of
+from planner_givens import IMAGE, auto_model, plan_of, portfolio_of
 
 H200_POOL = {"name": "h200", "instance_type": "ml.p5en.48xlarge", "instances": {"min": 1, "max": 2}}
 
@@ -121,3 +123,15 @@ def test_without_traffic_the_figure_at_mean_is_the_cost_at_the_floor_and_says_so
     # ... and the plan labels the figure as the cost at the floor
     assert "| at the floor (no model states traffic) | 0.00 |" in render_markdown(plan)
     assert any(note.startswith("no traffic to size from for quiet") for note in plan.notes)
+
+
+def test_a_model_no_priced_type_can_hold_has_an_unknown_baseline_and_no_ratio(catalog):
+    # Given a catalog in which neither H200 type has a price, and a copy that needs 8 H200s
+    unpriced = Catalog({**catalog.instance_types, "ml.p5e.48xlarge": replace(catalog["ml.p5e.48xlarge"], price_usd_per_hour=None)}, catalog.sources)
+    model = {"name": "llama-405b", "image": IMAGE, "pool": "h200", "per_copy": {"accelerators": 8, "memory_mb": 900_000, "cpu_cores": 64}}
+    plan = make_plan(portfolio_of([model], [H200_POOL]), "test.yaml", unpriced)
+    # Then its baseline is unknown too, not priced on a type that cannot hold it, and no ratio is made up
+    (endpoint,) = plan.cost.baseline
+    assert (endpoint.instance_type, plan.cost.baseline_hourly_at_mean, plan.cost.savings_ratio_at_peak) == (None, None, None)
+    assert plan.notes[1] == "baseline unknown: no priced instance type of the same kind of accelerator holds a copy of llama-405b; set one under `prices:`"
+    assert "| llama-405b | none priced holds a copy | unknown | 1 | 1 | unknown | unknown |" in render_markdown(plan)
