@@ -17,8 +17,8 @@ instance types, and no ratio is computed from it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 from scipy.optimize import linprog
@@ -35,9 +35,6 @@ from loadmaster.planner.sizing import (
     derived_demand,
 )
 from loadmaster.portfolio import ModelSpec
-
-LEVELS = ("expected", "peak")  # the traffic levels plan and baseline are compared at: mean and peak
-
 
 @dataclass(frozen=True)
 class BaselineEndpoint:
@@ -90,7 +87,7 @@ class CostSummary:
         return tuple(endpoint.model for endpoint in self.baseline if endpoint.price is None)
 
 
-def _total(costs) -> float | None:
+def _total(costs: Iterable[float | None]) -> float | None:
     costs = list(costs)
     return None if any(cost is None for cost in costs) else sum(costs)
 
@@ -106,7 +103,11 @@ def price(catalog: Catalog, instance_type: str) -> float | None:
 
 def hourly(charges: list[tuple[str, int]], catalog: Catalog) -> float | None:
     """What (instance type, instances) pairs cost per hour; None when an instance type in use has no price."""
-    costs = [price(catalog, name) * count if price(catalog, name) is not None else None for name, count in charges if count]
+    costs = []
+    for name, count in charges:
+        if count:
+            each = price(catalog, name)
+            costs.append(None if each is None else each * count)
     return _total(costs)
 
 

@@ -120,10 +120,8 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
         notes.append(f"baseline unknown: no priced instance type of the same kind of accelerator holds a copy of "
                      f"{', '.join(cost.unpriced_baseline_models)}; set one under `prices:`")
     if cost.mean_not_stated:
-        notes.append(f"no traffic to size from for {', '.join(cost.mean_not_stated)}: "
-                     "its count at mean traffic is its floor, so the figures at mean are the cost at the floor for it" if len(cost.mean_not_stated) == 1 else
-                     f"no traffic to size from for {', '.join(cost.mean_not_stated)}: "
-                     "their counts at mean traffic are their floors, so the figures at mean are the cost at the floor for them")
+        notes.append(f"no traffic to size from for {', '.join(cost.mean_not_stated)}: plan and baseline count each at its "
+                     "floor at mean traffic, so the figures at mean are the cost at the floor for them")
     return Decisions(decided_pools, ordered, cost, tuple(notes))
 
 

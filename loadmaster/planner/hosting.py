@@ -62,7 +62,7 @@ def _weigh_fitness(model: ModelSpec, demands: dict[str, Demand], catalog: Catalo
         cost_reason(alone, alone_price, shared, shared_price, demands[shared].share_of(catalog[shared])),
         "inference latency: " + _latency(model),
         "throughput: " + (f"mean {model.traffic.mean_concurrency:g} and peak {model.traffic.peak_concurrency:g} concurrent requests "
-                          f"at {per_unit:g} per copy" if model.traffic and per_unit else "no traffic stated: one copy"),
+                          f"at {per_unit:g} per copy" if model.traffic and per_unit else "no traffic to size from: counted at its floor"),
         "scaling complexity: a dedicated endpoint scales one level (instances), an inference component two (copies, then instances)",
         "traffic pattern: " + (pattern or "not stated"),
         chosen_reason(hosting, pattern, saving),
@@ -70,14 +70,11 @@ def _weigh_fitness(model: ModelSpec, demands: dict[str, Demand], catalog: Catalo
     return HostingChoice(hosting, reasons, weighed=True)
 
 
-def cost_reason(alone: str | None, alone_price: float | None, shared: str, shared_price: float, share: float) -> str:
+def cost_reason(alone: str, alone_price: float, shared: str, shared_price: float, share: float) -> str:
     """The cost fitness function, from the figures of one instance type alone and one shared."""
-    shared_text = f"its share of {shared} ({share:.0%} of its busiest resource) costs {shared_price:.3f} USD/h"
-    if alone is None or alone_price is None:
-        return f"cost: alone, no priced instance type holds a copy; shared, {shared_text}"
     saving = 1 - shared_price / alone_price
-    return (f"cost: alone, a copy takes a whole {alone} ({alone_price:.3f} USD/h); shared, {shared_text} "
-            f"({abs(saving):.0%} {'less' if saving >= 0 else 'more'})")
+    return (f"cost: alone, a copy takes a whole {alone} ({alone_price:.3f} USD/h); shared, its share of {shared} "
+            f"({share:.0%} of its busiest resource) costs {shared_price:.3f} USD/h ({abs(saving):.0%} {'less' if saving >= 0 else 'more'})")
 
 
 def chosen_reason(hosting: str, pattern: str | None, saving: float) -> str:
@@ -91,13 +88,11 @@ def chosen_reason(hosting: str, pattern: str | None, saving: float) -> str:
     return f"chosen: {INFERENCE_COMPONENT}, {pattern or 'unstated'} traffic scales by the copy"
 
 
-def restated(choice: HostingChoice, alone: str | None, alone_price: float | None, shared: str, shared_price: float,
+def restated(choice: HostingChoice, alone: str, alone_price: float, shared: str, shared_price: float,
              share: float, pattern: str | None) -> tuple[str, ...]:
     """A weighed choice's reasons with the cost and the verdict computed from the plan's own instance types, so that
     no number in a reason contradicts the plan it explains."""
-    if not choice.weighed:
-        return choice.reasons
-    saving = 1 - shared_price / alone_price if alone_price else 0.0
+    saving = 1 - shared_price / alone_price
     return (cost_reason(alone, alone_price, shared, shared_price, share),) + choice.reasons[1:-1] + (chosen_reason(choice.hosting, pattern, saving),)
 
 
