@@ -205,6 +205,7 @@ def plan_file(path: str | Path, catalog: Catalog | None = None, previous: Identi
 
 def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
     catalog = catalog.with_prices(portfolio.prices, source=f"{source}: prices") if portfolio.prices else catalog
+    catalog = catalog.with_reserve(portfolio.reserve)
     problems: list[Problem] = []
     containers = {}
     for index, model in enumerate(portfolio.models):

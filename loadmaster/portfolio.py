@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from loadmaster.catalog import Catalog, load_catalog
+from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.naming import SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
 
@@ -157,6 +158,8 @@ class Portfolio(Spec):
     account: str | None = Field(default=None, pattern=r"^\d{12}$")
     tags: dict[str, str] = Field(default_factory=dict)
     prices: dict[str, Annotated[float, Field(gt=0, le=100_000)]] = Field(default_factory=dict)  # USD/hour; NaN fails too
+    # What every instance keeps for SageMaker, the OS and the container runtime: copies fit in the rest.
+    reserve: Reserve = DEFAULT_RESERVE
     # Encrypts the storage of endpoints on instance types without local NVMe (SageMaker refuses a key on those
     # with it). Default: a customer-managed key created in the stack, rotated yearly.
     kms_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
@@ -204,6 +207,7 @@ class _Items(BaseModel):
     name: str
     region: str | None
     prices: dict[str, Any]
+    reserve: Reserve = DEFAULT_RESERVE
     pools: list[tuple[int, PoolSpec]]
     models: list[tuple[int, ModelSpec]]
     # The name of every item, well-formed or not, for duplicates and pool references; None when not a list.
@@ -214,7 +218,7 @@ class _Items(BaseModel):
 
     @classmethod
     def of(cls, portfolio: Portfolio) -> "_Items":
-        return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices,
+        return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices, reserve=portfolio.reserve,
                    pools=list(enumerate(portfolio.pools)), models=list(enumerate(portfolio.models)),
                    pool_names=[(index, pool.name) for index, pool in enumerate(portfolio.pools)],
                    model_names=[(index, model.name) for index, model in enumerate(portfolio.models)])
@@ -242,9 +246,13 @@ class _Items(BaseModel):
 
         name = document.get("name")
         prices = document.get("prices")
+        try:
+            reserve = Reserve.model_validate(document.get("reserve", {}))
+        except ValidationError:  # already reported with its fields; check the rest with the defaults
+            reserve = DEFAULT_RESERVE
         without_unknown_keys: set[tuple[str, int]] = set()
         return cls(name=name if isinstance(name, str) else "", region=document.get("region") if isinstance(document.get("region"), str) else None,
-                   prices=prices if isinstance(prices, dict) else {}, pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
+                   prices=prices if isinstance(prices, dict) else {}, reserve=reserve, pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
                    pool_names=names("pools"), model_names=names("models"), without_unknown_keys=without_unknown_keys)
 
     def written(self, location: str, document: dict[str, Any]) -> bool:
@@ -478,6 +486,7 @@ _UNION_HINTS = {
 
 def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
     problems: list[Problem] = []
+    catalog = catalog.with_reserve(items.reserve)
     pools = {pool.name: pool for _, pool in items.pools}
     # A malformed pool is still defined (its own problems are reported); when `pools` is not a list, nothing is known.
     defined_pools = None if items.pool_names is None else {name for _, name in items.pool_names}
@@ -618,10 +627,12 @@ def _inference_component_problems(
         problems.append(Problem(f"{where}.per_copy.accelerators", f"{pool.instance_type} has no accelerators"))
     elif per_copy.accelerators > instance.accelerators:
         problems.append(Problem(f"{where}.per_copy.accelerators", f"{per_copy.accelerators} accelerators do not fit {pool.instance_type} ({instance.describe_accelerators()})"))
-    if per_copy.memory_mb > instance.memory_mb:
-        problems.append(Problem(f"{where}.per_copy.memory_mb", f"{per_copy.memory_mb} MB does not fit {pool.instance_type} ({instance.memory_mb} MB of host memory)"))
-    if per_copy.cpu_cores is not None and per_copy.cpu_cores > instance.vcpu:
-        problems.append(Problem(f"{where}.per_copy.cpu_cores", f"{per_copy.cpu_cores:g} CPU cores do not fit {pool.instance_type} ({instance.vcpu} vCPUs)"))
+    if per_copy.memory_mb > instance.usable_memory_mb:
+        problems.append(Problem(f"{where}.per_copy.memory_mb", f"{per_copy.memory_mb} MB does not fit {pool.instance_type}: copies may reserve "
+                                f"{instance.usable_memory_mb} of its {instance.memory_mb} MB of host memory ({instance.reserve.host_memory_percent:g} % kept, see `reserve:`)"))
+    if per_copy.cpu_cores is not None and per_copy.cpu_cores > instance.usable_vcpu:
+        problems.append(Problem(f"{where}.per_copy.cpu_cores", f"{per_copy.cpu_cores:g} CPU cores do not fit {pool.instance_type}: copies may reserve "
+                                f"{instance.usable_vcpu:g} of its {instance.vcpu} vCPUs ({instance.reserve.cpu_percent:g} % kept, see `reserve:`)"))
     return problems
 
 

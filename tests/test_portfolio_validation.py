@@ -272,14 +272,42 @@ def test_per_copy_memory_beyond_the_pool_instance_type_is_rejected(portfolio):
     model(portfolio, BLOCKGEN)["per_copy"]["memory_mb"] = 200_000
 
     assert problems_in(portfolio) == [
-        "portfolio.yaml: models[2] (blockgen).per_copy.memory_mb: 200000 MB does not fit ml.g5.12xlarge (196608 MB of host memory)"
+        "portfolio.yaml: models[2] (blockgen).per_copy.memory_mb: 200000 MB does not fit ml.g5.12xlarge: copies may reserve "
+        "176947 of its 196608 MB of host memory (10 % kept, see `reserve:`)"
     ]
 
 
-def test_per_copy_cpu_cores_beyond_the_pool_instance_type_are_rejected(portfolio):
-    model(portfolio, BLOCKGEN)["per_copy"]["cpu_cores"] = 64
+def test_per_copy_memory_equal_to_all_of_the_instances_memory_is_rejected(portfolio):
+    # Given a copy that asks for every MiB of an ml.g5.12xlarge: SageMaker, the OS and the container runtime need some
+    model(portfolio, BLOCKGEN)["per_copy"]["memory_mb"] = 192 * 1024
 
-    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).per_copy.cpu_cores: 64 CPU cores do not fit ml.g5.12xlarge (48 vCPUs)"]
+    (problem,) = problems_in(portfolio)
+    assert problem.startswith("portfolio.yaml: models[2] (blockgen).per_copy.memory_mb: 196608 MB does not fit ml.g5.12xlarge")
+
+
+def test_the_reserve_is_a_default_a_portfolio_can_change(portfolio):
+    # Given a portfolio that keeps only 2 % of host memory and no CPU for the instance itself
+    portfolio["reserve"] = {"host_memory_percent": 2, "cpu_percent": 0}
+    model(portfolio, BLOCKGEN)["per_copy"].update(memory_mb=190_000, cpu_cores=48)
+
+    # Then a copy of 190000 MB and all 48 vCPUs fits ml.g5.12xlarge (192675 MB and 48 vCPUs usable)
+    path = "portfolio.yaml"
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(yaml.safe_dump(portfolio, sort_keys=False))
+    assert load_portfolio(path).reserve.host_memory_percent == 2
+
+
+def test_a_reserve_of_all_of_an_instance_is_refused(portfolio):
+    portfolio["reserve"] = {"host_memory_percent": 100}
+
+    assert problems_in(portfolio) == ["portfolio.yaml: reserve.host_memory_percent: expected less than 100, found 100"]
+
+
+def test_per_copy_cpu_cores_beyond_the_pool_instance_type_are_rejected(portfolio):
+    model(portfolio, BLOCKGEN)["per_copy"]["cpu_cores"] = 48
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).per_copy.cpu_cores: 48 CPU cores do not fit ml.g5.12xlarge: "
+                                      "copies may reserve 45.6 of its 48 vCPUs (5 % kept, see `reserve:`)"]
 
 
 def test_accelerators_on_a_cpu_instance_are_rejected(portfolio):

@@ -15,9 +15,18 @@ from typing import Any, Mapping
 
 from loadmaster.errors import PortfolioError, Problem
 
+from loadmaster.catalog.usable import (
+    DEFAULT_RESERVE,
+    Reserve,
+    usable_accelerator_memory_gib,
+    usable_memory_mb,
+    usable_vcpu,
+)
+
 CATALOG_FILE = Path(__file__).with_name("instances.json")
 SCHEMA = 2
-ACCELERATOR_KINDS = ("nvidia-gpu", "neuron", "gaudi")
+NVIDIA_GPU, NEURON, GAUDI = "nvidia-gpu", "neuron", "gaudi"
+ACCELERATOR_KINDS = (NVIDIA_GPU, NEURON, GAUDI)
 MIB_PER_GIB = 1024
 
 
@@ -32,7 +41,7 @@ class InstanceType:
     name: str
     accelerators: int
     accelerator: str | None
-    accelerator_memory_gib: float
+    accelerator_memory_gib: float  # per device, as its maker sells it (GB): see usable_accelerator_memory_gib
     vcpu: int
     memory_gib: float  # fractional where EC2's is (ml.c4.large: 3.75 GiB)
     nvme_storage_gb: int
@@ -41,11 +50,25 @@ class InstanceType:
     accelerator_kind: str | None = None  # one of ACCELERATOR_KINDS; None for CPU-only types
     price_is_estimate: bool = False
     price_source_title: str | None = None
+    reserve: Reserve = DEFAULT_RESERVE  # what the instance keeps for itself (loadmaster/catalog/usable.py)
 
     @property
     def memory_mb(self) -> int:
         """Host memory in MiB, the unit of an inference component's MinMemoryRequiredInMb."""
         return int(self.memory_gib * MIB_PER_GIB)
+
+    # What copies may really reserve: every reserve and usable figure lives in loadmaster/catalog/usable.py.
+    @property
+    def usable_memory_mb(self) -> int:
+        return usable_memory_mb(self)
+
+    @property
+    def usable_vcpu(self) -> float:
+        return usable_vcpu(self)
+
+    @property
+    def usable_accelerator_memory_gib(self) -> float:
+        return usable_accelerator_memory_gib(self)
 
     @property
     def has_local_nvme(self) -> bool:
@@ -57,7 +80,7 @@ class InstanceType:
         return self.name.split(".")[1]
 
     def describe_accelerators(self) -> str:
-        unit = "GPU" if self.accelerator_kind == "nvidia-gpu" else "accelerator"
+        unit = "GPU" if self.accelerator_kind == NVIDIA_GPU else "accelerator"
         return f"{self.accelerators} {unit}{'' if self.accelerators == 1 else 's'}"
 
 
@@ -79,6 +102,10 @@ class Catalog:
             updated[name] = replace(updated[name], price_usd_per_hour=price, price_source=source,
                                     price_is_estimate=False, price_source_title=source)
         return Catalog(updated, self.sources)
+
+    def with_reserve(self, reserve: Reserve) -> "Catalog":
+        """A copy whose instance types keep `reserve` for themselves (a portfolio's `reserve:`)."""
+        return Catalog({name: replace(instance, reserve=reserve) for name, instance in self.instance_types.items()}, self.sources)
 
 
 @cache

@@ -17,7 +17,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         help="show the plan: pools, instance types and counts, hosting per model and why, cost against the baseline",
         description="Plan a portfolio and show every decision: per pool the instance type, instances at the floor, at mean "
         "and at peak traffic and which copies share each instance; per model its hosting, why, and its copies; the hourly "
-        "cost at mean and peak traffic, against one dedicated endpoint per model (the baseline) and the packing's "
+        "cost at mean and peak traffic, against one dedicated endpoint per model at the same traffic (the baseline) and the packing's "
         "LP lower bound. The stacks synthesize exactly this plan.",
     )
     add_portfolio_argument(parser)

@@ -1,66 +1,170 @@
 """What a plan costs per hour, against what one endpoint per model would cost, and how low any plan could go.
 
-- *Plan*: the instances of every pool and dedicated endpoint, at mean traffic (`hourly`) and at peak (`peak_hourly`).
-- *Baseline*: one dedicated endpoint per model on the cheapest instance type that holds one copy, provisioned
-  for the model's peak, as Salesforce ran before inference components (FACTS.md, "The seeds' headline figures").
+- *Plan*: the instances of every pool and dedicated endpoint, at mean traffic and at peak traffic.
+- *Baseline*: one dedicated endpoint per model, as Salesforce ran them before inference components (FACTS.md,
+  "The seeds' headline figures"): on the cheapest priced instance type that holds one copy, with the same kind of
+  accelerator as the plan's type and the model's accelerator memory, one instance per copy, provisioned for the
+  same traffic as the plan figure it is compared with (a dedicated endpoint keeps at least one instance).
+  Plan and baseline are compared like with like: at mean traffic, and at peak traffic.
 - *Lower bound*: the linear-programming relaxation of the packing at mean traffic. Fractional instances of any
   allowed type must cover every resource dimension of the expected copies, which may be split across types.
   Every plan that places those copies on whole instances is feasible for it, so no such plan costs less: a true
   bound. It keeps what the user pinned (a pool's or a dedicated endpoint's instance type) and relaxes the rest.
+
+A price the catalog lacks is never counted as zero: a cost that needs it is unknown (None), the summary names the
+instance types, and no ratio is computed from it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_array
 
-from loadmaster.catalog import Catalog
+from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.planner.packing import Unit
-from loadmaster.planner.sizing import capacity
-
+from loadmaster.planner.sizing import (
+    Counts,
+    Demand,
+    accelerator_memory_needed_gib,
+    accelerators_needed,
+    capacity,
+    derived_demand,
+)
+from loadmaster.portfolio import ModelSpec
 
 @dataclass(frozen=True)
 class BaselineEndpoint:
-    """One model's endpoint in the baseline: the cheapest type that holds a copy, one instance per copy at peak."""
+    """One model's endpoint in the baseline: one instance per copy, at mean and at peak traffic."""
 
     model: str
-    instance_type: str
-    instances: int
-    hourly: float
+    instance_type: str | None  # None: no priced instance type of the plan's accelerator kind holds one copy
+    price: float | None
+    instances_at_mean: int
+    instances_at_peak: int
+
+    @property
+    def hourly_at_mean(self) -> float | None:
+        return None if self.price is None else self.price * self.instances_at_mean
+
+    @property
+    def hourly_at_peak(self) -> float | None:
+        return None if self.price is None else self.price * self.instances_at_peak
 
 
 @dataclass(frozen=True)
 class CostSummary:
-    hourly: float
-    peak_hourly: float
+    hourly_at_mean: float | None  # None: the plan uses an instance type without a price (`unknown_prices`)
+    hourly_at_peak: float | None
     baseline: tuple[BaselineEndpoint, ...]
-    lower_bound_hourly: float
+    lower_bound_hourly: float | None
+    unknown_prices: tuple[str, ...] = ()  # instance types the plan uses that have no price
+    mean_not_stated: tuple[str, ...] = ()  # models counted at their floor at "mean" for want of traffic
 
     @property
-    def baseline_hourly(self) -> float:
-        return sum(endpoint.hourly for endpoint in self.baseline)
+    def baseline_hourly_at_mean(self) -> float | None:
+        return _total(endpoint.hourly_at_mean for endpoint in self.baseline)
 
     @property
-    def savings_ratio(self) -> float | None:
-        """How many times cheaper the plan is than the baseline, at mean traffic (None when the plan costs nothing)."""
-        return self.baseline_hourly / self.hourly if self.hourly else None
+    def baseline_hourly_at_peak(self) -> float | None:
+        return _total(endpoint.hourly_at_peak for endpoint in self.baseline)
+
+    @property
+    def savings_ratio_at_mean(self) -> float | None:
+        """How many times cheaper the plan is than the baseline, both at mean traffic."""
+        return _ratio(self.baseline_hourly_at_mean, self.hourly_at_mean)
+
+    @property
+    def savings_ratio_at_peak(self) -> float | None:
+        """How many times cheaper the plan is than the baseline, both at peak traffic."""
+        return _ratio(self.baseline_hourly_at_peak, self.hourly_at_peak)
+
+    @property
+    def unpriced_baseline_models(self) -> tuple[str, ...]:
+        return tuple(endpoint.model for endpoint in self.baseline if endpoint.price is None)
 
 
-def price(catalog: Catalog, instance_type: str) -> float:
-    # Unpriced types (ml.p5en in the shipped catalog) are refused as candidates; a user who pins one without
-    # `prices:` sees it counted as free, and the plan says so.
-    return catalog[instance_type].price_usd_per_hour or 0.0
+def _total(costs: Iterable[float | None]) -> float | None:
+    costs = list(costs)
+    return None if any(cost is None for cost in costs) else sum(costs)
 
 
-def lower_bound(units: list[Unit], catalog: Catalog) -> float:
-    """min sum(price_t * n_t) s.t. sum_t z_mt = expected copies of m; sum_m z_mt * demand_mtr <= n_t * capacity_tr."""
+def _ratio(baseline: float | None, plan: float | None) -> float | None:
+    return baseline / plan if baseline is not None and plan else None
+
+
+def price(catalog: Catalog, instance_type: str) -> float | None:
+    """The hourly price, or None when the catalog has none (ml.p5en in the shipped one): never zero."""
+    return catalog[instance_type].price_usd_per_hour
+
+
+def hourly(charges: list[tuple[str, int]], catalog: Catalog) -> float | None:
+    """What (instance type, instances) pairs cost per hour; None when an instance type in use has no price."""
+    costs = []
+    for name, count in charges:
+        if count:
+            each = price(catalog, name)
+            costs.append(None if each is None else each * count)
+    return _total(costs)
+
+
+def unknown_prices_note(names: tuple[str, ...]) -> str:
+    listed = ", ".join(names)
+    example = ", ".join(f"{name}: <USD per hour>" for name in names)
+    return (f"cost unknown: {listed} {'has' if len(names) == 1 else 'have'} no price in the catalog, and a missing price "
+            f"is never counted as free; set it in the portfolio, `prices: {{{example}}}`, or refresh the catalog (`loadmaster catalog refresh`)")
+
+
+def baseline_endpoint(model: ModelSpec, plan_type: InstanceType, counts: Counts, catalog: Catalog) -> BaselineEndpoint:
+    """The model alone on the cheapest priced instance type that holds one copy (ties: by name)."""
+    holding = [(instance.price_usd_per_hour, name) for name, instance in catalog.instance_types.items()
+               if instance.price_usd_per_hour is not None and baseline_demand(model, plan_type, instance) is not None]
+    at_mean, at_peak = (max(1, count) for count in (counts.expected, counts.peak))  # an endpoint keeps an instance
+    if not holding:
+        return BaselineEndpoint(model.name, None, None, at_mean, at_peak)
+    cheapest_price, cheapest = min(holding)
+    return BaselineEndpoint(model.name, cheapest, cheapest_price, at_mean, at_peak)
+
+
+def baseline_demand(model: ModelSpec, plan_type: InstanceType, instance: InstanceType) -> Demand | None:
+    """One copy alone on `instance`, or None where it cannot be the model's baseline: another kind of accelerator
+    than the plan's type (a Neuron-compiled model does not run on a GPU), too little accelerator memory, or no fit."""
+    if instance.accelerator_kind != plan_type.accelerator_kind:
+        return None
+    if model.per_copy is None and model.size_gb is not None:
+        return derived_demand(model.size_gb, instance)
+    needed_gib = accelerator_memory_of(model, plan_type)
+    devices = accelerators_needed(needed_gib, instance) if needed_gib and instance.accelerators else 0
+    if model.per_copy is None:  # a dedicated endpoint written with an instance type only: it takes whole instances
+        demand = Demand(devices, 0, 0.0)
+    else:
+        demand = Demand(devices, model.per_copy.memory_mb, model.per_copy.cpu_cores or 0.0)
+    return demand if demand.fits(instance) else None
+
+
+def accelerator_memory_of(model: ModelSpec, plan_type: InstanceType) -> float:
+    """GiB of accelerator memory a copy must have: its weights with their overhead, or what it reserves on the plan's
+    type (its per-copy accelerators, or the whole instance of a dedicated endpoint written without them)."""
+    if model.size_gb is not None:
+        return accelerator_memory_needed_gib(model.size_gb)
+    devices = model.per_copy.accelerators if model.per_copy else plan_type.accelerators
+    return devices * plan_type.usable_accelerator_memory_gib
+
+
+def lower_bound(units: list[Unit], catalog: Catalog) -> float | None:
+    """min sum(price_t * n_t) s.t. sum_t z_mt = expected copies of m; sum_m z_mt * demand_mtr <= n_t * capacity_tr.
+
+    None when an instance type a unit may use has no price: no bound can be computed without it."""
     units = [unit for unit in units if unit.copies.expected > 0]
     if not units:
         return 0.0
     types = sorted({name for unit in units for name in unit.demands})
+    prices = [price(catalog, name) for name in types]
+    if None in prices:
+        return None
     type_column = {name: index for index, name in enumerate(types)}
     split_columns = [(owner, name) for owner, unit in enumerate(units) for name in sorted(unit.demands)]
     first_split = len(types)
@@ -86,7 +190,7 @@ def lower_bound(units: list[Unit], catalog: Catalog) -> float:
                 values.append(need)
 
     cost = np.zeros(size)
-    cost[:first_split] = [price(catalog, name) for name in types]
+    cost[:first_split] = prices
     result = linprog(
         cost,
         A_ub=coo_array((values, (rows, cols)), shape=(len(row_of), size)).tocsr(),

@@ -7,12 +7,12 @@ taken as is, and where it keeps a model from its peak the plan carries a note in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.errors import Problem
-from loadmaster.planner.cost import BaselineEndpoint, CostSummary, lower_bound, price
-from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT, HostingChoice, cheapest_alone, choose_hosting
+from loadmaster.planner.cost import CostSummary, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
+from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT, HostingChoice, cheapest_alone, cheapest_share, choose_hosting, restated
 from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
 from loadmaster.planner.sizing import (
     WEIGHTS_OVERHEAD,
@@ -21,6 +21,7 @@ from loadmaster.planner.sizing import (
     accelerator_memory_needed_gib,
     capacity,
     demands_by_type,
+    mean_is_stated,
     unit_counts,
 )
 from loadmaster.portfolio import ModelSpec, PoolSpec, Portfolio
@@ -110,10 +111,18 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
         if model.choice.hosting == DEDICATED:
             decisions[model.spec.name] = _dedicated_decision(model, catalog)
     ordered = {model.spec.name: decisions[model.spec.name] for model in models}
-    used = {pool.instance_type for pool in decided_pools} | {d.instance_type for d in ordered.values() if d.instance_type}
-    unpriced = sorted(name for name in used if catalog[name].price_usd_per_hour is None)
-    notes = tuple(f"{name} has no price in the catalog and counts as 0 USD/h: set it under `prices:`" for name in unpriced)
-    return Decisions(decided_pools, ordered, _cost(decided_pools, ordered, models, catalog), notes)
+    cost = _cost(decided_pools, ordered, models, catalog)
+    ordered = _with_plan_costs_in_reasons(models, ordered, cost, decided_pools, catalog)
+    notes = []
+    if cost.unknown_prices:
+        notes.append(unknown_prices_note(cost.unknown_prices))
+    if cost.unpriced_baseline_models:
+        notes.append(f"baseline unknown: no priced instance type of the same kind of accelerator holds a copy of "
+                     f"{', '.join(cost.unpriced_baseline_models)}; set one under `prices:`")
+    if cost.mean_not_stated:
+        notes.append(f"no traffic to size from for {', '.join(cost.mean_not_stated)}: plan and baseline count each at its "
+                     "floor at mean traffic, so the figures at mean are the cost at the floor for them")
+    return Decisions(decided_pools, ordered, cost, tuple(notes))
 
 
 def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Catalog, problems: list[Problem]) -> _Model:
@@ -186,7 +195,8 @@ def _component_decision(model: _Model, pool: str, instance: InstanceType) -> Mod
     if model.spec.per_copy is None:
         derived = (
             f"per_copy derived from size_gb {model.spec.size_gb:g}: {accelerator_memory_needed_gib(model.spec.size_gb):.1f} GiB of "
-            f"accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> {demand.accelerators} x {instance.accelerator_memory_gib} GiB, "
+            f"accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> {demand.accelerators} x {instance.usable_accelerator_memory_gib:.1f} GiB "
+            f"(what a process is given of a {instance.accelerator_memory_gib} GB {instance.accelerator}), "
             f"{demand.memory_mb} MB host memory, {demand.cpu_cores:g} CPU cores"
         )
     return model.decided(pool=pool, instance_type=None, demand=demand, note=derived)
@@ -200,25 +210,50 @@ def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
 
 
 def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], models: list[_Model], catalog: Catalog) -> CostSummary:
-    def hourly(level: str) -> float:
-        shared = sum(price(catalog, pool.instance_type) * getattr(pool.instances, level) for pool in pools)
-        alone = sum(price(catalog, decision.instance_type) * getattr(decision.counts, level)
-                    for decision in decisions.values() if decision.hosting == DEDICATED)
-        return shared + alone
+    def charges(level: str) -> list[tuple[str, int]]:
+        return [(pool.instance_type, getattr(pool.instances, level)) for pool in pools] + [
+            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting == DEDICATED]
 
+    used = sorted({name for name, _ in charges("peak")})
     return CostSummary(
-        hourly=hourly("expected"),
-        peak_hourly=hourly("peak"),
-        baseline=tuple(_baseline(model, decisions[model.spec.name], catalog) for model in models),
+        hourly_at_mean=hourly(charges("expected"), catalog),
+        hourly_at_peak=hourly(charges("peak"), catalog),
+        baseline=tuple(baseline_endpoint(model.spec, _plan_type(decisions[model.spec.name], pools, catalog), decisions[model.spec.name].counts, catalog)
+                       for model in models),
         lower_bound_hourly=lower_bound([_bound_unit(model, decisions[model.spec.name], catalog) for model in models], catalog),
+        unknown_prices=tuple(name for name in used if price(catalog, name) is None),
+        mean_not_stated=tuple(model.spec.name for model in models if not mean_is_stated(model.spec)),
     )
 
 
-def _baseline(model: _Model, decision: ModelDecision, catalog: Catalog) -> BaselineEndpoint:
-    anywhere = demands_by_type(model.spec, catalog)
-    instance_type = cheapest_alone(anywhere, catalog) if anywhere else decision.instance_type or next(iter(model.demands))
-    instances = decision.counts.peak
-    return BaselineEndpoint(model.spec.name, instance_type, instances, price(catalog, instance_type) * instances)
+def _plan_type(decision: ModelDecision, pools: tuple[PoolDecision, ...], catalog: Catalog) -> InstanceType:
+    name = decision.instance_type or next(pool.instance_type for pool in pools if pool.name == decision.pool)
+    return catalog[name]
+
+
+def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, ModelDecision], cost: CostSummary,
+                                pools: tuple[PoolDecision, ...], catalog: Catalog) -> dict[str, ModelDecision]:
+    """The cost reason of each model whose hosting was weighed, computed from the plan: alone, its baseline endpoint's
+    type (a dedicated model's own); shared, its pool's type (a dedicated model's cheapest share)."""
+    baseline = {endpoint.model: endpoint for endpoint in cost.baseline}
+    updated = {}
+    for model in models:
+        decision = decisions[model.spec.name]
+        if not model.choice.weighed:
+            updated[model.spec.name] = decision
+            continue
+        if decision.hosting == DEDICATED:
+            alone, alone_price = decision.instance_type, price(catalog, decision.instance_type)
+            shared = cheapest_share(model.demands, catalog)[0]
+            demand = model.demands[shared]
+        else:
+            alone, alone_price = baseline[model.spec.name].instance_type, baseline[model.spec.name].price
+            shared, demand = _plan_type(decision, pools, catalog).name, decision.demand
+        share = demand.share_of(catalog[shared])
+        pattern = model.spec.traffic.pattern if model.spec.traffic else None
+        reasons = restated(model.choice, alone, alone_price, shared, price(catalog, shared) * share, share, pattern)
+        updated[model.spec.name] = replace(decision, reasons=reasons)
+    return updated
 
 
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:

@@ -25,6 +25,7 @@ SIMPLICITY_MARGIN = 0.02
 class HostingChoice:
     hosting: str
     reasons: tuple[str, ...]
+    weighed: bool = False  # chosen by the fitness functions: the plan restates the cost with its own types (`restated`)
 
 
 def choose_hosting(model: ModelSpec, demands: dict[str, Demand], catalog: Catalog) -> HostingChoice:
@@ -56,19 +57,43 @@ def _weigh_fitness(model: ModelSpec, demands: dict[str, Demand], catalog: Catalo
     pattern = model.traffic.pattern if model.traffic else None
     dedicated = pattern == "steady" and saving < SIMPLICITY_MARGIN
     per_unit = concurrency_per_unit(model)
+    hosting = DEDICATED if dedicated else INFERENCE_COMPONENT
     reasons = (
-        f"cost: alone, a copy takes a whole {alone} ({alone_price:.3f} USD/h); shared, its share of {shared} costs "
-        f"{shared_price:.3f} USD/h ({saving:.0%} less)",
+        cost_reason(alone, alone_price, shared, shared_price, demands[shared].share_of(catalog[shared])),
         "inference latency: " + _latency(model),
         "throughput: " + (f"mean {model.traffic.mean_concurrency:g} and peak {model.traffic.peak_concurrency:g} concurrent requests "
-                          f"at {per_unit:g} per copy" if model.traffic and per_unit else "no traffic stated: one copy"),
+                          f"at {per_unit:g} per copy" if model.traffic and per_unit else "no traffic to size from: counted at its floor"),
         "scaling complexity: a dedicated endpoint scales one level (instances), an inference component two (copies, then instances)",
         "traffic pattern: " + (pattern or "not stated"),
-        "chosen: " + (f"{DEDICATED}, steady traffic and sharing saves under {SIMPLICITY_MARGIN:.0%}: the simpler scaling wins"
-                      if dedicated else f"{INFERENCE_COMPONENT}, "
-                      + ("sharing instances saves money" if saving >= SIMPLICITY_MARGIN else f"{pattern or 'unstated'} traffic scales by the copy")),
+        chosen_reason(hosting, pattern, saving),
     )
-    return HostingChoice(DEDICATED if dedicated else INFERENCE_COMPONENT, reasons)
+    return HostingChoice(hosting, reasons, weighed=True)
+
+
+def cost_reason(alone: str, alone_price: float, shared: str, shared_price: float, share: float) -> str:
+    """The cost fitness function, from the figures of one instance type alone and one shared."""
+    saving = 1 - shared_price / alone_price
+    return (f"cost: alone, a copy takes a whole {alone} ({alone_price:.3f} USD/h); shared, its share of {shared} "
+            f"({share:.0%} of its busiest resource) costs {shared_price:.3f} USD/h ({abs(saving):.0%} {'less' if saving >= 0 else 'more'})")
+
+
+def chosen_reason(hosting: str, pattern: str | None, saving: float) -> str:
+    if hosting == DEDICATED:
+        return f"chosen: {DEDICATED}, steady traffic and sharing saves under {SIMPLICITY_MARGIN:.0%}: the simpler scaling wins"
+    if saving >= SIMPLICITY_MARGIN:
+        return f"chosen: {INFERENCE_COMPONENT}, sharing instances saves money"
+    if pattern == "steady":  # weighed on its cheapest share, then packed on a type where its share saves less
+        return (f"chosen: {INFERENCE_COMPONENT}, steady traffic and a share estimated to save {SIMPLICITY_MARGIN:.0%} or more "
+                f"on the type where it is cheapest; on its pool's type it saves {saving:.0%}")
+    return f"chosen: {INFERENCE_COMPONENT}, {pattern or 'unstated'} traffic scales by the copy"
+
+
+def restated(choice: HostingChoice, alone: str, alone_price: float, shared: str, shared_price: float,
+             share: float, pattern: str | None) -> tuple[str, ...]:
+    """A weighed choice's reasons with the cost and the verdict computed from the plan's own instance types, so that
+    no number in a reason contradicts the plan it explains."""
+    saving = 1 - shared_price / alone_price
+    return (cost_reason(alone, alone_price, shared, shared_price, share),) + choice.reasons[1:-1] + (chosen_reason(choice.hosting, pattern, saving),)
 
 
 def _latency(model: ModelSpec) -> str:

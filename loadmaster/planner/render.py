@@ -12,6 +12,11 @@ from loadmaster.planner.sizing import Counts
 COST_DIGITS = 4
 
 
+def _rounded(value: float | None) -> float | None:
+    """A cost or ratio as JSON carries it; None (null) when unknown, never 0."""
+    return None if value is None else round(value, COST_DIGITS)
+
+
 def plan_document(plan: Plan) -> dict[str, Any]:
     cost = plan.cost
     return {
@@ -19,15 +24,26 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "source": plan.source,
         "region": plan.region,
         "currency": "USD",
-        "hourly_cost": round(cost.hourly, COST_DIGITS),
-        "peak_hourly_cost": round(cost.peak_hourly, COST_DIGITS),
-        "baseline_hourly_cost": round(cost.baseline_hourly, COST_DIGITS),
-        "lower_bound_hourly_cost": round(cost.lower_bound_hourly, COST_DIGITS),
-        "savings_ratio": None if cost.savings_ratio is None else round(cost.savings_ratio, COST_DIGITS),
+        # Plan and baseline at the same traffic; the first four keys are the figures at mean, kept for the tools that read them.
+        "hourly_cost": _rounded(cost.hourly_at_mean),
+        "peak_hourly_cost": _rounded(cost.hourly_at_peak),
+        "baseline_hourly_cost": _rounded(cost.baseline_hourly_at_mean),
+        "savings_ratio": _rounded(cost.savings_ratio_at_mean),
+        "hourly_at_mean": _rounded(cost.hourly_at_mean),
+        "hourly_at_peak": _rounded(cost.hourly_at_peak),
+        "baseline_hourly_at_mean": _rounded(cost.baseline_hourly_at_mean),
+        "baseline_hourly_at_peak": _rounded(cost.baseline_hourly_at_peak),
+        "savings_ratio_at_mean": _rounded(cost.savings_ratio_at_mean),
+        "savings_ratio_at_peak": _rounded(cost.savings_ratio_at_peak),
+        "lower_bound_hourly_cost": _rounded(cost.lower_bound_hourly),
+        "unknown_prices": list(cost.unknown_prices),
+        "mean_not_stated": list(cost.mean_not_stated),  # models counted at their floor at mean, for want of traffic
         "notes": list(plan.notes),
         "estimated_prices": _estimated_prices(plan),
         "baseline": [
-            {"model": endpoint.model, "instance_type": endpoint.instance_type, "instances": endpoint.instances, "hourly_cost": round(endpoint.hourly, COST_DIGITS)}
+            {"model": endpoint.model, "instance_type": endpoint.instance_type, "price_usd_per_hour": endpoint.price,
+             "instances_at_mean": endpoint.instances_at_mean, "instances_at_peak": endpoint.instances_at_peak,
+             "hourly_at_mean": _rounded(endpoint.hourly_at_mean), "hourly_at_peak": _rounded(endpoint.hourly_at_peak)}
             for endpoint in cost.baseline
         ],
         "pools": [
@@ -97,7 +113,7 @@ def render_markdown(plan: Plan) -> str:
     document = plan_document(plan)
     lines = [f"# Plan for {plan.name}", "", f"From `{plan.source}`. Costs in USD per hour, at the catalog's prices.", ""]
     lines += _cost_lines(document)
-    lines += [f"- {note}" for note in document["notes"]]
+    lines += [""] + [f"- {note}" for note in document["notes"]] if document["notes"] else []
     lines += _estimated_price_lines(document["estimated_prices"])
     lines += ["", "## Pools", ""]
     for pool in document["pools"]:
@@ -106,8 +122,11 @@ def render_markdown(plan: Plan) -> str:
     for model in document["models"]:
         lines.append(f"| {model['name']} | {model['hosting']} | {model['pool'] or model['instance_type']} | "
                      f"{_per_copy(model.get('per_copy'))} | {_range(model['copies'])} |")
-    lines += ["", "## Baseline: one endpoint per model", "", "| model | instance type | instances at peak | USD/h |", "| --- | --- | ---: | ---: |"]
-    lines += [f"| {endpoint['model']} | {endpoint['instance_type']} | {endpoint['instances']} | {endpoint['hourly_cost']:.2f} |" for endpoint in document["baseline"]]
+    lines += ["", "## Baseline: one endpoint per model", "",
+              "| model | instance type | USD/h each | instances at mean | at peak | USD/h at mean | at peak |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {endpoint['model']} | {endpoint['instance_type'] or 'none priced holds a copy'} | {_usd(endpoint['price_usd_per_hour'])} | "
+              f"{endpoint['instances_at_mean']} | {endpoint['instances_at_peak']} | {_usd(endpoint['hourly_at_mean'])} | {_usd(endpoint['hourly_at_peak'])} |"
+              for endpoint in document["baseline"]]
     lines += ["", "## Why", ""]
     for model in document["models"]:
         lines.append(f"**{model['name']}**: {model['hosting']}")
@@ -117,18 +136,15 @@ def render_markdown(plan: Plan) -> str:
 
 
 def _cost_lines(document: dict[str, Any]) -> list[str]:
-    hourly, baseline, bound = document["hourly_cost"], document["baseline_hourly_cost"], document["lower_bound_hourly_cost"]
-    ratio = document["savings_ratio"]
+    bound, plan = document["lower_bound_hourly_cost"], document["hourly_at_mean"]
     return [
-        "| | USD/h |",
-        "| --- | ---: |",
-        f"| plan at mean traffic | {hourly:.2f} |",
-        f"| plan at peak traffic | {document['peak_hourly_cost']:.2f} |",
-        f"| baseline: one endpoint per model, provisioned for its peak | {baseline:.2f} |",
-        f"| lower bound: LP relaxation of the packing at mean traffic | {bound:.2f} |",
+        "| traffic | plan | baseline: one endpoint per model | savings ratio (baseline / plan) |",
+        "| --- | ---: | ---: | ---: |",
+        f"| {_mean_label(document)} | {_usd(plan)} | {_usd(document['baseline_hourly_at_mean'])} | {_times(document['savings_ratio_at_mean'])} |",
+        f"| at peak | {_usd(document['hourly_at_peak'])} | {_usd(document['baseline_hourly_at_peak'])} | {_times(document['savings_ratio_at_peak'])} |",
         "",
-        f"Savings ratio (baseline / plan): **{'n/a' if ratio is None else f'{ratio:.2f}x'}**. "
-        f"Plan / lower bound: {'n/a' if not bound else f'{hourly / bound:.3f}'}.",
+        f"Lower bound (LP relaxation of the packing at mean traffic): {_usd(bound)}; plan / lower bound: "
+        f"{f'{plan / bound:.3f}' if plan is not None and bound else 'n/a'}.",
     ]
 
 
@@ -137,6 +153,23 @@ def _estimated_price_lines(estimates: list[dict[str, Any]]) -> list[str]:
         return []
     lines = ["", "Estimated prices (not published AWS figures; set `prices:` or run `loadmaster catalog refresh`):"]
     return lines + [f"- {estimate['instance_type']}: {estimate['price_usd_per_hour']:g} USD/h, {estimate['source']}" for estimate in estimates]
+
+
+def _mean_label(document: dict[str, Any]) -> str:
+    floor = document["mean_not_stated"]
+    if not floor:
+        return "at mean"
+    if len(floor) == len(document["models"]):
+        return "at the floor (no model states traffic)"
+    return f"at mean ({', '.join(floor)} at the floor: no traffic stated)"
+
+
+def _usd(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.2f}"
+
+
+def _times(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"**{ratio:.2f}x**"
 
 
 def _pool_lines(pool: dict[str, Any]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from loadmaster.catalog import Catalog, InstanceType
+from loadmaster.catalog import NVIDIA_GPU, Catalog, InstanceType
 from loadmaster.portfolio import CountRange, ModelSpec, PerCopy
 
 # Accelerator memory to serve a model = weights x 1.2: a 20 % overhead for the KV cache, activation buffers and
@@ -55,7 +55,9 @@ class Demand:
 
 
 def capacity(instance: InstanceType) -> tuple[float, float, float]:
-    return (instance.accelerators, instance.memory_mb, instance.vcpu)
+    """What the copies on one instance may reserve in all: its accelerators, and host memory and vCPUs less what
+    SageMaker, the OS and the container runtime keep (`loadmaster.catalog.usable`)."""
+    return (instance.accelerators, instance.usable_memory_mb, instance.usable_vcpu)
 
 
 def explicit_demand(per_copy: PerCopy) -> Demand:
@@ -71,10 +73,15 @@ def derived_demand(size_gb: float, instance: InstanceType) -> Demand | None:
     """The smallest copy of a `size_gb` model on `instance`, or None when one copy cannot fit it."""
     if not instance.accelerators:
         return None  # weights are sized for accelerator memory; CPU-only models need an explicit per_copy
-    accelerators = _power_of_two_at_least(math.ceil(accelerator_memory_needed_gib(size_gb) / instance.accelerator_memory_gib))
+    accelerators = accelerators_needed(accelerator_memory_needed_gib(size_gb), instance)
     memory_mb = max(MIN_MEMORY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))
     demand = Demand(accelerators, memory_mb, float(CPU_CORES_PER_ACCELERATOR * accelerators))
     return demand if demand.fits(instance) else None
+
+
+def accelerators_needed(memory_gib: float, instance: InstanceType) -> int:
+    """Accelerators of `instance` whose usable memory holds `memory_gib`, a power of two."""
+    return _power_of_two_at_least(math.ceil(memory_gib / instance.usable_accelerator_memory_gib))
 
 
 def _power_of_two_at_least(count: int) -> int:
@@ -87,7 +94,7 @@ def is_candidate(instance: InstanceType, accelerated: bool) -> bool:
     for them and are only used where the user names them)."""
     if instance.price_usd_per_hour is None:
         return False
-    return instance.accelerator_kind == "nvidia-gpu" if accelerated else instance.accelerators == 0
+    return instance.accelerator_kind == NVIDIA_GPU if accelerated else instance.accelerators == 0
 
 
 def demands_by_type(model: ModelSpec, catalog: Catalog, only: str | None = None) -> dict[str, Demand]:
@@ -113,7 +120,7 @@ def _demand_on(model: ModelSpec, instance: InstanceType, check_weights: bool) ->
         return None
     if check_weights and model.size_gb is not None and demand.accelerators:
         # Where the planner picks the type, the weights must fit the GPUs the user reserved per copy.
-        if demand.accelerators * instance.accelerator_memory_gib < accelerator_memory_needed_gib(model.size_gb):
+        if demand.accelerators * instance.usable_accelerator_memory_gib < accelerator_memory_needed_gib(model.size_gb):
             return None
     return demand
 
@@ -175,8 +182,15 @@ def unit_counts(model: ModelSpec, explicit: CountRange | None, may_scale_to_zero
     else:
         floor = _floor(model, at_mean, may_scale_to_zero)
         peak = max(floor, at_peak or 1)
-    expected = min(max(at_mean if at_mean is not None else max(floor, 1), floor), peak)
+    # Without traffic to convert, nothing is invented: the count at "mean" is the floor (`mean_is_stated`).
+    expected = floor if at_mean is None else min(max(at_mean, floor), peak)
     return Counts(floor, expected, peak), notes
+
+
+def mean_is_stated(model: ModelSpec) -> bool:
+    """Whether a model's count at mean traffic comes from its traffic (or is fixed without autoscaling), rather
+    than being its floor for want of traffic to convert."""
+    return model.scaling == "none" or (model.traffic is not None and concurrency_per_unit(model) is not None)
 
 
 def _floor(model: ModelSpec, at_mean: int | None, may_scale_to_zero: bool) -> int:

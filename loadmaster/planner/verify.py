@@ -30,7 +30,8 @@ def _pool_violations(pool: PoolPlan) -> list[str]:
         if component.copies.max < component.copy_counts.peak:
             problems.append(f"{pool.name}: {component.model} may scale to {component.copies.max} copies, needs {component.copy_counts.peak}")
     needs = {component.model: (component.accelerators, component.memory_mb, component.cpu_cores or 0.0) for component in pool.components}
-    capacity = (pool.instance_type.accelerators, pool.instance_type.memory_mb, pool.instance_type.vcpu)
+    # What copies may reserve: the instance's own reserve left out (loadmaster/catalog/usable.py)
+    capacity = (pool.instance_type.accelerators, pool.instance_type.usable_memory_mb, pool.instance_type.usable_vcpu)
     for number, instance in enumerate(pool.peak_placement, start=1):
         used = [sum(needs[model][dimension] * copies for model, copies in instance) for dimension in range(3)]
         if any(use > have + EPSILON for use, have in zip(used, capacity)):

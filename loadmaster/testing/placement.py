@@ -5,7 +5,12 @@ offers what the instance catalog says its type has. A variant with managed insta
 up to its `MaxInstanceCount` and never beyond, when copies need room, and releases empty ones down to its
 `MinInstanceCount` (FACTS.md, "Inference components and endpoint configs").
 
-Not modelled: memory SageMaker keeps for itself on each instance, availability zones, `MaxMemoryRequiredInMb`.
+Copies are placed against the whole instance, not against what loadmaster's planner leaves them: SageMaker documents
+no share of an instance that a copy may not reserve, and the planner's reserve (`loadmaster.catalog.usable`) is our
+default, not SageMaker's behaviour. A plan therefore fits here with room to spare; what the rehearsal refuses,
+SageMaker is documented to refuse ("not enough hardware resources").
+
+Not modelled: availability zones, `MaxMemoryRequiredInMb`.
 """
 
 from __future__ import annotations

@@ -36,13 +36,27 @@ def test_a_model_whose_traffic_varies_becomes_an_inference_component(pattern):
     assert hosting_of(plan, "m")[0] == "inference-component"
 
 
-def test_a_steady_model_that_sharing_makes_cheaper_becomes_an_inference_component():
-    # Given a 100 GB model: 112 GiB of GPU memory, which ml.p4de.24xlarge (8 x 80 GiB) holds in 2 of 8 GPUs, while a
-    # dedicated endpoint would need the whole instance
-    plan = plan_of([auto_model("big", size_gb=100, pattern="steady", mean=5, peak=5)])
-    hosting, reasons = hosting_of(plan, "big")
-    assert hosting == "inference-component"
+def test_steady_models_that_sharing_makes_cheaper_become_inference_components_sharing_an_instance():
+    # Given four 100 GB models: 112 GiB of GPU memory each, which ml.p4de.24xlarge (8 x 80 GiB) holds in 2 of 8 GPUs,
+    # while alone each needs a whole ml.g6e.12xlarge (4 x 45 GiB, 13.116 USD/h)
+    plan = plan_of([auto_model(f"big-{index}", size_gb=100, pattern="steady", mean=5, peak=5) for index in range(4)])
+    hosting, reasons = hosting_of(plan, "big-0")
+    # Then they share one ml.p4de.24xlarge, and the reasons say so with the plan's own figures
+    assert hosting == "inference-component" and plan.pools[0].instance_type.name == "ml.p4de.24xlarge"
+    assert reasons[0] == ("cost: alone, a copy takes a whole ml.g6e.12xlarge (13.116 USD/h); shared, its share of ml.p4de.24xlarge "
+                          "(25% of its busiest resource) costs 11.777 USD/h (10% less)")
     assert reasons[-1] == "chosen: inference-component, sharing instances saves money"
+
+
+def test_a_model_weighed_on_a_share_it_does_not_get_is_told_what_its_plan_gives_it():
+    # Given one such model alone: its hosting is weighed on a quarter of an ml.p4de.24xlarge, but alone in the
+    # portfolio it gets a whole ml.g6e.12xlarge, the cheapest that holds it
+    plan = plan_of([auto_model("big", size_gb=100, pattern="steady", mean=5, peak=5)])
+    _, reasons = hosting_of(plan, "big")
+    # Then its reasons quote the type of its pool, not the one it was weighed on
+    assert plan.pools[0].instance_type.name == "ml.g6e.12xlarge"
+    assert reasons[0].endswith("shared, its share of ml.g6e.12xlarge (100% of its busiest resource) costs 13.116 USD/h (0% less)")
+    assert reasons[-1].endswith("on its pool's type it saves 0%")
 
 
 @pytest.mark.parametrize(("field", "value", "hosting"), [

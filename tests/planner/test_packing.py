@@ -80,8 +80,9 @@ def test_copies_are_packed_by_memory_and_cpu_too_not_only_by_accelerators(catalo
 
 def test_the_solver_packs_tighter_than_first_fit_decreasing_where_it_can(catalog):
     # Given copies on which first-fit decreasing needs 5 instances, while the resource totals allow 4
+    # (ml.g5.12xlarge: 4 GPUs, 45.6 of its 48 vCPUs usable, so two m0 copies fill its CPUs)
     instance = catalog["ml.g5.12xlarge"]
-    copies = [("m0", Demand(1, 65536, 24.0), 3), ("m1", Demand(2, 16384, 4.0), 1),
+    copies = [("m0", Demand(1, 65536, 22.0), 3), ("m1", Demand(2, 16384, 4.0), 1),
               ("m2", Demand(3, 32768, 2.0), 3), ("m3", Demand(1, 32768, 4.0), 2)]
     assert len(_first_fit_decreasing(copies, instance)) == 5
     # Then the packing uses 4

@@ -27,9 +27,17 @@ def test_plan_prints_the_json_fields_tools_rely_on(capsys):
     code, out, err = run(["plan", EXAMPLE, "--format", "json"], capsys)
     document = json.loads(out)
     assert (code, err) == (0, "")
-    for field in ("hourly_cost", "peak_hourly_cost", "baseline_hourly_cost", "lower_bound_hourly_cost", "savings_ratio"):
+    for field in ("hourly_cost", "peak_hourly_cost", "baseline_hourly_cost", "lower_bound_hourly_cost", "savings_ratio",
+                  "hourly_at_mean", "hourly_at_peak", "baseline_hourly_at_mean", "baseline_hourly_at_peak", "savings_ratio_at_mean", "savings_ratio_at_peak"):
         assert isinstance(document[field], float), field
-    assert document["savings_ratio"] == pytest.approx(document["baseline_hourly_cost"] / document["hourly_cost"], rel=1e-3)
+    # Plan and baseline at the same traffic: the stable keys are the figures at mean
+    for level in ("mean", "peak"):
+        assert document[f"savings_ratio_at_{level}"] == pytest.approx(document[f"baseline_hourly_at_{level}"] / document[f"hourly_at_{level}"], rel=1e-3)
+    assert (document["hourly_cost"], document["baseline_hourly_cost"], document["savings_ratio"]) == (
+        document["hourly_at_mean"], document["baseline_hourly_at_mean"], document["savings_ratio_at_mean"])
+    assert document["unknown_prices"] == [] and document["mean_not_stated"] == []
+    for endpoint in document["baseline"]:
+        assert endpoint["hourly_at_peak"] == pytest.approx(endpoint["price_usd_per_hour"] * endpoint["instances_at_peak"])
     for pool in document["pools"]:
         assert {"name", "instance_type", "instances"} <= pool.keys()
         assert {"min", "expected", "peak"} <= pool["instances"].keys()
@@ -50,7 +58,8 @@ def test_plan_prints_markdown_for_people_with_pools_models_and_savings(capsys):
     assert code == 0
     for heading in ("# Plan for auto-platform", "## Pools", "## Models", "## Baseline: one endpoint per model", "## Why"):
         assert heading in out.splitlines(), heading
-    assert "Savings ratio (baseline / plan): **" in out
+    assert "| traffic | plan | baseline: one endpoint per model | savings ratio (baseline / plan) |" in out
+    assert any(line.startswith("| at mean | ") for line in out.splitlines()) and any(line.startswith("| at peak | ") for line in out.splitlines())
     assert "| instance | copies sharing it at mean traffic |" in out
     assert "- chosen: dedicated, steady traffic" in out
 

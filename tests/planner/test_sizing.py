@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+
+import pytest
+
 from loadmaster.planner.sizing import (
     CPU_CORES_PER_ACCELERATOR,
     WEIGHTS_OVERHEAD,
@@ -9,7 +12,7 @@ from loadmaster.planner.sizing import (
     derived_demand,
     unit_counts,
 )
-from planner_givens import auto_model, plan_of, portfolio_of
+from planner_givens import IMAGE, auto_model, plan_of, portfolio_of
 
 
 def test_a_copy_gets_as_many_gpus_as_its_weights_need_with_the_overhead(catalog):
@@ -88,3 +91,37 @@ def test_a_steady_model_keeps_what_its_mean_traffic_needs():
     model = portfolio_of([auto_model("m", pattern="steady", mean=30, peak=50)]).models[0]
     counts, _ = unit_counts(model, None, may_scale_to_zero=True)
     assert (counts.min, counts.expected, counts.peak) == (6, 6, 10)
+
+
+def test_a_gpu_gives_a_process_less_memory_than_the_gigabytes_it_is_sold_with(catalog):
+    # nvidia-smi's totals: A10G 23028 MiB, L4 23034 MiB, L40S 46068 MiB; an H200 (not measured) counts 141 GB as GiB
+    usable = {name: round(catalog[name].usable_accelerator_memory_gib, 2) for name in ("ml.g5.xlarge", "ml.g6.xlarge", "ml.g6e.xlarge", "ml.p5e.48xlarge")}
+    assert usable == {"ml.g5.xlarge": 22.49, "ml.g6.xlarge": 22.49, "ml.g6e.xlarge": 44.99, "ml.p5e.48xlarge": 131.32}
+
+
+def test_a_model_sized_with_headroom_really_has_it_on_the_chosen_gpu(catalog):
+    # Given 21 GB of weights: 23.5 GiB with the 20 % overhead, more than the 22.5 GiB an A10G gives a process
+    # (it fitted the 24 "GiB" the catalog's 24 GB used to be taken for)
+    assert derived_demand(20, catalog["ml.g5.12xlarge"]).accelerators == 1  # 22.4 GiB
+    assert derived_demand(21, catalog["ml.g5.12xlarge"]).accelerators == 2
+
+
+def test_an_accelerator_without_a_measured_figure_gives_a_process_its_sold_gigabytes_counted_in_gibibytes(catalog):
+    # Given Gaudi (ml.dl1.24xlarge, 32 GB per device), which no nvidia-smi table measures
+    gaudi = catalog["ml.dl1.24xlarge"]
+    # Then its kind is known and 32 GB count as 29.8 GiB, below every measured device's share of its sold size
+    assert [catalog[name].accelerator_kind for name in ("ml.g5.xlarge", "ml.inf2.xlarge", "ml.c5.large")] == ["nvidia-gpu", "neuron", None]
+    assert gaudi.accelerator_kind == "gaudi" and gaudi.usable_accelerator_memory_gib == pytest.approx(32e9 / 2**30)
+
+
+def test_copies_leave_the_instance_the_memory_and_cpu_it_keeps_for_itself():
+    # Given four copies of 2048 MB on ml.c5.xlarge (8 GiB, 4 vCPUs): all of its memory
+    pools = [{"name": "cpu", "instance_type": "ml.c5.xlarge", "instances": {"min": 1, "max": 4}}]
+    model = {"name": "m", "image": IMAGE, "pool": "cpu", "per_copy": {"memory_mb": 2048, "cpu_cores": 0.5}, "copies": {"min": 4, "max": 4},
+             "scaling": "none"}
+    (pool,) = plan_of([model], pools).pools
+    # Then three fit an instance (7372 MB usable with 10 % kept), and the fourth needs a second one
+    assert pool.placement == ((("m", 3),), (("m", 1),))
+    # ... unless the portfolio keeps nothing back
+    (pool,) = plan_of([model], pools, reserve={"host_memory_percent": 0, "cpu_percent": 0}).pools
+    assert pool.placement == ((("m", 4),),)
