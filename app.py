@@ -2,7 +2,7 @@
 
 import sys
 
-from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError
+from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError, render_warnings
 from loadmaster.synthesis import DEFAULT_PORTFOLIO, prepare_cdk_runtime
 
 prepare_cdk_runtime()
@@ -24,5 +24,7 @@ try:
 except PortfolioError as error:
     print(error.render(), file=sys.stderr)
     sys.exit(EXIT_BAD_INPUT)
+if plan.warnings:
+    print(render_warnings(plan.source, plan.warnings), file=sys.stderr)
 print(render_summary(plan), file=sys.stderr)
 app.synth()

@@ -20,8 +20,9 @@ from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
 from loadmaster.planner.packing import Placement
+from loadmaster.planner.review import review
 from loadmaster.planner.sizing import DEFAULT_TARGET_CONCURRENCY, Counts
-from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio
+from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio, portfolio_warnings
 
 
 class ScalingMetric(Enum):
@@ -175,6 +176,8 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     cost: CostSummary | None = None
     kms_key_arn: str | None = None  # None: the stack creates a key where the instance type supports one
+    # Costly or risky but possible: printed on stderr by `validate`, `plan`, `synth` and app.py (errors.render_warnings).
+    warnings: tuple[Problem, ...] = ()
 
 
 def plan_file(path: str | Path, catalog: Catalog | None = None) -> Plan:
@@ -213,6 +216,8 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         if count > 1:
             clashing = " and ".join(each for each in endpoint_owners if each.split(" ")[-1] == owner)
             problems.append(Problem("models", f"{clashing} would both be the endpoint {portfolio.name}-{owner}: rename one"))
+    reviewed_problems, reviewed_warnings = review(portfolio, decisions, catalog)
+    problems += reviewed_problems
     if problems:
         raise PortfolioError(source, problems)
     models = {model.name: model for model in portfolio.models}
@@ -271,6 +276,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         notes=decisions.notes,
         cost=decisions.cost,
         kms_key_arn=portfolio.kms_key_arn,
+        warnings=tuple(portfolio_warnings(portfolio, catalog) + reviewed_warnings),
     )
 
 

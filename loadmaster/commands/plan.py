@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from loadmaster.catalog import CATALOG_FILE, load_catalog
-from loadmaster.commands import add_portfolio_argument
+from loadmaster.commands import add_portfolio_argument, print_warnings
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import plan_file
 from loadmaster.planner.render import render_json, render_markdown
@@ -36,5 +36,6 @@ def run(arguments: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError) as error:
         raise PortfolioError(str(arguments.catalog), [Problem("", f"not a readable instance catalog: {error!r}")]) from None
     plan = plan_file(arguments.portfolio, catalog)
+    print_warnings(plan)
     print(RENDERERS[arguments.format](plan), end="")
     return 0

@@ -25,6 +25,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "lower_bound_hourly_cost": round(cost.lower_bound_hourly, COST_DIGITS),
         "savings_ratio": None if cost.savings_ratio is None else round(cost.savings_ratio, COST_DIGITS),
         "notes": list(plan.notes),
+        "warnings": [{"location": warning.location, "message": warning.message} for warning in plan.warnings],
         "baseline": [
             {"model": endpoint.model, "instance_type": endpoint.instance_type, "instances": endpoint.instances, "hourly_cost": round(endpoint.hourly, COST_DIGITS)}
             for endpoint in cost.baseline
