@@ -10,7 +10,7 @@ console (service code `sagemaker`), and says an account's applied values may dif
 at 0 instances for types the documentation gives a default for (aws/amazon-sagemaker-examples issue 593). We could
 not read a default from the documentation that holds for every account, so the figures below are loadmaster's
 warning thresholds, not AWS's numbers: a portfolio states its account's applied values under `quotas:` (the keys
-below), and the warnings compare with those instead.
+below), and the warnings compare with those instead (docs/aws-facts.md, "Warnings").
 
 Other limits live where they are used: SageMaker's name rule in `loadmaster.naming`, CloudFormation's 500 resources per
 stack in `stacks.partition`, the per-copy minimums and ranges in `loadmaster.portfolio`.

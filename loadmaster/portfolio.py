@@ -436,8 +436,8 @@ def _message(error: Any) -> str:
     kind, message, field = error["type"], error["msg"], error["loc"][-1] if error["loc"] else None
     if kind == "extra_forbidden":
         return _unknown_key(tuple(error["loc"]))
-    if kind == "literal_error" and field == "hosting" and _unsupported_feature(error["input"]):
-        return f"{_unsupported_feature(error['input'])}; hosting is {error['ctx']['expected']}"
+    if kind == "literal_error" and field == "hosting" and (feature := _unsupported_feature(error["input"])):
+        return f"{feature}; hosting is {error['ctx']['expected']}"
     if kind == "missing":
         return "required key is missing"
     if kind == "string_pattern_mismatch" and field == "name":
@@ -512,8 +512,9 @@ def _unsupported_feature(written: Any) -> str | None:
 
 def _unknown_key(loc: tuple[Any, ...]) -> str:
     key = loc[-1]
-    if _spec_at(loc[:-1]) in _FEATURE_LEVELS and _unsupported_feature(key):
-        return _unsupported_feature(key)
+    feature = _unsupported_feature(key) if _spec_at(loc[:-1]) in _FEATURE_LEVELS else None
+    if feature:
+        return feature
     closest = _closest_key(loc)
     if closest is not None:
         return f"unknown key `{_shown(str(key))}`: did you mean `{closest}`?"
@@ -598,18 +599,20 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
 
 def _quota_key_problems(quotas: dict[str, Any], catalog: Catalog) -> list[Problem]:
     named = [quota.key for quota in NAMED_QUOTAS]
-    return [
-        Problem(f"quotas.{key}", f"neither an instance type of the catalog nor one of {', '.join(named)}")
-        for key in quotas
-        if key not in catalog and key not in named
-    ]
+    problems = []
+    for key in quotas:
+        if key not in catalog and key not in named:
+            closest = difflib.get_close_matches(key, [*named, *catalog.instance_types], n=1)
+            hint = f"; did you mean `{closest[0]}`?" if closest else ""
+            problems.append(Problem(f"quotas.{key}", f"neither an instance type of the catalog nor one of {', '.join(named)}{hint}"))
+    return problems
 
 
 def _image_region_problems(items: _Items) -> list[Problem]:
     """SageMaker pulls a model's image from Amazon ECR in the endpoint's region only ("the Docker image for inference
     container in Amazon EC2 Container Registry must be in the same region as the model or endpoint you are creating":
     SageMaker API reference, ContainerDefinition): an image elsewhere fails at deploy time."""
-    regions = {}  # ECR image region -> the models whose image is there
+    regions: dict[str, list[tuple[int, str]]] = {}  # ECR image region -> (index, name) of the models whose image is there
     for index, model in items.models:
         match = ECR_IMAGE.match(model.image) if isinstance(model.image, str) else None
         if match:

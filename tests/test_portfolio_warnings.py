@@ -175,7 +175,7 @@ def test_a_quota_key_that_is_neither_an_instance_type_nor_a_named_quota_is_rejec
     portfolio["quotas"] = {"ml.g5.2xlarg": 8}
 
     assert problems_in(portfolio) == [
-        "portfolio.yaml: quotas.ml.g5.2xlarg: neither an instance type of the catalog nor one of instances, endpoints"
+        "portfolio.yaml: quotas.ml.g5.2xlarg: neither an instance type of the catalog nor one of instances, endpoints; did you mean `ml.g5.2xlarge`?"
     ]
 
 

@@ -21,7 +21,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         description="Plan a portfolio and show every decision: per pool the instance type, instances at the floor, at mean "
         "and at peak traffic and which copies share each instance; per model its hosting, why, and its copies; the hourly "
         "cost at mean and peak traffic, against one dedicated endpoint per model (the baseline) and the packing's "
-        "LP lower bound. The stacks synthesize exactly this plan.",
+        "LP lower bound. The stacks synthesize exactly this plan. Warnings (costly or risky settings) go to stderr, and JSON "
+        "also lists them under \"warnings\".",
     )
     add_portfolio_argument(parser)
     parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown for people (default), json for tools")
