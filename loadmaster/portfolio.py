@@ -788,7 +788,9 @@ def _idle_pool_warnings(portfolio: Portfolio, catalog: Catalog) -> list[Problem]
             continue
         instance = catalog[pool.instance_type]
         count = max(pool.instances.min, 1) if pool.instances else 1  # an endpoint is created with one instance at least
-        cost = f" ({count} x {instance.price_usd_per_hour:g} = {count * instance.price_usd_per_hour:g} USD/h at the catalog's price)" if instance.price_usd_per_hour else ""
+        price = instance.price_usd_per_hour
+        basis = "your prices:" if pool.instance_type in portfolio.prices else "the catalog's on-demand price"
+        cost = f" ({count} x {price:g} = {count * price:g} USD/h at {basis})" if price else ""
         warnings.append(Problem(f"pools[{index}] ({pool.name})", f"no model is placed on this pool: its endpoint runs {count} {pool.instance_type} "
                                 f"instance{'s' if count > 1 else ''} for nothing{cost}; place a model on it or remove it"))
     return warnings

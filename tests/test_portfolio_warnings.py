@@ -77,7 +77,7 @@ def test_a_pool_without_models_is_warned_about_with_what_it_runs_for_nothing(por
 
     assert warnings_of(portfolio) == [
         "warning: portfolio.yaml: pools[1] (spare-pool): no model is placed on this pool: its endpoint runs 2 ml.g5.12xlarge "
-        "instances for nothing (2 x 7.09 = 14.18 USD/h at the catalog's price); place a model on it or remove it"
+        "instances for nothing (2 x 7.09 = 14.18 USD/h at the catalog's on-demand price); place a model on it or remove it"
     ]
 
 
@@ -86,7 +86,17 @@ def test_a_pool_without_models_that_may_scale_to_zero_is_still_created_with_one_
 
     assert warnings_of(portfolio) == [
         "warning: portfolio.yaml: pools[1] (spare-pool): no model is placed on this pool: its endpoint runs 1 ml.g5.12xlarge "
-        "instance for nothing (1 x 7.09 = 7.09 USD/h at the catalog's price); place a model on it or remove it"
+        "instance for nothing (1 x 7.09 = 7.09 USD/h at the catalog's on-demand price); place a model on it or remove it"
+    ]
+
+
+def test_a_pool_without_models_is_priced_at_the_portfolios_own_price_when_it_states_one(portfolio):
+    portfolio["prices"] = {"ml.g5.12xlarge": 5.5}
+    portfolio["pools"].append({"name": "spare-pool", "instance_type": "ml.g5.12xlarge", "instances": {"min": 2, "max": 2}})
+
+    assert warnings_of(portfolio) == [
+        "warning: portfolio.yaml: pools[1] (spare-pool): no model is placed on this pool: its endpoint runs 2 ml.g5.12xlarge "
+        "instances for nothing (2 x 5.5 = 11 USD/h at your prices:); place a model on it or remove it"
     ]
 
 
@@ -269,7 +279,7 @@ def with_a_spare_pool(portfolio) -> str:
 
 SPARE_POOL_WARNING = (
     "warning: portfolio.yaml: pools[1] (spare-pool): no model is placed on this pool: its endpoint runs 1 ml.g5.12xlarge "
-    "instance for nothing (1 x 7.09 = 7.09 USD/h at the catalog's price); place a model on it or remove it"
+    "instance for nothing (1 x 7.09 = 7.09 USD/h at the catalog's on-demand price); place a model on it or remove it"
 )
 
 
@@ -290,14 +300,15 @@ def test_plan_as_json_keeps_stdout_json_and_carries_the_warnings_too(with_a_spar
 
 
 @pytest.mark.slow
-def test_synth_prints_the_warnings_and_synthesizes(with_a_spare_pool, capsys):
-    code = main(["synth", with_a_spare_pool, "--out", "cdk.out"])
+def test_synth_prints_the_warnings_and_synthesizes(with_a_spare_pool, capsys, tmp_path):
+    # An absolute --out: jsii's Node process keeps the working directory it started in, which another test may have set
+    code = main(["synth", with_a_spare_pool, "--out", str(tmp_path / "cdk.out")])
     _, err = capsys.readouterr()
 
     assert code == 0
     assert err.splitlines()[0] == SPARE_POOL_WARNING
     assert err.count("warning: ") == 1
-    assert Path("cdk.out/manifest.json").exists()
+    assert (tmp_path / "cdk.out" / "manifest.json").exists()
 
 
 @pytest.mark.slow
