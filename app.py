@@ -2,7 +2,7 @@
 
 import sys
 
-from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError, render_warnings
+from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError
 from loadmaster.synthesis import DEFAULT_PORTFOLIO, prepare_cdk_runtime
 
 prepare_cdk_runtime()
@@ -11,6 +11,7 @@ import aws_cdk as cdk  # noqa: E402  (after the runtime is prepared)
 import boto3  # noqa: E402
 
 from loadmaster.capacity import retain_live_copy_counts  # noqa: E402
+from loadmaster.commands import print_warnings  # noqa: E402
 from loadmaster.plan import plan_file  # noqa: E402
 from loadmaster.summary import render_summary  # noqa: E402
 from stacks import add_stacks  # noqa: E402
@@ -24,7 +25,6 @@ try:
 except PortfolioError as error:
     print(error.render(), file=sys.stderr)
     sys.exit(EXIT_BAD_INPUT)
-if plan.warnings:
-    print(render_warnings(plan.source, plan.warnings), file=sys.stderr)
+print_warnings(plan)
 print(render_summary(plan), file=sys.stderr)
 app.synth()
