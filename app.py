@@ -13,6 +13,7 @@ import boto3  # noqa: E402
 
 from loadmaster.capacity import retain_live_copy_counts  # noqa: E402
 from loadmaster.catalog import catalog_from  # noqa: E402
+from loadmaster.commands import print_warnings  # noqa: E402
 from loadmaster.plan import plan_file  # noqa: E402
 from loadmaster.summary import render_summary  # noqa: E402
 from stacks import add_stacks  # noqa: E402
@@ -27,5 +28,6 @@ try:
 except PortfolioError as error:
     print(error.render(), file=sys.stderr)
     sys.exit(EXIT_BAD_INPUT)
+print_warnings(plan)
 print(render_summary(plan), file=sys.stderr)
 app.synth()

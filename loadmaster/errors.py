@@ -1,8 +1,10 @@
-"""Problems found in a user's input, reported all at once and never as a traceback."""
+"""Problems found in a user's input, reported all at once and never as a traceback; and warnings, which are problems
+that do not stop anything (a costly or risky configuration), printed the same way after "warning: "."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 #: Exit code of every command on bad input (the usage-error convention of argparse and the shells).
 EXIT_BAD_INPUT = 2
@@ -24,6 +26,11 @@ def _one_line(text: str) -> str:
     """`text` with its line breaks and other unprintable characters escaped: a key written as "a\\nb" in a
     portfolio must not split its problem over two lines."""
     return "".join(character if character.isprintable() else character.encode("unicode_escape").decode("ascii") for character in text)
+
+
+def render_warnings(source: str, warnings: Iterable[Problem]) -> str:
+    """`warning: portfolio.yaml: pools[1] (spare): ...`, one line each."""
+    return "\n".join(f"warning: {warning.render(source)}" for warning in warnings)
 
 
 class PortfolioError(Exception):

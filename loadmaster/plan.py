@@ -21,8 +21,9 @@ from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
 from loadmaster.planner.packing import Placement
+from loadmaster.planner.review import review
 from loadmaster.planner.sizing import DEFAULT_TARGET_CONCURRENCY, Counts
-from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio
+from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio, portfolio_warnings
 
 
 class ScalingMetric(Enum):
@@ -186,6 +187,8 @@ class Plan:
     replaced: tuple[str, ...] = ()  # endpoints and components a deploy creates anew beside the locked ones
     # Stacks the lock names that hold nothing now: synthesized empty, so that a deploy deletes what they held.
     emptied_stacks: tuple[str, ...] = ()
+    # Costly or risky but possible: printed on stderr by `validate`, `plan`, `synth` and app.py (errors.render_warnings).
+    warnings: tuple[Problem, ...] = ()
 
 
 # `plan_file`'s default: the identities of the lock file beside the portfolio (loadmaster.identity).
@@ -233,6 +236,8 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         if count > 1:
             clashing = " and ".join(each for each in endpoint_owners if each.split(" ")[-1] == owner)
             problems.append(Problem("models", f"{clashing} would both be the endpoint {portfolio.name}-{owner}: rename one"))
+    reviewed_problems, reviewed_warnings = review(portfolio, decisions, catalog)
+    problems += reviewed_problems
     if problems:
         raise PortfolioError(source, problems)
     models = {model.name: model for model in portfolio.models}
@@ -291,6 +296,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         notes=decisions.notes,
         cost=decisions.cost,
         kms_key_arn=portfolio.kms_key_arn,
+        warnings=tuple(portfolio_warnings(portfolio, catalog) + reviewed_warnings),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.limits import NAMED_QUOTAS
 from loadmaster.naming import SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
+from loadmaster.regions import BOTOCORE, aws_regions, sagemaker_regions
 
 ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
@@ -163,6 +166,9 @@ class Portfolio(Spec):
     # Encrypts the storage of endpoints on instance types without local NVMe (SageMaker refuses a key on those
     # with it). Default: a customer-managed key created in the stack, rotated yearly.
     kms_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+    # The account's applied SageMaker quotas (Service Quotas console), by instance type or `instances` / `endpoints`:
+    # the quota warnings compare with these instead of loadmaster's thresholds (loadmaster.limits).
+    quotas: dict[str, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(default_factory=dict)
     pools: list[PoolSpec] = Field(default_factory=list)
     models: list[ModelSpec] = Field(min_length=1)
 
@@ -180,7 +186,7 @@ def load_portfolio(path: str | Path, catalog: Catalog | None = None) -> Portfoli
     return portfolio
 
 
-_SPEC_CLASS_NAMES = {cls.__name__ for cls in (CountRange, PoolSpec, PerCopy, Scaling, FrameworkImage, Traffic, Startup, Network, Deployment, ModelSpec)}
+_SPEC_CLASSES = {cls.__name__: cls for cls in (CountRange, PoolSpec, PerCopy, Scaling, FrameworkImage, Traffic, Startup, Network, Deployment, ModelSpec)}
 
 
 def validate_portfolio(document: Any, source: str, catalog: Catalog) -> Portfolio:
@@ -208,6 +214,7 @@ class _Items(BaseModel):
     region: str | None
     prices: dict[str, Any]
     reserve: Reserve = DEFAULT_RESERVE
+    quotas: dict[str, Any] = {}
     pools: list[tuple[int, PoolSpec]]
     models: list[tuple[int, ModelSpec]]
     # The name of every item, well-formed or not, for duplicates and pool references; None when not a list.
@@ -218,7 +225,7 @@ class _Items(BaseModel):
 
     @classmethod
     def of(cls, portfolio: Portfolio) -> "_Items":
-        return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices, reserve=portfolio.reserve,
+        return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices, reserve=portfolio.reserve, quotas=portfolio.quotas,
                    pools=list(enumerate(portfolio.pools)), models=list(enumerate(portfolio.models)),
                    pool_names=[(index, pool.name) for index, pool in enumerate(portfolio.pools)],
                    model_names=[(index, model.name) for index, model in enumerate(portfolio.models)])
@@ -250,9 +257,11 @@ class _Items(BaseModel):
             reserve = Reserve.model_validate(document.get("reserve", {}))
         except ValidationError:  # already reported with its fields; check the rest with the defaults
             reserve = DEFAULT_RESERVE
+        quotas = document.get("quotas")
         without_unknown_keys: set[tuple[str, int]] = set()
         return cls(name=name if isinstance(name, str) else "", region=document.get("region") if isinstance(document.get("region"), str) else None,
-                   prices=prices if isinstance(prices, dict) else {}, reserve=reserve, pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
+                   prices=prices if isinstance(prices, dict) else {}, reserve=reserve, quotas=quotas if isinstance(quotas, dict) else {},
+                   pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
                    pool_names=names("pools"), model_names=names("models"), without_unknown_keys=without_unknown_keys)
 
     def written(self, location: str, document: dict[str, Any]) -> bool:
@@ -402,7 +411,7 @@ def _shown(text: str) -> str:
 def _is_union_branch(part: Any) -> bool:
     """pydantic names the branch of a union it tried (`str`, `FrameworkImage`, `literal['none']`) in an error's loc."""
     return isinstance(part, str) and (
-        part in _SPEC_CLASS_NAMES or part in {"str", "int", "float", "bool"} or part.startswith(("literal[", "function-"))
+        part in _SPEC_CLASSES or part in {"str", "int", "float", "bool"} or part.startswith(("literal[", "function-"))
     )
 
 
@@ -434,7 +443,9 @@ _PATTERN_HINTS = {"region": "an AWS region such as us-east-1", "account": "a 12-
 def _message(error: Any) -> str:
     kind, message, field = error["type"], error["msg"], error["loc"][-1] if error["loc"] else None
     if kind == "extra_forbidden":
-        return "unknown key (check its spelling)"
+        return _unknown_key(tuple(error["loc"]))
+    if kind == "literal_error" and field == "hosting" and (feature := _unsupported_feature(error["input"])):
+        return f"{feature}; hosting is {error['ctx']['expected']}"
     if kind == "missing":
         return "required key is missing"
     if kind == "string_pattern_mismatch" and field == "name":
@@ -463,7 +474,10 @@ _BOUNDS = {
 
 
 def _problems_from_pydantic(errors: list[Any], document: Any) -> list[Problem]:
-    """One problem per field; of a union's branches, keep only the one the user evidently meant."""
+    """One problem per field; of a union's branches, keep only the one the user evidently meant; no "required" for a
+    key written misspelt (`versoin` is reported, `version` is not)."""
+    misspelt = {error["loc"][:-1] + (_closest_key(error["loc"]),) for error in errors if error["type"] == "extra_forbidden"}
+    errors = [error for error in errors if not (error["type"] == "missing" and tuple(error["loc"]) in misspelt)]
     located = [(_location(tuple(error["loc"]), document), _message(error), any(map(_is_union_branch, error["loc"]))) for error in errors]
     deeper = {location for location, _, _ in located}
     problems: dict[str, list[str]] = {}
@@ -476,6 +490,76 @@ def _problems_from_pydantic(errors: list[Any], document: Any) -> list[Problem]:
         for location, messages in problems.items()
         if messages
     ]
+
+
+# Keys (of the portfolio, a pool or a model) and hosting values that name a SageMaker feature loadmaster does not
+# support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `multi-model`).
+_UNSUPPORTED_FEATURES = {
+    "SageMaker Serverless Inference": ("serverless", "serverless_config"),
+    "SageMaker Asynchronous Inference": ("async", "asynchronous", "async_inference", "async_inference_config"),
+    "SageMaker data capture": ("data_capture", "data_capture_config"),
+    "SageMaker shadow variants": ("shadow", "shadow_variants", "shadow_production_variants", "shadow_test"),
+    "several production variants on one endpoint": ("variants", "production_variants"),
+    "SageMaker multi-model endpoints": ("multi_model", "multi_model_endpoint", "multi_model_config"),
+    "multi-container endpoints and inference pipelines": ("containers", "multi_container", "inference_pipeline", "pipeline"),
+    "SageMaker Batch Transform": ("batch", "batch_transform", "transform"),
+    "SageMaker Clarify online explainability": ("explainer", "explainer_config"),
+    "inference-component adapters": ("adapter", "adapters", "base_inference_component", "base_inference_component_name"),
+    "SageMaker Model Registry packages": ("model_package", "model_package_name"),
+}
+_FEATURE_BY_SPELLING = {re.sub(r"[^a-z0-9]", "", spelling): feature for feature, spellings in _UNSUPPORTED_FEATURES.items() for spelling in spellings}
+# Where a whole SageMaker feature would be written; deeper down (`deployment.batch`) a key is only misspelt.
+_FEATURE_LEVELS = (Portfolio, PoolSpec, ModelSpec)
+
+
+def _unsupported_feature(written: Any) -> str | None:
+    """"`data_capture` (SageMaker data capture) is not supported by loadmaster yet", or None."""
+    feature = _FEATURE_BY_SPELLING.get(re.sub(r"[^a-z0-9]", "", written.lower())) if isinstance(written, str) else None
+    return f"`{_shown(written)}` ({feature}) is not supported by loadmaster yet" if feature else None
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    key = loc[-1]
+    feature = _unsupported_feature(key) if _spec_at(loc[:-1]) in _FEATURE_LEVELS else None
+    if feature:
+        return feature
+    closest = _closest_key(loc)
+    if closest is not None:
+        return f"unknown key `{_shown(str(key))}`: did you mean `{closest}`?"
+    return "unknown key (check its spelling)"
+
+
+def _closest_key(loc: tuple[Any, ...]) -> str | None:
+    """The key of that object a misspelt key most resembles (`per_cpy` -> `per_copy`), if any is close."""
+    spec = _spec_at(loc[:-1])
+    if spec is None or not isinstance(loc[-1], str):
+        return None
+    matches = difflib.get_close_matches(loc[-1].lower(), list(spec.model_fields), n=1)
+    return matches[0] if matches else None
+
+
+def _spec_at(loc: tuple[Any, ...]) -> type[Spec] | None:
+    """The spec class of the object at `loc` (`('models', 2, 'per_copy')` -> PerCopy), following pydantic's loc."""
+    spec: type[Spec] | None = Portfolio
+    for part in loc:
+        if isinstance(part, int):  # an item of a list
+            continue
+        if part in _SPEC_CLASSES:  # the branch of a union pydantic tried
+            spec = _SPEC_CLASSES[part]
+            continue
+        field = spec.model_fields.get(part) if spec is not None else None
+        if field is None:
+            return None
+        inner = _specs_in(field.annotation)
+        spec = inner[0] if len(inner) == 1 else None
+    return spec
+
+
+def _specs_in(annotation: Any) -> list[type[Spec]]:
+    """The spec classes an annotation holds: `list[PoolSpec]` -> [PoolSpec], `str | FrameworkImage` -> [FrameworkImage]."""
+    if isinstance(annotation, type) and issubclass(annotation, Spec):
+        return [annotation]
+    return [spec for argument in typing.get_args(annotation) for spec in _specs_in(argument)]
 
 
 _UNION_HINTS = {
@@ -495,6 +579,8 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
     for name in items.prices:
         if name not in catalog:
             problems.append(Problem(f"prices.{name}", "unknown instance type (not in the instance catalog)"))
+    problems += _quota_key_problems(items.quotas, catalog)
+    problems += _image_region_problems(items)
 
     for index, pool in items.pools:
         where = f"pools[{index}] ({pool.name})"
@@ -518,6 +604,40 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
             problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
         problems += _scaling_problems(where, model, hosting)
     return problems
+
+
+def _quota_key_problems(quotas: dict[str, Any], catalog: Catalog) -> list[Problem]:
+    named = [quota.key for quota in NAMED_QUOTAS]
+    problems = []
+    for key in quotas:
+        if key not in catalog and key not in named:
+            closest = difflib.get_close_matches(key, [*named, *catalog.instance_types], n=1)
+            hint = f"; did you mean `{closest[0]}`?" if closest else ""
+            problems.append(Problem(f"quotas.{key}", f"neither an instance type of the catalog nor one of {', '.join(named)}{hint}"))
+    return problems
+
+
+def _image_region_problems(items: _Items) -> list[Problem]:
+    """SageMaker pulls a model's image from Amazon ECR in the endpoint's region only ("the Docker image for inference
+    container in Amazon EC2 Container Registry must be in the same region as the model or endpoint you are creating":
+    SageMaker API reference, ContainerDefinition): an image elsewhere fails at deploy time."""
+    regions: dict[str, list[tuple[int, str]]] = {}  # ECR image region -> (index, name) of the models whose image is there
+    for index, model in items.models:
+        match = ECR_IMAGE.match(model.image) if isinstance(model.image, str) else None
+        if match:
+            regions.setdefault(match["region"], []).append((index, model.name))
+    if items.region is not None:
+        return [
+            Problem(f"models[{index}] ({name}).image", f"the image is in {region}, not in the portfolio's region {items.region}: "
+                    f"SageMaker pulls images from Amazon ECR in the endpoint's region only; use the image's copy in {items.region}")
+            for region, models in regions.items() if region != items.region
+            for index, name in models
+        ]
+    if len(regions) > 1:
+        where = "; ".join(f"{region} ({', '.join(name for _, name in models)})" for region, models in regions.items())
+        return [Problem("region", f"not set, and the images are in several regions: {where}. SageMaker pulls images from Amazon ECR "
+                        "in the endpoint's region only, so they cannot all deploy together; set region and keep every image there")]
+    return []
 
 
 def _endpoint_name_taken_by_a_pool(where: str, items: _Items, name: str) -> list[Problem]:
@@ -655,3 +775,41 @@ def _scaling_problems(where: str, model: ModelSpec, hosting: str | None) -> list
     if model.scaling == "none" and model.copies is not None and model.copies.min == 0:
         problems.append(Problem(f"{where}.copies.min", "0 copies (scale to zero) needs scaling to wake the model up; scaling is none"))
     return problems
+
+
+# Warnings: what a valid portfolio does that costs money for nothing or may not deploy. The plan adds what needs
+# planning to know (loadmaster.planner.review).
+
+
+def portfolio_warnings(portfolio: Portfolio, catalog: Catalog) -> list[Problem]:
+    return _region_warnings(portfolio.region) + _idle_pool_warnings(portfolio, catalog)
+
+
+def _region_warnings(region: str | None) -> list[Problem]:
+    if region is None:
+        return []
+    if region not in aws_regions():
+        closest = difflib.get_close_matches(region, sorted(aws_regions()), n=1)
+        hint = f" (did you mean {closest[0]}?)" if closest else ""
+        return [Problem("region", f"unknown region {region!r}: not an AWS region {BOTOCORE} knows{hint}")]
+    if region not in sagemaker_regions():
+        return [Problem("region", f"{BOTOCORE} knows no SageMaker endpoint in {region}: check that SageMaker hosting is offered there")]
+    return []
+
+
+def _idle_pool_warnings(portfolio: Portfolio, catalog: Catalog) -> list[Problem]:
+    """A pool no model names still gets its endpoint. (One without instance_type is refused by the planner instead:
+    there is nothing to size it from.)"""
+    placed = {model.pool for model in portfolio.models}
+    warnings = []
+    for index, pool in enumerate(portfolio.pools):
+        if pool.name in placed or pool.instance_type is None:
+            continue
+        instance = catalog[pool.instance_type]
+        count = max(pool.instances.min, 1) if pool.instances else 1  # an endpoint is created with one instance at least
+        price = instance.price_usd_per_hour
+        basis = "your prices:" if pool.instance_type in portfolio.prices else "the catalog's on-demand price"
+        cost = f" ({count} x {price:g} = {count * price:g} USD/h at {basis})" if price else ""
+        warnings.append(Problem(f"pools[{index}] ({pool.name})", f"no model is placed on this pool: its endpoint runs {count} {pool.instance_type} "
+                                f"instance{'s' if count > 1 else ''} for nothing{cost}; place a model on it or remove it"))
+    return warnings

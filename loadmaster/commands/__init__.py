@@ -1,9 +1,12 @@
 """Subcommands of `loadmaster`. Each module has `register(subparsers)` that adds its parser and sets `run`."""
 
 import argparse
+import sys
 from pathlib import Path
 
 from loadmaster.catalog import Catalog, catalog_from
+from loadmaster.errors import render_warnings
+from loadmaster.plan import Plan
 
 
 def add_portfolio_argument(parser: argparse.ArgumentParser) -> None:
@@ -20,3 +23,9 @@ def add_catalog_argument(parser: argparse.ArgumentParser) -> None:
 def catalog_of(arguments: argparse.Namespace) -> Catalog:
     """The catalog `--catalog` names; PortfolioError (exit 2, one line naming the file) when it cannot be used."""
     return catalog_from(arguments.catalog)
+
+
+def print_warnings(plan: Plan) -> None:
+    """On stderr, so that stdout stays what the command prints (`plan --format json` included); the exit code stays 0."""
+    if plan.warnings:
+        print(render_warnings(plan.source, plan.warnings), file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of
+from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of, print_warnings
 from loadmaster.plan import plan_file
 from loadmaster.planner.render import render_json, render_markdown
 
@@ -18,7 +18,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         description="Plan a portfolio and show every decision: per pool the instance type, instances at the floor, at mean "
         "and at peak traffic and which copies share each instance; per model its hosting, why, and its copies; the hourly "
         "cost at mean and peak traffic, against one dedicated endpoint per model at the same traffic (the baseline) and the packing's "
-        "LP lower bound. The stacks synthesize exactly this plan.",
+        "LP lower bound. The stacks synthesize exactly this plan. Warnings (costly or risky settings) go to stderr, and JSON "
+        "also lists them under \"warnings\".",
     )
     add_portfolio_argument(parser)
     parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown for people (default), json for tools")
@@ -28,5 +29,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     plan = plan_file(arguments.portfolio, catalog_of(arguments))
+    print_warnings(plan)
     print(RENDERERS[arguments.format](plan), end="")
     return 0

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of
+from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of, print_warnings
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import plan_file
 from loadmaster.summary import render_summary
@@ -32,6 +32,7 @@ def run(arguments: argparse.Namespace) -> int:
     problem = _output_problem(arguments.out)
     if problem:
         raise PortfolioError(f"--out {arguments.out}", [Problem("", problem)])
+    print_warnings(plan)
     print(f"synthesizing {arguments.portfolio} ...", file=sys.stderr)
     stacks = synthesize(plan, arguments.out)
     for stack in stacks:

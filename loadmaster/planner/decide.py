@@ -49,6 +49,7 @@ class PoolDecision:
     placement: Placement  # at mean traffic
     peak_placement: Placement
     notes: tuple[str, ...]
+    most_instances: int  # to hold every member at its copies.max at once (may pass a written instances.max)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spe
         placement=packing.at_expected,
         peak_placement=packing.at_peak,
         notes=tuple(notes),
+        most_instances=packing.most_instances,
     )
     return pool, [(model, _component_decision(model, name, instance)) for model in members]
 

@@ -40,6 +40,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "mean_not_stated": list(cost.mean_not_stated),  # models counted at their floor at mean, for want of traffic
         "notes": list(plan.notes),
         "estimated_prices": _estimated_prices(plan),
+        "warnings": [{"location": warning.location, "message": warning.message} for warning in plan.warnings],
         "baseline": [
             {"model": endpoint.model, "instance_type": endpoint.instance_type, "price_usd_per_hour": endpoint.price,
              "instances_at_mean": endpoint.instances_at_mean, "instances_at_peak": endpoint.instances_at_peak,
