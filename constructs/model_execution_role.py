@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct, DependencyGroup, IDependable
-from loadmaster.portfolio import KMS_KEY_ARN
+from loadmaster.naming import KMS_KEY_ARN
 from policies.acknowledgements import acknowledge, wildcard_resource_finding
 
 _ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repository>[^:@]+)")

@@ -17,16 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.errors import PortfolioError, Problem
-from loadmaster.naming import SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
+from loadmaster.naming import KMS_KEY_ARN, SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
 
 ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
     r"(?P<repository>[a-z0-9][a-z0-9._/-]*)(:(?P<tag>[\w.-]+)|@sha256:[a-f0-9]{64})?$"
 )
 S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)$")
-# A KMS key's ARN, single-Region (a UUID) or multi-Region (mrk- and 32 hex digits); an alias names no key that IAM
-# can grant on (AWS KMS developer guide, "Key identifiers (KeyId)").
-KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
 
 Name = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME_PATTERN)]
 
