@@ -27,9 +27,10 @@ class ModelExecutionRole(Construct):
     resources are the ones AWS requires: `ecr:GetAuthorizationToken` and `cloudwatch:PutMetricData` have no
     resource-level permissions.
 
-    Every ARN takes the partition the stack deploys to (`aws`, `aws-cn`, `aws-us-gov`). Grants of one kind share statements (a
-    bucket's listings theirs), each up to `STATEMENT_BUDGET_CHARS`: a pool of a hundred models adds a few statements,
-    not a hundred, and CDK can still split a policy too large for IAM's inline limit over managed policies.
+    Every ARN takes the partition the stack deploys to (`AWS::Partition`: `aws`, `aws-cn`, `aws-us-gov`). Grants of
+    one kind share statements of up to `STATEMENT_BUDGET_CHARS` (listings: one bucket's each), so a pool of a hundred
+    models adds a few statements, not a hundred, and CDK can still split a policy too large for IAM's inline limit
+    over managed policies.
     """
 
     def __init__(self, scope: Construct, id: str) -> None:
