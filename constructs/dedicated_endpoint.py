@@ -23,6 +23,8 @@ class DedicatedEndpoint(EndpointBase):
     :param instance_type: the ML instance type, e.g. ``ml.g5.2xlarge``.
     :param initial_instance_count: instances at creation, at least 1. Default: 1.
     :param artifact_url: the model artifact in S3. Default: none.
+    :param artifact_kms_key_arn: the KMS key the artifact is encrypted with (SSE-KMS); the execution role may decrypt
+        with it. Default: none (S3's own keys need no grant).
     :param environment: the container's environment. Default: empty.
     :param execution_role: Default: a new `ModelExecutionRole`.
     :param variant_name: Default: ``AllTraffic``.
@@ -44,6 +46,7 @@ class DedicatedEndpoint(EndpointBase):
         instance_type: str,
         initial_instance_count: int = 1,
         artifact_url: str | None = None,
+        artifact_kms_key_arn: str | None = None,
         environment: dict[str, str] | None = None,
         execution_role: ModelExecutionRole | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
@@ -62,7 +65,7 @@ class DedicatedEndpoint(EndpointBase):
         self.variant_name = variant_name
         self.instance_type = instance_type
         self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
-        self.execution_role.grant_container(image, artifact_url)
+        self.execution_role.grant_container(image, artifact_url, artifact_kms_key_arn=artifact_kms_key_arn)
 
         self.model = sagemaker.CfnModel(
             self,

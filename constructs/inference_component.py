@@ -49,6 +49,8 @@ class InferenceComponent(InferenceComponentBase):
         and CloudFormation has no attribute that returns it).
     :param image: the container image URI in Amazon ECR.
     :param artifact_url: the model artifact in S3 (a ``model.tar.gz`` or a prefix). Default: none.
+    :param artifact_kms_key_arn: the KMS key the artifact is encrypted with (SSE-KMS); the endpoint's execution role
+        may decrypt with it. Default: none (S3's own keys need no grant).
     :param environment: the container's environment. Default: empty.
     :param accelerators: accelerator devices per copy. Default: 0 (a CPU model).
     :param memory_mb: host memory reserved per copy, at least 128 MB.
@@ -70,6 +72,7 @@ class InferenceComponent(InferenceComponentBase):
         image: str,
         memory_mb: int,
         artifact_url: str | None = None,
+        artifact_kms_key_arn: str | None = None,
         environment: dict[str, str] | None = None,
         accelerators: int = 0,
         cpu_cores: float | None = None,
@@ -82,7 +85,7 @@ class InferenceComponent(InferenceComponentBase):
         _raise_if_invalid(component_name, memory_mb, accelerators, cpu_cores, copy_count, guardrails.problems(), model_download_timeout_s, health_check_timeout_s)
         self.component_name = component_name
         self.endpoint = endpoint
-        endpoint.execution_role.grant_container(image, artifact_url)
+        endpoint.execution_role.grant_container(image, artifact_url, artifact_kms_key_arn=artifact_kms_key_arn)
 
         self.resource = sagemaker.CfnInferenceComponent(
             self,

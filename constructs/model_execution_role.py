@@ -3,35 +3,48 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, DependencyGroup, IDependable
+from loadmaster.naming import KMS_KEY_ARN
 from policies.acknowledgements import acknowledge, wildcard_resource_finding
 
 _ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repository>[^:@]+)")
 _S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.*)$")
+# Grants of one kind share a statement up to this many characters of resources (or prefixes), then start another:
+# CDK merges statements up to the same size (aws-cdk-lib aws-iam merge-statements, MAX_MERGE_SIZE) so that a policy
+# too large for a role can be split over managed policies, and no statement is larger than a managed policy can hold.
+STATEMENT_BUDGET_CHARS = 2000
 
 
 class ModelExecutionRole(Construct):
     """A role for SageMaker's model containers that starts with logs and metrics only.
 
     Each image and artifact a container needs is granted explicitly (`grant_image_pull`, `grant_artifact_read`),
-    scoped to its ECR repository and S3 prefix. The only `*` resources are the ones AWS requires:
-    `ecr:GetAuthorizationToken` and `cloudwatch:PutMetricData` have no resource-level permissions.
+    scoped to its ECR repository, its S3 prefix and, for an artifact encrypted with SSE-KMS, its key. The only `*`
+    resources are the ones AWS requires: `ecr:GetAuthorizationToken` and `cloudwatch:PutMetricData` have no
+    resource-level permissions.
+
+    Every ARN takes the partition the stack deploys to (`AWS::Partition`: `aws`, `aws-cn`, `aws-us-gov`). Grants of
+    one kind share statements of up to `STATEMENT_BUDGET_CHARS` (listings: one bucket's each), so a pool of a hundred
+    models adds a few statements, not a hundred, and CDK can still split a policy too large for IAM's inline limit
+    over managed policies.
     """
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
+        self._grants = DependencyGroup()
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
             description="Runs loadmaster's model containers: logs, metrics, and the images and artifacts granted to it",
         )
-        sagemaker_log_groups = stack.format_arn(service="logs", resource="log-group", resource_name="/aws/sagemaker/*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
-        self.role.add_to_principal_policy(
+        sagemaker_log_groups = self._arn(service="logs", region=stack.region, account=stack.account, resource="log-group", resource_name="/aws/sagemaker/*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        self._add_statement(
             iam.PolicyStatement(
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[sagemaker_log_groups],
@@ -43,7 +56,7 @@ class ModelExecutionRole(Construct):
             "SageMaker creates and names the log groups and streams of each endpoint under /aws/sagemaker/ (for example "
             "/aws/sagemaker/Endpoints/<endpoint>): the role can write logs there and nowhere else.",
         )
-        self.role.add_to_principal_policy(
+        self._add_statement(
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],
                 resources=["*"],
@@ -57,6 +70,7 @@ class ModelExecutionRole(Construct):
             "Resource '*' for them (Service Authorization Reference); PutMetricData is limited to the SageMaker namespaces "
             "by its condition, and the only other '*' statement is GetAuthorizationToken.",
         )
+        self._filling: dict[str, _Filling] = {}  # by kind of grant: the statement that takes the next one
         self._granted: set[str] = set()
 
     @property
@@ -64,34 +78,35 @@ class ModelExecutionRole(Construct):
         return self.role.role_arn
 
     @property
-    def grants(self) -> Construct:
-        """What a resource that uses the grants must be created after (the role's policy)."""
-        return self.role.node.find_child("DefaultPolicy")
+    def grants(self) -> IDependable:
+        """What a resource that uses the grants must be created after: the role's policy, and the managed policies CDK
+        moves statements to when the policy outgrows what IAM allows inline (a large pool's)."""
+        return self._grants
 
-    def grant_container(self, image_uri: str, artifact_url: str | None) -> None:
-        """What a model container needs at start: its image, and its artifact if it has one."""
+    def grant_container(self, image_uri: str, artifact_url: str | None, *, artifact_kms_key_arn: str | None = None) -> None:
+        """What a model container needs at start: its image, and its artifact (with the key it is encrypted with) if it
+        has one."""
         self.grant_image_pull(image_uri)
         if artifact_url:
-            self.grant_artifact_read(artifact_url)
+            self.grant_artifact_read(artifact_url, kms_key_arn=artifact_kms_key_arn)
 
     def grant_image_pull(self, image_uri: str) -> None:
-        """Pull `image_uri` from its ECR repository (AWS Deep Learning Container registries included)."""
+        """Pull `image_uri` from its ECR repository (AWS Deep Learning Container registries included).
+
+        A repository in another account must also allow the pull in its repository policy (see the README)."""
         match = _ECR_IMAGE.match(image_uri)
         if not match:
             raise ValueError(f"{image_uri!r} is not an Amazon ECR image URI")
-        repository_arn = cdk.Arn.format(
-            cdk.ArnComponents(service="ecr", region=match["region"], account=match["account"], resource="repository", resource_name=match["repository"]),
-            cdk.Stack.of(self),
-        )
-        if self._grant_once(f"ecr:{repository_arn}"):
-            self.role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], resources=[repository_arn])
-            )
+        repository_arn = self._arn(service="ecr", region=match["region"], account=match["account"], resource="repository", resource_name=match["repository"])
+        if not self._grant_once(f"ecr:{repository_arn}"):
+            return
+        self._allow("ecr", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], repository_arn)
         if self._grant_once("ecr:token"):
-            self.role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+            self._add_statement(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
 
-    def grant_artifact_read(self, s3_uri: str) -> None:
-        """Read the model artifact: every object under its prefix (the folder of a model.tar.gz, or the folder itself)."""
+    def grant_artifact_read(self, s3_uri: str, *, kms_key_arn: str | None = None) -> None:
+        """Read the model artifact: every object under its prefix (the folder of a model.tar.gz, or the folder itself),
+        and list the bucket under that prefix only. With `kms_key_arn`, decrypt with that key (`grant_decrypt`)."""
         match = _S3_URI.match(s3_uri)
         if not match:
             raise ValueError(f"{s3_uri!r} is not an s3://bucket/key URI")
@@ -102,27 +117,78 @@ class ModelExecutionRole(Construct):
             prefix = key.rsplit("/", 1)[0] + "/"
         else:
             prefix = key  # an object at the bucket's root: that object only
-        partition = cdk.Aws.PARTITION
+        if kms_key_arn:
+            self.grant_decrypt(kms_key_arn)
         if not self._grant_once(f"s3:{bucket}/{prefix}"):
             return
-        objects = f"arn:{partition}:s3:::{bucket}/{prefix}*"
-        self.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]))
+        objects = self._s3_arn(f"{bucket}/{prefix}*")
+        self._allow("s3:objects", ["s3:GetObject"], objects)
         acknowledge(
             self.role,
             wildcard_resource_finding(self, objects),
             f"SageMaker downloads every object of the model artifact's folder s3://{bucket}/{prefix} (a model.tar.gz "
             "and what sits beside it, or an uncompressed model's files): reads are limited to that prefix.",
         )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:ListBucket"],
-                resources=[f"arn:{partition}:s3:::{bucket}"],
-                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
-            )
-        )
+        self._allow_listing(bucket, prefix)
+
+    def grant_decrypt(self, kms_key_arn: str) -> None:
+        """Decrypt with the KMS key `kms_key_arn` (a key ARN, not an alias): what S3 asks of a reader of an object
+        encrypted with SSE-KMS, and all it asks (AWS re:Post knowledge center, "decrypt-kms-encrypted-objects-s3").
+
+        A key in another account must also allow the role in its key policy."""
+        if not cdk.Token.is_unresolved(kms_key_arn) and not re.match(KMS_KEY_ARN, kms_key_arn):
+            raise ValueError(f"{kms_key_arn!r} is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID)")
+        if self._grant_once(f"kms:{kms_key_arn}"):
+            self._allow("kms", ["kms:Decrypt"], kms_key_arn)
+
+    def _allow(self, kind: str, actions: list[str], resource: str) -> None:
+        """Allow `actions` on `resource`, in the statement of this kind of grant while it has room."""
+        filling = self._filling.get(kind)
+        if filling is None or not filling.has_room(resource):
+            filling = self._filling[kind] = _Filling(self._add_statement(iam.PolicyStatement(actions=actions, resources=[resource])), len(resource))
+        else:
+            filling.statement.add_resources(resource)
+            filling.size += len(resource)
+
+    def _allow_listing(self, bucket: str, prefix: str) -> None:
+        """List `bucket` under `prefix`. Each bucket has its statements, their condition naming the prefixes granted
+        in it: a prefix of one bucket must not open the listing of another. StringLike's `*` also matches nothing, so
+        the prefix itself is listed too."""
+        kind, pattern = f"s3:listing:{bucket}", f"{prefix}*"
+        filling = self._filling.get(kind)
+        if filling is None or not filling.has_room(pattern):
+            filling = self._filling[kind] = _Filling(self._add_statement(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self._s3_arn(bucket)])), len(bucket))
+        filling.prefixes.append(pattern)
+        filling.size += len(pattern)
+        filling.statement.add_condition("StringLike", {"s3:prefix": sorted(filling.prefixes)})
+
+    def _add_statement(self, statement: iam.PolicyStatement) -> iam.PolicyStatement:
+        self._grants.add(self.role.add_to_principal_policy(statement).policy_dependable)
+        return statement
+
+    def _s3_arn(self, bucket_or_objects: str) -> str:
+        """S3 ARNs name no region nor account."""
+        return self._arn(service="s3", region="", account="", resource=bucket_or_objects)
+
+    def _arn(self, **components) -> str:
+        """An ARN in the partition the stack deploys to, `AWS::Partition`: the same text for every region, never an
+        `arn:aws:` that GovCloud (`aws-us-gov`) and China (`aws-cn`) would refuse."""
+        return cdk.Arn.format(cdk.ArnComponents(partition=cdk.Aws.PARTITION, **components), cdk.Stack.of(self))
 
     def _grant_once(self, key: str) -> bool:
         if key in self._granted:
             return False
         self._granted.add(key)
         return True
+
+
+@dataclass
+class _Filling:
+    """A statement that takes further grants of its kind while they fit in `STATEMENT_BUDGET_CHARS`."""
+
+    statement: iam.PolicyStatement
+    size: int
+    prefixes: list[str] = field(default_factory=list)  # a listing's s3:prefix condition
+
+    def has_room(self, resource: str) -> bool:
+        return self.size + len(resource) <= STATEMENT_BUDGET_CHARS

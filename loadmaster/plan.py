@@ -101,6 +101,7 @@ class ContainerPlan:
     image: str
     artifact: str | None
     environment: dict[str, str]
+    artifact_kms_key_arn: str | None = None  # the key the artifact is encrypted with in S3: the model's, else the portfolio's
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
     containers = {}
     for index, model in enumerate(portfolio.models):
         try:
-            containers[model.name] = _container(model, portfolio.region)
+            containers[model.name] = _container(model, portfolio.region, portfolio.artifact_kms_key_arn)
         except ValueError as error:
             problems.append(Problem(f"models[{index}] ({model.name}).image", str(error)))
     if problems:
@@ -343,9 +344,10 @@ def _scaling(model: ModelSpec, default_metric: ScalingMetric) -> ScalingPlan | N
     )
 
 
-def _container(model: ModelSpec, region: str | None) -> ContainerPlan:
+def _container(model: ModelSpec, region: str | None, portfolio_artifact_key: str | None) -> ContainerPlan:
     image = model.image if isinstance(model.image, str) else resolve_framework_image(model.image, region)
-    return ContainerPlan(image=image, artifact=model.artifact, environment=dict(model.environment))
+    artifact_key = (model.artifact_kms_key_arn or portfolio_artifact_key) if model.artifact else None
+    return ContainerPlan(image=image, artifact=model.artifact, environment=dict(model.environment), artifact_kms_key_arn=artifact_key)
 
 
 @cache

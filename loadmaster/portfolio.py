@@ -21,7 +21,7 @@ from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.limits import NAMED_QUOTAS
-from loadmaster.naming import SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
+from loadmaster.naming import KMS_KEY_ARN, SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
 from loadmaster.regions import BOTOCORE, aws_regions, sagemaker_regions
 
 ECR_IMAGE = re.compile(
@@ -145,6 +145,7 @@ class ModelSpec(Spec):
     network: Network | None = None
     ssm_access: bool = False
     # both
+    artifact_kms_key_arn: str | None = Field(default=None, pattern=KMS_KEY_ARN)  # default: the portfolio's
     deployment: Deployment = Field(default_factory=Deployment)
     # both; "none" turns autoscaling off, None picks the default for the hosting
     scaling: Scaling | Literal["none"] | None = None
@@ -165,7 +166,10 @@ class Portfolio(Spec):
     reserve: Reserve = DEFAULT_RESERVE
     # Encrypts the storage of endpoints on instance types without local NVMe (SageMaker refuses a key on those
     # with it). Default: a customer-managed key created in the stack, rotated yearly.
-    kms_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+    kms_key_arn: str | None = Field(default=None, pattern=KMS_KEY_ARN)
+    # The key the model artifacts are encrypted with in S3 (SSE-KMS), for the models that name none: the execution
+    # roles may decrypt with it. Default: none (artifacts encrypted with S3's keys need no grant).
+    artifact_kms_key_arn: str | None = Field(default=None, pattern=KMS_KEY_ARN)
     # The account's applied SageMaker quotas (Service Quotas console), by instance type or `instances` / `endpoints`:
     # the quota warnings compare with these instead of loadmaster's thresholds (loadmaster.limits).
     quotas: dict[str, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(default_factory=dict)
@@ -215,6 +219,7 @@ class _Items(BaseModel):
     prices: dict[str, Any]
     reserve: Reserve = DEFAULT_RESERVE
     quotas: dict[str, Any] = {}
+    artifact_kms_key_arn: str | None = None
     pools: list[tuple[int, PoolSpec]]
     models: list[tuple[int, ModelSpec]]
     # The name of every item, well-formed or not, for duplicates and pool references; None when not a list.
@@ -226,6 +231,7 @@ class _Items(BaseModel):
     @classmethod
     def of(cls, portfolio: Portfolio) -> "_Items":
         return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices, reserve=portfolio.reserve, quotas=portfolio.quotas,
+                   artifact_kms_key_arn=portfolio.artifact_kms_key_arn,
                    pools=list(enumerate(portfolio.pools)), models=list(enumerate(portfolio.models)),
                    pool_names=[(index, pool.name) for index, pool in enumerate(portfolio.pools)],
                    model_names=[(index, model.name) for index, model in enumerate(portfolio.models)])
@@ -258,9 +264,11 @@ class _Items(BaseModel):
         except ValidationError:  # already reported with its fields; check the rest with the defaults
             reserve = DEFAULT_RESERVE
         quotas = document.get("quotas")
+        artifact_key = document.get("artifact_kms_key_arn")
         without_unknown_keys: set[tuple[str, int]] = set()
         return cls(name=name if isinstance(name, str) else "", region=document.get("region") if isinstance(document.get("region"), str) else None,
                    prices=prices if isinstance(prices, dict) else {}, reserve=reserve, quotas=quotas if isinstance(quotas, dict) else {},
+                   artifact_kms_key_arn=artifact_key if isinstance(artifact_key, str) else None,
                    pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
                    pool_names=names("pools"), model_names=names("models"), without_unknown_keys=without_unknown_keys)
 
@@ -450,6 +458,8 @@ def _message(error: Any) -> str:
         return "required key is missing"
     if kind == "string_pattern_mismatch" and field == "name":
         return f"{_shown(error['input'])!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most 63)"
+    if kind == "string_pattern_mismatch" and field in ("kms_key_arn", "artifact_kms_key_arn"):
+        return f"{_shown(error['input'])!r} is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID; an alias is not a key)"
     if kind == "string_pattern_mismatch" and field in _PATTERN_HINTS:
         return f"expected {_PATTERN_HINTS[field]}, found {_found(error['input'])}"
     if kind in _EXPECTED_TYPES:
@@ -582,6 +592,8 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
     problems += _quota_key_problems(items.quotas, catalog)
     problems += _image_region_problems(items)
 
+    problems += _key_region_problems("artifact_kms_key_arn", items.artifact_kms_key_arn, items.region)
+
     for index, pool in items.pools:
         where = f"pools[{index}] ({pool.name})"
         problems += _name_length(where, items.name, pool.name)
@@ -592,6 +604,7 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
         where = f"models[{index}] ({model.name})"
         problems += _name_length(where, items.name, model.name)
         problems += _image_problems(where, model, items.region)
+        problems += _artifact_key_problems(where, model, items.region)
         if model.artifact is not None and not S3_URI.match(model.artifact):
             problems.append(Problem(f"{where}.artifact", f"{model.artifact!r} is not an s3://bucket/key URI"))
         hosting = model.hosting if model.hosting != "auto" else pinned_hosting(model)
@@ -637,6 +650,21 @@ def _image_region_problems(items: _Items) -> list[Problem]:
         where = "; ".join(f"{region} ({', '.join(name for _, name in models)})" for region, models in regions.items())
         return [Problem("region", f"not set, and the images are in several regions: {where}. SageMaker pulls images from Amazon ECR "
                         "in the endpoint's region only, so they cannot all deploy together; set region and keep every image there")]
+    return []
+
+
+def _artifact_key_problems(where: str, model: ModelSpec, region: str | None) -> list[Problem]:
+    if model.artifact_kms_key_arn is not None and model.artifact is None:
+        return [Problem(f"{where}.artifact_kms_key_arn", "names the key of the model's artifact, but the model has no artifact")]
+    return _key_region_problems(f"{where}.artifact_kms_key_arn", model.artifact_kms_key_arn, region)
+
+
+def _key_region_problems(location: str, key_arn: str | None, region: str | None) -> list[Problem]:
+    """SageMaker reads an artifact from a bucket in its own region (CreateModel, ModelDataUrl), and S3 encrypts a
+    bucket's objects with keys of the bucket's region only: a key of another region decrypts none of them."""
+    match = re.match(KMS_KEY_ARN, key_arn or "")
+    if match and region and match["region"] != region:
+        return [Problem(location, f"the key is in {match['region']}, but the portfolio deploys to {region}, where S3 can only use keys of {region}")]
     return []
 
 

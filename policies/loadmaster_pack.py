@@ -9,7 +9,9 @@ from constructs import IConstruct
 from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
 from policies.rules.deployment_guardrails_present import DEPLOYMENT_GUARDRAILS_PRESENT
+from policies.rules.iam_arns_in_stack_partition import IAM_ARNS_IN_STACK_PARTITION
 from policies.rules.kms_key_where_supported import KMS_KEY_WHERE_SUPPORTED
+from policies.rules.list_bucket_has_prefix_condition import LIST_BUCKET_HAS_PREFIX_CONDITION
 from policies.rules.no_kms_key_on_nvme_instances import NO_KMS_KEY_ON_NVME_INSTANCES
 from policies.rules.rule import Rule
 from policies.rules.scalable_target_has_no_role import SCALABLE_TARGET_HAS_NO_ROLE
@@ -26,6 +28,8 @@ RULES = (
     KMS_KEY_WHERE_SUPPORTED,
     SCALABLE_TARGET_HAS_NO_ROLE,
     DEPLOYMENT_GUARDRAILS_PRESENT,
+    IAM_ARNS_IN_STACK_PARTITION,
+    LIST_BUCKET_HAS_PREFIX_CONDITION,
 )
 
 

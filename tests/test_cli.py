@@ -30,6 +30,10 @@ BAD_FILES = {  # what portfolio.yaml holds (None: there is none) and the one lin
         EXAMPLE.read_text().replace("framework: djl-lmi", "framework: djl-lmx"),
         "portfolio.yaml: models[1] (textevel).image: the SageMaker Python SDK knows no framework 'djl-lmx' (such as djl-lmi, huggingface-llm, pytorch)",
     ),
+    "artifact-key-alias": (
+        EXAMPLE.read_text().replace("artifact: s3://codegen-models/inline/model.tar.gz", "artifact: s3://codegen-models/inline/model.tar.gz\n    artifact_kms_key_arn: alias/codegen-models"),
+        "portfolio.yaml: models[0] (inline).artifact_kms_key_arn: 'alias/codegen-models' is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID; an alias is not a key)",
+    ),
     "empty": ("", "portfolio.yaml: expected a mapping of portfolio keys, found nothing"),
     "list": ("- version: 1\n- name: demo\n", "portfolio.yaml: expected a mapping of portfolio keys, found a list"),
     "scalar": ("42\n", "portfolio.yaml: expected a mapping of portfolio keys, found a number"),

@@ -6,6 +6,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from cdk_nag import NagRuleCompliance
@@ -13,7 +14,9 @@ from cdk_nag import NagRuleCompliance
 from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
 from policies.rules.deployment_guardrails_present import DEPLOYMENT_GUARDRAILS_PRESENT
+from policies.rules.iam_arns_in_stack_partition import IAM_ARNS_IN_STACK_PARTITION
 from policies.rules.kms_key_where_supported import KMS_KEY_WHERE_SUPPORTED
+from policies.rules.list_bucket_has_prefix_condition import LIST_BUCKET_HAS_PREFIX_CONDITION
 from policies.rules.no_kms_key_on_nvme_instances import NO_KMS_KEY_ON_NVME_INSTANCES
 from policies.rules.scalable_target_has_no_role import SCALABLE_TARGET_HAS_NO_ROLE
 from policies.rules.scale_to_zero_has_wake_alarm import SCALE_TO_ZERO_HAS_WAKE_ALARM
@@ -247,3 +250,76 @@ def test_a_dedicated_endpoint_without_a_deployment_config_has_no_guardrails(stac
 
 def test_an_inference_component_endpoint_leaves_guardrails_to_its_components(stack):
     assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, endpoint(stack, dedicated=False)) == NOT_APPLICABLE
+
+
+# IamArnsInStackPartition and ListBucketHasPrefixCondition
+
+
+def iam_policy(stack, *statements):
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement} for statement in statements]}
+    return iam.CfnPolicy(stack, "Policy", policy_name="models", roles=["models"], policy_document=document)
+
+
+def stack_in(region):
+    return cdk.Stack(cdk.App(), "Stack", env=cdk.Environment(account="123456789012", region=region) if region else None)
+
+
+MODEL_OBJECTS = "arn:aws:s3:::codegen-models/blockgen/*"
+
+
+def test_an_arn_written_in_the_stacks_own_partition_or_as_a_reference_names_its_resource(stack):
+    policy = iam_policy(stack, {"Action": "s3:GetObject", "Resource": [MODEL_OBJECTS, f"arn:{cdk.Aws.PARTITION}:s3:::codegen-models/flowgpt/*"]})
+
+    assert verdict(IAM_ARNS_IN_STACK_PARTITION, policy) == COMPLIANT
+
+
+@pytest.mark.parametrize("region", ["us-gov-west-1", "cn-north-1"])
+def test_an_arn_of_the_commercial_partition_in_a_govcloud_or_china_stack_grants_nothing(region):
+    policy = iam_policy(stack_in(region), {"Action": "s3:GetObject", "Resource": MODEL_OBJECTS})
+
+    assert verdict(IAM_ARNS_IN_STACK_PARTITION, policy) == NON_COMPLIANT
+
+
+def test_a_managed_policy_named_in_the_commercial_partition_is_not_found_in_govcloud():
+    stack = stack_in("us-gov-west-1")
+    role = iam.CfnRole(
+        stack, "Role", assume_role_policy_document={"Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        managed_policy_arns=["arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"],
+    )
+
+    assert verdict(IAM_ARNS_IN_STACK_PARTITION, role) == NON_COMPLIANT
+
+
+def test_a_stack_without_a_region_has_no_partition_to_judge_arns_by():
+    policy = iam_policy(stack_in(None), {"Action": "s3:GetObject", "Resource": MODEL_OBJECTS})
+
+    assert verdict(IAM_ARNS_IN_STACK_PARTITION, policy) == NOT_APPLICABLE
+
+
+def test_listing_a_bucket_under_the_artifacts_prefixes_is_limited(stack):
+    policy = iam_policy(stack, {"Action": "s3:ListBucket", "Resource": "arn:aws:s3:::codegen-models", "Condition": {"StringLike": {"s3:prefix": ["blockgen/*"]}}})
+
+    assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, policy) == COMPLIANT
+
+
+@pytest.mark.parametrize("action", ["s3:ListBucket", "s3:List*", "S3:*", "*"])
+def test_listing_a_bucket_without_a_prefix_condition_lists_every_key(stack, action):
+    policy = iam_policy(stack, {"Action": ["s3:GetObject", action], "Resource": "arn:aws:s3:::codegen-models"})
+
+    assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, policy) == NON_COMPLIANT
+
+
+def test_a_roles_inline_policy_listing_a_whole_bucket_is_found_too(stack):
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"), inline_policies={
+        "models": iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["s3:ListBucket"], resources=["arn:aws:s3:::codegen-models"])]),
+    })
+
+    assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, role.node.default_child) == NON_COMPLIANT
+
+
+def test_denying_the_listing_of_a_whole_bucket_grants_nothing(stack):
+    policy = iam.CfnPolicy(stack, "Policy", policy_name="models", roles=["models"], policy_document={
+        "Statement": [{"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::codegen-models"}],
+    })
+
+    assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, policy) == COMPLIANT

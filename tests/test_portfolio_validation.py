@@ -363,6 +363,44 @@ def test_an_artifact_outside_s3_is_rejected(portfolio):
     assert problems_in(portfolio) == ["portfolio.yaml: models[2] (blockgen).artifact: 'https://huggingface.co/codegen/blockgen' is not an s3://bucket/key URI"]
 
 
+# The key of the artifacts (SSE-KMS)
+
+ARTIFACT_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize("key", ["arn:aws:kms:us-east-1:111122223333:alias/demo-models", "1234abcd-12ab-34cd-56ef-1234567890ab"])
+def test_an_artifact_key_named_other_than_by_its_key_arn_is_rejected(portfolio, key):
+    model(portfolio, BLOCKGEN)["artifact_kms_key_arn"] = key
+
+    assert problems_in(portfolio) == [
+        f"portfolio.yaml: models[2] (blockgen).artifact_kms_key_arn: '{key}' is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID; an alias is not a key)"
+    ]
+
+
+def test_a_single_and_a_multi_region_key_arn_are_both_artifact_keys(portfolio):
+    portfolio["artifact_kms_key_arn"] = ARTIFACT_KEY
+    model(portfolio, BLOCKGEN)["artifact_kms_key_arn"] = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+
+    assert validate_portfolio(portfolio, "portfolio.yaml", load_catalog()).models[BLOCKGEN].artifact_kms_key_arn.endswith("mrk-1234abcd12ab34cd56ef1234567890ab")
+
+
+def test_an_artifact_key_in_another_region_than_the_portfolios_is_rejected_on_the_model_and_the_portfolio(portfolio):
+    other_region = ARTIFACT_KEY.replace("us-east-1", "eu-west-1")
+    portfolio["artifact_kms_key_arn"] = other_region
+    model(portfolio, BLOCKGEN)["artifact_kms_key_arn"] = other_region
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: artifact_kms_key_arn: the key is in eu-west-1, but the portfolio deploys to us-east-1, where S3 can only use keys of us-east-1",
+        "portfolio.yaml: models[2] (blockgen).artifact_kms_key_arn: the key is in eu-west-1, but the portfolio deploys to us-east-1, where S3 can only use keys of us-east-1",
+    ]
+
+
+def test_an_artifact_key_on_a_model_without_an_artifact_is_rejected(portfolio):
+    model(portfolio, TEXTEVEL)["artifact_kms_key_arn"] = ARTIFACT_KEY
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[1] (textevel).artifact_kms_key_arn: names the key of the model's artifact, but the model has no artifact"]
+
+
 # All at once
 
 

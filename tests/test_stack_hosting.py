@@ -174,3 +174,72 @@ def test_example_components_roll_back_on_errors_and_their_latency_slo(example_te
         "AWS::CloudWatch::Alarm",
         {"MetricName": "ModelLatency", "Dimensions": [{"Name": "InferenceComponentName", "Value": "codegen-platform-blockgen"}], "Threshold": 1_500_000},
     )
+
+
+PORTFOLIO_KEY = "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+MODEL_KEY = "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+GOVCLOUD_IMAGE = "442386744353.dkr.ecr.us-gov-west-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+# Dedicated endpoints only: CloudFormation has no AWS::SageMaker::InferenceComponent in us-gov-west-1 (CDK's
+# validation against the region's resource types refuses the template).
+GOVCLOUD_PORTFOLIO = f"""
+version: 1
+name: gov
+region: us-gov-west-1
+artifact_kms_key_arn: {PORTFOLIO_KEY}
+models:
+  - name: small
+    image: {GOVCLOUD_IMAGE}
+    artifact: s3://gov-models/small/model.tar.gz
+    hosting: dedicated
+    instance_type: ml.g5.2xlarge
+  - name: base
+    image: {GOVCLOUD_IMAGE}
+    hosting: dedicated
+    instance_type: ml.g5.2xlarge
+  - name: steady
+    image: {GOVCLOUD_IMAGE}
+    artifact: s3://team-b-models/steady/
+    artifact_kms_key_arn: {MODEL_KEY}
+    hosting: dedicated
+    instance_type: ml.g5.2xlarge
+"""
+
+
+@pytest.fixture(scope="module")
+def govcloud_stacks(tmp_path_factory):
+    from loadmaster.plan import plan_file
+    from loadmaster.synthesis import synthesize
+
+    path = tmp_path_factory.mktemp("govcloud") / "portfolio.yaml"
+    path.write_text(GOVCLOUD_PORTFOLIO)
+    return synthesize(plan_file(path), path.parent / "cdk.out")  # with cdk.json's flags, partition literals among them
+
+
+def iam_statements(template: dict) -> dict[str, list[dict]]:
+    """Each IAM policy's statements (roles' trust policies included), by logical id."""
+    statements = {}
+    for logical_id, resource in template["Resources"].items():
+        properties = resource["Properties"]
+        documents = [properties.get("PolicyDocument"), properties.get("AssumeRolePolicyDocument")]
+        if resource["Type"].startswith("AWS::IAM::"):
+            statements[logical_id] = [statement for document in documents if document for statement in document["Statement"]]
+    return statements
+
+
+def test_a_govcloud_stack_names_no_arn_of_the_commercial_partition(govcloud_stacks):
+    (stack,) = govcloud_stacks
+
+    assert '"arn:aws:' not in json.dumps(iam_statements(stack.template))
+    assert "arn:aws:" not in json.dumps(stack.template)
+
+
+def test_each_role_decrypts_with_its_models_artifact_key_only_the_models_own_before_the_portfolios(govcloud_stacks):
+    (stack,) = govcloud_stacks
+    decrypts = {
+        logical_id.split("ExecutionRole")[0]: [statement["Resource"] for statement in statements if "kms:" in json.dumps(statement["Action"])]
+        for logical_id, statements in iam_statements(stack.template).items()
+        if "DefaultPolicy" in logical_id
+    }
+
+    # small's artifact takes the portfolio's key, base has no artifact, steady names its own
+    assert decrypts == {"Dedicatedsmall": [PORTFOLIO_KEY], "Dedicatedbase": [], "Dedicatedsteady": [MODEL_KEY]}

@@ -12,10 +12,13 @@ from functools import cached_property
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import region_info
 from loadmaster.catalog import load_catalog
 
 SCALABLE_TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 SCALING_POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
+# The resources that hold IAM permission policies: a role's inline ones, and policies attached to roles.
+IAM_POLICY_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"})
 
 
 class Resource:
@@ -45,6 +48,8 @@ class StackTemplate:
     def __init__(self, stack: cdk.Stack) -> None:
         nodes = [node for node in stack.node.find_all() if isinstance(node, cdk.CfnResource)]
         self._by_id = {resource.logical_id: resource for resource in (Resource(node, stack.get_logical_id(node)) for node in nodes)}
+        #: `aws`, `aws-cn`, `aws-us-gov`...: the partition of the stack's region; None when the stack has no region.
+        self.partition: str | None = None if cdk.Token.is_unresolved(stack.region) else region_info.RegionInfo.get(stack.region).partition
 
     def resource(self, node: cdk.CfnResource) -> Resource:
         return self._by_id[cdk.Stack.of(node).get_logical_id(node)]
@@ -91,3 +96,14 @@ def runs_on_local_nvme(endpoint_config: dict[str, Any]) -> bool:
     catalog = load_catalog()
     instance_types = [variant.get("InstanceType") for variant in endpoint_config.get("ProductionVariants", [])]
     return any(name in catalog and catalog[name].has_local_nvme for name in instance_types)
+
+
+def permission_statements(resource: Resource) -> list[dict[str, Any]]:
+    """The statements of the permission policies an `IAM_POLICY_TYPES` resource holds (a role's trust policy is none)."""
+    properties = resource.properties
+    documents = [properties.get("PolicyDocument")] + [policy.get("PolicyDocument") for policy in properties.get("Policies", [])]
+    statements = []
+    for document in documents:
+        statement = (document or {}).get("Statement", [])
+        statements += statement if isinstance(statement, list) else [statement]
+    return statements
