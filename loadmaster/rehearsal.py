@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from moto.cloudformation import parsing
 
 from loadmaster.plan import plan_file
-from loadmaster.synthesis import synthesize
+from loadmaster.synthesis import prepare_cdk_runtime, synthesize
 from loadmaster.testing import mock_sagemaker, placements
 
 DEFAULT_REGION = "us-east-1"
@@ -62,8 +62,11 @@ class Stack:
 def rehearse_portfolio(portfolio: Path, update_to: Path | None = None) -> list[str]:
     """Plan and synthesize the portfolio (and the update), then rehearse them. Returns the report."""
     plans = [plan_file(portfolio)]
-    if update_to is not None:  # deployed after the first, so named after what the first deployed (loadmaster.identity)
-        plans.append(plan_file(update_to, previous=plans[0].identities))
+    if update_to is not None:  # deployed after the first, so named and placed after what it deployed (loadmaster.identity)
+        prepare_cdk_runtime()
+        from stacks import identities_as_deployed
+
+        plans.append(plan_file(update_to, previous=identities_as_deployed(plans[0])))
     with tempfile.TemporaryDirectory(prefix="loadmaster-rehearsal-") as workdir:
         stacks = [
             [Stack(s.name, s.template) for s in synthesize(plan, Path(workdir) / f"assembly-{index}")]

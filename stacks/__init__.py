@@ -8,9 +8,11 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.identity import IdentityLock, with_stacks
 from loadmaster.plan import Plan
 from policies.loadmaster_pack import LoadmasterChecks
-from stacks.partition import hosting_stacks
+from stacks.hosting_stack import HostingStack
+from stacks.partition import hosting_stacks, stack_of_each_unit
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
@@ -50,6 +52,14 @@ def build_app(plan: Plan, outdir: str | None = None) -> cdk.App:
     app = cdk.App(outdir=outdir, context=json.loads(CDK_JSON.read_text())["context"])
     add_stacks(app, plan)
     return app
+
+
+def identities_as_deployed(plan: Plan) -> IdentityLock:
+    """The plan's identities with the stack each pool, component and dedicated endpoint is built in: what
+    `loadmaster lock` records after a deploy (loadmaster.identity)."""
+    app = build_app(plan)
+    stacks = [stack for stack in app.node.children if isinstance(stack, HostingStack)]
+    return with_stacks(plan.identities, stack_of_each_unit(stacks))
 
 
 def _raise_if_over_limits(stacks: list[cdk.Stack], source: str) -> None:

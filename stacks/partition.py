@@ -62,6 +62,10 @@ def hosting_stacks(app: cdk.App, plan: Plan, **stack_props) -> list[HostingStack
     for model in plan.dedicated:
         if not model.stack:
             filler.add(filler.with_room(filler.largest["dedicated"]), "dedicated", f"dedicated:{model.model}", lambda stack: stack.add_dedicated(model))
+    for stack in filler.in_order():
+        if not stack.units:
+            # CloudFormation refuses a template without resources: a wait-condition handle costs nothing and does nothing.
+            cdk.CfnWaitConditionHandle(stack, "NothingLeft")
     return filler.in_order()
 
 

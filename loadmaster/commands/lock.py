@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from loadmaster.commands import add_portfolio_argument
-from loadmaster.identity import lock_path, with_stacks, write_lock
+from loadmaster.identity import lock_path, write_lock
 from loadmaster.plan import plan_file
 from loadmaster.synthesis import prepare_cdk_runtime
 
@@ -31,11 +31,8 @@ def run(arguments: argparse.Namespace) -> int:
     for change in plan.replaced:
         print(f"replaces: {change}", file=sys.stderr)
     prepare_cdk_runtime()
-    from stacks import build_app
-    from stacks.hosting_stack import HostingStack
-    from stacks.partition import stack_of_each_unit
+    from stacks import identities_as_deployed
 
-    stacks = [stack for stack in build_app(plan).node.children if isinstance(stack, HostingStack)]
-    written = write_lock(path, with_stacks(plan.identities, stack_of_each_unit(stacks)))
+    written = write_lock(path, identities_as_deployed(plan))
     print(f"{path} {'written' if written else 'already up to date'}")
     return 0
