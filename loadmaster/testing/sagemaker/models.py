@@ -273,6 +273,10 @@ class FakeInferenceComponent(ExtensionModel):
 class SageMakerBackend(SageMakerModelBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
+        self.add_extension_state()
+
+    def add_extension_state(self) -> None:
+        """What this backend holds beyond moto's; `install` also calls it on a moto backend it turns into this class."""
         self.inference_components: dict[str, FakeInferenceComponent] = {}
 
     # Endpoint configs and endpoints
