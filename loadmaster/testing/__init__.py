@@ -14,6 +14,7 @@ shipped (moto 5.2.5's own tests prove it: `make moto-suite`); on top of it:
 - SageMaker: Create/Describe/List/Update/UpdateRuntimeConfig/DeleteInferenceComponent, placement of copies on the
   endpoint's instances (`loadmaster.testing.placement`), UpdateEndpoint, endpoint configs with model-less variants,
   `ManagedInstanceScaling`, `RoutingConfig` and `ExecutionRoleArn`, instance types from botocore's service model;
+- SageMaker Runtime: InvokeEndpoint only of endpoints that exist and of inference components that have a copy;
 - Application Auto Scaling: every dimension and predefined metric of botocore's service model, SageMaker targets
   that must exist, policies that need a registered target;
 - CloudFormation: `AWS::SageMaker::InferenceComponent`, `AWS::ApplicationAutoScaling::ScalableTarget` and
@@ -35,18 +36,21 @@ from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BackendDict
 from moto.sagemaker.models import sagemaker_backends
+from moto.sagemakerruntime.models import sagemakerruntime_backends
 
 from loadmaster.testing.applicationautoscaling.models import ApplicationAutoscalingBackend
 from loadmaster.testing.cloudformation import install_cloudformation
 from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: F401 (registers AWS::CloudWatch::Alarm)
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
+from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
 
 __all__ = ["mock_sagemaker", "install", "placements", "InstancePlacement"]
 
 _EXTENDED: tuple[tuple[BackendDict, type], ...] = (
     (sagemaker_backends, SageMakerBackend),
     (applicationautoscaling_backends, ApplicationAutoscalingBackend),
+    (sagemakerruntime_backends, SageMakerRuntimeBackend),
 )
 
 

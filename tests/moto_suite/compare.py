@@ -63,8 +63,8 @@ MODES = {
 # endpoint-auto-scaling-prerequisites); these moto tests register variants of endpoints they never created.
 _NO_ENDPOINT = "registers a SageMaker variant without creating its endpoint; AWS refuses that, loadmaster.testing too"
 EXPECTED_DIFFERENCES = {
-    "tests.test_applicationautoscaling.test_applicationautoscaling::test_register_scalable_target_updates_existing_target": _NO_ENDPOINT,
-    "tests.test_applicationautoscaling.test_applicationautoscaling::test_put_scaling_policy": _NO_ENDPOINT,
+    "tests.test_applicationautoscaling.test_applicationautoscaling::test_register_scalable_target_resource_id_variations": _NO_ENDPOINT,
+    "tests.test_applicationautoscaling.test_applicationautoscaling::test_describe_scaling_policies": _NO_ENDPOINT,
     "tests.test_applicationautoscaling.test_applicationautoscaling::test_delete_scaling_policies": _NO_ENDPOINT,
     "tests.test_applicationautoscaling.test_applicationautoscaling::test_deregister_scalable_target": _NO_ENDPOINT,
 }

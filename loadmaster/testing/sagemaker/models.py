@@ -27,6 +27,7 @@ from moto.utilities.paginator import paginate
 from loadmaster.catalog import load_catalog
 from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.placement import CopyRequirements, Fleet, NotEnoughHardware
+from loadmaster.testing.status import Transition
 
 VARIANT_DEFAULTS = {"InitialInstanceCount": 1}
 PAGINATION_MODEL = {
@@ -92,6 +93,7 @@ class Endpoint(FakeEndpoint, ExtensionModel):
         pools = [variant for variant in config.production_variants if _hosts_inference_components(variant)]
         self.pool_instance_types = {variant["VariantName"]: variant["InstanceType"] for variant in pools}
         self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in pools if variant["InstanceType"] in load_catalog()}
+        self.transition = Transition("Creating")
 
     def _process_production_variants(self, production_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
         summaries = super()._process_production_variants(production_variants)
@@ -99,11 +101,17 @@ class Endpoint(FakeEndpoint, ExtensionModel):
             summary.update({key: variant[key] for key in ("ManagedInstanceScaling", "RoutingConfig") if key in variant})
         return summaries
 
+    def summary(self) -> dict[str, Any]:
+        return {**super().summary(), "EndpointStatus": self.transition.current}
+
     @property
     def response_object(self) -> dict[str, Any]:  # type: ignore[misc]
+        """DescribeEndpoint's answer; each one brings a transition a step closer to InService."""
         response = super().response_object
-        for internal in ("Fleets", "PoolInstanceTypes"):
+        for internal in ("Fleets", "PoolInstanceTypes", "Transition"):
             response.pop(internal, None)
+        without_unset_structures(response, "DataCaptureConfig")
+        response["EndpointStatus"] = self.transition.describe()
         response["ProductionVariants"] = [dict(variant) for variant in response["ProductionVariants"]]
         for variant in response["ProductionVariants"]:
             fleet = self.fleets.get(variant["VariantName"])
@@ -178,8 +186,22 @@ class FakeInferenceComponent(ExtensionModel):
         self.specification = specification
         self.desired_copy_count = copy_count
         self.tags = tags or []
-        self.status = "InService"
+        self.transition = Transition("Creating")
+        self.last_deployment_config: dict[str, Any] | None = None
         self.creation_time = self.last_modified_time = utcnow()
+
+    @property
+    def status(self) -> str:
+        return self.transition.current
+
+    @property
+    def base(self) -> str | None:
+        """The component an adapter runs on (`BaseInferenceComponentName`); None for a component of its own."""
+        return self.specification.get("BaseInferenceComponentName")
+
+    def current_copy_count(self) -> int:
+        """Copies placed; an adapter serves on its base component's copies."""
+        return self.endpoint.fleets[self.variant_name].copies_of(self.base or self.name)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -194,22 +216,24 @@ class FakeInferenceComponent(ExtensionModel):
         }
 
     def describe(self) -> dict[str, Any]:
+        """DescribeInferenceComponent's answer; each one brings a transition a step closer to InService."""
         fleet = self.endpoint.fleets[self.variant_name]
-        current = fleet.copies_of(self.name)
+        current = self.current_copy_count()
         specification = {key: value for key, value in self.specification.items() if key != "Container"}
         if "Container" in self.specification:
             container = dict(self.specification["Container"])
             container["DeployedImage"] = {"SpecifiedImage": container.pop("Image")}
             specification["Container"] = container
-        return {
-            **self.summary(),
-            "Specification": specification,
-            "RuntimeConfig": {
+        described = {**self.summary(), "InferenceComponentStatus": self.transition.describe(), "Specification": specification}
+        if self.base is None:  # an adapter has no copies of its own, nor a RuntimeConfig
+            described["RuntimeConfig"] = {
                 "DesiredCopyCount": self.desired_copy_count,
                 "CurrentCopyCount": current,
                 "PlacementStatus": [{"InstanceType": fleet.instance_type.name, "CurrentCopyCount": current}] if current else [],
-            },
-        }
+            }
+        if self.last_deployment_config is not None:
+            described["LastDeploymentConfig"] = self.last_deployment_config
+        return described
 
     @property
     def physical_resource_id(self) -> str:
@@ -279,6 +303,13 @@ class SageMakerBackend(SageMakerModelBackend):
         """What this backend holds beyond moto's; `install` also calls it on a moto backend it turns into this class."""
         self.inference_components: dict[str, FakeInferenceComponent] = {}
 
+    def _get_resource_from_arn(self, arn: str) -> Any:
+        # moto's lookup for AddTags, ListTags and DeleteTags does not know inference components.
+        kind, _, name = arn.split(":")[-1].partition("/")
+        if kind == "inference-component":
+            return self._component(name)
+        return super()._get_resource_from_arn(arn)
+
     # Endpoint configs and endpoints
 
     def create_endpoint_config(  # type: ignore[override]
@@ -333,6 +364,7 @@ class SageMakerBackend(SageMakerModelBackend):
         endpoint = self._endpoint(endpoint_name)
         updated = self._launch_endpoint(endpoint_name, endpoint_config_name, endpoint.tags)
         updated.creation_time = endpoint.creation_time
+        updated.transition.start("Updating")
         components = self._components_on(endpoint_name)
         for component in components:
             self._place(updated, component.variant_name, component.name, component.specification, component.desired_copy_count)
@@ -379,8 +411,13 @@ class SageMakerBackend(SageMakerModelBackend):
             raise ValidationError(f'Cannot create already existing inference component "{arn}".')
         endpoint = self._endpoint(endpoint_name)
         variant_name = variant_name or next(iter(endpoint.fleets), "")
-        copy_count = _copy_count(runtime_config)
-        self._place(endpoint, variant_name, name, specification, copy_count)
+        base = specification.get("BaseInferenceComponentName")
+        if base is not None:
+            self._adapter_must_fit(base, endpoint_name, specification, runtime_config)
+            copy_count = 0
+        else:
+            copy_count = _copy_count(runtime_config, minimum=MIN_COPIES_AT_CREATION)
+            self._place(endpoint, variant_name, name, specification, copy_count)
         component = FakeInferenceComponent(self.account_id, self.region_name, name, endpoint, variant_name, specification, copy_count, tags)
         self.inference_components[name] = component
         return component
@@ -418,14 +455,24 @@ class SageMakerBackend(SageMakerModelBackend):
         return sorted(components, key=sort_key, reverse=(sort_order or "Descending") == "Descending")
 
     def update_inference_component(
-        self, name: str, specification: dict[str, Any] | None, runtime_config: dict[str, Any] | None
+        self,
+        name: str,
+        specification: dict[str, Any] | None,
+        runtime_config: dict[str, Any] | None,
+        deployment_config: dict[str, Any] | None = None,
     ) -> FakeInferenceComponent:
         component = self._component(name)
         specification = specification or component.specification
-        copy_count = _copy_count(runtime_config) if runtime_config else component.desired_copy_count
-        self._place(component.endpoint, component.variant_name, name, specification, copy_count)
+        # Only creation needs a copy: an update may take a component to zero (botocore's InferenceComponentCopyCount
+        # has min 0; SageMaker developer guide, "endpoint-auto-scaling-zero-instances").
+        copy_count = _copy_count(runtime_config, minimum=0) if runtime_config else component.desired_copy_count
+        if component.base is None:
+            self._place(component.endpoint, component.variant_name, name, specification, copy_count)
         component.specification = specification
         component.desired_copy_count = copy_count
+        if deployment_config is not None:
+            component.last_deployment_config = deployment_config
+        component.transition.start("Updating")
         component.last_modified_time = utcnow()
         return component
 
@@ -434,8 +481,21 @@ class SageMakerBackend(SageMakerModelBackend):
 
     def delete_inference_component(self, name: str) -> None:
         component = self._component(name)
-        component.endpoint.fleets[component.variant_name].remove(name)
+        adapters = [c.name for c in self.inference_components.values() if c.base == name]
+        if adapters:
+            # Real text unknown: SageMaker keeps a base component while adapters run on it.
+            raise ValidationError(f'Cannot delete inference component "{name}": adapters {", ".join(adapters)} use it as their base.')
+        if component.base is None:
+            component.endpoint.fleets[component.variant_name].remove(name)
         del self.inference_components[name]
+
+    def _adapter_must_fit(self, base: str, endpoint_name: str, specification: dict[str, Any], runtime_config: dict[str, Any]) -> None:
+        # An adapter runs in its base component's copies: it asks no compute of its own nor copies (FACTS.md).
+        # Real texts unknown.
+        if base not in self.inference_components or self.inference_components[base].endpoint.endpoint_name != endpoint_name:
+            raise ValidationError(f'Base inference component "{base}" not found on endpoint "{endpoint_name}".')
+        if "ComputeResourceRequirements" in specification or runtime_config:
+            raise ValidationError("An adapter inference component takes neither ComputeResourceRequirements nor RuntimeConfig: it runs on its base component's copies.")
 
     def _component(self, name: str) -> FakeInferenceComponent:
         if name not in self.inference_components:
@@ -457,11 +517,23 @@ class SageMakerBackend(SageMakerModelBackend):
             raise ValidationError(str(error)) from None
 
 
-def _copy_count(runtime_config: dict[str, Any]) -> int:
+MIN_COPIES_AT_CREATION = 1
+
+
+def _copy_count(runtime_config: dict[str, Any], minimum: int) -> int:
     copy_count = runtime_config.get("CopyCount", 0)
-    if copy_count < 1:
+    if copy_count < minimum:
         raise ValidationError("Inference components copy count an integer larger than 0")  # sic; FACTS.md, stdapi.ai issue 43
     return copy_count
+
+
+def without_unset_structures(response: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """Drop the structures moto answers as `{}` when none was set: SageMaker leaves them out, and clients that
+    validate the answer (sagemaker-core's pydantic models) refuse an empty one."""
+    for key in keys:
+        if response.get(key) == {}:
+            del response[key]
+    return response
 
 
 def _requirements(specification: dict[str, Any]) -> CopyRequirements:

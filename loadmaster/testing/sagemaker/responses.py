@@ -5,7 +5,7 @@ from __future__ import annotations
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker import responses as moto_responses
 
-from .models import SageMakerBackend
+from .models import SageMakerBackend, without_unset_structures
 
 
 class SageMakerResponse(moto_responses.SageMakerResponse):
@@ -24,6 +24,14 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             execution_role_arn=self._get_param("ExecutionRoleArn"),
         )
         return ActionResult({"EndpointConfigArn": endpoint_config.endpoint_config_arn})
+
+    def describe_model(self) -> ActionResult:
+        model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+        return ActionResult(without_unset_structures(dict(model.response_object), "VpcConfig"))
+
+    def describe_endpoint_config(self) -> ActionResult:
+        config = self.sagemaker_backend.describe_endpoint_config(self._get_param("EndpointConfigName"))
+        return ActionResult(without_unset_structures(dict(config), "DataCaptureConfig", "AsyncInferenceConfig"))
 
     def update_endpoint(self) -> ActionResult:
         endpoint = self.sagemaker_backend.update_endpoint(
@@ -68,6 +76,7 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             name=self._get_param("InferenceComponentName"),
             specification=self._get_param("Specification"),
             runtime_config=self._get_param("RuntimeConfig"),
+            deployment_config=self._get_param("DeploymentConfig"),
         )
         return ActionResult({"InferenceComponentArn": component.arn})
 

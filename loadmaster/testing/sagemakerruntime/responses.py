@@ -1,0 +1,17 @@
+"""moto's SageMaker Runtime handler, refusing invocations nothing can serve."""
+
+from __future__ import annotations
+
+from moto.core.common_types import TYPE_RESPONSE
+from moto.sagemakerruntime import responses as moto_responses
+
+from .models import SageMakerRuntimeBackend
+
+
+class SageMakerRuntimeResponse(moto_responses.SageMakerRuntimeResponse):
+    sagemakerruntime_backend: SageMakerRuntimeBackend
+
+    def invoke_endpoint(self) -> TYPE_RESPONSE:
+        component = self.headers.get("X-Amzn-SageMaker-Inference-Component")
+        self.sagemakerruntime_backend.must_be_invocable(self._get_params()["EndpointName"], component)
+        return super().invoke_endpoint()
