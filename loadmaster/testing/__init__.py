@@ -44,8 +44,9 @@ from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: 
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
+from loadmaster.testing.status import status_transitions
 
-__all__ = ["mock_sagemaker", "install", "placements", "InstancePlacement"]
+__all__ = ["mock_sagemaker", "install", "status_transitions", "placements", "InstancePlacement"]
 
 _EXTENDED: tuple[tuple[BackendDict, type], ...] = (
     (sagemaker_backends, SageMakerBackend),

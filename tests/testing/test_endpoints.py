@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ic_givens import ARN_PREFIX, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant
+from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant
 
 
 @pytest.mark.parametrize("instance_type", ["ml.g5.12xlarge", "ml.g6.48xlarge", "ml.p4d.24xlarge", "ml.p5.48xlarge", "ml.p5en.48xlarge"])
@@ -114,3 +114,31 @@ def test_a_component_on_an_instance_type_the_catalog_does_not_know_is_not_placed
     # When / Then
     with pytest.raises(NotImplementedError, match="ml.t2.medium"):
         create_component(sagemaker_client, "tiny", accelerators=1, memory_mb=512)
+
+
+def test_the_endpoint_waiter_waits_while_the_endpoint_is_creating(sagemaker_client):
+    from botocore.exceptions import WaiterError
+
+    from loadmaster.testing import status_transitions
+
+    # Given an endpoint that stays Creating for 3 describes
+    with status_transitions(describes=3):
+        create_pool(sagemaker_client)
+    waiter = sagemaker_client.get_waiter("endpoint_in_service")
+    # When the waiter gives up after 2 describes, then waits longer
+    with pytest.raises(WaiterError):
+        waiter.wait(EndpointName=ENDPOINT, WaiterConfig={"Delay": 0, "MaxAttempts": 2})
+    waiter.wait(EndpointName=ENDPOINT, WaiterConfig={"Delay": 0, "MaxAttempts": 2})
+    # Then
+    assert sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["EndpointStatus"] == "InService"
+
+
+def test_an_endpoint_without_data_capture_is_described_without_it(sagemaker_client):
+    create_pool(sagemaker_client)
+    assert "DataCaptureConfig" not in sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)
+    assert "DataCaptureConfig" not in sagemaker_client.describe_endpoint_config(EndpointConfigName=f"{ENDPOINT}-config")
+
+
+def test_a_model_without_a_vpc_is_described_without_one(sagemaker_client):
+    sagemaker_client.create_model(ModelName="model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    assert "VpcConfig" not in sagemaker_client.describe_model(ModelName="model")

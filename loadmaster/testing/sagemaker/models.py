@@ -222,7 +222,8 @@ class FakeInferenceComponent(ExtensionModel):
         specification = {key: value for key, value in self.specification.items() if key != "Container"}
         if "Container" in self.specification:
             container = dict(self.specification["Container"])
-            container["DeployedImage"] = {"SpecifiedImage": container.pop("Image")}
+            if "Image" in container:  # an adapter's container has only its ArtifactUrl
+                container["DeployedImage"] = {"SpecifiedImage": container.pop("Image")}
             specification["Container"] = container
         described = {**self.summary(), "InferenceComponentStatus": self.transition.describe(), "Specification": specification}
         if self.base is None:  # an adapter has no copies of its own, nor a RuntimeConfig

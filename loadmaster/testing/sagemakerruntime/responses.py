@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from moto.core.common_types import TYPE_RESPONSE
 from moto.sagemakerruntime import responses as moto_responses
 
@@ -13,5 +15,6 @@ class SageMakerRuntimeResponse(moto_responses.SageMakerRuntimeResponse):
 
     def invoke_endpoint(self) -> TYPE_RESPONSE:
         component = self.headers.get("X-Amzn-SageMaker-Inference-Component")
-        self.sagemakerruntime_backend.must_be_invocable(self._get_params()["EndpointName"], component)
+        endpoint = unquote(self.path.split("/")[2])  # /endpoints/<name>/invocations
+        self.sagemakerruntime_backend.must_be_invocable(endpoint, component)
         return super().invoke_endpoint()
