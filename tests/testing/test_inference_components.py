@@ -270,3 +270,31 @@ def test_with_status_transitions_a_component_is_creating_then_updating_for_that_
         assert statuses(3) == ["Creating", "Creating", "InService"]
         sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": 2})
         assert statuses(3) == ["Updating", "Updating", "InService"]
+
+
+def test_with_specifications_the_one_for_the_variants_instance_type_is_placed(sagemaker_client, pool):
+    # Given one specification per instance type, the pool being ml.g5.12xlarge
+    specifications = [
+        {**specification(accelerators=4, memory_mb=65536), "InstanceType": "ml.p4d.24xlarge"},
+        {**specification(accelerators=2, memory_mb=32768), "InstanceType": "ml.g5.12xlarge"},
+    ]
+    # When
+    sagemaker_client.create_inference_component(
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specifications=specifications, RuntimeConfig={"CopyCount": 2}
+    )
+    # Then two copies of 2 GPUs fill the 4-GPU instance, and both specifications are described
+    from loadmaster.testing import placements
+
+    assert [(p.copies, p.free_accelerators) for p in placements("us-east-1")] == [({"blockgen": 2}, 0)]
+    described = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
+    assert [s["InstanceType"] for s in described["Specifications"]] == ["ml.p4d.24xlarge", "ml.g5.12xlarge"]
+    assert "Specification" not in described
+
+
+def test_specifications_without_the_variants_instance_type_raise_validation_error(sagemaker_client, pool):
+    specifications = [{**specification(), "InstanceType": "ml.p4d.24xlarge"}]
+    create = lambda: sagemaker_client.create_inference_component(  # noqa: E731
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specifications=specifications, RuntimeConfig={"CopyCount": 1}
+    )
+    code, message = error_of(create)
+    assert code == "ValidationException" and "ml.g5.12xlarge" in message

@@ -154,6 +154,17 @@ class Endpoint(FakeEndpoint, ExtensionModel):
         return backend.update_endpoint(original_resource.endpoint_name, cloudformation_json["Properties"]["EndpointConfigName"])
 
 
+def _specification_summary(specification: dict[str, Any]) -> dict[str, Any]:
+    """A specification as DescribeInferenceComponent shows it: the container's image as `DeployedImage`."""
+    summary = {key: value for key, value in specification.items() if key != "Container"}
+    if "Container" in specification:
+        container = dict(specification["Container"])
+        if "Image" in container:  # an adapter's container has only its ArtifactUrl
+            container["DeployedImage"] = {"SpecifiedImage": container.pop("Image")}
+        summary["Container"] = container
+    return summary
+
+
 def _launch_fleet(variant: dict[str, Any]) -> Fleet:
     catalog = load_catalog()
     variant = {**VARIANT_DEFAULTS, **variant}
@@ -178,12 +189,14 @@ class FakeInferenceComponent(ExtensionModel):
         specification: dict[str, Any],
         copy_count: int,
         tags: list[dict[str, str]],
+        specifications: list[dict[str, Any]] | None = None,
     ):
         self.name = name
         self.arn = arn_formatter("inference-component", name, account_id, region_name)
         self.endpoint = endpoint
         self.variant_name = variant_name
-        self.specification = specification
+        self.specification = specification  # in effect: the one of `specifications` for the variant's instance type
+        self.specifications = specifications
         self.desired_copy_count = copy_count
         self.tags = tags or []
         self.transition = Transition("Creating")
@@ -219,13 +232,11 @@ class FakeInferenceComponent(ExtensionModel):
         """DescribeInferenceComponent's answer; each one brings a transition a step closer to InService."""
         fleet = self.endpoint.fleets[self.variant_name]
         current = self.current_copy_count()
-        specification = {key: value for key, value in self.specification.items() if key != "Container"}
-        if "Container" in self.specification:
-            container = dict(self.specification["Container"])
-            if "Image" in container:  # an adapter's container has only its ArtifactUrl
-                container["DeployedImage"] = {"SpecifiedImage": container.pop("Image")}
-            specification["Container"] = container
-        described = {**self.summary(), "InferenceComponentStatus": self.transition.describe(), "Specification": specification}
+        described = {**self.summary(), "InferenceComponentStatus": self.transition.describe()}
+        if self.specifications is None:
+            described["Specification"] = _specification_summary(self.specification)
+        else:
+            described["Specifications"] = [_specification_summary(specification) for specification in self.specifications]
         if self.base is None:  # an adapter has no copies of its own, nor a RuntimeConfig
             described["RuntimeConfig"] = {
                 "DesiredCopyCount": self.desired_copy_count,
@@ -368,7 +379,10 @@ class SageMakerBackend(SageMakerModelBackend):
         updated.transition.start("Updating")
         components = self._components_on(endpoint_name)
         for component in components:
-            self._place(updated, component.variant_name, component.name, component.specification, component.desired_copy_count)
+            if component.specifications is not None:
+                component.specification = _specification_in_effect(updated.fleet(component.variant_name), None, component.specifications)
+            if component.base is None:
+                self._place(updated, component.variant_name, component.name, component.specification, component.desired_copy_count)
         for component in components:
             component.endpoint = updated
         self.endpoints[endpoint_name] = updated
@@ -406,12 +420,14 @@ class SageMakerBackend(SageMakerModelBackend):
         specification: dict[str, Any],
         runtime_config: dict[str, Any],
         tags: list[dict[str, str]],
+        specifications: list[dict[str, Any]] | None = None,
     ) -> FakeInferenceComponent:
         if name in self.inference_components:
             arn = arn_formatter("inference-component", name, self.account_id, self.region_name)
             raise ValidationError(f'Cannot create already existing inference component "{arn}".')
         endpoint = self._endpoint(endpoint_name)
         variant_name = variant_name or next(iter(endpoint.fleets), "")
+        specification = _specification_in_effect(endpoint.fleet(variant_name), specification, specifications)
         base = specification.get("BaseInferenceComponentName")
         if base is not None:
             self._adapter_must_fit(base, endpoint_name, specification, runtime_config)
@@ -419,7 +435,7 @@ class SageMakerBackend(SageMakerModelBackend):
         else:
             copy_count = _copy_count(runtime_config, minimum=MIN_COPIES_AT_CREATION)
             self._place(endpoint, variant_name, name, specification, copy_count)
-        component = FakeInferenceComponent(self.account_id, self.region_name, name, endpoint, variant_name, specification, copy_count, tags)
+        component = FakeInferenceComponent(self.account_id, self.region_name, name, endpoint, variant_name, specification, copy_count, tags, specifications)
         self.inference_components[name] = component
         return component
 
@@ -461,9 +477,15 @@ class SageMakerBackend(SageMakerModelBackend):
         specification: dict[str, Any] | None,
         runtime_config: dict[str, Any] | None,
         deployment_config: dict[str, Any] | None = None,
+        specifications: list[dict[str, Any]] | None = None,
     ) -> FakeInferenceComponent:
         component = self._component(name)
-        specification = specification or component.specification
+        if specification or specifications:
+            fleet = component.endpoint.fleet(component.variant_name)
+            component.specifications = specifications
+            specification = _specification_in_effect(fleet, specification, specifications)
+        else:
+            specification = component.specification
         # Only creation needs a copy: an update may take a component to zero (botocore's InferenceComponentCopyCount
         # has min 0; SageMaker developer guide, "endpoint-auto-scaling-zero-instances").
         copy_count = _copy_count(runtime_config, minimum=0) if runtime_config else component.desired_copy_count
@@ -519,6 +541,21 @@ class SageMakerBackend(SageMakerModelBackend):
 
 
 MIN_COPIES_AT_CREATION = 1
+
+
+def _specification_in_effect(fleet: Fleet, specification: dict[str, Any] | None, specifications: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """`Specification`, or the one of `Specifications` (one per instance type) for the fleet's instance type.
+
+    Real texts unknown; the API reference says to give either Specification or Specifications, not both."""
+    if specification and specifications:
+        raise ValidationError("Specify either Specification or Specifications, not both.")
+    if not specifications:
+        return specification or {}
+    instance_type = fleet.instance_type.name
+    for candidate in specifications:
+        if candidate.get("InstanceType") == instance_type:
+            return candidate
+    raise ValidationError(f"Specifications has no specification for the variant's instance type {instance_type}.")
 
 
 def _copy_count(runtime_config: dict[str, Any], minimum: int) -> int:

@@ -48,6 +48,7 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             specification=self._get_param("Specification", {}),
             runtime_config=self._get_param("RuntimeConfig", {}),
             tags=self._get_param("Tags", []),
+            specifications=self._get_param("Specifications"),
         )
         return ActionResult({"InferenceComponentArn": component.arn})
 
@@ -77,6 +78,7 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             specification=self._get_param("Specification"),
             runtime_config=self._get_param("RuntimeConfig"),
             deployment_config=self._get_param("DeploymentConfig"),
+            specifications=self._get_param("Specifications"),
         )
         return ActionResult({"InferenceComponentArn": component.arn})
 
