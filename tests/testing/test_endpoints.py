@@ -142,3 +142,30 @@ def test_an_endpoint_without_data_capture_is_described_without_it(sagemaker_clie
 def test_a_model_without_a_vpc_is_described_without_one(sagemaker_client):
     sagemaker_client.create_model(ModelName="model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
     assert "VpcConfig" not in sagemaker_client.describe_model(ModelName="model")
+
+
+def test_a_heterogeneous_variant_runs_on_its_first_priority_instance_pool(sagemaker_client):
+    # Given a model-less variant with two instance pools, ml.g5.12xlarge first
+    pools = [{"InstanceType": "ml.p4d.24xlarge", "Priority": 2}, {"InstanceType": "ml.g5.12xlarge", "Priority": 1}]
+    sagemaker_client.create_endpoint_config(
+        EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[{"VariantName": VARIANT, "InitialInstanceCount": 1, "InstancePools": pools}]
+    )
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    # When a component of 4 GPUs is placed
+    create_component(sagemaker_client, "blockgen", accelerators=4)
+    # Then it fills the ml.g5.12xlarge, and the endpoint shows its instances per pool
+    from loadmaster.testing import placements
+
+    assert [(p.instance_type, p.copies) for p in placements("us-east-1")] == [("ml.g5.12xlarge", {"blockgen": 1})]
+    variant = sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["ProductionVariants"][0]
+    assert variant["InstancePools"] == [{"InstanceType": "ml.p4d.24xlarge", "CurrentInstanceCount": 0}, {"InstanceType": "ml.g5.12xlarge", "CurrentInstanceCount": 1}]
+
+
+def test_an_instance_pool_of_an_unknown_instance_type_raises_validation_error(sagemaker_client):
+    create = lambda: sagemaker_client.create_endpoint_config(  # noqa: E731
+        EndpointConfigName="pool-config",
+        ExecutionRoleArn=ROLE,
+        ProductionVariants=[{"VariantName": VARIANT, "InitialInstanceCount": 1, "InstancePools": [{"InstanceType": "ml.g99.huge", "Priority": 1}]}],
+    )
+    code, message = error_of(create)
+    assert code == "ValidationException" and "ml.g99.huge" in message

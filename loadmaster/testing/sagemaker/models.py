@@ -56,6 +56,15 @@ def _hosts_inference_components(variant: dict[str, Any]) -> bool:
     return "ModelName" not in variant and "ServerlessConfig" not in variant
 
 
+def _instance_type(variant: dict[str, Any]) -> str:
+    """The variant's instance type; of a heterogeneous variant (`InstancePools`), its first-priority pool's:
+    SageMaker provisions from the pools in order of priority, 1 first, and offline every instance is available
+    (SageMaker API reference, InstancePool)."""
+    if "InstanceType" in variant:
+        return variant["InstanceType"]
+    return min(variant["InstancePools"], key=lambda pool: pool["Priority"])["InstanceType"]
+
+
 class EndpointConfig(FakeEndpointConfig, ExtensionModel):
     """An endpoint config that also takes model-less variants, `ManagedInstanceScaling`, `RoutingConfig` and a
     config-level `ExecutionRoleArn`, and validates instance types against botocore."""
@@ -63,6 +72,14 @@ class EndpointConfig(FakeEndpointConfig, ExtensionModel):
     def __init__(self, *, execution_role_arn: str | None, **kwargs: Any):
         super().__init__(**kwargs)
         self.execution_role_arn = execution_role_arn
+
+    def validate_production_variants(self, production_variants: list[dict[str, Any]]) -> None:
+        # moto knows only InstanceType and ServerlessConfig; a heterogeneous variant names its types in InstancePools.
+        heterogeneous = [variant for variant in production_variants if "InstancePools" in variant and "InstanceType" not in variant]
+        for variant in heterogeneous:
+            for pool in variant["InstancePools"]:
+                self.validate_instance_type(pool["InstanceType"])
+        super().validate_production_variants([variant for variant in production_variants if variant not in heterogeneous])
 
     def validate_instance_type(self, instance_type: str) -> None:
         allowed = production_variant_instance_types()
@@ -91,8 +108,9 @@ class Endpoint(FakeEndpoint, ExtensionModel):
     def __init__(self, config: EndpointConfig, **kwargs: Any):
         super().__init__(production_variants=config.production_variants, **kwargs)
         pools = [variant for variant in config.production_variants if _hosts_inference_components(variant)]
-        self.pool_instance_types = {variant["VariantName"]: variant["InstanceType"] for variant in pools}
-        self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in pools if variant["InstanceType"] in load_catalog()}
+        self.pool_instance_types = {variant["VariantName"]: _instance_type(variant) for variant in pools}
+        self.instance_pools = {variant["VariantName"]: variant["InstancePools"] for variant in pools if "InstancePools" in variant}
+        self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in pools if _instance_type(variant) in load_catalog()}
         self.transition = Transition("Creating")
 
     def _process_production_variants(self, production_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -108,7 +126,7 @@ class Endpoint(FakeEndpoint, ExtensionModel):
     def response_object(self) -> dict[str, Any]:  # type: ignore[misc]
         """DescribeEndpoint's answer; each one brings a transition a step closer to InService."""
         response = super().response_object
-        for internal in ("Fleets", "PoolInstanceTypes", "Transition"):
+        for internal in ("Fleets", "PoolInstanceTypes", "InstancePools", "Transition"):
             response.pop(internal, None)
         without_unset_structures(response, "DataCaptureConfig")
         response["EndpointStatus"] = self.transition.describe()
@@ -117,6 +135,11 @@ class Endpoint(FakeEndpoint, ExtensionModel):
             fleet = self.fleets.get(variant["VariantName"])
             if fleet is not None:
                 variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"] = len(fleet.instances)
+            if variant["VariantName"] in self.instance_pools:
+                variant["InstancePools"] = [
+                    {"InstanceType": pool["InstanceType"], "CurrentInstanceCount": len(fleet.instances) if fleet and pool["InstanceType"] == fleet.instance_type.name else 0}
+                    for pool in self.instance_pools[variant["VariantName"]]
+                ]
         return response
 
     def fleet(self, variant_name: str) -> Fleet:
@@ -170,9 +193,10 @@ def _launch_fleet(variant: dict[str, Any]) -> Fleet:
     variant = {**VARIANT_DEFAULTS, **variant}
     initial = variant["InitialInstanceCount"]
     scaling = variant.get("ManagedInstanceScaling", {})
+    instance_type = catalog[_instance_type(variant)]
     if scaling.get("Status") == "ENABLED":
-        return Fleet.launch(catalog[variant["InstanceType"]], initial, scaling.get("MinInstanceCount", initial), scaling.get("MaxInstanceCount", initial))
-    return Fleet.launch(catalog[variant["InstanceType"]], initial, initial, initial)
+        return Fleet.launch(instance_type, initial, scaling.get("MinInstanceCount", initial), scaling.get("MaxInstanceCount", initial))
+    return Fleet.launch(instance_type, initial, initial, initial)
 
 
 class FakeInferenceComponent(ExtensionModel):
