@@ -11,12 +11,16 @@ points (each service's backend class, found by its `urls` module, and CloudForma
 `install()` puts it in for a whole session, so that plain `mock_aws` has it too. What moto already does is kept as
 shipped (moto 5.2.5's own tests prove it: `make moto-suite`); on top of it:
 
-- SageMaker: Create/Describe/List/Update/UpdateRuntimeConfig/DeleteInferenceComponent, placement of copies on the
-  endpoint's instances (`loadmaster.testing.placement`), UpdateEndpoint, endpoint configs with model-less variants,
-  `ManagedInstanceScaling`, `RoutingConfig` and `ExecutionRoleArn`, instance types from botocore's service model;
+- SageMaker: Create/Describe/List/Update/UpdateRuntimeConfig/DeleteInferenceComponent (adapters, `Specifications`,
+  0 copies on update, tags, `LastDeploymentConfig`), placement of copies on the endpoint's instances
+  (`loadmaster.testing.placement`), UpdateEndpoint, endpoint configs with model-less and heterogeneous
+  (`InstancePools`) variants, `ManagedInstanceScaling`, `RoutingConfig` and `ExecutionRoleArn`, instance types from
+  botocore's service model, answers without the empty structures moto adds, statuses that pass through
+  Creating/Updating for a number of describes (`status_transitions`);
 - SageMaker Runtime: InvokeEndpoint only of endpoints that exist and of inference components that have a copy;
 - Application Auto Scaling: every dimension and predefined metric of botocore's service model, SageMaker targets
-  that must exist, policies that need a registered target;
+  that must exist, with the service-linked role and their capacity moved into the registered range (scaling
+  activities), policies that need a registered target, target-tracking alarms;
 - CloudFormation: `AWS::SageMaker::InferenceComponent`, `AWS::ApplicationAutoScaling::ScalableTarget` and
   `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, endpoints updated in place,
   stacks deleted in reverse dependency order.
