@@ -55,6 +55,8 @@ def _metric(policy: FakeApplicationAutoscalingPolicy) -> _Metric:
     config: dict[str, Any] = policy.target_tracking_scaling_policy_configuration or {}
     if "CustomizedMetricSpecification" in config:
         custom = config["CustomizedMetricSpecification"]
+        if "Metrics" in custom:
+            raise NotImplementedError("loadmaster.testing: target tracking on metric math (Metrics) is not supported")
         return _Metric(custom["Namespace"], custom["MetricName"], custom["Statistic"], custom.get("Dimensions", []), custom.get("Unit"), STANDARD)
     name, statistic, window = PREDEFINED_METRICS[config["PredefinedMetricSpecification"]["PredefinedMetricType"]]
     parts = policy.resource_id.split("/")

@@ -140,8 +140,11 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
     def _move_into_range(self, target: moto_models.FakeScalableTarget, capacity: SageMakerCapacity) -> None:
         # Registering a range the current capacity is outside of scales the resource into it (Application Auto
         # Scaling API reference, RegisterScalableTarget).
-        current = capacity.get()
-        wanted = min(max(current, target.min_capacity or 0), target.max_capacity if target.max_capacity is not None else current)
+        current = wanted = capacity.get()
+        if target.min_capacity is not None:
+            wanted = max(wanted, target.min_capacity)
+        if target.max_capacity is not None:
+            wanted = min(wanted, target.max_capacity)
         if wanted == current:
             return
         bound = "minimum" if wanted > current else "maximum"
@@ -153,7 +156,7 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
         except ValidationError as error:
             self.activities.append(ScalingActivity(target, description, cause, "Failed", error.message))
             return
-        self.activities.append(ScalingActivity(target, description, cause, "Successful", "Successfully set " + capacity.noun + f" to {wanted}."))
+        self.activities.append(ScalingActivity(target, description, cause, "Successful", f"Successfully set {capacity.noun} to {wanted}."))
 
     def describe_scaling_activities(self, namespace: str, resource_id: str | None, dimension: str | None) -> list[ScalingActivity]:
         """Newest first, as the API lists them."""
