@@ -201,3 +201,24 @@ def test_putting_a_policy_again_replaces_its_alarms(autoscaling_client, cloudwat
     target_tracking(autoscaling_client, "SageMakerInferenceComponentInvocationsPerCopy")
     policy = target_tracking(autoscaling_client, "SageMakerInferenceComponentInvocationsPerCopy")
     assert sorted(a["AlarmName"] for a in cloudwatch_client.describe_alarms()["MetricAlarms"]) == sorted(a["AlarmName"] for a in policy["Alarms"])
+
+
+def test_other_namespaces_keep_motos_checks_an_ecs_target_needs_its_cluster(autoscaling_client):
+    assert error_of(
+        lambda: autoscaling_client.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId="service/missing/web", ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=2
+        )
+    ) == ("ClusterNotFoundException", "Cluster not found.")
+
+
+@pytest.mark.parametrize(
+    "namespace, resource_id, dimension",
+    [
+        ("custom-resource", "https://test-endpoint.amazon.com/ScalableDimension/test-resource", "custom-resource:ResourceType:Property"),
+        ("kafka", "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abc", "kafka:broker-storage:VolumeSize"),
+    ],
+    ids=["custom resource", "kafka"],
+)
+def test_other_namespaces_keep_motos_dimensions_whose_resource_type_is_not_in_the_id(autoscaling_client, namespace, resource_id, dimension):
+    autoscaling_client.register_scalable_target(ServiceNamespace=namespace, ResourceId=resource_id, ScalableDimension=dimension, MinCapacity=1, MaxCapacity=2)
+    assert [t["ScalableDimension"] for t in autoscaling_client.describe_scalable_targets(ServiceNamespace=namespace)["ScalableTargets"]] == [dimension]
