@@ -31,7 +31,7 @@ test: setup
 	$(PY) tests/moto_suite/compare.py --subset
 
 ## moto 5.2.5's own tests for SageMaker, Application Auto Scaling, CloudWatch, CloudFormation and IAM's
-## CloudFormation, from its sdist on PyPI: the same results with loadmaster.testing as shipped (about 15 min).
+## CloudFormation, from its sdist on PyPI: the same results with loadmaster.testing as shipped (about 17 min).
 moto-suite: setup
 	$(PY) tests/moto_suite/compare.py
 
