@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 PORTFOLIO ?= examples/codegen-platform.yaml
 STAMP := $(VENV)/.installed
 
-.PHONY: setup synth test diff deploy lock clean bench
+.PHONY: setup synth test moto-suite diff deploy lock clean bench
 
 setup: $(STAMP)
 
@@ -24,9 +24,16 @@ $(STAMP): pyproject.toml requirements.lock package.json package-lock.json
 synth: setup
 	cdk synth --quiet -c portfolio=$(PORTFOLIO)
 
-## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto.
+## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto, and a subset of moto's own
+## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py).
 test: setup
 	$(PY) -m pytest
+	$(PY) tests/moto_suite/compare.py --subset
+
+## moto 5.2.5's own tests for SageMaker, Application Auto Scaling, CloudWatch, CloudFormation and IAM's
+## CloudFormation, from its sdist on PyPI: the same results with loadmaster.testing as shipped (about 17 min).
+moto-suite: setup
+	$(PY) tests/moto_suite/compare.py
 
 ## What a deploy of PORTFOLIO would change in the account of your current AWS credentials.
 ## live_capacity: components keep the copy counts autoscaling reached (loadmaster/capacity.py).

@@ -1,75 +1,82 @@
 """Offline SageMaker hosting for tests: moto, extended with inference components.
 
-    with loadmaster.testing.mock_sagemaker():
+    @loadmaster.testing.mock_sagemaker
+    def test_my_component():
         boto3.client("sagemaker").create_inference_component(...)
 
-On top of `moto.mock_aws` this adds, through moto's own extension points (backends, response handlers,
-CloudFormation models):
+`mock_sagemaker` is `moto.mock_aws` with the extension installed: a context manager, a function or class decorator,
+nestable in `mock_aws` or itself, with moto's own reset semantics (state lives until the outermost mock ends; a class
+decorator keeps what `setUp` created for the test). The extension goes into moto once, through its own extension
+points (each service's backend class, found by its `urls` module, and CloudFormation's model lookups), and stays:
+`install()` puts it in for a whole session, so that plain `mock_aws` has it too. What moto already does is kept as
+shipped (moto 5.2.5's own tests prove it: `make moto-suite`); on top of it:
 
-- SageMaker: Create/Describe/List/Update/UpdateRuntimeConfig/DeleteInferenceComponent, placement of copies on the
-  endpoint's instances (`loadmaster.testing.placement`), UpdateEndpoint, endpoint configs with model-less variants,
-  `ManagedInstanceScaling`, `RoutingConfig` and `ExecutionRoleArn`, instance types from botocore's service model;
+- SageMaker: Create/Describe/List/Update/UpdateRuntimeConfig/DeleteInferenceComponent (adapters, `Specifications`,
+  0 copies on update, tags, `LastDeploymentConfig`), placement of copies on the endpoint's instances
+  (`loadmaster.testing.placement`), UpdateEndpoint, endpoint configs with model-less and heterogeneous
+  (`InstancePools`) variants, `ManagedInstanceScaling`, `RoutingConfig` and `ExecutionRoleArn`, instance types from
+  botocore's service model, answers without the empty structures moto adds, statuses that pass through
+  Creating/Updating for a number of describes (`status_transitions`);
+- SageMaker Runtime: InvokeEndpoint only of endpoints that exist and of inference components that have a copy;
 - Application Auto Scaling: every dimension and predefined metric of botocore's service model, SageMaker targets
-  that must exist, policies that need a registered target;
+  that must exist, with the service-linked role and their capacity moved into the registered range (scaling
+  activities), policies that need a registered target, target-tracking alarms;
 - CloudFormation: `AWS::SageMaker::InferenceComponent`, `AWS::ApplicationAutoScaling::ScalableTarget` and
   `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, endpoints updated in place,
   stacks deleted in reverse dependency order.
 
 Copies are placed against loadmaster's instance catalog; creating a component on an instance type the catalog does
-not know raises `NotImplementedError` rather than guessing its capacity. Components are `InService` at once, as
-moto does for endpoints. Outside `mock_sagemaker()` moto behaves as shipped.
+not know raises `NotImplementedError` rather than guessing its capacity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from moto import mock_aws
 from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.base_backend import BackendDict
 from moto.sagemaker.models import sagemaker_backends
+from moto.sagemakerruntime.models import sagemakerruntime_backends
 
 from loadmaster.testing.applicationautoscaling.models import ApplicationAutoscalingBackend
-from loadmaster.testing.cloudformation import cloudformation_extended
+from loadmaster.testing.cloudformation import install_cloudformation
 from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: F401 (registers AWS::CloudWatch::Alarm)
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
+from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
+from loadmaster.testing.status import status_transitions
 
-__all__ = ["mock_sagemaker", "placements", "InstancePlacement"]
+__all__ = ["mock_sagemaker", "install", "status_transitions", "placements", "InstancePlacement"]
 
-_EXTENDED = ((sagemaker_backends, SageMakerBackend), (applicationautoscaling_backends, ApplicationAutoscalingBackend))
-
-
-@contextmanager
-def mock_sagemaker() -> Iterator[None]:
-    """`moto.mock_aws` with the extension installed; SageMaker and Application Auto Scaling start empty."""
-    with ExitStack() as stack:
-        stack.enter_context(_backends_extended())
-        stack.enter_context(cloudformation_extended())
-        stack.enter_context(mock_aws())
-        yield
+_EXTENDED: tuple[tuple[BackendDict, type], ...] = (
+    (sagemaker_backends, SageMakerBackend),
+    (applicationautoscaling_backends, ApplicationAutoscalingBackend),
+    (sagemakerruntime_backends, SageMakerRuntimeBackend),
+)
 
 
-@contextmanager
-def _backends_extended() -> Iterator[None]:
-    originals = [(backends, backends.backend) for backends, _ in _EXTENDED]
-    _use_backends([(backends, extended) for backends, extended in _EXTENDED])
-    try:
-        yield
-    finally:
-        _use_backends(originals)
+def mock_sagemaker(func: Callable[..., Any] | None = None, config: dict[str, Any] | None = None) -> Any:
+    """`moto.mock_aws(func, config)` with the extension installed; used exactly as `mock_aws` is."""
+    install()
+    return mock_aws(func, config)  # type: ignore[call-overload]
 
 
-def _use_backends(choices: list) -> None:
-    # A BackendDict builds each account's and region's backend from its `backend` class on first use: swap the
-    # class and drop what was built, so that no object of one kind outlives the switch.
-    for backends, backend_class in choices:
-        backends.backend = backend_class
+def install() -> None:
+    """Put the extension into moto for the rest of the process. Idempotent, and safe inside a running mock: backends
+    already built (state a mock holds now) become extended ones and keep their state."""
+    for backends, extended in _EXTENDED:
+        backends.backend = extended
         for account in backends.values():
-            account.backend = backend_class
-            account.clear()
+            account.backend = extended
+            for backend in account.values():
+                if not isinstance(backend, extended):
+                    backend.__class__ = extended
+                    backend.add_extension_state()
+    install_cloudformation()
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Where loadmaster.testing touches moto's CloudFormation, active only inside `mock_sagemaker()`.
+"""Where loadmaster.testing touches moto's CloudFormation, once `install_cloudformation()` has run.
 
-1. Our resource types. moto finds CloudFormation models as the direct subclasses of `CloudFormationModel`, for the
-   whole process. Ours derive from `ExtensionModel` instead, and moto's model lookups see them only while the
-   extension is installed: outside it, moto's CloudFormation stays as shipped.
+1. Our resource types. moto finds CloudFormation models as the direct subclasses of `CloudFormationModel`. Ours
+   derive from `ExtensionModel` instead, so that importing them changes nothing; installing adds them to moto's
+   model lookups, after moto's own, so that ours win where both know a type.
 2. Deletion order. moto's `ResourceMap.delete` tries resources in any order and
    retries failures until nothing moves, so a stack deletes even when its template never said that a component must
    go before its endpoint. CloudFormation deletes each resource only after everything that depends on it (DependsOn,
@@ -15,11 +15,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from graphlib import TopologicalSorter
 from typing import Any
-from unittest import mock
 
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
@@ -100,14 +97,13 @@ def _models() -> list[type[CloudFormationModel]]:
     return [*CloudFormationModel.__subclasses__(), *ExtensionModel.__subclasses__()]
 
 
-@contextmanager
-def cloudformation_extended() -> Iterator[None]:
-    """Let moto's CloudFormation see our resource types, and update and delete stacks in CloudFormation's order."""
+def install_cloudformation() -> None:
+    """Let moto's CloudFormation see our resource types, and update and delete stacks in CloudFormation's order.
+    Idempotent."""
     from loadmaster.testing.cloudformation_update import update_as_cloudformation_does  # it builds on this module
-    with ExitStack() as patches:
-        patches.enter_context(mock.patch.object(parsing, "get_model_list", _models))
-        patches.enter_context(mock.patch.object(parsing, "get_model_map", lambda: {m.cloudformation_type(): m for m in _models()}))
-        patches.enter_context(mock.patch.object(parsing, "get_name_type_map", lambda: {m.cloudformation_type(): m.cloudformation_name_type() for m in _models()}))
-        patches.enter_context(mock.patch.object(parsing.ResourceMap, "delete", _delete_in_dependency_order))
-        patches.enter_context(mock.patch.object(parsing.ResourceMap, "update", update_as_cloudformation_does))
-        yield
+
+    parsing.get_model_list = _models
+    parsing.get_model_map = lambda: {model.cloudformation_type(): model for model in _models()}
+    parsing.get_name_type_map = lambda: {model.cloudformation_type(): model.cloudformation_name_type() for model in _models()}
+    parsing.ResourceMap.delete = _delete_in_dependency_order
+    parsing.ResourceMap.update = update_as_cloudformation_does

@@ -7,7 +7,8 @@ fail for real. CloudFormation instead ("Update behaviors of stack resources", AW
 
 1. creates and updates resources in dependency order, against the *resolved* properties;
 2. replaces a resource when a create-only property changes (the resource type's provider schema,
-   `createOnlyProperties`; cfn-lint ships those schemas): the new physical resource is created first;
+   `createOnlyProperties`; cfn-lint ships those schemas): the new physical resource is created first. This holds for
+   the hosting types (`REPLACED_BY_SCHEMA`); other types update as their moto models do;
 3. refuses to replace a resource whose name the template sets, since the new one would take the old one's name
    ("CloudFormation cannot update a stack when a custom-named resource requires replacing");
 4. deletes removed resources and the replaced physical resources last, in the cleanup phase, dependents first.
@@ -31,6 +32,9 @@ from loadmaster.testing.cloudformation import deletion_order
 
 # The provider schemas are the same in every commercial region for the types we deploy; one region keeps lookups cached.
 _SCHEMA_REGION = "us-east-1"
+# The types whose replacements follow their provider schemas here: those loadmaster deploys and models. Every other
+# type keeps the update semantics of its moto model, as shipped (moto's own tests rely on them).
+REPLACED_BY_SCHEMA = ("AWS::SageMaker::", "AWS::ApplicationAutoScaling::", "AWS::CloudWatch::")
 
 
 def update_as_cloudformation_does(resource_map: parsing.ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
@@ -52,7 +56,7 @@ def update_as_cloudformation_does(resource_map: parsing.ResourceMap, template: d
             new_properties = _resolved(resource_map, resource)
             if new_properties == old_properties[logical_id] and resource == old_resources[logical_id]:
                 continue
-            changed = _create_only_changes(resource["Type"], old_properties[logical_id], new_properties)
+            changed = _create_only_changes(resource["Type"], old_properties[logical_id], new_properties) if resource["Type"].startswith(REPLACED_BY_SCHEMA) else []
             if not changed:
                 updated = parsing.parse_and_update_resource(logical_id, resource, resource_map, resource_map._account_id, resource_map._region_name)
                 if updated is not None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from ic_givens import VARIANT, create_component, error_of
 
+from loadmaster.testing.applicationautoscaling.alarms import PREDEFINED_METRICS
+from loadmaster.testing.placement import NOT_ENOUGH_HARDWARE
+
 COPIES = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCES = "sagemaker:variant:DesiredInstanceCount"
 SAGEMAKER_METRICS = [
@@ -99,3 +102,123 @@ def test_deregistering_a_target_deletes_its_policies(autoscaling_client, compone
     autoscaling_client.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES)
     # Then
     assert autoscaling_client.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"] == []
+
+
+def test_a_sagemaker_target_registered_without_a_role_has_the_service_linked_role(autoscaling_client, component):
+    # When
+    register(autoscaling_client)
+    # Then
+    target = autoscaling_client.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"][0]
+    assert target["RoleARN"] == (
+        "arn:aws:iam::123456789012:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+        "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+    )
+
+
+def test_registering_a_minimum_above_the_copies_scales_the_component_out_and_records_the_activity(autoscaling_client, sagemaker_client, component):
+    # When the component has 1 copy and the range starts at 2
+    register(autoscaling_client, minimum=2, maximum=4)
+    # Then
+    runtime = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]
+    assert (runtime["DesiredCopyCount"], runtime["CurrentCopyCount"]) == (2, 2)
+    activities = autoscaling_client.describe_scaling_activities(ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen")["ScalingActivities"]
+    assert [(a["ScalableDimension"], a["StatusCode"], a["Cause"]) for a in activities] == [(COPIES, "Successful", "minimum capacity was set to 2")]
+
+
+def test_registering_a_maximum_below_the_copies_scales_the_component_in(autoscaling_client, sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=3)
+    # When
+    register(autoscaling_client, minimum=0, maximum=1)
+    # Then
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]["DesiredCopyCount"] == 1
+
+
+def test_registering_a_range_that_holds_the_copies_changes_nothing(autoscaling_client, sagemaker_client, component):
+    register(autoscaling_client, minimum=0, maximum=4)
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]["DesiredCopyCount"] == 1
+    assert autoscaling_client.describe_scaling_activities(ServiceNamespace="sagemaker")["ScalingActivities"] == []
+
+
+def test_a_minimum_the_endpoint_cannot_hold_is_a_failed_activity(autoscaling_client, sagemaker_client, component):
+    # When 9 copies of 1 GPU are asked of an endpoint of at most 2 x 4 GPUs
+    register(autoscaling_client, minimum=9, maximum=9)
+    # Then
+    activity = autoscaling_client.describe_scaling_activities(ServiceNamespace="sagemaker")["ScalingActivities"][0]
+    assert (activity["StatusCode"], activity["StatusMessage"]) == ("Failed", NOT_ENOUGH_HARDWARE)
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]["DesiredCopyCount"] == 1
+
+
+@pytest.mark.parametrize(
+    "metric, period, high_datapoints, low_datapoints",
+    [("SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution", 10, 3, 90), ("SageMakerInferenceComponentInvocationsPerCopy", 60, 3, 15)],
+    ids=["high resolution", "standard"],
+)
+def test_target_tracking_creates_a_high_and_a_low_alarm_on_the_components_metric(
+    autoscaling_client, cloudwatch_client, component, metric, period, high_datapoints, low_datapoints
+):
+    # Given
+    register(autoscaling_client)
+    # When
+    policy = target_tracking(autoscaling_client, metric)
+    # Then
+    alarms = {a["AlarmName"]: a for a in cloudwatch_client.describe_alarms()["MetricAlarms"]}
+    assert sorted(alarms) == sorted(a["AlarmName"] for a in policy["Alarms"])
+    high, low = sorted(alarms.values(), key=lambda a: "AlarmLow" in a["AlarmName"])
+    assert high["AlarmName"].startswith("TargetTracking-inference-component/blockgen-AlarmHigh-")
+    assert low["AlarmName"].startswith("TargetTracking-inference-component/blockgen-AlarmLow-")
+    assert {a["Namespace"] for a in (high, low)} == {"AWS/SageMaker"}
+    assert {a["MetricName"] for a in (high, low)} == {PREDEFINED_METRICS[metric][0]}
+    assert [d for a in (high, low) for d in a["Dimensions"]] == [{"Name": "InferenceComponentName", "Value": "blockgen"}] * 2
+    assert (high["ComparisonOperator"], high["Threshold"], high["Period"], high["DatapointsToAlarm"], high["EvaluationPeriods"]) == (
+        "GreaterThanThreshold", 4.0, period, high_datapoints, high_datapoints,
+    )
+    assert (low["ComparisonOperator"], low["Threshold"], low["Period"], low["DatapointsToAlarm"], low["EvaluationPeriods"]) == (
+        "LessThanThreshold", pytest.approx(3.6), period, low_datapoints, low_datapoints,
+    )
+    assert high["AlarmActions"] == low["AlarmActions"] == [policy["PolicyARN"]]
+
+
+def test_a_variants_target_tracking_alarms_watch_its_endpoint_and_variant(autoscaling_client, cloudwatch_client, component):
+    resource_id = f"endpoint/pool/variant/{VARIANT}"
+    register(autoscaling_client, resource_id=resource_id, dimension=INSTANCES, minimum=1)
+    target_tracking(autoscaling_client, "SageMakerVariantInvocationsPerInstance", resource_id=resource_id, dimension=INSTANCES)
+    alarms = cloudwatch_client.describe_alarms()["MetricAlarms"]
+    assert {(a["MetricName"], tuple((d["Name"], d["Value"]) for d in a["Dimensions"])) for a in alarms} == {
+        ("InvocationsPerInstance", (("EndpointName", "pool"), ("VariantName", VARIANT)))
+    }
+
+
+def test_deleting_a_target_tracking_policy_deletes_its_alarms(autoscaling_client, cloudwatch_client, component):
+    register(autoscaling_client)
+    target_tracking(autoscaling_client, "SageMakerInferenceComponentInvocationsPerCopy")
+    autoscaling_client.delete_scaling_policy(PolicyName="tracking", ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES)
+    assert cloudwatch_client.describe_alarms()["MetricAlarms"] == []
+
+
+def test_putting_a_policy_again_replaces_its_alarms(autoscaling_client, cloudwatch_client, component):
+    register(autoscaling_client)
+    target_tracking(autoscaling_client, "SageMakerInferenceComponentInvocationsPerCopy")
+    policy = target_tracking(autoscaling_client, "SageMakerInferenceComponentInvocationsPerCopy")
+    assert sorted(a["AlarmName"] for a in cloudwatch_client.describe_alarms()["MetricAlarms"]) == sorted(a["AlarmName"] for a in policy["Alarms"])
+
+
+def test_other_namespaces_keep_motos_checks_an_ecs_target_needs_its_cluster(autoscaling_client):
+    assert error_of(
+        lambda: autoscaling_client.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId="service/missing/web", ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=2
+        )
+    ) == ("ClusterNotFoundException", "Cluster not found.")
+
+
+@pytest.mark.parametrize(
+    "namespace, resource_id, dimension",
+    [
+        ("custom-resource", "https://test-endpoint.amazon.com/ScalableDimension/test-resource", "custom-resource:ResourceType:Property"),
+        ("kafka", "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abc", "kafka:broker-storage:VolumeSize"),
+    ],
+    ids=["custom resource", "kafka"],
+)
+def test_other_namespaces_keep_motos_dimensions_whose_resource_type_is_not_in_the_id(autoscaling_client, namespace, resource_id, dimension):
+    autoscaling_client.register_scalable_target(ServiceNamespace=namespace, ResourceId=resource_id, ScalableDimension=dimension, MinCapacity=1, MaxCapacity=2)
+    assert [t["ScalableDimension"] for t in autoscaling_client.describe_scalable_targets(ServiceNamespace=namespace)["ScalableTargets"]] == [dimension]

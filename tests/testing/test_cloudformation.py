@@ -162,20 +162,6 @@ def test_a_component_created_before_its_endpoint_fails_like_cloudformation(cloud
         deploy(cloudformation_client, body)
 
 
-def test_outside_mock_sagemaker_moto_cloudformation_knows_none_of_our_types():
-    # Given the extension imported and used once
-    from moto.cloudformation import parsing
-
-    from loadmaster.testing import mock_sagemaker
-
-    with mock_sagemaker():
-        assert "AWS::SageMaker::InferenceComponent" in parsing.get_model_map()
-    # Then plain moto is back
-    known = parsing.get_model_map()
-    assert "AWS::SageMaker::InferenceComponent" not in known
-    assert known["AWS::SageMaker::Endpoint"].__module__ == "moto.sagemaker.models"
-
-
 def test_deleting_a_stack_detaches_and_deletes_its_managed_policies_before_the_role(cloudformation_client, aws_region):
     # Given a role with a managed policy, as CDK writes when a role's statements outgrow its inline policy
     body = {

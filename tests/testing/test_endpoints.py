@@ -6,7 +6,7 @@ import pytest
 
 from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.testing.sagemaker import models as sagemaker_models
-from ic_givens import ARN_PREFIX, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant
+from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant
 
 
 @pytest.mark.parametrize("instance_type", ["ml.g5.12xlarge", "ml.g6.48xlarge", "ml.p4d.24xlarge", "ml.p5.48xlarge", "ml.p5en.48xlarge"])
@@ -153,3 +153,58 @@ def test_a_variant_registered_for_autoscaling_refuses_an_update_to_another_insta
     autoscaling_client.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId=f"endpoint/inline/variant/{VARIANT}",
                                                   ScalableDimension="sagemaker:variant:DesiredInstanceCount")
     sagemaker_client.update_endpoint(EndpointName="inline", EndpointConfigName="inline-g6")
+
+
+def test_the_endpoint_waiter_waits_while_the_endpoint_is_creating(sagemaker_client):
+    from botocore.exceptions import WaiterError
+
+    from loadmaster.testing import status_transitions
+
+    # Given an endpoint that stays Creating for 3 describes
+    with status_transitions(describes=3):
+        create_pool(sagemaker_client)
+    waiter = sagemaker_client.get_waiter("endpoint_in_service")
+    # When the waiter gives up after 2 describes, then waits longer
+    with pytest.raises(WaiterError):
+        waiter.wait(EndpointName=ENDPOINT, WaiterConfig={"Delay": 0, "MaxAttempts": 2})
+    waiter.wait(EndpointName=ENDPOINT, WaiterConfig={"Delay": 0, "MaxAttempts": 2})
+    # Then
+    assert sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["EndpointStatus"] == "InService"
+
+
+def test_an_endpoint_without_data_capture_is_described_without_it(sagemaker_client):
+    create_pool(sagemaker_client)
+    assert "DataCaptureConfig" not in sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)
+    assert "DataCaptureConfig" not in sagemaker_client.describe_endpoint_config(EndpointConfigName=f"{ENDPOINT}-config")
+
+
+def test_a_model_without_a_vpc_is_described_without_one(sagemaker_client):
+    sagemaker_client.create_model(ModelName="model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    assert "VpcConfig" not in sagemaker_client.describe_model(ModelName="model")
+
+
+def test_a_heterogeneous_variant_runs_on_its_first_priority_instance_pool(sagemaker_client):
+    # Given a model-less variant with two instance pools, ml.g5.12xlarge first
+    pools = [{"InstanceType": "ml.p4d.24xlarge", "Priority": 2}, {"InstanceType": "ml.g5.12xlarge", "Priority": 1}]
+    sagemaker_client.create_endpoint_config(
+        EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[{"VariantName": VARIANT, "InitialInstanceCount": 1, "InstancePools": pools}]
+    )
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    # When a component of 4 GPUs is placed
+    create_component(sagemaker_client, "blockgen", accelerators=4)
+    # Then it fills the ml.g5.12xlarge, and the endpoint shows its instances per pool
+    from loadmaster.testing import placements
+
+    assert [(p.instance_type, p.copies) for p in placements("us-east-1")] == [("ml.g5.12xlarge", {"blockgen": 1})]
+    variant = sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["ProductionVariants"][0]
+    assert variant["InstancePools"] == [{"InstanceType": "ml.p4d.24xlarge", "CurrentInstanceCount": 0}, {"InstanceType": "ml.g5.12xlarge", "CurrentInstanceCount": 1}]
+
+
+def test_an_instance_pool_of_an_unknown_instance_type_raises_validation_error(sagemaker_client):
+    create = lambda: sagemaker_client.create_endpoint_config(  # noqa: E731
+        EndpointConfigName="pool-config",
+        ExecutionRoleArn=ROLE,
+        ProductionVariants=[{"VariantName": VARIANT, "InitialInstanceCount": 1, "InstancePools": [{"InstanceType": "ml.g99.huge", "Priority": 1}]}],
+    )
+    code, message = error_of(create)
+    assert code == "ValidationException" and "ml.g99.huge" in message

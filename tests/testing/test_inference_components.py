@@ -187,3 +187,114 @@ def test_deleting_a_component_removes_it_and_frees_its_instances(sagemaker_clien
 def test_deleting_an_unknown_component_raises_validation_error(sagemaker_client):
     code, _ = error_of(lambda: sagemaker_client.delete_inference_component(InferenceComponentName="missing"))
     assert code == "ValidationException"
+
+
+def test_a_components_tags_can_be_added_listed_and_deleted_by_its_arn(sagemaker_client, pool):
+    # Given
+    arn = create_component(sagemaker_client, "blockgen")
+    # When
+    sagemaker_client.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "codegen"}, {"Key": "tier", "Value": "gold"}])
+    sagemaker_client.delete_tags(ResourceArn=arn, TagKeys=["tier"])
+    # Then
+    assert sagemaker_client.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "codegen"}]
+
+
+def adapter_specification(base: str = "blockgen") -> dict:
+    return {"BaseInferenceComponentName": base, "Container": {"ArtifactUrl": "s3://models/adapter.tar.gz"}}
+
+
+def test_an_adapter_runs_on_its_base_components_copies(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=2)
+    # When
+    sagemaker_client.create_inference_component(InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=adapter_specification())
+    # Then it takes no room of its own and shows no copies of its own
+    adapter = sagemaker_client.describe_inference_component(InferenceComponentName="apex")
+    assert adapter["Specification"]["BaseInferenceComponentName"] == "blockgen" and "RuntimeConfig" not in adapter
+    assert placements_copies(pool) == {"blockgen": 2}
+
+
+def placements_copies(endpoint: str) -> dict[str, int]:
+    from loadmaster.testing import placements
+
+    totals: dict[str, int] = {}
+    for instance in placements("us-east-1"):
+        for name, count in instance.copies.items():
+            totals[name] = totals.get(name, 0) + count
+    return totals
+
+
+def test_an_adapter_on_a_missing_base_raises_validation_error(sagemaker_client, pool):
+    create = lambda: sagemaker_client.create_inference_component(  # noqa: E731
+        InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=adapter_specification("missing")
+    )
+    code, message = error_of(create)
+    assert code == "ValidationException" and '"missing"' in message
+
+
+def test_an_adapter_with_compute_requirements_raises_validation_error(sagemaker_client, pool):
+    create_component(sagemaker_client, "blockgen")
+    spec = {**adapter_specification(), "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024}}
+    create = lambda: sagemaker_client.create_inference_component(InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=spec)  # noqa: E731
+    assert error_of(create)[0] == "ValidationException"
+
+
+def test_a_base_component_cannot_be_deleted_while_an_adapter_uses_it(sagemaker_client, pool):
+    create_component(sagemaker_client, "blockgen")
+    sagemaker_client.create_inference_component(InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=adapter_specification())
+    code, message = error_of(lambda: sagemaker_client.delete_inference_component(InferenceComponentName="blockgen"))
+    assert code == "ValidationException" and "apex" in message
+
+
+def test_an_update_records_its_deployment_config(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=2)
+    deployment = {
+        "RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1}, "WaitIntervalInSeconds": 120},
+        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "blockgen-errors"}]},
+    }
+    # When
+    sagemaker_client.update_inference_component(InferenceComponentName="blockgen", Specification=specification(image=IMAGE + "-2"), DeploymentConfig=deployment)
+    # Then
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["LastDeploymentConfig"] == deployment
+
+
+def test_with_status_transitions_a_component_is_creating_then_updating_for_that_many_describes(sagemaker_client, pool):
+    from loadmaster.testing import status_transitions
+
+    def statuses(count: int) -> list[str]:
+        return [sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["InferenceComponentStatus"] for _ in range(count)]
+
+    with status_transitions(describes=2):
+        create_component(sagemaker_client, "blockgen")
+        assert statuses(3) == ["Creating", "Creating", "InService"]
+        sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": 2})
+        assert statuses(3) == ["Updating", "Updating", "InService"]
+
+
+def test_with_specifications_the_one_for_the_variants_instance_type_is_placed(sagemaker_client, pool):
+    # Given one specification per instance type, the pool being ml.g5.12xlarge
+    specifications = [
+        {**specification(accelerators=4, memory_mb=65536), "InstanceType": "ml.p4d.24xlarge"},
+        {**specification(accelerators=2, memory_mb=32768), "InstanceType": "ml.g5.12xlarge"},
+    ]
+    # When
+    sagemaker_client.create_inference_component(
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specifications=specifications, RuntimeConfig={"CopyCount": 2}
+    )
+    # Then two copies of 2 GPUs fill the 4-GPU instance, and both specifications are described
+    from loadmaster.testing import placements
+
+    assert [(p.copies, p.free_accelerators) for p in placements("us-east-1")] == [({"blockgen": 2}, 0)]
+    described = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
+    assert [s["InstanceType"] for s in described["Specifications"]] == ["ml.p4d.24xlarge", "ml.g5.12xlarge"]
+    assert "Specification" not in described
+
+
+def test_specifications_without_the_variants_instance_type_raise_validation_error(sagemaker_client, pool):
+    specifications = [{**specification(), "InstanceType": "ml.p4d.24xlarge"}]
+    create = lambda: sagemaker_client.create_inference_component(  # noqa: E731
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specifications=specifications, RuntimeConfig={"CopyCount": 1}
+    )
+    code, message = error_of(create)
+    assert code == "ValidationException" and "ml.g5.12xlarge" in message

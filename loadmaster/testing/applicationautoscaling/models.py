@@ -7,6 +7,8 @@ botocore's model lists every current value.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -14,7 +16,11 @@ import botocore.session
 from moto.applicationautoscaling import models as moto_models
 from moto.applicationautoscaling.exceptions import AWSValidationException
 from moto.core.exceptions import JsonRESTError
-from moto.sagemaker.models import sagemaker_backends
+from moto.moto_api._internal import mock_random
+from moto.sagemaker.exceptions import ValidationError
+
+from loadmaster.testing.applicationautoscaling.alarms import target_tracking_alarms
+from loadmaster.testing.applicationautoscaling.sagemaker_capacity import SageMakerCapacity
 
 from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.upserted import UpsertedResource
@@ -47,7 +53,65 @@ class ObjectNotFoundException(JsonRESTError):
         super().__init__("ObjectNotFoundException", message)
 
 
+def target_params_must_be_valid(namespace: str, resource_id: str, dimension: str | None) -> None:
+    """moto's consistency check of namespace, resource id and dimension (`_target_params_are_valid`), on botocore's
+    enums instead of moto's, which lack the inference-component dimension."""
+    valid = namespace in allowed_values("ServiceNamespace")
+    if dimension is not None:
+        parts = dimension.split(":")
+        if len(parts) != 3:
+            valid = False
+        else:
+            d_namespace, d_resource_type, _ = parts
+            # Dimensions whose resource type is not part of the resource id (moto's exceptions: custom resources, MSK).
+            exceptions = {member.value for member in moto_models.ResourceTypeExceptionValueSet}
+            resource_type = d_resource_type if d_resource_type in exceptions else moto_models._get_resource_type_from_resource_id(resource_id)
+            valid = valid and dimension in allowed_values("ScalableDimension") and d_namespace == namespace and resource_type == d_resource_type
+    if not valid:
+        raise AWSValidationException("Unsupported service namespace, resource type or scalable dimension")  # moto's text
+
+
+def service_linked_role_arn(account_id: str, partition: str) -> str:
+    """The role Application Auto Scaling uses for SageMaker targets, given as `RoleARN` when none was (FACTS.md)."""
+    return f"arn:{partition}:iam::{account_id}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+
+
+@dataclass
+class ScalingActivity:
+    """One change of a target's capacity, as DescribeScalingActivities lists it."""
+
+    target: moto_models.FakeScalableTarget
+    description: str
+    cause: str
+    status_code: str  # Successful | Failed
+    status_message: str
+    activity_id: str = field(default_factory=lambda: str(mock_random.uuid4()))
+    start_time: float = field(default_factory=time.time)
+
+    def response(self) -> dict[str, Any]:
+        return {
+            "ActivityId": self.activity_id,
+            "ServiceNamespace": self.target.service_namespace,
+            "ResourceId": self.target.resource_id,
+            "ScalableDimension": self.target.scalable_dimension,
+            "Description": self.description,
+            "Cause": self.cause,
+            "StartTime": self.start_time,
+            "EndTime": self.start_time,
+            "StatusCode": self.status_code,
+            "StatusMessage": self.status_message,
+        }
+
+
 class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        self.add_extension_state()
+
+    def add_extension_state(self) -> None:
+        """What this backend holds beyond moto's; `install` also calls it on a moto backend it turns into this class."""
+        self.activities: list[ScalingActivity] = []
+
     def register_scalable_target(
         self,
         namespace: str,
@@ -58,30 +122,52 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
         role_arn: str,
         suspended_state: str,
     ) -> moto_models.FakeScalableTarget:
-        raise_problems([enum_problem(dimension, "scalableDimension", "ScalableDimension"), enum_problem(namespace, "serviceNamespace", "ServiceNamespace")])
-        d_namespace, d_resource_type, _ = dimension.split(":")
-        if d_namespace != namespace or moto_models._get_resource_type_from_resource_id(r_id) != d_resource_type:
-            raise AWSValidationException("Unsupported service namespace, resource type or scalable dimension")  # moto's text
-        if namespace == "sagemaker":
-            self._sagemaker_resource_must_exist(r_id)
+        if namespace != "sagemaker":
+            return super().register_scalable_target(namespace, r_id, dimension, min_capacity, max_capacity, role_arn, suspended_state)
+        target_params_must_be_valid(namespace, r_id, dimension)
+        capacity = SageMakerCapacity.of(self.account_id, self.region_name, r_id, dimension)  # raises if r_id is missing
         if self._scalable_target_exists(r_id, dimension):
             target = self.targets[dimension][r_id]
             target.update(min_capacity, max_capacity, suspended_state)
-            return target
-        target = moto_models.FakeScalableTarget(self, namespace, r_id, dimension, min_capacity, max_capacity, role_arn, suspended_state)
-        return self._add_scalable_target(target)
+        else:
+            role_arn = role_arn or service_linked_role_arn(self.account_id, self.partition)
+            target = moto_models.FakeScalableTarget(self, namespace, r_id, dimension, min_capacity, max_capacity, role_arn, suspended_state)
+            self._add_scalable_target(target)
+        if capacity is not None:
+            self._move_into_range(target, capacity)
+        return target
 
-    def _sagemaker_resource_must_exist(self, resource_id: str) -> None:
-        # Application Auto Scaling checks the resource with SageMaker; the real message is not known to us.
-        sagemaker = sagemaker_backends[self.account_id][self.region_name]
-        parts = resource_id.split("/")
-        if parts[0] == "inference-component":
-            exists = parts[1] in getattr(sagemaker, "inference_components", {})
-        else:  # endpoint/<name>/variant/<variant>
-            endpoint = sagemaker.endpoints.get(parts[1])
-            exists = endpoint is not None and any(v["VariantName"] == parts[3] for v in endpoint.production_variants)
-        if not exists:
-            raise AWSValidationException(f"SageMaker resource {resource_id} does not exist")
+    def _move_into_range(self, target: moto_models.FakeScalableTarget, capacity: SageMakerCapacity) -> None:
+        # Registering a range the current capacity is outside of scales the resource into it (Application Auto
+        # Scaling API reference, RegisterScalableTarget).
+        current = wanted = capacity.get()
+        if target.min_capacity is not None:
+            wanted = max(wanted, target.min_capacity)
+        if target.max_capacity is not None:
+            wanted = min(wanted, target.max_capacity)
+        if wanted == current:
+            return
+        bound = "minimum" if wanted > current else "maximum"
+        # Real wording for SageMaker not known to us; ECS's activities read "Setting desired count to N."
+        description = f"Setting {capacity.noun} to {wanted}."
+        cause = f"{bound} capacity was set to {wanted}"
+        try:
+            capacity.set(wanted)
+        except ValidationError as error:
+            self.activities.append(ScalingActivity(target, description, cause, "Failed", error.message))
+            return
+        self.activities.append(ScalingActivity(target, description, cause, "Successful", f"Successfully set {capacity.noun} to {wanted}."))
+
+    def describe_scaling_activities(self, namespace: str, resource_id: str | None, dimension: str | None) -> list[ScalingActivity]:
+        """Newest first, as the API lists them."""
+        found = [
+            activity
+            for activity in self.activities
+            if activity.target.service_namespace == namespace
+            and resource_id in (None, activity.target.resource_id)
+            and dimension in (None, activity.target.scalable_dimension)
+        ]
+        return found[::-1]
 
     def deregister_scalable_target(self, namespace: str, r_id: str, dimension: str) -> None:
         super().deregister_scalable_target(namespace, r_id, dimension)
@@ -100,6 +186,8 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
         policy_body: dict[str, Any],
         policy_type: str | None,
     ) -> moto_models.FakeApplicationAutoscalingPolicy:
+        if service_namespace != "sagemaker":
+            return super().put_scaling_policy(policy_name, service_namespace, resource_id, scalable_dimension, policy_body, policy_type)
         if policy_type == "TargetTrackingScaling":
             metric = (policy_body or {}).get("PredefinedMetricSpecification", {}).get("PredefinedMetricType")
             where = "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType"
@@ -109,7 +197,13 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
                 f"No scalable target registered for service namespace: {service_namespace}, "
                 f"resource ID: {resource_id}, scalable dimension: {scalable_dimension}"
             )
-        return super().put_scaling_policy(policy_name, service_namespace, resource_id, scalable_dimension, policy_body, policy_type)
+        replaced = self.policies.get(moto_models.FakeApplicationAutoscalingPolicy.formulate_key(service_namespace, resource_id, scalable_dimension, policy_name))
+        if replaced is not None:
+            replaced.delete_alarms(self.account_id, self.region_name)
+        policy = super().put_scaling_policy(policy_name, service_namespace, resource_id, scalable_dimension, policy_body, policy_type)
+        if policy.policy_type == "TargetTrackingScaling":
+            policy.alarms.extend(target_tracking_alarms(policy))
+        return policy
 
 
 class ScalableTarget(UpsertedResource, ExtensionModel):

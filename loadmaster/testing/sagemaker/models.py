@@ -27,6 +27,7 @@ from moto.utilities.paginator import paginate
 from loadmaster.catalog import load_catalog
 from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.placement import CopyRequirements, Fleet, NotEnoughHardware
+from loadmaster.testing.status import Transition
 
 VARIANT_DEFAULTS = {"InitialInstanceCount": 1}
 PAGINATION_MODEL = {
@@ -55,6 +56,15 @@ def _hosts_inference_components(variant: dict[str, Any]) -> bool:
     return "ModelName" not in variant and "ServerlessConfig" not in variant
 
 
+def _instance_type(variant: dict[str, Any]) -> str:
+    """The variant's instance type; of a heterogeneous variant (`InstancePools`), its first-priority pool's:
+    SageMaker provisions from the pools in order of priority, 1 first, and offline every instance is available
+    (SageMaker API reference, InstancePool)."""
+    if "InstanceType" in variant:
+        return variant["InstanceType"]
+    return min(variant["InstancePools"], key=lambda pool: pool["Priority"])["InstanceType"]
+
+
 class EndpointConfig(FakeEndpointConfig, ExtensionModel):
     """An endpoint config that also takes model-less variants, `ManagedInstanceScaling`, `RoutingConfig` and a
     config-level `ExecutionRoleArn`, and validates instance types against botocore."""
@@ -62,6 +72,14 @@ class EndpointConfig(FakeEndpointConfig, ExtensionModel):
     def __init__(self, *, execution_role_arn: str | None, **kwargs: Any):
         super().__init__(**kwargs)
         self.execution_role_arn = execution_role_arn
+
+    def validate_production_variants(self, production_variants: list[dict[str, Any]]) -> None:
+        # moto knows only InstanceType and ServerlessConfig; a heterogeneous variant names its types in InstancePools.
+        heterogeneous = [variant for variant in production_variants if "InstancePools" in variant and "InstanceType" not in variant]
+        for variant in heterogeneous:
+            for pool in variant["InstancePools"]:
+                self.validate_instance_type(pool["InstanceType"])
+        super().validate_production_variants([variant for variant in production_variants if variant not in heterogeneous])
 
     def validate_instance_type(self, instance_type: str) -> None:
         allowed = production_variant_instance_types()
@@ -90,8 +108,10 @@ class Endpoint(FakeEndpoint, ExtensionModel):
     def __init__(self, config: EndpointConfig, **kwargs: Any):
         super().__init__(production_variants=config.production_variants, **kwargs)
         pools = [variant for variant in config.production_variants if _hosts_inference_components(variant)]
-        self.pool_instance_types = {variant["VariantName"]: variant["InstanceType"] for variant in pools}
-        self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in pools if variant["InstanceType"] in load_catalog()}
+        self.pool_instance_types = {variant["VariantName"]: _instance_type(variant) for variant in pools}
+        self.instance_pools = {variant["VariantName"]: variant["InstancePools"] for variant in pools if "InstancePools" in variant}
+        self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in pools if _instance_type(variant) in load_catalog()}
+        self.transition = Transition("Creating")
 
     def _process_production_variants(self, production_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
         summaries = super()._process_production_variants(production_variants)
@@ -99,16 +119,27 @@ class Endpoint(FakeEndpoint, ExtensionModel):
             summary.update({key: variant[key] for key in ("ManagedInstanceScaling", "RoutingConfig") if key in variant})
         return summaries
 
+    def summary(self) -> dict[str, Any]:
+        return {**super().summary(), "EndpointStatus": self.transition.current}
+
     @property
     def response_object(self) -> dict[str, Any]:  # type: ignore[misc]
+        """DescribeEndpoint's answer; each one brings a transition a step closer to InService."""
         response = super().response_object
-        for internal in ("Fleets", "PoolInstanceTypes"):
+        for internal in ("Fleets", "PoolInstanceTypes", "InstancePools", "Transition"):
             response.pop(internal, None)
+        without_unset_structures(response, "DataCaptureConfig")
+        response["EndpointStatus"] = self.transition.describe()
         response["ProductionVariants"] = [dict(variant) for variant in response["ProductionVariants"]]
         for variant in response["ProductionVariants"]:
             fleet = self.fleets.get(variant["VariantName"])
             if fleet is not None:
                 variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"] = len(fleet.instances)
+            if variant["VariantName"] in self.instance_pools:
+                variant["InstancePools"] = [
+                    {"InstanceType": pool["InstanceType"], "CurrentInstanceCount": len(fleet.instances) if fleet and pool["InstanceType"] == fleet.instance_type.name else 0}
+                    for pool in self.instance_pools[variant["VariantName"]]
+                ]
         return response
 
     def fleet(self, variant_name: str) -> Fleet:
@@ -146,14 +177,26 @@ class Endpoint(FakeEndpoint, ExtensionModel):
         return backend.update_endpoint(original_resource.endpoint_name, cloudformation_json["Properties"]["EndpointConfigName"])
 
 
+def _specification_summary(specification: dict[str, Any]) -> dict[str, Any]:
+    """A specification as DescribeInferenceComponent shows it: the container's image as `DeployedImage`."""
+    summary = {key: value for key, value in specification.items() if key != "Container"}
+    if "Container" in specification:
+        container = dict(specification["Container"])
+        if "Image" in container:  # an adapter's container has only its ArtifactUrl
+            container["DeployedImage"] = {"SpecifiedImage": container.pop("Image")}
+        summary["Container"] = container
+    return summary
+
+
 def _launch_fleet(variant: dict[str, Any]) -> Fleet:
     catalog = load_catalog()
     variant = {**VARIANT_DEFAULTS, **variant}
     initial = variant["InitialInstanceCount"]
     scaling = variant.get("ManagedInstanceScaling", {})
+    instance_type = catalog[_instance_type(variant)]
     if scaling.get("Status") == "ENABLED":
-        return Fleet.launch(catalog[variant["InstanceType"]], initial, scaling.get("MinInstanceCount", initial), scaling.get("MaxInstanceCount", initial))
-    return Fleet.launch(catalog[variant["InstanceType"]], initial, initial, initial)
+        return Fleet.launch(instance_type, initial, scaling.get("MinInstanceCount", initial), scaling.get("MaxInstanceCount", initial))
+    return Fleet.launch(instance_type, initial, initial, initial)
 
 
 class FakeInferenceComponent(ExtensionModel):
@@ -170,16 +213,32 @@ class FakeInferenceComponent(ExtensionModel):
         specification: dict[str, Any],
         copy_count: int,
         tags: list[dict[str, str]],
+        specifications: list[dict[str, Any]] | None = None,
     ):
         self.name = name
         self.arn = arn_formatter("inference-component", name, account_id, region_name)
         self.endpoint = endpoint
         self.variant_name = variant_name
-        self.specification = specification
+        self.specification = specification  # in effect: the one of `specifications` for the variant's instance type
+        self.specifications = specifications
         self.desired_copy_count = copy_count
         self.tags = tags or []
-        self.status = "InService"
+        self.transition = Transition("Creating")
+        self.last_deployment_config: dict[str, Any] | None = None
         self.creation_time = self.last_modified_time = utcnow()
+
+    @property
+    def status(self) -> str:
+        return self.transition.current
+
+    @property
+    def base(self) -> str | None:
+        """The component an adapter runs on (`BaseInferenceComponentName`); None for a component of its own."""
+        return self.specification.get("BaseInferenceComponentName")
+
+    def current_copy_count(self) -> int:
+        """Copies placed; an adapter serves on its base component's copies."""
+        return self.endpoint.fleets[self.variant_name].copies_of(self.base or self.name)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -194,22 +253,23 @@ class FakeInferenceComponent(ExtensionModel):
         }
 
     def describe(self) -> dict[str, Any]:
+        """DescribeInferenceComponent's answer; each one brings a transition a step closer to InService."""
         fleet = self.endpoint.fleets[self.variant_name]
-        current = fleet.copies_of(self.name)
-        specification = {key: value for key, value in self.specification.items() if key != "Container"}
-        if "Container" in self.specification:
-            container = dict(self.specification["Container"])
-            container["DeployedImage"] = {"SpecifiedImage": container.pop("Image")}
-            specification["Container"] = container
-        return {
-            **self.summary(),
-            "Specification": specification,
-            "RuntimeConfig": {
+        current = self.current_copy_count()
+        described = {**self.summary(), "InferenceComponentStatus": self.transition.describe()}
+        if self.specifications is None:
+            described["Specification"] = _specification_summary(self.specification)
+        else:
+            described["Specifications"] = [_specification_summary(specification) for specification in self.specifications]
+        if self.base is None:  # an adapter has no copies of its own, nor a RuntimeConfig
+            described["RuntimeConfig"] = {
                 "DesiredCopyCount": self.desired_copy_count,
                 "CurrentCopyCount": current,
                 "PlacementStatus": [{"InstanceType": fleet.instance_type.name, "CurrentCopyCount": current}] if current else [],
-            },
-        }
+            }
+        if self.last_deployment_config is not None:
+            described["LastDeploymentConfig"] = self.last_deployment_config
+        return described
 
     @property
     def physical_resource_id(self) -> str:
@@ -273,7 +333,18 @@ class FakeInferenceComponent(ExtensionModel):
 class SageMakerBackend(SageMakerModelBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
+        self.add_extension_state()
+
+    def add_extension_state(self) -> None:
+        """What this backend holds beyond moto's; `install` also calls it on a moto backend it turns into this class."""
         self.inference_components: dict[str, FakeInferenceComponent] = {}
+
+    def _get_resource_from_arn(self, arn: str) -> Any:
+        # moto's lookup for AddTags, ListTags and DeleteTags does not know inference components.
+        kind, _, name = arn.split(":")[-1].partition("/")
+        if kind == "inference-component":
+            return self._component(name)
+        return super()._get_resource_from_arn(arn)
 
     # Endpoint configs and endpoints
 
@@ -330,9 +401,13 @@ class SageMakerBackend(SageMakerModelBackend):
         updated = self._launch_endpoint(endpoint_name, endpoint_config_name, endpoint.tags)
         self._refuse_instance_type_changes(endpoint, updated)
         updated.creation_time = endpoint.creation_time
+        updated.transition.start("Updating")
         components = self._components_on(endpoint_name)
         for component in components:
-            self._place(updated, component.variant_name, component.name, component.specification, component.desired_copy_count)
+            if component.specifications is not None:
+                component.specification = _specification_in_effect(updated.fleet(component.variant_name), None, component.specifications)
+            if component.base is None:
+                self._place(updated, component.variant_name, component.name, component.specification, component.desired_copy_count)
         for component in components:
             component.endpoint = updated
         self.endpoints[endpoint_name] = updated
@@ -395,15 +470,22 @@ class SageMakerBackend(SageMakerModelBackend):
         specification: dict[str, Any],
         runtime_config: dict[str, Any],
         tags: list[dict[str, str]],
+        specifications: list[dict[str, Any]] | None = None,
     ) -> FakeInferenceComponent:
         if name in self.inference_components:
             arn = arn_formatter("inference-component", name, self.account_id, self.region_name)
             raise ValidationError(f'Cannot create already existing inference component "{arn}".')
         endpoint = self._endpoint(endpoint_name)
         variant_name = variant_name or next(iter(endpoint.fleets), "")
-        copy_count = _copy_count(runtime_config)
-        self._place(endpoint, variant_name, name, specification, copy_count)
-        component = FakeInferenceComponent(self.account_id, self.region_name, name, endpoint, variant_name, specification, copy_count, tags)
+        specification = _specification_in_effect(endpoint.fleet(variant_name), specification, specifications)
+        base = specification.get("BaseInferenceComponentName")
+        if base is not None:
+            self._adapter_must_fit(base, endpoint_name, specification, runtime_config)
+            copy_count = 0
+        else:
+            copy_count = _copy_count(runtime_config, minimum=MIN_COPIES_AT_CREATION)
+            self._place(endpoint, variant_name, name, specification, copy_count)
+        component = FakeInferenceComponent(self.account_id, self.region_name, name, endpoint, variant_name, specification, copy_count, tags, specifications)
         self.inference_components[name] = component
         return component
 
@@ -440,14 +522,30 @@ class SageMakerBackend(SageMakerModelBackend):
         return sorted(components, key=sort_key, reverse=(sort_order or "Descending") == "Descending")
 
     def update_inference_component(
-        self, name: str, specification: dict[str, Any] | None, runtime_config: dict[str, Any] | None
+        self,
+        name: str,
+        specification: dict[str, Any] | None,
+        runtime_config: dict[str, Any] | None,
+        deployment_config: dict[str, Any] | None = None,
+        specifications: list[dict[str, Any]] | None = None,
     ) -> FakeInferenceComponent:
         component = self._component(name)
-        specification = specification or component.specification
-        copy_count = _copy_count(runtime_config) if runtime_config else component.desired_copy_count
-        self._place(component.endpoint, component.variant_name, name, specification, copy_count)
+        if specification or specifications:
+            fleet = component.endpoint.fleet(component.variant_name)
+            component.specifications = specifications
+            specification = _specification_in_effect(fleet, specification, specifications)
+        else:
+            specification = component.specification
+        # Only creation needs a copy: an update may take a component to zero (botocore's InferenceComponentCopyCount
+        # has min 0; SageMaker developer guide, "endpoint-auto-scaling-zero-instances").
+        copy_count = _copy_count(runtime_config, minimum=0) if runtime_config else component.desired_copy_count
+        if component.base is None:
+            self._place(component.endpoint, component.variant_name, name, specification, copy_count)
         component.specification = specification
         component.desired_copy_count = copy_count
+        if deployment_config is not None:
+            component.last_deployment_config = deployment_config
+        component.transition.start("Updating")
         component.last_modified_time = utcnow()
         return component
 
@@ -456,8 +554,21 @@ class SageMakerBackend(SageMakerModelBackend):
 
     def delete_inference_component(self, name: str) -> None:
         component = self._component(name)
-        component.endpoint.fleets[component.variant_name].remove(name)
+        adapters = [c.name for c in self.inference_components.values() if c.base == name]
+        if adapters:
+            # Real text unknown: SageMaker keeps a base component while adapters run on it.
+            raise ValidationError(f'Cannot delete inference component "{name}": adapters {", ".join(adapters)} use it as their base.')
+        if component.base is None:
+            component.endpoint.fleets[component.variant_name].remove(name)
         del self.inference_components[name]
+
+    def _adapter_must_fit(self, base: str, endpoint_name: str, specification: dict[str, Any], runtime_config: dict[str, Any]) -> None:
+        # An adapter runs in its base component's copies: it asks no compute of its own nor copies (FACTS.md).
+        # Real texts unknown.
+        if base not in self.inference_components or self.inference_components[base].endpoint.endpoint_name != endpoint_name:
+            raise ValidationError(f'Base inference component "{base}" not found on endpoint "{endpoint_name}".')
+        if "ComputeResourceRequirements" in specification or runtime_config:
+            raise ValidationError("An adapter inference component takes neither ComputeResourceRequirements nor RuntimeConfig: it runs on its base component's copies.")
 
     def _component(self, name: str) -> FakeInferenceComponent:
         if name not in self.inference_components:
@@ -479,11 +590,38 @@ class SageMakerBackend(SageMakerModelBackend):
             raise ValidationError(str(error)) from None
 
 
-def _copy_count(runtime_config: dict[str, Any]) -> int:
+MIN_COPIES_AT_CREATION = 1
+
+
+def _specification_in_effect(fleet: Fleet, specification: dict[str, Any] | None, specifications: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """`Specification`, or the one of `Specifications` (one per instance type) for the fleet's instance type.
+
+    Real texts unknown; the API reference says to give either Specification or Specifications, not both."""
+    if specification and specifications:
+        raise ValidationError("Specify either Specification or Specifications, not both.")
+    if not specifications:
+        return specification or {}
+    instance_type = fleet.instance_type.name
+    for candidate in specifications:
+        if candidate.get("InstanceType") == instance_type:
+            return candidate
+    raise ValidationError(f"Specifications has no specification for the variant's instance type {instance_type}.")
+
+
+def _copy_count(runtime_config: dict[str, Any], minimum: int) -> int:
     copy_count = runtime_config.get("CopyCount", 0)
-    if copy_count < 1:
+    if copy_count < minimum:
         raise ValidationError("Inference components copy count an integer larger than 0")  # sic; FACTS.md, stdapi.ai issue 43
     return copy_count
+
+
+def without_unset_structures(response: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """Drop the structures moto answers as `{}` when none was set: SageMaker leaves them out, and clients that
+    validate the answer (sagemaker-core's pydantic models) refuse an empty one."""
+    for key in keys:
+        if response.get(key) == {}:
+            del response[key]
+    return response
 
 
 def _requirements(specification: dict[str, Any]) -> CopyRequirements:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker import responses as moto_responses
 
-from .models import SageMakerBackend
+from .models import SageMakerBackend, without_unset_structures
 
 
 class SageMakerResponse(moto_responses.SageMakerResponse):
@@ -25,6 +25,14 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
         )
         return ActionResult({"EndpointConfigArn": endpoint_config.endpoint_config_arn})
 
+    def describe_model(self) -> ActionResult:
+        model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+        return ActionResult(without_unset_structures(dict(model.response_object), "VpcConfig"))
+
+    def describe_endpoint_config(self) -> ActionResult:
+        config = self.sagemaker_backend.describe_endpoint_config(self._get_param("EndpointConfigName"))
+        return ActionResult(without_unset_structures(dict(config), "DataCaptureConfig", "AsyncInferenceConfig"))
+
     def update_endpoint(self) -> ActionResult:
         endpoint = self.sagemaker_backend.update_endpoint(
             endpoint_name=self._get_param("EndpointName"),
@@ -40,6 +48,7 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             specification=self._get_param("Specification", {}),
             runtime_config=self._get_param("RuntimeConfig", {}),
             tags=self._get_param("Tags", []),
+            specifications=self._get_param("Specifications"),
         )
         return ActionResult({"InferenceComponentArn": component.arn})
 
@@ -68,6 +77,8 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             name=self._get_param("InferenceComponentName"),
             specification=self._get_param("Specification"),
             runtime_config=self._get_param("RuntimeConfig"),
+            deployment_config=self._get_param("DeploymentConfig"),
+            specifications=self._get_param("Specifications"),
         )
         return ActionResult({"InferenceComponentArn": component.arn})
 
