@@ -34,7 +34,7 @@ def live_sagemaker_client(region: str | None) -> Any:
     import boto3
 
     try:
-        return boto3.client("sagemaker", region_name=region, config=RETRIES)
+        return boto3.session.Session().client("sagemaker", region_name=region, config=RETRIES)  # the environment as it is now
     except BotoCoreError as error:
         raise PortfolioError(SOURCE, [Problem("", _unreadable(error))]) from None
 

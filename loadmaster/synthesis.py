@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,10 @@ class OutputRefused(Exception):
 
 #: What a cloud assembly of ours holds besides the files its manifest names: the compliance checks' report.
 ASSEMBLY_FILES = ("manifest.json", "cdk.out", "validation-report.json")
+#: What the CDK CLI keeps beside the assembly: its locks, and what it has the app write (CDK_PERF_COUNTERS_FILE,
+#: CDK_ERROR_FILE) and removes itself before each run. Part of a previous assembly to replace, but never removed
+#: from the CLI's output directory while it runs.
+CDK_CLI_FILES = ("performance-counters.json", "error.txt", "synth.lock", "read.*.lock")
 
 
 def synthesize(plan: Plan, outdir: Path) -> list[SynthesizedStack]:
@@ -110,6 +115,7 @@ def synthesizing_into(outdir: Path) -> Iterator[Path]:
         yield staging
         new = sorted(os.listdir(staging), key=lambda name: name == "manifest.json")  # the manifest last
         with _uninterruptible():
+            outdir.mkdir(exist_ok=True)  # the CLI makes it; a plain `python app.py` may not have
             for name in previous.difference(new):
                 _remove(outdir / name)
             for name in new:
@@ -137,10 +143,10 @@ def output_problem(outdir: Path) -> str | None:
         owned = assembly_entries(outdir)
         if owned is None:
             return "exists and is not a cloud assembly (it has no manifest.json); name a new or empty folder, or one that holds a cloud assembly only"
-        foreign = sorted(entries - owned)
+        foreign = sorted(name for name in entries - owned if not any(fnmatch(name, pattern) for pattern in CDK_CLI_FILES))
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-            return f"holds {shown}, which its cloud assembly does not name; move them away or name another folder"
+            return f"holds {shown}, which its cloud assembly does not name: move what is yours elsewhere or name another folder"
         return None
     folder = next(parent for parent in absolute.parents if parent.exists())
     if not folder.is_dir():
