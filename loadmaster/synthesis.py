@@ -137,13 +137,13 @@ def output_problem(outdir: Path) -> str | None:
     if outdir.exists():
         if not outdir.is_dir():
             return "exists and is not a directory"
-        entries = set(os.listdir(outdir))
+        entries = {name for name in os.listdir(outdir) if not any(fnmatch(name, pattern) for pattern in CDK_CLI_FILES)}
         if not entries:
             return None
         owned = assembly_entries(outdir)
         if owned is None:
             return "exists and is not a cloud assembly (it has no manifest.json); name a new or empty folder, or one that holds a cloud assembly only"
-        foreign = sorted(name for name in entries - owned if not any(fnmatch(name, pattern) for pattern in CDK_CLI_FILES))
+        foreign = sorted(entries - owned)
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
             return f"holds {shown}, which its cloud assembly does not name: move what is yours elsewhere or name another folder"
