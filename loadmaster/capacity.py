@@ -6,11 +6,12 @@ template's 1 until the scaling policy reacts (FACTS.md: the same class of proble
 3126 for instance counts; our moto extension models it). Dedicated and pool endpoints do not need this: their
 `RetainAllVariantProperties` keeps the instance count.
 
-Before a deploy, `retain_live_copy_counts` lists the components on each pool's endpoint and reads the desired copy
-count of each one deployed (ListInferenceComponents has no copy counts), and makes it the template's CopyCount,
-within the component's bounds. Throttled calls are retried (botocore's adaptive retry mode); missing credentials
-or region, a denied call or an unreachable endpoint end in one line (`PortfolioError`), as `cdk diff` itself does. `cdk deploy` and `cdk diff` do this through
-`make deploy` / `make diff` (context `live_capacity=true`); offline synthesis never calls AWS.
+Before a deploy, `retain_live_copy_counts` lists the components on each pool's endpoint, reads the desired copy
+count of each one deployed (ListInferenceComponents has no copy counts; docs/aws-facts.md) and makes it the
+template's CopyCount, within the component's bounds. `cdk deploy` and `cdk diff` do this through `make deploy` /
+`make diff` (context `live_capacity=true`); offline synthesis never calls AWS. Throttled calls are retried
+(botocore's adaptive retry mode); missing credentials or region, a denied call or an unreachable endpoint end in
+one line (`PortfolioError`), as `cdk diff` itself does.
 """
 
 from __future__ import annotations
