@@ -3,8 +3,11 @@ else, and `cdk synth` (app.py) leaves in its output directory exactly the stacks
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from loadmaster.cli import main
 from loadmaster.plan import plan_file
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
-from loadmaster.synthesis import synthesizing_into
+from loadmaster.synthesis import PROJECT_ROOT, synthesizing_into
 
 OTHER_PORTFOLIO = EXAMPLE.parent / "auto-platform.yaml"
 
@@ -67,10 +70,11 @@ def test_a_cloud_assembly_with_a_file_of_the_users_is_refused_untouched(previous
     assert contents(tmp_path) == before
 
 
-@pytest.mark.parametrize("out", [".", "", "..", "/"], ids=["dot", "empty", "parent", "root"])
+@pytest.mark.parametrize("out", [".", "", "{cwd}", "..", "/"], ids=["dot", "empty", "pwd", "parent", "root"])
 def test_the_current_directory_or_one_holding_it_is_refused_in_one_line(out, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     Path("app.py").write_text("mine")
+    out = out.format(cwd=tmp_path)
 
     code, err = synth(out, capsys)
 
@@ -122,25 +126,23 @@ def test_new_folders_get_the_users_umask(capsys, tmp_path):
     assert stat.S_IMODE((tmp_path / "build" / "cdk.out").stat().st_mode) == 0o755
 
 
-# cdk synth: app.py synthesizes through `synthesizing_into` the directory the CDK CLI gives it
-
-
-def synthesize_as_cdk_synth(portfolio: Path, outdir: Path) -> None:
-    from stacks import build_app
-
-    with synthesizing_into(outdir) as staging:
-        build_app(plan_file(portfolio), outdir=str(staging)).synth()
+# cdk synth: app.py synthesizes through `synthesizing_into` into the directory the CDK CLI gives it
 
 
 def test_cdk_synth_of_another_portfolio_leaves_only_its_stacks_and_the_files_not_ours(tmp_path):
+    from stacks import build_app
+
     # Given the CDK CLI's output directory with the example's assembly, the CLI's lock and a file of the user's
     outdir = tmp_path / "cdk.out"
-    synthesize_as_cdk_synth(EXAMPLE, outdir)
+    with synthesizing_into(outdir) as staging:
+        build_app(plan_file(EXAMPLE), outdir=str(staging)).synth()
     (outdir / "synth.lock").write_text("4242")
     (outdir / "notes.txt").write_text("mine")
 
-    # When another portfolio is synthesized into it
-    synthesize_as_cdk_synth(OTHER_PORTFOLIO, outdir)
+    # When the CDK CLI runs app.py for another portfolio (`make synth PORTFOLIO=...`)
+    environment = {**os.environ, "CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps({"portfolio": str(OTHER_PORTFOLIO)})}
+    result = subprocess.run([sys.executable, "app.py"], cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
 
     # Then its templates are the only ones, and what loadmaster did not write is still there
     assert sorted(path.name for path in outdir.glob("*.template.json")) == ["auto-platform-hosting.template.json"]
