@@ -10,17 +10,17 @@ import os
 import sys
 
 from loadmaster import kernel
-from loadmaster.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT
+from loadmaster.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT, PortfolioError
 
 
 def main() -> int:
+    # Imported here, within the Ctrl-C handling below: loading scipy and the CDK takes seconds.
     from loadmaster.synthesis import prepare_cdk_runtime
 
     prepare_cdk_runtime()
     import aws_cdk as cdk
 
     from loadmaster.capacity import live_sagemaker_client, retain_live_copy_counts
-    from loadmaster.errors import PortfolioError
     from loadmaster.plan import plan_file
     from loadmaster.summary import render_summary
     from loadmaster.synthesis import DEFAULT_PORTFOLIO, ComplianceFailed, OutputRefused, synthesizing_into
