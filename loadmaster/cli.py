@@ -1,6 +1,7 @@
 """The `loadmaster` command: one subcommand per module in `loadmaster.commands`.
 
-Bad input ends with the problems on stderr and exit code 2, never a traceback.
+Bad input ends with the problems on stderr and exit code 2, never a traceback. Ctrl-C and a closed output pipe
+are handled around it, by the `loadmaster` script itself (`loadmaster.__main__`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,8 @@ import sys
 
 from loadmaster import __version__
 from loadmaster.commands import catalog, lock, plan, rehearse, synth, validate
-from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError
+from loadmaster.errors import EXIT_BAD_INPUT, EXIT_NOT_COMPLIANT, PortfolioError
 from loadmaster.synthesis import ComplianceFailed
-
-#: Exit code of `synth` when the stacks break a compliance rule nobody acknowledged (the input itself was valid).
-EXIT_NOT_COMPLIANT = 1
 
 COMMANDS = (validate, plan, synth, rehearse, lock, catalog)
 
@@ -41,7 +39,3 @@ def main(argv: list[str] | None = None) -> int:
     except ComplianceFailed as error:
         print(error, file=sys.stderr)
         return EXIT_NOT_COMPLIANT
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,6 +8,10 @@ from typing import Iterable
 
 #: Exit code of every command on bad input (the usage-error convention of argparse and the shells).
 EXIT_BAD_INPUT = 2
+#: Exit code of `synth` (and `cdk synth`) when the stacks break a compliance rule nobody acknowledged.
+EXIT_NOT_COMPLIANT = 1
+#: Exit code after Ctrl-C: 128 + SIGINT, as the shells report a process that SIGINT ended.
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,25 @@ def test_synth_to_an_output_path_that_cannot_be_a_directory_is_rejected_before_s
 
     assert (code, err) == (2, f"--out {out}: {problem.format(cwd=tmp_path)}\n")
     assert [(path.name, path.read_text()) for path in tmp_path.iterdir()] == [("taken.txt", "not ours")]
+
+
+# The environment: a reader that goes away, a full disk
+
+
+def test_plan_into_a_pipe_whose_reader_went_away_ends_silently_like_other_unix_tools(tmp_path):
+    # `loadmaster plan x.yaml | head -1`, with head gone before the plan is written
+    script = Path(sys.executable).parent / "loadmaster"
+    process = subprocess.Popen([str(script), "plan", str(EXAMPLE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()
+
+    stderr = process.stderr.read()
+
+    assert (process.wait(timeout=120), stderr) == (141, "")
+
+
+def test_validate_onto_a_full_disk_ends_in_one_line_and_exit_2():
+    script = Path(sys.executable).parent / "loadmaster"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([str(script), "validate", str(EXAMPLE)], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+
+    assert (result.returncode, result.stderr) == (2, "loadmaster: [Errno 28] No space left on device\n")

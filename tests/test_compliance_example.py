@@ -96,8 +96,9 @@ def test_endpoints_on_instances_without_local_nvme_pass_with_the_stacks_customer
 
 
 def test_withholding_one_acknowledgement_fails_loadmaster_synth_naming_its_rule_and_only_it(tmp_path, monkeypatch, capfd):
-    out = tmp_path / "cdk.out"
+    out = tmp_path / "cdk.out"  # a previous cloud assembly
     out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {"previous": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "previous.template.json"}}}}))
     (out / "previous.template.json").write_text("{}")
     monkeypatch.setattr(model_execution_role, "acknowledge", acknowledging_all_but(WILDCARD_FOR_ACTIONS_WITHOUT_RESOURCES))
 
@@ -107,7 +108,7 @@ def test_withholding_one_acknowledgement_fails_loadmaster_synth_naming_its_rule_
     assert exit_code == EXIT_NOT_COMPLIANT
     assert set(re.findall(r"Acknowledge with '(.+)'", printed)) == {f"AwsSolutions::{WILDCARD_FOR_ACTIONS_WITHOUT_RESOURCES}"}
     assert "Traceback" not in printed
-    assert [path.name for path in out.iterdir()] == ["previous.template.json"]
+    assert sorted(path.name for path in out.iterdir()) == ["manifest.json", "previous.template.json"]
 
 
 def test_models_with_scaling_none_are_acknowledged_as_fixed_capacity(example_plan, tmp_path):
