@@ -13,6 +13,13 @@ from typing import Mapping
 
 CATALOG_FILE = Path(__file__).with_name("instances.json")
 
+# The hardware a model can run on, as the portfolio's `devices` names it.
+GPU, NEURON, CPU = "gpu", "neuron", "cpu"
+# Families reported not to take inference components (*unverified*: we found no AWS document that lists them, and
+# SageMaker's API enums accept them). The planner does not choose them for a pool; a pool written on one is kept,
+# with a note in the plan. Dedicated endpoints on them are unaffected.
+NO_INFERENCE_COMPONENT_FAMILIES = frozenset({"m5", "m5d", "c5", "c5d", "p2"})
+
 
 @dataclass(frozen=True)
 class InstanceType:
@@ -41,6 +48,17 @@ class InstanceType:
     @property
     def family(self) -> str:
         return self.name.split(".")[1]
+
+    @property
+    def device(self) -> str:
+        """What a model runs on here: NVIDIA GPUs, AWS Neuron accelerators (Inferentia, Trainium), or CPU only."""
+        if not self.accelerators:
+            return CPU
+        return GPU if (self.accelerator or "").startswith("NVIDIA") else NEURON
+
+    @property
+    def hosts_inference_components(self) -> bool:
+        return self.family not in NO_INFERENCE_COMPONENT_FAMILIES
 
     def describe_accelerators(self) -> str:
         unit = "GPU" if self.accelerator and "NVIDIA" in self.accelerator else "accelerator"

@@ -19,7 +19,7 @@ from scipy.sparse import coo_array
 
 from loadmaster.catalog import Catalog
 from loadmaster.planner.packing import Unit
-from loadmaster.planner.sizing import capacity
+from loadmaster.planner.sizing import Demand, capacity
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class CostSummary:
     hourly: float
     peak_hourly: float
     baseline: tuple[BaselineEndpoint, ...]
-    lower_bound_hourly: float
+    lower_bound_hourly: float | None  # None: some model runs only on a type without a price, so nothing bounds the plan
 
     @property
     def baseline_hourly(self) -> float:
@@ -55,9 +55,15 @@ def price(catalog: Catalog, instance_type: str) -> float:
     return catalog[instance_type].price_usd_per_hour or 0.0
 
 
-def lower_bound(units: list[Unit], catalog: Catalog) -> float:
-    """min sum(price_t * n_t) s.t. sum_t z_mt = expected copies of m; sum_m z_mt * demand_mtr <= n_t * capacity_tr."""
-    units = [unit for unit in units if unit.copies.expected > 0]
+def lower_bound(units: list[Unit], catalog: Catalog) -> float | None:
+    """min sum(price_t * n_t) s.t. sum_t z_mt = expected copies of m; sum_m z_mt * demand_mtr <= n_t * capacity_tr.
+
+    Types without a price take no part (a price made up for them would make the bound a guess); a unit that may run
+    only on such types leaves the plan without a bound: None.
+    """
+    units = [Unit(unit.model, _priced(unit.demands, catalog), unit.copies, unit.most) for unit in units if unit.copies.expected > 0]
+    if not all(unit.demands for unit in units):
+        return None
     if not units:
         return 0.0
     types = sorted({name for unit in units for name in unit.demands})
@@ -96,6 +102,10 @@ def lower_bound(units: list[Unit], catalog: Catalog) -> float:
         bounds=(0, None),
         method="highs",
     )
-    if result.status != 0:
-        raise RuntimeError(f"the lower-bound LP did not solve: {result.message}")
-    return float(result.fun)
+    # Every unit has a type that holds a copy, and instances are unbounded: the LP is always feasible and bounded.
+    # Anything else is a solver failure, which leaves the plan without a bound rather than without a plan.
+    return float(result.fun) if result.status == 0 else None
+
+
+def _priced(demands: dict[str, Demand], catalog: Catalog) -> dict[str, Demand]:
+    return {name: demand for name, demand in demands.items() if catalog[name].price_usd_per_hour}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loadmaster.catalog import Catalog, InstanceType
+from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, InstanceType
 from loadmaster.errors import Problem
 from loadmaster.planner.cost import BaselineEndpoint, CostSummary, lower_bound, price
+from loadmaster.planner.devices import Devices, model_devices
 from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT, HostingChoice, cheapest_alone, choose_hosting
 from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
 from loadmaster.planner.sizing import (
+    HOST_MEMORY_OVERHEAD,
     WEIGHTS_OVERHEAD,
     Counts,
     Demand,
@@ -23,7 +25,7 @@ from loadmaster.planner.sizing import (
     demands_by_type,
     unit_counts,
 )
-from loadmaster.portfolio import ModelSpec, PoolSpec, Portfolio
+from loadmaster.portfolio import MAX_COUNT, ModelSpec, PoolSpec, Portfolio
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,10 @@ class _Model:
     """A model while it is being decided."""
 
     spec: ModelSpec
+    devices: Devices
     choice: HostingChoice
     demands: dict[str, Demand]  # on each instance type it may run on (one type when pinned)
+    shareable: dict[str, Demand]  # those the planner may give a pool: types reported to take inference components
     counts: Counts
     bounds: tuple[int, int]
     notes: list[str]
@@ -79,8 +83,7 @@ class _Model:
         notes = tuple(self.notes) + ((note,) if note else ())
         return ModelDecision(self.choice.hosting, self.choice.reasons, self.counts, self.bounds, pool, instance_type, demand, notes)
 
-    def unit(self, only: str | None = None) -> Unit:
-        demands = {only: self.demands[only]} if only else self.demands
+    def unit(self, demands: dict[str, Demand]) -> Unit:
         return Unit(self.spec.name, demands, self.counts, self.bounds[1])
 
 
@@ -96,7 +99,11 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     if unplaced:
         by_name = {model.spec.name: model for model in unplaced}
         written = {pool.name for pool in portfolio.pools}
-        for instance_type, units in choose_pools([model.unit() for model in unplaced], catalog).items():
+        chosen = choose_pools([model.unit(model.shareable) for model in unplaced], catalog)
+        if chosen is None:
+            problems.append(Problem("models", "the planner found no way to share instances among the models without a pool "
+                                    "within its solver limits: give some of them a pool or an instance type"))
+        for instance_type, units in (chosen or {}).items():
             name = auto_pool_name(instance_type)
             if name in written:
                 problems.append(Problem("pools", f"{name!r} is the name the planner gives its {instance_type} pool: rename your pool"))
@@ -117,20 +124,39 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
 
 
 def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Catalog, problems: list[Problem]) -> _Model:
-    """The model's per-copy demand on each type it may use, its hosting, and its counts."""
+    """The model's hardware, its per-copy demand on each type it may use, its hosting, and its counts."""
     pool = next((pool for pool in portfolio.pools if pool.name == spec.pool), None)
     pinned_type = pool.instance_type if pool else spec.instance_type
-    demands = demands_by_type(spec, catalog, only=pinned_type)
+    devices = model_devices(spec, catalog[pinned_type] if pinned_type else None)
+    demands = demands_by_type(spec, catalog, only=pinned_type, devices=devices)
+    shareable = demands if pool and pool.instance_type else {name: demand for name, demand in demands.items() if catalog[name].hosts_inference_components}
+    unplanned = _Model(spec, devices, HostingChoice(INFERENCE_COMPONENT, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
     # A dedicated endpoint the user typed needs no per-copy demand: it takes whole instances.
     if not demands and spec.instance_type is None:
-        problems.append(Problem(where, f"no instance type {'(' + pinned_type + ') ' if pinned_type else ''}holds one copy of this model"))
-        return _Model(spec, HostingChoice(INFERENCE_COMPONENT, ()), {}, Counts(0, 0, 0), (0, 0), [])
+        field = "per_copy" if spec.per_copy else "size_gb"
+        if pinned_type:
+            problems.append(Problem(f"{where}.{field}", f"one copy does not fit {pinned_type}, the instance type of pool {pool.name}"))
+        else:
+            problems.append(Problem(f"{where}.{field}", f"no priced {' or '.join(devices.kinds)} instance type in the catalog holds one copy "
+                                    f"(devices: {devices.reason})"))
+        return unplanned
     choice = choose_hosting(spec, demands, catalog)
     shared = choice.hosting == INFERENCE_COMPONENT
+    if shared and not shareable and pool is None:
+        problems.append(Problem(f"{where}.hosting", f"an inference component, but no {' or '.join(devices.kinds)} instance type that holds a copy "
+                                "takes inference components (families reported not to: " + ", ".join(sorted(NO_INFERENCE_COMPONENT_FAMILIES))
+                                + "): name a pool with its instance_type, or use hosting: dedicated"))
+        return unplanned
     explicit = spec.copies if shared else spec.instances
     counts, notes = unit_counts(spec, explicit, may_scale_to_zero=shared)
+    if counts.peak > MAX_COUNT:
+        unit = "copies" if shared else "instances"
+        problems.append(Problem(f"{where}.traffic", f"peak traffic needs {counts.peak} {unit}, more than {MAX_COUNT}: raise the scaling target or set {unit}.max"))
+        return unplanned
+    if pinned_type is None and spec.devices is None:
+        notes.append(f"runs on {', '.join(devices.kinds)}: {devices.reason} (set devices to choose)")
     bounds = (explicit.min, explicit.max) if explicit else (counts.min, counts.peak)
-    return _Model(spec, choice, demands, counts, bounds, notes)
+    return _Model(spec, devices, choice, demands, shareable, counts, bounds, notes)
 
 
 PoolWithMembers = tuple[PoolDecision | None, list[tuple[_Model, ModelDecision]]]
@@ -144,7 +170,10 @@ def _explicit_pool(index: int, pool: PoolSpec, members: list[_Model], catalog: C
     if not members:
         problems.append(Problem(f"{where}.instance_type", "no model is placed on this pool for the planner to size it from: set instance_type or remove the pool"))
         return None, []
-    candidates = sorted(set.intersection(*(set(model.demands) for model in members)))
+    candidates = sorted(set.intersection(*(set(model.shareable) for model in members)))
+    if not candidates:
+        problems.append(Problem(f"{where}.instance_type", "no instance type that takes inference components holds a copy of every model of this pool"))
+        return None, []
     options = [_pool_decision(pool.name, catalog[name], members, pool) for name in candidates]
     fitting = [option for option in options if pool.instances is None or option[0].instances.peak <= pool.instances.max]
     if not fitting:
@@ -158,7 +187,7 @@ def _pool_cost(pool: PoolDecision, catalog: Catalog) -> float:
 
 
 def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spec: PoolSpec | None) -> PoolWithMembers:
-    packing: Packing = pack_pool([model.unit(instance.name) for model in members], instance)
+    packing: Packing = pack_pool([model.unit({instance.name: model.demands[instance.name]}) for model in members], instance)
     explicit = spec.instances if spec else None
     floor = explicit.min if explicit else 0
     instances = Counts(*(max(count, floor) for count in (packing.instances.min, packing.instances.expected, packing.instances.peak)))
@@ -167,6 +196,9 @@ def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spe
         notes.append(f"peak traffic needs {packing.instances.peak} instances but instances.max is {explicit.max}")
     if spec is None or spec.instance_type is None:
         notes.append(f"instance type chosen by the planner: {instance.name}")
+    elif not instance.hosts_inference_components:
+        notes.append(f"{instance.family} instances are reported not to take inference components (unverified): "
+                     "if SageMaker refuses this endpoint, choose another instance type")
     pool = PoolDecision(
         name=name,
         instance_type=instance.name,
@@ -184,11 +216,11 @@ def _component_decision(model: _Model, pool: str, instance: InstanceType) -> Mod
     demand = model.demands[instance.name]
     derived = None
     if model.spec.per_copy is None:
-        derived = (
-            f"per_copy derived from size_gb {model.spec.size_gb:g}: {accelerator_memory_needed_gib(model.spec.size_gb):.1f} GiB of "
-            f"accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> {demand.accelerators} x {instance.accelerator_memory_gib} GiB, "
-            f"{demand.memory_mb} MB host memory, {demand.cpu_cores:g} CPU cores"
-        )
+        weights = (f"{demand.memory_mb} MB host memory for the weights (x {HOST_MEMORY_OVERHEAD}), served on CPU"
+                   if not demand.accelerators else
+                   f"{accelerator_memory_needed_gib(model.spec.size_gb):.1f} GiB of accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> "
+                   f"{demand.accelerators} x {instance.accelerator_memory_gib} GiB, {demand.memory_mb} MB host memory")
+        derived = f"per_copy derived from size_gb {model.spec.size_gb:g}: {weights}, {demand.cpu_cores:g} CPU cores"
     return model.decided(pool=pool, instance_type=None, demand=demand, note=derived)
 
 
@@ -215,15 +247,16 @@ def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], 
 
 
 def _baseline(model: _Model, decision: ModelDecision, catalog: Catalog) -> BaselineEndpoint:
-    anywhere = demands_by_type(model.spec, catalog)
+    anywhere = demands_by_type(model.spec, catalog, devices=model.devices)
     instance_type = cheapest_alone(anywhere, catalog) if anywhere else decision.instance_type or next(iter(model.demands))
     instances = decision.counts.peak
     return BaselineEndpoint(model.spec.name, instance_type, instances, price(catalog, instance_type) * instances)
 
 
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:
-    """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint the user wrote takes whole instances."""
-    if decision.hosting == DEDICATED and model.spec.hosting == DEDICATED and model.spec.instance_type:
+    """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint on a type the user wrote
+    takes whole instances (its copies may not even be sized for it: a dedicated model needs no per_copy)."""
+    if decision.hosting == DEDICATED and model.spec.instance_type:
         whole = Demand(*capacity(catalog[model.spec.instance_type]))
         return Unit(model.spec.name, {model.spec.instance_type: whole}, model.counts, model.bounds[1])
-    return model.unit()
+    return model.unit(model.demands)

@@ -2,15 +2,16 @@
 
 SageMaker's hosting guidance weighs five fitness functions: cost, inference latency, throughput, scaling
 complexity and traffic pattern (FACTS.md, "The seeds' headline figures"). They pick among real-time,
-serverless, asynchronous and batch inference; loadmaster hosts GPU models in real time, so here they pick
-between the two real-time forms, and each one is written out in the plan for every `auto` model.
+serverless, asynchronous and batch inference; loadmaster hosts models in real time, so here they pick
+between the two real-time forms, and each one is written out in the plan for every `auto` model. Only types reported
+to take inference components count for sharing (`InstanceType.hosts_inference_components`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loadmaster.catalog import Catalog
+from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog
 from loadmaster.planner.sizing import COLD_START_MS, Demand, concurrency_per_unit
 from loadmaster.portfolio import ModelSpec, hosting_pins
 
@@ -42,33 +43,45 @@ def cheapest_alone(demands: dict[str, Demand], catalog: Catalog) -> str:
     return min(demands, key=lambda name: (catalog[name].price_usd_per_hour, name))
 
 
-def cheapest_share(demands: dict[str, Demand], catalog: Catalog) -> tuple[str, float]:
-    """The instance type on which a copy's share (its largest fraction of any resource) costs least, and that cost."""
-    return min(((name, catalog[name].price_usd_per_hour * demand.share_of(catalog[name])) for name, demand in demands.items()),
-               key=lambda pair: (pair[1], pair[0]))
+def cheapest_share(demands: dict[str, Demand], catalog: Catalog) -> tuple[str, float] | None:
+    """The instance type on which a copy's share (its largest fraction of any resource) costs least, and that cost;
+    None when none of the types takes inference components."""
+    shares = [(name, catalog[name].price_usd_per_hour * demand.share_of(catalog[name]))
+              for name, demand in demands.items() if catalog[name].hosts_inference_components]
+    return min(shares, key=lambda pair: (pair[1], pair[0])) if shares else None
 
 
 def _weigh_fitness(model: ModelSpec, demands: dict[str, Demand], catalog: Catalog) -> HostingChoice:
     alone = cheapest_alone(demands, catalog)
     alone_price = catalog[alone].price_usd_per_hour
-    shared, shared_price = cheapest_share(demands, catalog)
-    saving = 1 - shared_price / alone_price
+    share = cheapest_share(demands, catalog)
     pattern = model.traffic.pattern if model.traffic else None
-    dedicated = pattern == "steady" and saving < SIMPLICITY_MARGIN
     per_unit = concurrency_per_unit(model)
+    cost = f"cost: alone, a copy takes a whole {alone} ({alone_price:.3f} USD/h); "
+    if share is None:
+        cost += f"no instance type it runs on takes inference components (the families {', '.join(sorted(NO_INFERENCE_COMPONENT_FAMILIES))} are reported not to)"
+        chosen = f"{DEDICATED}, no instance type it runs on takes inference components"
+    else:
+        shared, shared_price = share
+        saving = 1 - shared_price / alone_price
+        cost += f"shared, its share of {shared} costs {shared_price:.3f} USD/h ({abs(saving):.0%} {'less' if saving >= 0 else 'more'})"
+        if saving < 0:
+            # Only where the cheapest type alone does not take inference components: a CPU type of ml.c5, say.
+            chosen = f"{DEDICATED}, a copy alone on {alone} costs less than its share of any type that takes inference components"
+        elif pattern == "steady" and saving < SIMPLICITY_MARGIN:
+            chosen = f"{DEDICATED}, steady traffic and sharing saves under {SIMPLICITY_MARGIN:.0%}: the simpler scaling wins"
+        else:
+            chosen = f"{INFERENCE_COMPONENT}, " + ("sharing instances saves money" if saving >= SIMPLICITY_MARGIN else f"{pattern or 'unstated'} traffic scales by the copy")
     reasons = (
-        f"cost: alone, a copy takes a whole {alone} ({alone_price:.3f} USD/h); shared, its share of {shared} costs "
-        f"{shared_price:.3f} USD/h ({saving:.0%} less)",
+        cost,
         "inference latency: " + _latency(model),
         "throughput: " + (f"mean {model.traffic.mean_concurrency:g} and peak {model.traffic.peak_concurrency:g} concurrent requests "
                           f"at {per_unit:g} per copy" if model.traffic and per_unit else "no traffic stated: one copy"),
         "scaling complexity: a dedicated endpoint scales one level (instances), an inference component two (copies, then instances)",
         "traffic pattern: " + (pattern or "not stated"),
-        "chosen: " + (f"{DEDICATED}, steady traffic and sharing saves under {SIMPLICITY_MARGIN:.0%}: the simpler scaling wins"
-                      if dedicated else f"{INFERENCE_COMPONENT}, "
-                      + ("sharing instances saves money" if saving >= SIMPLICITY_MARGIN else f"{pattern or 'unstated'} traffic scales by the copy")),
+        "chosen: " + chosen,
     )
-    return HostingChoice(DEDICATED if dedicated else INFERENCE_COMPONENT, reasons)
+    return HostingChoice(DEDICATED if chosen.startswith(DEDICATED) else INFERENCE_COMPONENT, reasons)
 
 
 def _latency(model: ModelSpec) -> str:

@@ -22,7 +22,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "hourly_cost": round(cost.hourly, COST_DIGITS),
         "peak_hourly_cost": round(cost.peak_hourly, COST_DIGITS),
         "baseline_hourly_cost": round(cost.baseline_hourly, COST_DIGITS),
-        "lower_bound_hourly_cost": round(cost.lower_bound_hourly, COST_DIGITS),
+        "lower_bound_hourly_cost": None if cost.lower_bound_hourly is None else round(cost.lower_bound_hourly, COST_DIGITS),
         "savings_ratio": None if cost.savings_ratio is None else round(cost.savings_ratio, COST_DIGITS),
         "notes": list(plan.notes),
         "baseline": [
@@ -116,7 +116,7 @@ def _cost_lines(document: dict[str, Any]) -> list[str]:
         f"| plan at mean traffic | {hourly:.2f} |",
         f"| plan at peak traffic | {document['peak_hourly_cost']:.2f} |",
         f"| baseline: one endpoint per model, provisioned for its peak | {baseline:.2f} |",
-        f"| lower bound: LP relaxation of the packing at mean traffic | {bound:.2f} |",
+        f"| lower bound: LP relaxation of the packing at mean traffic | {'n/a' if bound is None else f'{bound:.2f}'} |",
         "",
         f"Savings ratio (baseline / plan): **{'n/a' if ratio is None else f'{ratio:.2f}x'}**. "
         f"Plan / lower bound: {'n/a' if not bound else f'{hourly / bound:.3f}'}.",
