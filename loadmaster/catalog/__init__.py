@@ -51,10 +51,16 @@ class InstanceType:
 
     @property
     def device(self) -> str:
-        """What a model runs on here: NVIDIA GPUs, AWS Neuron accelerators (Inferentia, Trainium), or CPU only."""
+        """What a model runs on here: NVIDIA GPUs, AWS Neuron accelerators (Inferentia, Trainium), CPU only, or for
+        other accelerators (Habana Gaudi on ml.dl1) their name, which no model's `devices` lists: never chosen."""
+        accelerator = self.accelerator or ""
         if not self.accelerators:
             return CPU
-        return GPU if (self.accelerator or "").startswith("NVIDIA") else NEURON
+        if accelerator.startswith("NVIDIA"):
+            return GPU
+        if "Inferentia" in accelerator or "Trainium" in accelerator:
+            return NEURON
+        return accelerator or "unnamed accelerator"
 
     @property
     def hosts_inference_components(self) -> bool:

@@ -74,7 +74,7 @@ def accelerator_memory_needed_gib(size_gb: float) -> float:
 
 def derived_demand(size_gb: float, instance: InstanceType) -> Demand | None:
     """The smallest copy of a `size_gb` model on `instance`, or None when one copy cannot fit it."""
-    if not instance.accelerators:
+    if not instance.accelerators or not instance.accelerator_memory_gib:
         return None  # weights are sized for accelerator memory here; derived_cpu_demand sizes copies served on CPU
     accelerators = _power_of_two_at_least(math.ceil(accelerator_memory_needed_gib(size_gb) / instance.accelerator_memory_gib))
     memory_mb = max(MIN_MEMORY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))

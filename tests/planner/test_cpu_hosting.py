@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from loadmaster.catalog import Catalog
+
 from loadmaster.errors import PortfolioError
+from loadmaster.plan import make_plan
 from loadmaster.planner.cost import lower_bound
 from loadmaster.planner.packing import Unit
 from loadmaster.planner.sizing import Counts, Demand
-from planner_givens import auto_model, plan_of
+from planner_givens import auto_model, plan_of, portfolio_of
 
 UNTAGGED = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bert-classifier:latest"
 CPU_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
@@ -118,3 +123,16 @@ def test_a_pool_pinned_to_an_unpriced_type_leaves_the_plan_without_a_lower_bound
 def test_the_lower_bound_leaves_out_types_without_a_price(catalog):
     unit = Unit("m", {"ml.p5en.48xlarge": Demand(1, 1024, 1.0), "ml.g6.xlarge": Demand(1, 1024, 1.0)}, Counts(0, 1, 1), 1)
     assert lower_bound([unit], catalog) == pytest.approx(1.0056)
+
+
+def test_a_variable_cpu_model_shares_a_cpu_pool_where_a_cpu_family_takes_inference_components(catalog):
+    # Given a catalog that also has a 4-vCPU type of a family not reported to refuse components (figures for the test)
+    c6i = dataclasses.replace(catalog["ml.c5.xlarge"], name="ml.c6i.xlarge", price_usd_per_hour=0.17)
+    wider = Catalog({**catalog.instance_types, c6i.name: c6i}, catalog.sources)
+    # When two variable classifiers of 2 CPU cores a copy are left to the planner
+    models = [auto_model(name, size_gb=0.44, image=CPU_IMAGE, mean=2, peak=4) for name in ("sentiment", "intent")]
+    plan = make_plan(portfolio_of(models), "test.yaml", wider)
+    # Then they share one ml.c6i.xlarge as inference components: its half costs less than a whole ml.c5.large
+    (pool,) = plan.pools
+    assert (pool.name, pool.instance_type.name, pool.placement) == ("auto-c6i-xlarge", "ml.c6i.xlarge", ((("intent", 1), ("sentiment", 1)),))
+    assert plan.cost.hourly == pytest.approx(0.17)
