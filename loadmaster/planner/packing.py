@@ -84,8 +84,9 @@ def auto_pool_name(instance_type: str) -> str:
     return "auto-" + instance_type.removeprefix("ml.").replace(".", "-")
 
 
-def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]]:
-    """Instance type -> the units placed on it, minimising expected cost with every unit fitting at its most."""
+def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]] | None:
+    """Instance type -> the units placed on it, minimising expected cost with every unit fitting at its most; None
+    when the solver finds no assignment within its limits (every unit has a type, so one exists)."""
     types = sorted({name for unit in units for name in unit.demands})
     columns = [(unit_index, name) for unit_index, unit in enumerate(units) for name in sorted(unit.demands)]
     first_count = len(columns)
@@ -135,7 +136,7 @@ def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]]:
             options={"node_limit": CHOOSE_NODE_LIMIT, "time_limit": SOLVER_TIME_LIMIT_S, "mip_rel_gap": 1e-4},
         )
     if result.x is None:
-        raise RuntimeError(f"the pool-choice solver found no solution: {result.message}")
+        return None
     chosen: dict[str, list[Unit]] = {}
     for column, (owner, name) in enumerate(columns):
         if result.x[column] > 0.5:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import pytest
 
@@ -10,6 +11,7 @@ from loadmaster.catalog import Catalog
 
 from loadmaster.errors import PortfolioError
 from loadmaster.plan import make_plan
+from loadmaster.planner import packing
 from loadmaster.planner.cost import lower_bound
 from loadmaster.planner.packing import Unit
 from loadmaster.planner.sizing import Counts, Demand
@@ -136,3 +138,11 @@ def test_a_variable_cpu_model_shares_a_cpu_pool_where_a_cpu_family_takes_inferen
     (pool,) = plan.pools
     assert (pool.name, pool.instance_type.name, pool.placement) == ("auto-c6i-xlarge", "ml.c6i.xlarge", ((("intent", 1), ("sentiment", 1)),))
     assert plan.cost.hourly == pytest.approx(0.17)
+
+
+def test_a_pool_choice_the_solver_gives_up_on_is_refused_with_the_reason(monkeypatch):
+    # Given a solver that stops at its limits without a solution (HiGHS's result then has no x)
+    monkeypatch.setattr(packing, "milp", lambda *args, **kwargs: SimpleNamespace(x=None, message="node limit reached"))
+    assert planned_problems([auto_model("m")]) == [
+        ("models", "the planner found no way to share instances among the models without a pool within its solver limits: "
+                   "give some of them a pool or an instance type")]
