@@ -226,7 +226,9 @@ def _component_decision(model: _Model, pool: str, instance: InstanceType) -> Mod
 
 def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
     if model.spec.instance_type:
-        return model.decided(pool=None, instance_type=model.spec.instance_type, demand=None, note=None)
+        unsized = model.spec.size_gb is not None and not model.demands  # the sizing found no copy that fits it
+        note = f"by the planner's sizing, a copy of size_gb {model.spec.size_gb:g} does not fit {model.spec.instance_type}: kept as written" if unsized else None
+        return model.decided(pool=None, instance_type=model.spec.instance_type, demand=None, note=note)
     chosen = cheapest_alone(model.demands, catalog)
     return model.decided(pool=None, instance_type=chosen, demand=None, note=f"instance type chosen by the planner: {chosen}, the cheapest that holds one copy")
 

@@ -86,7 +86,7 @@ def _weigh_fitness(model: ModelSpec, demands: dict[str, Demand], catalog: Catalo
 
 def _latency(model: ModelSpec) -> str:
     if model.latency_slo_ms is None:
-        return "no objective stated; both hostings are real-time endpoints with reserved accelerators"
+        return "no objective stated; both hostings are real-time endpoints on reserved instances"
     if model.latency_slo_ms < COLD_START_MS:
         return f"{model.latency_slo_ms} ms objective is shorter than a cold start from zero (about 5 min): at least one copy stays warm"
     return f"{model.latency_slo_ms} ms objective tolerates a cold start from zero (about 5 min)"

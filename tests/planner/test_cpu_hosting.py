@@ -146,3 +146,10 @@ def test_a_pool_choice_the_solver_gives_up_on_is_refused_with_the_reason(monkeyp
     assert planned_problems([auto_model("m")]) == [
         ("models", "the planner found no way to share instances among the models without a pool within its solver limits: "
                    "give some of them a pool or an instance type")]
+
+
+def test_a_dedicated_type_too_small_for_the_models_size_is_kept_and_the_plan_says_so():
+    plan = plan_of([auto_model("huge", size_gb=2000, instance_type="ml.g5.xlarge")])
+    (endpoint,) = plan.dedicated
+    assert endpoint.instance_type.name == "ml.g5.xlarge"
+    assert "by the planner's sizing, a copy of size_gb 2000 does not fit ml.g5.xlarge: kept as written" in endpoint.notes
