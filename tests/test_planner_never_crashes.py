@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from loadmaster.cli import main
@@ -130,8 +130,16 @@ def assert_plans_or_names_its_problems(path: Path, code: int, stderr: str) -> No
         assert lines and all(line.startswith(f"{path}: ") for line in lines), stderr
 
 
+# Issue 8's crashes: an auto model pinned to a CPU type, with a second auto model (the plan and the stacks).
+ISSUE_8 = {"version": 1, "name": "issue", "region": "us-east-1", "models": [
+    {"name": "bert", "image": IMAGES[3], "hosting": "auto", "size_gb": 0.44, "instance_type": "ml.c5.xlarge"},
+    {"name": "other", "image": IMAGES[1], "hosting": "auto", "size_gb": 0.44, "traffic": {"pattern": "steady", "mean_concurrency": 2, "peak_concurrency": 4}},
+]}
+
+
 @settings(FUZZ, max_examples=150)
 @given(portfolios())
+@example(ISSUE_8)
 def test_validate_and_plan_end_in_a_plan_or_named_problems(portfolio):
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "portfolio.yaml"
@@ -152,6 +160,7 @@ def test_validate_and_plan_end_in_a_plan_or_named_problems(portfolio):
 
 @settings(FUZZ, max_examples=8, phases=[Phase.explicit, Phase.generate])
 @given(portfolios())
+@example(ISSUE_8)
 def test_synth_ends_in_an_assembly_or_named_problems(portfolio):
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "portfolio.yaml"
@@ -161,3 +170,4 @@ def test_synth_ends_in_an_assembly_or_named_problems(portfolio):
 
         assert_plans_or_names_its_problems(path, code, stderr)
         assert (Path(workdir) / "cdk.out" / "manifest.json").exists() == (code == 0)
+        event(f"synth exit {code}")
