@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -69,6 +70,17 @@ def test_a_packing_places_every_copy_within_every_dimension_of_its_instances(ite
     assert copies_in(placement) == {model: count for model, _, count in copies}
     assert_fits(placement, {model: item_demand for model, item_demand, _ in copies}, instance)
     assert len(placement) >= resource_lower_bound(copies, instance)
+
+
+def test_the_most_copies_a_model_may_have_pack_at_once(catalog):
+    # Given 10,000 copies (the most a model may have) of three models on ml.g6.12xlarge
+    copies = [("a", Demand(1, 4096, 2.0), 10_000), ("b", Demand(2, 8192, 4.0), 10_000), ("c", Demand(0, 1024, 1.0), 10_000)]
+    started = time.monotonic()
+    placement = _first_fit_decreasing(copies, catalog["ml.g6.12xlarge"])
+    # Then they are placed in whole instances at once, not one instance per pass over all the others (minutes)
+    assert time.monotonic() - started < 2  # on a loaded machine; milliseconds on a quiet one
+    assert copies_in(placement) == {"a": 10_000, "b": 10_000, "c": 10_000}
+    assert len(placement) == 5_000 + 2_500  # 2 copies of b or 4 of a fill 4 GPUs; c fits in the CPU and memory left
 
 
 def test_copies_are_packed_by_memory_and_cpu_too_not_only_by_accelerators(catalog):
