@@ -35,7 +35,8 @@ from loadmaster.planner.sizing import Counts, Demand, capacity
 PEAK_WEIGHT = 1e-3
 CHOOSE_NODE_LIMIT = 2_000
 PACK_NODE_LIMIT = 500
-PACK_MAX_VARIABLES = 20_000
+PACK_MAX_VARIABLES = 1_000
+PACK_MAX_ATTEMPTS = 8
 SOLVER_TIME_LIMIT_S = 20.0  # a safety net only: the node limits stop the solver first on every case we measured
 EPSILON = 1e-9
 
@@ -146,10 +147,13 @@ def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]] |
 
 def pack_pool(units: list[Unit], instance: InstanceType) -> Packing:
     """Whole instances for each traffic level of the pool's units, and the placement at mean and at peak."""
-    levels = {
-        level: pack([(unit.model, unit.demands[instance.name], count_of(unit)) for unit in units], instance)
-        for level, count_of in LEVELS.items()
-    }
+    packed: dict[tuple[int, ...], Placement] = {}  # levels with the same counts (often peak and most) pack once
+    levels = {}
+    for level, count_of in LEVELS.items():
+        counts = tuple(count_of(unit) for unit in units)
+        if counts not in packed:
+            packed[counts] = pack([(unit.model, unit.demands[instance.name], count) for unit, count in zip(units, counts)], instance)
+        levels[level] = packed[counts]
     return Packing(
         instances=Counts(len(levels["min"]), len(levels["expected"]), len(levels["peak"])),
         most_instances=len(levels["most"]),
@@ -163,12 +167,19 @@ def pack(copies: list[tuple[str, Demand, int]], instance: InstanceType) -> Place
     copies = [(model, demand, count) for model, demand, count in copies if count > 0]
     if not copies:
         return ()
-    first_fit = _first_fit_decreasing(copies, instance)
-    for instance_count in range(resource_lower_bound(copies, instance), len(first_fit)):
-        solved = _solve_packing(copies, instance, instance_count)
-        if solved is not None:
-            return solved
-    return first_fit
+    best = _first_fit_decreasing(copies, instance)
+    # One instance fewer at a time, down to what the resource totals allow, until the solver finds no packing or
+    # has tried PACK_MAX_ATTEMPTS times: a loose bound (hundreds of instances below first fit) costs a few solves,
+    # not one per instance in between.
+    floor = resource_lower_bound(copies, instance)
+    for _ in range(PACK_MAX_ATTEMPTS):
+        if len(best) <= floor:
+            break
+        solved = _solve_packing(copies, instance, len(best) - 1)
+        if solved is None:
+            break
+        best = solved
+    return best
 
 
 def resource_lower_bound(copies: list[tuple[str, Demand, int]], instance: InstanceType) -> int:
