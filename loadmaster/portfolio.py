@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from loadmaster.catalog import Catalog, load_catalog
+from loadmaster.catalog import CPU, GPU, NEURON, Catalog, load_catalog
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.limits import NAMED_QUOTAS
@@ -38,6 +38,9 @@ ScalingMetric = Literal[
     "concurrent-requests-per-copy", "invocations-per-copy", "concurrent-requests-per-model", "invocations-per-instance"
 ]
 Hosting = Literal["inference-component", "dedicated", "auto"]
+Device = Literal["gpu", "neuron", "cpu"]  # catalog.GPU, NEURON, CPU
+# Copies or instances of one model at most; computed counts above it are refused too, not packed.
+MAX_COUNT = 10_000
 
 
 class Spec(BaseModel):
@@ -45,8 +48,8 @@ class Spec(BaseModel):
 
 
 class CountRange(Spec):
-    min: int = Field(ge=0, le=10_000)
-    max: int = Field(ge=1, le=10_000)
+    min: int = Field(ge=0, le=MAX_COUNT)
+    max: int = Field(ge=1, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _min_not_above_max(self) -> "CountRange":
@@ -153,6 +156,8 @@ class ModelSpec(Spec):
     size_gb: float | None = Field(default=None, gt=0, le=10_000)
     traffic: Traffic | None = None
     latency_slo_ms: int | None = Field(default=None, gt=0, le=3_600_000)
+    # the hardware the model runs on, for the planner to choose among; None: inferred (loadmaster.planner.devices)
+    devices: list[Device] | None = Field(default=None, min_length=1)
 
 
 class Portfolio(Spec):
@@ -616,6 +621,27 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
             problems += _dedicated_problems(where, model, catalog)
             problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
         problems += _scaling_problems(where, model, hosting)
+        problems += _device_problems(where, model, pools, catalog)
+    return problems
+
+
+def _device_problems(where: str, model: ModelSpec, pools: dict[str, PoolSpec], catalog: Catalog) -> list[Problem]:
+    """`devices` against what else the model says of its hardware: accelerators per copy, a pinned instance type."""
+    if model.devices is None:
+        return []
+    devices = model.devices
+    if len(set(devices)) < len(devices):
+        return [Problem(f"{where}.devices", f"lists a device twice: {devices}")]
+    problems = []
+    if model.per_copy is not None:
+        if model.per_copy.accelerators and devices == [CPU]:
+            problems.append(Problem(f"{where}.per_copy.accelerators", f"{model.per_copy.accelerators} accelerators per copy, but devices is [cpu]"))
+        if not model.per_copy.accelerators and CPU not in devices:
+            problems.append(Problem(f"{where}.devices", f"{devices} needs accelerators, but per_copy reserves none (accelerators: 0 runs on CPU)"))
+    pool = pools.get(model.pool or "")
+    pinned = pool.instance_type if pool else model.instance_type
+    if pinned in catalog and catalog[pinned].device not in devices:
+        problems.append(Problem(f"{where}.devices", f"{devices} does not include {catalog[pinned].device}, the hardware of {pinned}"))
     return problems
 
 

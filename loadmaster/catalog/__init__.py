@@ -30,6 +30,15 @@ ACCELERATOR_KINDS = (NVIDIA_GPU, NEURON, GAUDI)
 MIB_PER_GIB = 1024
 
 
+# The hardware a model can run on, as the portfolio's `devices` names it: NVIDIA GPUs, NEURON (the accelerator kind
+# of Inferentia and Trainium, and its device name too), or CPU only.
+GPU, CPU = "gpu", "cpu"
+# Families reported not to take inference components (*unverified*: we found no AWS document that lists them, and
+# SageMaker's API enums accept them). The planner does not choose them for a pool; a pool written on one is kept,
+# with a note in the plan. Dedicated endpoints on them are unaffected.
+NO_INFERENCE_COMPONENT_FAMILIES = frozenset({"m5", "m5d", "c5", "c5d", "p2"})
+
+
 class CatalogError(ValueError):
     """A catalog file that cannot be used, with the one-line reason."""
 
@@ -78,6 +87,16 @@ class InstanceType:
     @property
     def family(self) -> str:
         return self.name.split(".")[1]
+
+    @property
+    def device(self) -> str:
+        """What a model runs on here: NVIDIA GPUs, AWS Neuron accelerators (Inferentia, Trainium), CPU only, or for
+        other accelerators (Gaudi on ml.dl1) their kind, which no model's `devices` lists: never chosen."""
+        return {None: CPU, NVIDIA_GPU: GPU}.get(self.accelerator_kind, self.accelerator_kind)
+
+    @property
+    def hosts_inference_components(self) -> bool:
+        return self.family not in NO_INFERENCE_COMPONENT_FAMILIES
 
     def describe_accelerators(self) -> str:
         unit = "GPU" if self.accelerator_kind == NVIDIA_GPU else "accelerator"

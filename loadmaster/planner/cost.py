@@ -32,6 +32,7 @@ from loadmaster.planner.sizing import (
     accelerator_memory_needed_gib,
     accelerators_needed,
     capacity,
+    derived_cpu_demand,
     derived_demand,
 )
 from loadmaster.portfolio import ModelSpec
@@ -60,7 +61,7 @@ class CostSummary:
     hourly_at_mean: float | None  # None: the plan uses an instance type without a price (`unknown_prices`)
     hourly_at_peak: float | None
     baseline: tuple[BaselineEndpoint, ...]
-    lower_bound_hourly: float | None
+    lower_bound_hourly: float | None  # None: some model runs only on a type without a price, so nothing bounds the plan
     unknown_prices: tuple[str, ...] = ()  # instance types the plan uses that have no price
     mean_not_stated: tuple[str, ...] = ()  # models counted at their floor at "mean" for want of traffic
 
@@ -135,7 +136,7 @@ def baseline_demand(model: ModelSpec, plan_type: InstanceType, instance: Instanc
     if instance.accelerator_kind != plan_type.accelerator_kind:
         return None
     if model.per_copy is None and model.size_gb is not None:
-        return derived_demand(model.size_gb, instance)
+        return derived_demand(model.size_gb, instance) if instance.accelerators else derived_cpu_demand(model.size_gb, instance)
     needed_gib = accelerator_memory_of(model, plan_type)
     devices = accelerators_needed(needed_gib, instance) if needed_gib and instance.accelerators else 0
     if model.per_copy is None:  # a dedicated endpoint written with an instance type only: it takes whole instances
@@ -157,14 +158,16 @@ def accelerator_memory_of(model: ModelSpec, plan_type: InstanceType) -> float:
 def lower_bound(units: list[Unit], catalog: Catalog) -> float | None:
     """min sum(price_t * n_t) s.t. sum_t z_mt = expected copies of m; sum_m z_mt * demand_mtr <= n_t * capacity_tr.
 
-    None when an instance type a unit may use has no price: no bound can be computed without it."""
-    units = [unit for unit in units if unit.copies.expected > 0]
+    Types without a price take no part (a price made up for them would make the bound a guess); a unit that may run
+    only on such types leaves the plan without a bound: None.
+    """
+    units = [Unit(unit.model, _priced(unit.demands, catalog), unit.copies, unit.most) for unit in units if unit.copies.expected > 0]
+    if not all(unit.demands for unit in units):
+        return None
     if not units:
         return 0.0
     types = sorted({name for unit in units for name in unit.demands})
     prices = [price(catalog, name) for name in types]
-    if None in prices:
-        return None
     type_column = {name: index for index, name in enumerate(types)}
     split_columns = [(owner, name) for owner, unit in enumerate(units) for name in sorted(unit.demands)]
     first_split = len(types)
@@ -200,6 +203,10 @@ def lower_bound(units: list[Unit], catalog: Catalog) -> float | None:
         bounds=(0, None),
         method="highs",
     )
-    if result.status != 0:
-        raise RuntimeError(f"the lower-bound LP did not solve: {result.message}")
-    return float(result.fun)
+    # Every unit has a type that holds a copy, and instances are unbounded: the LP is always feasible and bounded.
+    # Anything else is a solver failure, which leaves the plan without a bound rather than without a plan.
+    return float(result.fun) if result.status == 0 else None
+
+
+def _priced(demands: dict[str, Demand], catalog: Catalog) -> dict[str, Demand]:
+    return {name: demand for name, demand in demands.items() if catalog[name].price_usd_per_hour}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from loadmaster.catalog import Catalog, InstanceType
+from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, InstanceType
 from loadmaster.errors import Problem
 from loadmaster.planner.cost import CostSummary, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
+from loadmaster.planner.devices import Devices, model_devices
 from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT, HostingChoice, cheapest_alone, cheapest_share, choose_hosting, restated
 from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
 from loadmaster.planner.sizing import (
+    HOST_MEMORY_OVERHEAD,
     WEIGHTS_OVERHEAD,
     Counts,
     Demand,
@@ -24,7 +26,7 @@ from loadmaster.planner.sizing import (
     mean_is_stated,
     unit_counts,
 )
-from loadmaster.portfolio import ModelSpec, PoolSpec, Portfolio
+from loadmaster.portfolio import MAX_COUNT, ModelSpec, PoolSpec, Portfolio
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,10 @@ class _Model:
     """A model while it is being decided."""
 
     spec: ModelSpec
+    devices: Devices
     choice: HostingChoice
     demands: dict[str, Demand]  # on each instance type it may run on (one type when pinned)
+    shareable: dict[str, Demand]  # those the planner may give a pool: types reported to take inference components
     counts: Counts
     bounds: tuple[int, int]
     notes: list[str]
@@ -81,8 +85,7 @@ class _Model:
         notes = tuple(self.notes) + ((note,) if note else ())
         return ModelDecision(self.choice.hosting, self.choice.reasons, self.counts, self.bounds, pool, instance_type, demand, notes)
 
-    def unit(self, only: str | None = None) -> Unit:
-        demands = {only: self.demands[only]} if only else self.demands
+    def unit(self, demands: dict[str, Demand]) -> Unit:
         return Unit(self.spec.name, demands, self.counts, self.bounds[1])
 
 
@@ -98,12 +101,21 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     if unplaced:
         by_name = {model.spec.name: model for model in unplaced}
         written = {pool.name for pool in portfolio.pools}
-        for instance_type, units in choose_pools([model.unit() for model in unplaced], catalog).items():
+        chosen = choose_pools([model.unit(model.shareable) for model in unplaced], catalog)
+        if chosen is None:
+            problems.append(Problem("models", "the planner found no way to share instances among the models without a pool "
+                                    "within its solver limits: give some of them a pool or an instance type"))
+        for instance_type, units in (chosen or {}).items():
             name = auto_pool_name(instance_type)
             if name in written:
                 problems.append(Problem("pools", f"{name!r} is the name the planner gives its {instance_type} pool: rename your pool"))
             members = [by_name[unit.model] for unit in units]
-            pools.append(_pool_decision(name, catalog[instance_type], members, None))
+            pool = _pool_decision(name, catalog[instance_type], members, None)
+            alone = _cheaper_alone(members, pool[0], catalog)
+            if alone is None:
+                pools.append(pool)
+            else:  # weighed as sharing, but no other model shares its instances
+                models[models.index(members[0])] = alone
     if problems:
         raise PlanningProblems(problems)
     decided_pools = tuple(pool for pool, _ in pools if pool is not None)
@@ -127,20 +139,57 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
 
 
 def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Catalog, problems: list[Problem]) -> _Model:
-    """The model's per-copy demand on each type it may use, its hosting, and its counts."""
+    """The model's hardware, its per-copy demand on each type it may use, its hosting, and its counts."""
     pool = next((pool for pool in portfolio.pools if pool.name == spec.pool), None)
     pinned_type = pool.instance_type if pool else spec.instance_type
-    demands = demands_by_type(spec, catalog, only=pinned_type)
+    devices = model_devices(spec, catalog[pinned_type] if pinned_type else None)
+    demands = demands_by_type(spec, catalog, only=pinned_type, devices=devices)
+    shareable = demands if pool and pool.instance_type else {name: demand for name, demand in demands.items() if catalog[name].hosts_inference_components}
+    unplanned = _Model(spec, devices, HostingChoice(INFERENCE_COMPONENT, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
     # A dedicated endpoint the user typed needs no per-copy demand: it takes whole instances.
     if not demands and spec.instance_type is None:
-        problems.append(Problem(where, f"no instance type {'(' + pinned_type + ') ' if pinned_type else ''}holds one copy of this model"))
-        return _Model(spec, HostingChoice(INFERENCE_COMPONENT, ()), {}, Counts(0, 0, 0), (0, 0), [])
+        field = "per_copy" if spec.per_copy else "size_gb"
+        if pinned_type:
+            problems.append(Problem(f"{where}.{field}", f"one copy does not fit {pinned_type}, the instance type of pool {pool.name}"))
+        else:
+            problems.append(Problem(f"{where}.{field}", f"no priced {' or '.join(devices.kinds)} instance type in the catalog holds one copy "
+                                    f"(devices: {devices.reason})"))
+        return unplanned
     choice = choose_hosting(spec, demands, catalog)
     shared = choice.hosting == INFERENCE_COMPONENT
+    if shared and not shareable and pool is None:
+        problems.append(Problem(f"{where}.hosting", f"an inference component, but no {' or '.join(devices.kinds)} instance type that holds a copy "
+                                "takes inference components (families reported not to: " + ", ".join(sorted(NO_INFERENCE_COMPONENT_FAMILIES))
+                                + "): name a pool with its instance_type, or use hosting: dedicated"))
+        return unplanned
     explicit = spec.copies if shared else spec.instances
     counts, notes = unit_counts(spec, explicit, may_scale_to_zero=shared)
+    if counts.peak > MAX_COUNT:
+        unit = "copies" if shared else "instances"
+        problems.append(Problem(f"{where}.traffic", f"peak traffic needs {counts.peak} {unit}, more than {MAX_COUNT}: raise the scaling target or set {unit}.max"))
+        return unplanned
+    if pinned_type is None and spec.devices is None:
+        notes.append(f"runs on {', '.join(devices.kinds)}: {devices.reason} (set devices to choose)")
     bounds = (explicit.min, explicit.max) if explicit else (counts.min, counts.peak)
-    return _Model(spec, choice, demands, counts, bounds, notes)
+    return _Model(spec, devices, choice, demands, shareable, counts, bounds, notes)
+
+
+def _cheaper_alone(members: list[_Model], pool: PoolDecision, catalog: Catalog) -> _Model | None:
+    """A model the fitness functions weighed as sharing instances, alone in its pool after all: as a dedicated endpoint,
+    when its cheapest type alone costs less at mean traffic than the pool's whole instances (a small CPU model on one
+    ml.c5.large instead of a pool of one ml.c7i.xlarge, say)."""
+    (model,) = members if len(members) == 1 else (None,)
+    if model is None or not model.choice.weighed:
+        return None
+    alone = cheapest_alone(model.demands, catalog)
+    counts, notes = unit_counts(model.spec, None, may_scale_to_zero=False)
+    pool_hourly, alone_hourly = price(catalog, pool.instance_type) * pool.instances.expected, price(catalog, alone) * counts.expected
+    if alone_hourly >= pool_hourly:
+        return None
+    chosen = (f"chosen: {DEDICATED}, no other model shares its pool: {counts.expected} x {alone} alone cost {alone_hourly:.3f} USD/h at mean, "
+              f"its pool's {pool.instances.expected} x {pool.instance_type} {pool_hourly:.3f}")
+    choice = HostingChoice(DEDICATED, model.choice.reasons[:-1] + (chosen,))
+    return replace(model, choice=choice, counts=counts, bounds=(counts.min, counts.peak), notes=model.notes + notes)
 
 
 PoolWithMembers = tuple[PoolDecision | None, list[tuple[_Model, ModelDecision]]]
@@ -154,7 +203,10 @@ def _explicit_pool(index: int, pool: PoolSpec, members: list[_Model], catalog: C
     if not members:
         problems.append(Problem(f"{where}.instance_type", "no model is placed on this pool for the planner to size it from: set instance_type or remove the pool"))
         return None, []
-    candidates = sorted(set.intersection(*(set(model.demands) for model in members)))
+    candidates = sorted(set.intersection(*(set(model.shareable) for model in members)))
+    if not candidates:
+        problems.append(Problem(f"{where}.instance_type", "no instance type that takes inference components holds a copy of every model of this pool"))
+        return None, []
     options = [_pool_decision(pool.name, catalog[name], members, pool) for name in candidates]
     fitting = [option for option in options if pool.instances is None or option[0].instances.peak <= pool.instances.max]
     if not fitting:
@@ -168,7 +220,7 @@ def _pool_cost(pool: PoolDecision, catalog: Catalog) -> float:
 
 
 def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spec: PoolSpec | None) -> PoolWithMembers:
-    packing: Packing = pack_pool([model.unit(instance.name) for model in members], instance)
+    packing: Packing = pack_pool([model.unit({instance.name: model.demands[instance.name]}) for model in members], instance)
     explicit = spec.instances if spec else None
     floor = explicit.min if explicit else 0
     instances = Counts(*(max(count, floor) for count in (packing.instances.min, packing.instances.expected, packing.instances.peak)))
@@ -177,6 +229,9 @@ def _pool_decision(name: str, instance: InstanceType, members: list[_Model], spe
         notes.append(f"peak traffic needs {packing.instances.peak} instances but instances.max is {explicit.max}")
     if spec is None or spec.instance_type is None:
         notes.append(f"instance type chosen by the planner: {instance.name}")
+    elif not instance.hosts_inference_components:
+        notes.append(f"{instance.family} instances are reported not to take inference components (unverified): "
+                     "if SageMaker refuses this endpoint, choose another instance type")
     pool = PoolDecision(
         name=name,
         instance_type=instance.name,
@@ -195,18 +250,20 @@ def _component_decision(model: _Model, pool: str, instance: InstanceType) -> Mod
     demand = model.demands[instance.name]
     derived = None
     if model.spec.per_copy is None:
-        derived = (
-            f"per_copy derived from size_gb {model.spec.size_gb:g}: {accelerator_memory_needed_gib(model.spec.size_gb):.1f} GiB of "
-            f"accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> {demand.accelerators} x {instance.usable_accelerator_memory_gib:.1f} GiB "
-            f"(what a process is given of a {instance.accelerator_memory_gib} GB {instance.accelerator}), "
-            f"{demand.memory_mb} MB host memory, {demand.cpu_cores:g} CPU cores"
-        )
+        weights = (f"{demand.memory_mb} MB host memory for the weights (x {HOST_MEMORY_OVERHEAD}), served on CPU"
+                   if not demand.accelerators else
+                   f"{accelerator_memory_needed_gib(model.spec.size_gb):.1f} GiB of accelerator memory (weights x {WEIGHTS_OVERHEAD}) -> "
+                   f"{demand.accelerators} x {instance.usable_accelerator_memory_gib:.1f} GiB (what a process is given of a "
+                   f"{instance.accelerator_memory_gib:g} GB {instance.accelerator}), {demand.memory_mb} MB host memory")
+        derived = f"per_copy derived from size_gb {model.spec.size_gb:g}: {weights}, {demand.cpu_cores:g} CPU cores"
     return model.decided(pool=pool, instance_type=None, demand=demand, note=derived)
 
 
 def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
     if model.spec.instance_type:
-        return model.decided(pool=None, instance_type=model.spec.instance_type, demand=None, note=None)
+        unsized = model.spec.size_gb is not None and not model.demands  # the sizing found no copy that fits it
+        note = f"by the planner's sizing, a copy of size_gb {model.spec.size_gb:g} does not fit {model.spec.instance_type}: kept as written" if unsized else None
+        return model.decided(pool=None, instance_type=model.spec.instance_type, demand=None, note=note)
     chosen = cheapest_alone(model.demands, catalog)
     return model.decided(pool=None, instance_type=chosen, demand=None, note=f"instance type chosen by the planner: {chosen}, the cheapest that holds one copy")
 
@@ -246,11 +303,14 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
             continue
         if decision.hosting == DEDICATED:
             alone, alone_price = decision.instance_type, price(catalog, decision.instance_type)
-            shared = cheapest_share(model.demands, catalog)[0]
+            shared = cheapest_share(model.demands, catalog)[0]  # weighed: it has a share
             demand = model.demands[shared]
         else:
             alone, alone_price = baseline[model.spec.name].instance_type, baseline[model.spec.name].price
             shared, demand = _plan_type(decision, pools, catalog).name, decision.demand
+        if alone_price is None or price(catalog, shared) is None:  # an unknown price: the weighed reasons stand
+            updated[model.spec.name] = decision
+            continue
         share = demand.share_of(catalog[shared])
         pattern = model.spec.traffic.pattern if model.spec.traffic else None
         reasons = restated(model.choice, alone, alone_price, shared, price(catalog, shared) * share, share, pattern)
@@ -259,8 +319,9 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
 
 
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:
-    """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint the user wrote takes whole instances."""
-    if decision.hosting == DEDICATED and model.spec.hosting == DEDICATED and model.spec.instance_type:
+    """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint on a type the user wrote
+    takes whole instances (its copies may not even be sized for it: a dedicated model needs no per_copy)."""
+    if decision.hosting == DEDICATED and model.spec.instance_type:
         whole = Demand(*capacity(catalog[model.spec.instance_type]))
         return Unit(model.spec.name, {model.spec.instance_type: whole}, model.counts, model.bounds[1])
-    return model.unit()
+    return model.unit(model.demands)

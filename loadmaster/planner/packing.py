@@ -35,7 +35,8 @@ from loadmaster.planner.sizing import Counts, Demand, capacity
 PEAK_WEIGHT = 1e-3
 CHOOSE_NODE_LIMIT = 2_000
 PACK_NODE_LIMIT = 500
-PACK_MAX_VARIABLES = 20_000
+PACK_MAX_VARIABLES = 1_000
+PACK_MAX_ATTEMPTS = 8
 SOLVER_TIME_LIMIT_S = 20.0  # a safety net only: the node limits stop the solver first on every case we measured
 EPSILON = 1e-9
 
@@ -84,8 +85,9 @@ def auto_pool_name(instance_type: str) -> str:
     return "auto-" + instance_type.removeprefix("ml.").replace(".", "-")
 
 
-def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]]:
-    """Instance type -> the units placed on it, minimising expected cost with every unit fitting at its most."""
+def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]] | None:
+    """Instance type -> the units placed on it, minimising expected cost with every unit fitting at its most; None
+    when the solver finds no assignment within its limits (every unit has a type, so one exists)."""
     types = sorted({name for unit in units for name in unit.demands})
     columns = [(unit_index, name) for unit_index, unit in enumerate(units) for name in sorted(unit.demands)]
     first_count = len(columns)
@@ -135,7 +137,7 @@ def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]]:
             options={"node_limit": CHOOSE_NODE_LIMIT, "time_limit": SOLVER_TIME_LIMIT_S, "mip_rel_gap": 1e-4},
         )
     if result.x is None:
-        raise RuntimeError(f"the pool-choice solver found no solution: {result.message}")
+        return None
     chosen: dict[str, list[Unit]] = {}
     for column, (owner, name) in enumerate(columns):
         if result.x[column] > 0.5:
@@ -145,10 +147,13 @@ def choose_pools(units: list[Unit], catalog: Catalog) -> dict[str, list[Unit]]:
 
 def pack_pool(units: list[Unit], instance: InstanceType) -> Packing:
     """Whole instances for each traffic level of the pool's units, and the placement at mean and at peak."""
-    levels = {
-        level: pack([(unit.model, unit.demands[instance.name], count_of(unit)) for unit in units], instance)
-        for level, count_of in LEVELS.items()
-    }
+    packed: dict[tuple[int, ...], Placement] = {}  # levels with the same counts (often peak and most) pack once
+    levels = {}
+    for level, count_of in LEVELS.items():
+        counts = tuple(count_of(unit) for unit in units)
+        if counts not in packed:
+            packed[counts] = pack([(unit.model, unit.demands[instance.name], count) for unit, count in zip(units, counts)], instance)
+        levels[level] = packed[counts]
     return Packing(
         instances=Counts(len(levels["min"]), len(levels["expected"]), len(levels["peak"])),
         most_instances=len(levels["most"]),
@@ -162,12 +167,19 @@ def pack(copies: list[tuple[str, Demand, int]], instance: InstanceType) -> Place
     copies = [(model, demand, count) for model, demand, count in copies if count > 0]
     if not copies:
         return ()
-    first_fit = _first_fit_decreasing(copies, instance)
-    for instance_count in range(resource_lower_bound(copies, instance), len(first_fit)):
-        solved = _solve_packing(copies, instance, instance_count)
-        if solved is not None:
-            return solved
-    return first_fit
+    best = _first_fit_decreasing(copies, instance)
+    # One instance fewer at a time, down to what the resource totals allow, until the solver finds no packing or
+    # has tried PACK_MAX_ATTEMPTS times: a loose bound (hundreds of instances below first fit) costs a few solves,
+    # not one per instance in between.
+    floor = resource_lower_bound(copies, instance)
+    for _ in range(PACK_MAX_ATTEMPTS):
+        if len(best) <= floor:
+            break
+        solved = _solve_packing(copies, instance, len(best) - 1)
+        if solved is None:
+            break
+        best = solved
+    return best
 
 
 def resource_lower_bound(copies: list[tuple[str, Demand, int]], instance: InstanceType) -> int:
@@ -179,8 +191,9 @@ def resource_lower_bound(copies: list[tuple[str, Demand, int]], instance: Instan
 def _first_fit_decreasing(copies: list[tuple[str, Demand, int]], instance: InstanceType) -> Placement:
     """Largest copies first, each on the first instance with room in every dimension.
 
-    Copies of one model are identical, so each instance in turn takes as many of them as fit: the same result
-    as placing them one by one, in a few vectorized steps.
+    Copies of one model are identical, so the open instances in turn take as many of them as fit, and new
+    instances as many as an empty one holds: the same result as placing them one by one, in a few vectorized
+    steps (10,000 copies pack in milliseconds).
     """
     available = np.array(capacity(instance), dtype=float)
     order = sorted(copies, key=lambda item: (-float(np.sum(np.array(item[1].vector()) / np.maximum(available, EPSILON))), item[0]))
@@ -189,18 +202,16 @@ def _first_fit_decreasing(copies: list[tuple[str, Demand, int]], instance: Insta
     for model, demand, count in order:
         need = np.array(demand.vector(), dtype=float)
         used = need > 0
-        while count:
-            room = np.floor((free[:, used] + EPSILON) / need[used]).min(axis=1) if len(free) else np.empty(0)
-            fitting = np.flatnonzero(room >= 1)
-            if len(fitting):
-                index, placed = int(fitting[0]), int(min(count, room[fitting[0]]))
-            else:
-                free = np.vstack([free, available])
-                held.append({})
-                index, placed = len(free) - 1, int(min(count, np.floor((available[used] + EPSILON) / need[used]).min()))
-            free[index] -= need * placed
-            held[index][model] = held[index].get(model, 0) + placed
-            count -= placed
+        room = np.floor((free[:, used] + EPSILON) / need[used]).min(axis=1).astype(int)
+        placed = np.minimum(room, np.maximum(count - (np.cumsum(room) - room), 0))  # first fit, instance by instance
+        per_new = int(np.floor((available[used] + EPSILON) / need[used]).min())
+        new = -(-int(count - placed.sum()) // per_new)  # ceiling division
+        placed = np.concatenate([placed, np.minimum(per_new, count - placed.sum() - per_new * np.arange(new))]).astype(int)
+        free = np.vstack([free, np.tile(available, (new, 1))])
+        held += [{} for _ in range(new)]
+        for index in np.flatnonzero(placed):
+            free[index] -= need * placed[index]
+            held[index][model] = held[index].get(model, 0) + int(placed[index])
     return tuple(tuple(sorted(contents.items())) for contents in held)
 
 

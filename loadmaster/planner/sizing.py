@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from loadmaster.catalog import NVIDIA_GPU, Catalog, InstanceType
+from loadmaster.catalog import CPU, Catalog, InstanceType
+from loadmaster.planner.devices import Devices, model_devices
 from loadmaster.portfolio import CountRange, ModelSpec, PerCopy
 
 # Accelerator memory to serve a model = weights x 1.2: a 20 % overhead for the KV cache, activation buffers and
@@ -22,6 +23,10 @@ HOST_MEMORY_OVERHEAD = 1.2
 # CPU cores reserved per accelerator of a derived copy (tokenization, the model server). Our default, chosen so
 # that a one-GPU copy fits the smallest GPU instances (4 vCPUs); override it with `per_copy.cpu_cores`.
 CPU_CORES_PER_ACCELERATOR = 2
+# CPU cores reserved per derived copy of a model served on CPU: one, so that a copy fits the smallest CPU instances
+# (ml.c5.large, ml.m5.large: 2 vCPUs, of which the reserve leaves 1.9). Our default, not a measurement: override it
+# with `per_copy.cpu_cores`.
+CPU_CORES_PER_CPU_COPY = 1
 # Measured in AWS's scale-to-zero blog: about 5 minutes from zero copies to serving again (FACTS.md, "Scale to
 # zero"). A model whose latency objective is shorter must keep a copy warm.
 COLD_START_MS = 5 * 60 * 1000
@@ -71,8 +76,8 @@ def accelerator_memory_needed_gib(size_gb: float) -> float:
 
 def derived_demand(size_gb: float, instance: InstanceType) -> Demand | None:
     """The smallest copy of a `size_gb` model on `instance`, or None when one copy cannot fit it."""
-    if not instance.accelerators:
-        return None  # weights are sized for accelerator memory; CPU-only models need an explicit per_copy
+    if not instance.accelerators or not instance.accelerator_memory_gib:
+        return None  # weights are sized for accelerator memory here; derived_cpu_demand sizes copies served on CPU
     accelerators = accelerators_needed(accelerator_memory_needed_gib(size_gb), instance)
     memory_mb = max(MIN_MEMORY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))
     demand = Demand(accelerators, memory_mb, float(CPU_CORES_PER_ACCELERATOR * accelerators))
@@ -84,27 +89,31 @@ def accelerators_needed(memory_gib: float, instance: InstanceType) -> int:
     return _power_of_two_at_least(math.ceil(memory_gib / instance.usable_accelerator_memory_gib))
 
 
+def derived_cpu_demand(size_gb: float, instance: InstanceType) -> Demand | None:
+    """The smallest copy of a `size_gb` model served on the CPU of `instance`: the weights in host memory."""
+    memory_mb = max(MIN_MEMORY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))
+    demand = Demand(0, memory_mb, float(CPU_CORES_PER_CPU_COPY))
+    return demand if demand.fits(instance) else None
+
+
 def _power_of_two_at_least(count: int) -> int:
     # Tensor parallelism splits attention heads evenly across GPUs; serving frameworks take degrees of 1, 2, 4, 8.
     return 1 << max(count - 1, 0).bit_length()
 
 
-def is_candidate(instance: InstanceType, accelerated: bool) -> bool:
-    """An instance type the planner may choose: priced, and GPU for GPU models (Neuron and Gaudi need a model compiled
-    for them and are only used where the user names them)."""
-    if instance.price_usd_per_hour is None:
-        return False
-    return instance.accelerator_kind == NVIDIA_GPU if accelerated else instance.accelerators == 0
+def is_candidate(instance: InstanceType, devices: Devices) -> bool:
+    """An instance type the planner may choose: priced, and of hardware the model runs on (`loadmaster.planner.devices`)."""
+    return bool(instance.price_usd_per_hour) and instance.device in devices
 
 
-def demands_by_type(model: ModelSpec, catalog: Catalog, only: str | None = None) -> dict[str, Demand]:
+def demands_by_type(model: ModelSpec, catalog: Catalog, only: str | None = None, devices: Devices | None = None) -> dict[str, Demand]:
     """A copy's demand on every instance type it may run on (just `only` when the type is already fixed)."""
     names = [only] if only else sorted(catalog.instance_types)
-    accelerated = model.per_copy.accelerators > 0 if model.per_copy else True
+    devices = devices or model_devices(model, catalog[only] if only else None)
     demands = {}
     for name in names:
         instance = catalog[name]
-        if only is None and not is_candidate(instance, accelerated):
+        if only is None and not is_candidate(instance, devices):
             continue
         demand = _demand_on(model, instance, check_weights=only is None)
         if demand is not None:
@@ -114,7 +123,9 @@ def demands_by_type(model: ModelSpec, catalog: Catalog, only: str | None = None)
 
 def _demand_on(model: ModelSpec, instance: InstanceType, check_weights: bool) -> Demand | None:
     if model.per_copy is None:
-        return derived_demand(model.size_gb, instance) if model.size_gb is not None else None
+        if model.size_gb is None:
+            return None
+        return derived_cpu_demand(model.size_gb, instance) if instance.device == CPU else derived_demand(model.size_gb, instance)
     demand = explicit_demand(model.per_copy)
     if not demand.fits(instance):
         return None

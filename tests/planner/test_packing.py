@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from loadmaster.catalog import load_catalog
 from loadmaster.errors import PortfolioError
 from loadmaster.plan import Bounds, make_plan
+from loadmaster.planner import packing
 from loadmaster.planner.packing import _first_fit_decreasing, pack, resource_lower_bound
 from loadmaster.planner.sizing import Demand, capacity
 from loadmaster.planner.synthetic import generated_portfolio
@@ -69,6 +71,28 @@ def test_a_packing_places_every_copy_within_every_dimension_of_its_instances(ite
     assert copies_in(placement) == {model: count for model, _, count in copies}
     assert_fits(placement, {model: item_demand for model, item_demand, _ in copies}, instance)
     assert len(placement) >= resource_lower_bound(copies, instance)
+
+
+def test_the_most_copies_a_model_may_have_pack_at_once(catalog):
+    # Given 10,000 copies (the most a model may have) of three models on ml.g6.12xlarge
+    copies = [("a", Demand(1, 4096, 2.0), 10_000), ("b", Demand(2, 8192, 4.0), 10_000), ("c", Demand(0, 1024, 1.0), 10_000)]
+    started = time.monotonic()
+    placement = _first_fit_decreasing(copies, catalog["ml.g6.12xlarge"])
+    # Then they are placed in whole instances at once, not one instance per pass over all the others (minutes)
+    assert time.monotonic() - started < 2  # on a loaded machine; milliseconds on a quiet one
+    assert copies_in(placement) == {"a": 10_000, "b": 10_000, "c": 10_000}
+    assert len(placement) == 5_000 + 2_500  # 2 copies of b or 4 of a fill 4 GPUs; c fits in the CPU and memory left
+
+
+def test_a_loose_resource_bound_costs_a_few_solver_attempts_not_one_per_instance_below_first_fit(catalog, monkeypatch):
+    # Given 100 copies of 3 GPUs on 4-GPU instances: one copy an instance, though the GPU total allows 75
+    attempts = []
+    solve = packing._solve_packing
+    monkeypatch.setattr(packing, "_solve_packing", lambda *args: attempts.append(args[2]) or solve(*args))
+    placement = pack([("m", Demand(3, 1024, 1.0), 100)], catalog["ml.g5.12xlarge"])
+    # Then first fit's 100 stands, after one attempt at 99 rather than 25 from 75 up (minutes on large pools)
+    assert len(placement) == 100
+    assert attempts == [99]
 
 
 def test_copies_are_packed_by_memory_and_cpu_too_not_only_by_accelerators(catalog):

@@ -48,6 +48,15 @@ def test_cpu_and_memory_limit_placement_like_accelerators(copy):
         fleet().place("cpu-model", copy, 1)
 
 
+def test_copies_on_a_cpu_instance_type_are_placed_by_cpu_cores_and_memory():
+    # Given an ml.c5.xlarge fleet (no accelerators, 4 vCPUs, 8 GiB) that may grow to 2 instances
+    pool = Fleet.launch(load_catalog()["ml.c5.xlarge"], 1, 1, 2)
+    # When three CPU copies of 2 cores each are placed
+    pool.place("classifier", CopyRequirements(accelerators=0, cpu_cores=2, memory_mb=504), 3)
+    # Then two share the first instance and the third needs a second
+    assert [instance.count("classifier") for instance in pool.instances] == [2, 1]
+
+
 def test_managed_scaling_adds_instances_when_copies_need_room():
     pool = fleet(max_instances=3)
     pool.place("blockgen", ONE_GPU, 6)
