@@ -51,7 +51,7 @@ def test_a_cpu_component_reserves_cpu_and_memory_and_no_accelerator(template):
     components = template.find_resources("AWS::SageMaker::InferenceComponent", {"Properties": {"InferenceComponentName": "cpu-sentiment"}})
     (component,) = components.values()
     requirements = component["Properties"]["Specification"]["ComputeResourceRequirements"]
-    assert requirements == {"NumberOfCpuCoresRequired": 2, "MinMemoryRequiredInMb": 504}
+    assert requirements == {"NumberOfCpuCoresRequired": 1, "MinMemoryRequiredInMb": 504}
 
 
 def test_the_cpu_pool_and_the_dedicated_cpu_endpoint_run_on_cpu_types(template):
@@ -67,6 +67,6 @@ def test_a_cpu_portfolio_rehearses_with_copies_placed_by_cpu_and_memory(portfoli
         code = main(["rehearse", str(portfolio)])
     report = stdout.getvalue()
     assert code == 0, report
-    # Then one copy of each at creation, 2 CPU cores each: both on one instance of 4 vCPUs
+    # Then one copy of each at creation, 1 CPU core each: both on one instance of 4 vCPUs
     assert "cpu-classifiers/AllTraffic i-0001 (ml.c5.xlarge): cpu-intent x1, cpu-sentiment x1" in report
     assert report.rstrip().splitlines()[-1].startswith("rehearsal passed")
