@@ -12,8 +12,8 @@ CloudFormation models):
 - Application Auto Scaling: every dimension and predefined metric of botocore's service model, SageMaker targets
   that must exist, policies that need a registered target;
 - CloudFormation: `AWS::SageMaker::InferenceComponent`, `AWS::ApplicationAutoScaling::ScalableTarget` and
-  `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, endpoints updated in place,
-  stacks deleted in reverse dependency order.
+  `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, `AWS::KMS::Key` with tags,
+  endpoints updated in place, stacks deleted in reverse dependency order.
 
 Copies are placed against loadmaster's instance catalog; creating a component on an instance type the catalog does
 not know raises `NotImplementedError` rather than guessing its capacity. Components are `InService` at once, as
@@ -35,6 +35,7 @@ from loadmaster.testing.applicationautoscaling.models import ApplicationAutoscal
 from loadmaster.testing.cloudformation import cloudformation_extended
 from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: F401 (registers AWS::CloudWatch::Alarm)
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
+from loadmaster.testing.kms import models as _kms_keys  # noqa: F401 (registers AWS::KMS::Key with tags)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 
 __all__ = ["mock_sagemaker", "placements", "InstancePlacement"]
