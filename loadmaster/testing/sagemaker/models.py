@@ -375,7 +375,7 @@ class SageMakerBackend(SageMakerModelBackend):
             raise ValidationError(f'Cannot create already existing inference component "{arn}".')
         endpoint = self._endpoint(endpoint_name)
         variant_name = variant_name or next(iter(endpoint.fleets), "")
-        copy_count = _copy_count(runtime_config)
+        copy_count = _copy_count(runtime_config, at_creation=True)
         self._place(endpoint, variant_name, name, specification, copy_count)
         component = FakeInferenceComponent(self.account_id, self.region_name, name, endpoint, variant_name, specification, copy_count, tags)
         self.inference_components[name] = component
@@ -418,7 +418,7 @@ class SageMakerBackend(SageMakerModelBackend):
     ) -> FakeInferenceComponent:
         component = self._component(name)
         specification = specification or component.specification
-        copy_count = _copy_count(runtime_config) if runtime_config else component.desired_copy_count
+        copy_count = _copy_count(runtime_config, at_creation=False) if runtime_config else component.desired_copy_count
         self._place(component.endpoint, component.variant_name, name, specification, copy_count)
         component.specification = specification
         component.desired_copy_count = copy_count
@@ -453,9 +453,11 @@ class SageMakerBackend(SageMakerModelBackend):
             raise ValidationError(str(error)) from None
 
 
-def _copy_count(runtime_config: dict[str, Any]) -> int:
+def _copy_count(runtime_config: dict[str, Any], at_creation: bool) -> int:
+    """SageMaker creates a component with one copy at least, and scales it down to 0 by an update (scale to zero:
+    Application Auto Scaling sets the copy count; botocore allows CopyCount 0)."""
     copy_count = runtime_config.get("CopyCount", 0)
-    if copy_count < 1:
+    if at_creation and copy_count < 1:
         raise ValidationError("Inference components copy count an integer larger than 0")  # sic; FACTS.md, stdapi.ai issue 43
     return copy_count
 
