@@ -99,3 +99,16 @@ def test_deregistering_a_target_deletes_its_policies(autoscaling_client, compone
     autoscaling_client.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES)
     # Then
     assert autoscaling_client.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"] == []
+
+
+def test_listing_more_than_two_pages_of_targets_returns_each_target_once(autoscaling_client):
+    # Given 120 targets: three pages of DescribeScalableTargets' 50
+    for index in range(120):
+        autoscaling_client.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=f"service/fleet/worker-{index:03d}", ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=2
+        )
+    # When
+    pages = autoscaling_client.get_paginator("describe_scalable_targets").paginate(ServiceNamespace="ecs")
+    listed = [target["ResourceId"] for page in pages for target in page["ScalableTargets"]]
+    # Then
+    assert listed == [f"service/fleet/worker-{index:03d}" for index in range(120)]

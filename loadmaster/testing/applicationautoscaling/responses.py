@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from moto.applicationautoscaling import responses as moto_responses
 
 from .models import enum_problem, raise_problems
+
+DEFAULT_MAX_RESULTS = 50  # DescribeScalableTargets' page size (API reference)
 
 
 class ApplicationAutoScalingResponse(moto_responses.ApplicationAutoScalingResponse):
@@ -15,3 +19,18 @@ class ApplicationAutoScalingResponse(moto_responses.ApplicationAutoScalingRespon
                 enum_problem(self._get_param("ServiceNamespace"), "serviceNamespace", "ServiceNamespace"),
             ]
         )
+
+    def describe_scalable_targets(self) -> str:
+        """moto's, paging right: moto 5.2.5 gives every page after the first the token of the second, so a listing of
+        more than 100 targets never ends (botocore's paginator stops on the repeated token). Here the token is the
+        index of the next target."""
+        self._validate_params()
+        targets = self.applicationautoscaling_backend.describe_scalable_targets(
+            self._get_param("ServiceNamespace"), self._get_param("ResourceIds"), self._get_param("ScalableDimension")
+        )
+        start = int(self._get_param("NextToken") or 0)
+        end = start + (self._get_int_param("MaxResults") or DEFAULT_MAX_RESULTS)
+        page = {"ScalableTargets": [moto_responses._build_target(target) for target in targets[start:end]]}
+        if end < len(targets):
+            page["NextToken"] = str(end)
+        return json.dumps(page)
