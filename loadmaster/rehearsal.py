@@ -358,6 +358,9 @@ class _Scaling:
         for (endpoint, variant), target in self.instance_targets.items():
             self._set_instances(endpoint, variant, target["MinCapacity"])
         self._check("at minimum", "MinCapacity")
+        if self.pools:
+            # The instance counts above are loadmaster.testing's placement, not a measurement of SageMaker's scale-in.
+            self.rehearsal.say("  (loadmaster.testing releases an instance once no copy is left on it; it does not consolidate copies to free one)")
 
     def to(self, counts: dict[str, int]) -> None:
         for name in self.copy_targets:
@@ -380,7 +383,8 @@ class _Scaling:
         for (endpoint, variant), target in self.instance_targets.items():
             instances = self._variant(endpoint, variant)["CurrentInstanceCount"]
             rehearsal.check(instances == target[bound], f"{when}, {rehearsal.named(endpoint)} runs {target[bound]} instances (found {instances})")
-            rehearsal.say(f"{when}: {rehearsal.named(endpoint)}: {instances} {self._declared_variant(endpoint, variant)['InstanceType']} instances")
+            instance_type = self._declared_variant(endpoint, variant)["InstanceType"]
+            rehearsal.say(f"{when}: {rehearsal.named(endpoint)}: {instances} of {target['MinCapacity']}..{target['MaxCapacity']} {instance_type} instances")
 
     def _no_room_at_peak(self, name: str, copies: int) -> str:
         rehearsal = self.rehearsal

@@ -75,9 +75,9 @@ def test_the_rehearsal_drives_every_target_of_the_example_to_its_maximum_and_bac
     report = rehearse(example_stacks, None)
     # Then at peak every copy of the A10G pool is placed on its 4 instances, and at minimum the A100 pool is at zero
     assert "at peak: codegen-platform-a10g-pool: 4 of 1..4 ml.g5.12xlarge instances; codegen-platform-blockgen x6, codegen-platform-flowgpt x6, codegen-platform-textevel x4" in report
-    assert "at peak: codegen-platform-inline: 8 ml.g5.2xlarge instances" in report
+    assert "at peak: codegen-platform-inline: 8 of 2..8 ml.g5.2xlarge instances" in report
     assert "at minimum: codegen-platform-a100-pool: 0 of 0..2 ml.p4d.24xlarge instances; codegen-platform-apexguru x0, codegen-platform-codegen-xl x0" in report
-    assert "at minimum: codegen-platform-inline: 2 ml.g5.2xlarge instances" in report
+    assert "at minimum: codegen-platform-inline: 2 of 2..8 ml.g5.2xlarge instances" in report
     assert report.index("placement:") < report.index("at peak: codegen-platform-a10g-pool: 4 of 1..4 ml.g5.12xlarge instances; codegen-platform-blockgen x6, codegen-platform-flowgpt x6, codegen-platform-textevel x4") < report.index("deleted: nothing left behind")
 
 
