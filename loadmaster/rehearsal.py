@@ -3,6 +3,9 @@
 Every step goes through moto's CloudFormation, as `cdk deploy` goes through the real one, and is followed by checks
 against the services' APIs: each endpoint, inference component, scalable target, scaling policy and alarm of the
 templates exists as declared, each component has all its copies placed, and after deletion nothing is left.
+Once deployed, every scalable target is driven to its maximum, as autoscaling would at a peak where every model peaks
+at once, and then to its minimum (zero where allowed): every copy must find room within its pool's
+`MaxInstanceCount`, and a pool whose components all reach zero copies must reach its `MinInstanceCount`.
 The first check that does not hold stops the rehearsal with `RehearsalFailed`.
 """
 
@@ -14,7 +17,7 @@ import re
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +28,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.cloudformation import parsing
 
-from loadmaster.plan import plan_file
+from loadmaster.plan import Plan, plan_file
 from loadmaster.synthesis import prepare_cdk_runtime, synthesize
 from loadmaster.testing import mock_sagemaker, placements
+from loadmaster.testing.placement import NOT_ENOUGH_HARDWARE
 
 DEFAULT_REGION = "us-east-1"
 # The version `cdk bootstrap` writes today; the templates' CheckBootstrapVersion rule wants 6 or more.
@@ -67,22 +71,39 @@ def rehearse_portfolio(portfolio: Path, update_to: Path | None = None) -> list[s
         from stacks import identities_as_deployed
 
         plans.append(plan_file(update_to, previous=identities_as_deployed(plans[0])))
+    return rehearse_plans(plans)
+
+
+def rehearse_plans(plans: list[Plan]) -> list[str]:
+    """Synthesize a plan (and the plan to update to, if there are two), then rehearse them. Returns the report."""
     with tempfile.TemporaryDirectory(prefix="loadmaster-rehearsal-") as workdir:
         stacks = [
             [Stack(s.name, s.template) for s in synthesize(plan, Path(workdir) / f"assembly-{index}")]
             for index, plan in enumerate(plans)
         ]
-    region = plans[0].region or DEFAULT_REGION
-    return rehearse(stacks[0], stacks[1] if update_to else None, region)
+    names = {name: label for plan in plans for name, label in portfolio_names(plan).items()}
+    return rehearse(stacks[0], stacks[1] if len(stacks) > 1 else None, plans[0].region or DEFAULT_REGION, names)
 
 
-def rehearse(stacks: list[Stack], update: list[Stack] | None, region: str = DEFAULT_REGION) -> list[str]:
+def portfolio_names(plan: Plan) -> dict[str, str]:
+    """What the portfolio calls each SageMaker name the plan gives: `model <name>` or `pool <name>`."""
+    names = {pool.endpoint_name: f"pool {pool.name}" for pool in plan.pools}
+    names.update({component.component_name: f"model {component.model}" for pool in plan.pools for component in pool.components})
+    names.update({endpoint.endpoint_name: f"model {endpoint.model}" for endpoint in plan.dedicated})
+    return names
+
+
+def rehearse(stacks: list[Stack], update: list[Stack] | None, region: str = DEFAULT_REGION, names: Mapping[str, str] | None = None) -> list[str]:
+    """Create, scale, optionally update and scale again, then delete the stacks. `names` says what the report calls
+    a SageMaker name (`portfolio_names`); without it the report uses SageMaker's names."""
     with mock_sagemaker(), _quiet_about_unsupported_types():
-        rehearsal = _Rehearsal(region)
+        rehearsal = _Rehearsal(region, names or {})
         rehearsal.bootstrap(stacks + (update or []))
         rehearsal.create(stacks)
+        rehearsal.scale_to_peak_and_minimum(back_to_deployed=update is not None)
         if update is not None:
             rehearsal.update(stacks, update)
+            rehearsal.scale_to_peak_and_minimum(back_to_deployed=False)
             stacks = update
         rehearsal.delete(stacks)
         rehearsal.say(f"rehearsal passed: {rehearsal.checks} checks held")
@@ -104,8 +125,9 @@ def _quiet_about_unsupported_types() -> Iterator[None]:
 
 
 class _Rehearsal:
-    def __init__(self, region: str):
+    def __init__(self, region: str, names: Mapping[str, str]):
         self.region = region
+        self.names = names
         self.report: list[str] = []
         self.checks = 0
         self._policies_by_arn: dict[str, dict[str, Any]] = {}
@@ -163,6 +185,16 @@ class _Rehearsal:
             else:
                 self.say(f"stack {stack.name}: no changes")
         self._verify(update)
+
+    def scale_to_peak_and_minimum(self, back_to_deployed: bool) -> None:
+        """Every scalable target to its maximum, then to its minimum; with `back_to_deployed`, then to the counts the
+        stacks deployed, so that an update is checked against its templates, not against the minimum."""
+        scaling = _Scaling(self, _every(self.autoscaling, "describe_scalable_targets", "ScalableTargets", ServiceNamespace="sagemaker"))
+        deployed = scaling.deployed_counts()
+        scaling.to_peak()
+        scaling.to_minimum()
+        if back_to_deployed:
+            scaling.to(deployed)
 
     def delete(self, stacks: list[Stack]) -> None:
         self._delete_stacks(stacks)
@@ -266,6 +298,16 @@ class _Rehearsal:
         actions = [sorted(alarm["AlarmActions"]) for alarm in alarms]
         self.check(actions == [declared_actions], f"alarm {logical_id} exists and triggers {declared_actions} (found {actions})")
 
+    def named(self, sagemaker_name: str) -> str:
+        """`model blockgen (codegen-platform-blockgen)` where the portfolio's name is known, else the SageMaker name."""
+        label = self.names.get(sagemaker_name)
+        return f"{label} ({sagemaker_name})" if label else sagemaker_name
+
+    def short_name(self, sagemaker_name: str) -> str:
+        """`blockgen` where the portfolio's name is known, else the SageMaker name."""
+        label = self.names.get(sagemaker_name)
+        return label.split(" ", 1)[1] if label else sagemaker_name
+
     def _report_placement(self) -> None:
         self.say("placement:")
         for instance in placements(self.region):
@@ -274,6 +316,172 @@ class _Rehearsal:
                 f"  {instance.endpoint}/{instance.variant} {instance.instance_id} ({instance.instance_type}): {copies}; "
                 f"{instance.free_accelerators:g} accelerators free"
             )
+
+# Application Auto Scaling resource ids of SageMaker's two scalable dimensions (FACTS.md).
+COMPONENT_PREFIX = "inference-component/"
+ENDPOINT_PREFIX = "endpoint/"
+# A failure names the other components on the pool up to this many, and counts them beyond.
+MOST_COMPONENTS_NAMED = 5
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """An inference-component endpoint's variant and the instances managed instance scaling may give it."""
+
+    endpoint: str
+    variant: str
+    instance_type: str
+    min_instances: int
+    max_instances: int
+
+
+class _Scaling:
+    """Drives deployed scalable targets as Application Auto Scaling does: an inference component's copies through
+    UpdateInferenceComponentRuntimeConfig, a dedicated endpoint's instances through UpdateEndpointWeightsAndCapacities."""
+
+    def __init__(self, rehearsal: _Rehearsal, targets: list[dict[str, Any]]):
+        self.rehearsal = rehearsal
+        self.sagemaker = rehearsal.sagemaker
+        self.copy_targets = {t["ResourceId"].removeprefix(COMPONENT_PREFIX): t for t in targets if t["ResourceId"].startswith(COMPONENT_PREFIX)}
+        # endpoint/<endpoint>/variant/<variant>
+        self.instance_targets = {tuple(t["ResourceId"].split("/")[1::2]): t for t in targets if t["ResourceId"].startswith(ENDPOINT_PREFIX)}
+        components = _every(self.sagemaker, "list_inference_components", "InferenceComponents")
+        self.pool_of = {c["InferenceComponentName"]: (c["EndpointName"], c["VariantName"]) for c in components}
+        self.pools = {key: self._pool(*key) for key in sorted(set(self.pool_of.values()))}
+
+    def deployed_counts(self) -> dict[str, int]:
+        """Each target's count as deployed, by resource id."""
+        counts = {COMPONENT_PREFIX + name: self._component(name)["RuntimeConfig"]["DesiredCopyCount"] for name in self.copy_targets}
+        counts.update({f"{ENDPOINT_PREFIX}{endpoint}/variant/{variant}": self._variant(endpoint, variant)["DesiredInstanceCount"] for endpoint, variant in self.instance_targets})
+        return counts
+
+    def to_peak(self) -> None:
+        # Largest copies first, as first-fit decreasing packs: the order that leaves the least room unused.
+        for name in sorted(self.copy_targets, key=lambda name: (self._per_copy(name), name), reverse=True):
+            self._set_copies(name, self.copy_targets[name]["MaxCapacity"], at_peak=True)
+        for (endpoint, variant), target in self.instance_targets.items():
+            self._set_instances(endpoint, variant, target["MaxCapacity"])
+        self._check("at peak", "MaxCapacity")
+
+    def to_minimum(self) -> None:
+        for name, target in self.copy_targets.items():
+            self._set_copies(name, target["MinCapacity"], at_peak=False)
+        for (endpoint, variant), target in self.instance_targets.items():
+            self._set_instances(endpoint, variant, target["MinCapacity"])
+        self._check("at minimum", "MinCapacity")
+        if self.pools:
+            # The instance counts above are loadmaster.testing's placement, not a measurement of SageMaker's scale-in.
+            self.rehearsal.say("  (loadmaster.testing releases an instance once no copy is left on it; it does not consolidate copies to free one)")
+
+    def to(self, counts: dict[str, int]) -> None:
+        for name in self.copy_targets:
+            self._set_copies(name, counts[COMPONENT_PREFIX + name], at_peak=False)
+        for endpoint, variant in self.instance_targets:
+            self._set_instances(endpoint, variant, counts[f"{ENDPOINT_PREFIX}{endpoint}/variant/{variant}"])
+
+    # Checks and report
+
+    def _check(self, when: str, bound: str) -> None:
+        rehearsal = self.rehearsal
+        copies = {name: self._component(name)["RuntimeConfig"]["CurrentCopyCount"] for name in self.pool_of}
+        for name, target in self.copy_targets.items():
+            rehearsal.check(copies[name] == target[bound], f"{when}, {rehearsal.named(name)} has {target[bound]} copies placed (found {copies[name]})")
+        for key, pool in self.pools.items():
+            instances = self._variant(*key)["CurrentInstanceCount"]
+            on_pool = sorted(name for name, where in self.pool_of.items() if where == key)
+            placed = ", ".join(f"{rehearsal.short_name(name)} x{copies[name]}" for name in on_pool)
+            rehearsal.say(f"{when}: {rehearsal.named(pool.endpoint)}: {instances} of {pool.min_instances}..{pool.max_instances} {pool.instance_type} instances; {placed}")
+        for (endpoint, variant), target in self.instance_targets.items():
+            instances = self._variant(endpoint, variant)["CurrentInstanceCount"]
+            rehearsal.check(instances == target[bound], f"{when}, {rehearsal.named(endpoint)} runs {target[bound]} instances (found {instances})")
+            instance_type = self._declared_variant(endpoint, variant)["InstanceType"]
+            rehearsal.say(f"{when}: {rehearsal.named(endpoint)}: {instances} of {target['MinCapacity']}..{target['MaxCapacity']} {instance_type} instances")
+
+    def _no_room_at_peak(self, name: str, copies: int) -> str:
+        rehearsal = self.rehearsal
+        fitting = self._most_copies_that_fit(name, copies)
+        pool = self.pools[self.pool_of[name]]
+        accelerators, memory_mb, cpu_cores = self._per_copy(name)
+        others = {
+            other: self._component(other)["RuntimeConfig"]["CurrentCopyCount"]
+            for other, where in sorted(self.pool_of.items())
+            if where == self.pool_of[name] and other != name
+        }
+        if len(others) <= MOST_COMPONENTS_NAMED:
+            beside = ", ".join(f"{rehearsal.short_name(other)} x{count}" for other, count in others.items())
+        else:
+            beside = f"{len(others)} other components with {sum(others.values())} copies"
+        return (
+            f"at peak, {rehearsal.named(name)} cannot have its {copies} copies on {rehearsal.named(pool.endpoint)}: "
+            f"{fitting} fit on {pool.max_instances} {pool.instance_type} instances (its MaxInstanceCount)"
+            + (f" beside {beside}" if others else "")
+            + f"; each copy asks {_counted(accelerators, 'accelerator')}, {memory_mb} MB and {_counted(cpu_cores, 'CPU core')}"
+        )
+
+    def _most_copies_that_fit(self, name: str, copies: int) -> int:
+        """The most copies, fewer than `copies`, that the pool places beside the others: a failed update changes nothing."""
+        fits, fails = self._component(name)["RuntimeConfig"]["DesiredCopyCount"], copies
+        while fails - fits > 1:
+            trial = (fits + fails) // 2
+            try:
+                self.sagemaker.update_inference_component_runtime_config(InferenceComponentName=name, DesiredRuntimeConfig={"CopyCount": trial})
+                fits = trial
+            except ClientError:
+                fails = trial
+        return fits
+
+    # Calls
+
+    def _set_copies(self, name: str, copies: int, at_peak: bool) -> None:
+        try:
+            self.sagemaker.update_inference_component_runtime_config(InferenceComponentName=name, DesiredRuntimeConfig={"CopyCount": copies})
+        except ClientError as error:
+            code, message = error.response["Error"]["Code"], error.response["Error"]["Message"]
+            if at_peak and message == NOT_ENOUGH_HARDWARE:
+                raise RehearsalFailed(self._no_room_at_peak(name, copies), self.rehearsal.report) from None
+            raise RehearsalFailed(f"set {self.rehearsal.named(name)} to {copies} copies: {code}: {message}", self.rehearsal.report) from None
+
+    def _set_instances(self, endpoint: str, variant: str, instances: int) -> None:
+        weight = self._variant(endpoint, variant).get("CurrentWeight", 1.0)
+        self.rehearsal.call(
+            f"set {self.rehearsal.named(endpoint)} to {instances} instances",
+            lambda: self.sagemaker.update_endpoint_weights_and_capacities(
+                EndpointName=endpoint, DesiredWeightsAndCapacities=[{"VariantName": variant, "DesiredWeight": weight, "DesiredInstanceCount": instances}]
+            ),
+        )
+
+    def _component(self, name: str) -> dict[str, Any]:
+        return self.rehearsal.call(f"describe inference component {name}", lambda: self.sagemaker.describe_inference_component(InferenceComponentName=name))
+
+    def _per_copy(self, name: str) -> tuple[float, int, float]:
+        requirements = self._component(name)["Specification"]["ComputeResourceRequirements"]
+        return (
+            float(requirements.get("NumberOfAcceleratorDevicesRequired", 0)),
+            int(requirements["MinMemoryRequiredInMb"]),
+            float(requirements.get("NumberOfCpuCoresRequired", 0)),
+        )
+
+    def _variant(self, endpoint: str, variant: str) -> dict[str, Any]:
+        described = self.rehearsal.call(f"describe endpoint {endpoint}", lambda: self.sagemaker.describe_endpoint(EndpointName=endpoint))
+        return next(v for v in described["ProductionVariants"] if v["VariantName"] == variant)
+
+    def _declared_variant(self, endpoint: str, variant: str) -> dict[str, Any]:
+        """The variant as its endpoint config declares it."""
+        config_name = self.rehearsal.call(f"describe endpoint {endpoint}", lambda: self.sagemaker.describe_endpoint(EndpointName=endpoint))["EndpointConfigName"]
+        config = self.rehearsal.call(f"describe endpoint config {config_name}", lambda: self.sagemaker.describe_endpoint_config(EndpointConfigName=config_name))
+        return next(v for v in config["ProductionVariants"] if v["VariantName"] == variant)
+
+    def _pool(self, endpoint: str, variant: str) -> _Pool:
+        declared = self._declared_variant(endpoint, variant)
+        scaling = declared.get("ManagedInstanceScaling", {})
+        initial = declared.get("InitialInstanceCount", 1)
+        if scaling.get("Status") == "ENABLED":
+            return _Pool(endpoint, variant, declared["InstanceType"], scaling.get("MinInstanceCount", initial), scaling.get("MaxInstanceCount", initial))
+        return _Pool(endpoint, variant, declared["InstanceType"], initial, initial)
+
+
+def _counted(count: float, unit: str) -> str:
+    return f"{count:g} {unit}{'' if count == 1 else 's'}"
 
 
 def _every(client: Any, operation: str, key: str, **arguments: Any) -> list[dict[str, Any]]:

@@ -23,9 +23,11 @@ def large_portfolio(models: int, *, pool_sizes: tuple[int, ...], seed: int = 0, 
         pool = f"pool-{pool_index:02d}"
         components = [_component(rng, f"{pool}-m{index:03d}", pool) for index in range(size)]
         copies = sum(max(component["copies"]["min"], 1) for component in components)
-        # Room for every copy at creation, so that the endpoint can place them all without waiting for scaling.
+        # Room for every copy at creation, so that the endpoint can place them all without waiting for scaling,
+        # and for every copy at once at the peak (one accelerator each).
         least = math.ceil(copies / accelerators)
-        pools.append({"name": pool, "instance_type": instance_type, "instances": {"min": least, "max": least + 2}})
+        most = math.ceil(sum(component["copies"]["max"] for component in components) / accelerators)
+        pools.append({"name": pool, "instance_type": instance_type, "instances": {"min": least, "max": max(most, least)}})
         entries += components
     entries += [_dedicated(rng, f"solo-{index:03d}") for index in range(models - sum(pool_sizes))]
     return {"version": 1, "name": name, "region": "us-east-1", "tags": {"team": "fleet"}, "pools": pools, "models": entries}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from loadmaster.cli import main
-from loadmaster.rehearsal import RehearsalFailed, Stack, rehearse
+from loadmaster.rehearsal import RehearsalFailed, Stack, rehearse, rehearse_plans
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 from loadmaster.testing import mock_sagemaker
 from loadmaster.testing.placement import NOT_ENOUGH_HARDWARE
@@ -40,19 +41,98 @@ def with_accelerators(stacks, component: str, accelerators: int) -> list[Stack]:
     return edited
 
 
+def placement_blocks(report: list[str]) -> list[str]:
+    """The instances listed under each `placement:` line, up to the next line that is not an instance."""
+    blocks, block = [], None
+    for line in report:
+        if line == "placement:":
+            block = []
+            blocks.append(block)
+        elif block is not None and line.startswith("  "):
+            block.append(line)
+        else:
+            block = None
+    return ["\n".join(block) for block in blocks]
+
+
 def test_rehearsing_the_example_creates_updates_and_deletes_with_every_copy_placed(example_stacks, update_stacks):
     # When
     report = rehearse(example_stacks, update_stacks)
-    # Then every component is placed before and after the update, the update added an A10G instance, nothing is left
-    placement_blocks = "\n".join(report).split("placement:")[1:]
-    assert len(placement_blocks) == 2
-    for block in placement_blocks:
+    # Then every component is placed before and after the update, the update needs a second A10G instance, nothing is left
+    blocks = placement_blocks(report)
+    assert len(blocks) == 2
+    for block in blocks:
         assert all(f"codegen-platform-{name} x" in block for name in COMPONENTS)
-    assert placement_blocks[0].count("codegen-platform-a10g-pool/AllTraffic i-") == 1
-    assert placement_blocks[1].count("codegen-platform-a10g-pool/AllTraffic i-") == 2
+    assert blocks[0].count("codegen-platform-a10g-pool/AllTraffic i-") == 1
+    assert blocks[1].count("codegen-platform-a10g-pool/AllTraffic i-") >= 2
     assert any(line.startswith("updated stack codegen-platform-hosting: modified") for line in report)
     assert report[-2] == "deleted: nothing left behind"
     assert report[-1].startswith("rehearsal passed")
+
+
+def test_the_rehearsal_drives_every_target_of_the_example_to_its_maximum_and_back_to_its_minimum(example_stacks):
+    # When
+    report = rehearse(example_stacks, None)
+    # Then at peak every copy of the A10G pool is placed on its 4 instances, and at minimum the A100 pool is at zero
+    assert "at peak: codegen-platform-a10g-pool: 4 of 1..4 ml.g5.12xlarge instances; codegen-platform-blockgen x6, codegen-platform-flowgpt x6, codegen-platform-textevel x4" in report
+    assert "at peak: codegen-platform-inline: 8 of 2..8 ml.g5.2xlarge instances" in report
+    assert "at minimum: codegen-platform-a100-pool: 0 of 0..2 ml.p4d.24xlarge instances; codegen-platform-apexguru x0, codegen-platform-codegen-xl x0" in report
+    assert "at minimum: codegen-platform-inline: 2 of 2..8 ml.g5.2xlarge instances" in report
+    assert report.index("placement:") < report.index("at peak: codegen-platform-a10g-pool: 4 of 1..4 ml.g5.12xlarge instances; codegen-platform-blockgen x6, codegen-platform-flowgpt x6, codegen-platform-textevel x4") < report.index("deleted: nothing left behind")
+
+
+ONE_POOL = """\
+version: 1
+name: oversub
+region: us-east-1
+pools:
+  - name: gpu
+    instance_type: ml.g5.12xlarge        # 4 GPUs
+    instances: {min: 1, max: 2}
+models:
+  - name: worker
+    image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124
+    pool: gpu
+    per_copy: {accelerators: 1, memory_mb: 16384, cpu_cores: 4}
+    copies: {min: 1, max: 8}
+"""
+TWENTY_COPIES_FAIL = (
+    "at peak, model worker (oversub-worker) cannot have its 20 copies on pool gpu (oversub-gpu): 8 fit on 2 ml.g5.12xlarge "
+    "instances (its MaxInstanceCount); each copy asks 1 accelerator, 16384 MB and 4 CPU cores"
+)
+
+
+@pytest.fixture
+def twenty_copies_on_two_instances(tmp_path):
+    """The plan of 20 one-GPU copies on a pool of at most 2 x 4 GPUs, made past validation: planned with 8 copies
+    at most, then given 20."""
+    from loadmaster.plan import Bounds, plan_file
+
+    portfolio = tmp_path / "oversub.yaml"
+    portfolio.write_text(ONE_POOL)
+    plan = plan_file(portfolio)
+    (pool,) = plan.pools
+    (component,) = pool.components
+    component = dataclasses.replace(component, copies=Bounds(min=1, max=20))
+    return dataclasses.replace(plan, pools=(dataclasses.replace(pool, components=(component,)),))
+
+
+def test_copies_that_do_not_fit_their_pool_at_peak_fail_the_rehearsal_naming_the_model_the_pool_and_the_numbers(twenty_copies_on_two_instances):
+    # When / Then
+    with pytest.raises(RehearsalFailed) as failed:
+        rehearse_plans([twenty_copies_on_two_instances])
+    assert failed.value.check == TWENTY_COPIES_FAIL
+    assert failed.value.report[-1] == "  oversub-gpu/AllTraffic i-0001 (ml.g5.12xlarge): oversub-worker x1; 3 accelerators free"
+
+
+def test_the_rehearse_command_exits_1_when_copies_do_not_fit_at_peak(twenty_copies_on_two_instances, monkeypatch, capsys, tmp_path):
+    # Given a portfolio whose plan has 20 copies on at most 2 x 4 GPUs
+    monkeypatch.setattr("loadmaster.rehearsal.plan_file", lambda path: twenty_copies_on_two_instances)
+    # When
+    code = main(["rehearse", str(tmp_path / "oversub.yaml")])
+    # Then
+    assert code == 1
+    assert f"rehearsal failed: {TWENTY_COPIES_FAIL}" in capsys.readouterr().err
 
 
 def test_a_component_asking_more_accelerators_than_its_instance_has_fails_with_sagemakers_message(example_stacks):

@@ -22,8 +22,8 @@ shipped (moto 5.2.5's own tests prove it: `make moto-suite`); on top of it:
   that must exist, with the service-linked role and their capacity moved into the registered range (scaling
   activities), policies that need a registered target, target-tracking alarms;
 - CloudFormation: `AWS::SageMaker::InferenceComponent`, `AWS::ApplicationAutoScaling::ScalableTarget` and
-  `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, endpoints updated in place,
-  stacks deleted in reverse dependency order.
+  `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, `AWS::KMS::Key` with tags,
+  endpoints updated in place, stacks deleted in reverse dependency order.
 
 Copies are placed against loadmaster's instance catalog; creating a component on an instance type the catalog does
 not know raises `NotImplementedError` rather than guessing its capacity.
@@ -46,6 +46,7 @@ from loadmaster.testing.applicationautoscaling.models import ApplicationAutoscal
 from loadmaster.testing.cloudformation import install_cloudformation
 from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: F401 (registers AWS::CloudWatch::Alarm)
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
+from loadmaster.testing.kms import models as _kms_keys  # noqa: F401 (registers AWS::KMS::Key with tags)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
 from loadmaster.testing.status import status_transitions

@@ -222,3 +222,16 @@ def test_other_namespaces_keep_motos_checks_an_ecs_target_needs_its_cluster(auto
 def test_other_namespaces_keep_motos_dimensions_whose_resource_type_is_not_in_the_id(autoscaling_client, namespace, resource_id, dimension):
     autoscaling_client.register_scalable_target(ServiceNamespace=namespace, ResourceId=resource_id, ScalableDimension=dimension, MinCapacity=1, MaxCapacity=2)
     assert [t["ScalableDimension"] for t in autoscaling_client.describe_scalable_targets(ServiceNamespace=namespace)["ScalableTargets"]] == [dimension]
+
+
+def test_listing_more_than_two_pages_of_targets_returns_each_target_once(autoscaling_client):
+    # Given 120 targets: three pages of DescribeScalableTargets' 50
+    for index in range(120):
+        autoscaling_client.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=f"service/fleet/worker-{index:03d}", ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=2
+        )
+    # When
+    pages = autoscaling_client.get_paginator("describe_scalable_targets").paginate(ServiceNamespace="ecs")
+    listed = [target["ResourceId"] for page in pages for target in page["ScalableTargets"]]
+    # Then
+    assert listed == [f"service/fleet/worker-{index:03d}" for index in range(120)]

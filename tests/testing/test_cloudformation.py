@@ -193,3 +193,28 @@ def test_describing_a_deleted_stack_with_exports_does_not_bring_its_resources_ba
     # Then
     assert status == "DELETE_COMPLETE"
     assert sagemaker_client.list_endpoints()["Endpoints"] == []
+
+
+def test_a_tagged_kms_key_is_created_with_its_tags_and_answers_get_att(cloudformation_client, aws_region):
+    # Given a key tagged the way CloudFormation writes tags, and an output reading its ARN (as an endpoint config does)
+    body = {
+        "Resources": {
+            "StorageKey": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]},
+                    "EnableKeyRotation": True,
+                    "Tags": [{"Key": "team", "Value": "payments-risk"}, {"Key": "cost-center", "Value": "4410"}],
+                },
+            }
+        },
+        "Outputs": {"KeyArn": {"Value": {"Fn::GetAtt": ["StorageKey", "Arn"]}}},
+    }
+    # When
+    deploy(cloudformation_client, body)
+    # Then the key exists with its tags, and the output resolved to its ARN
+    (output,) = cloudformation_client.describe_stacks(StackName="pool")["Stacks"][0]["Outputs"]
+    kms = boto3.client("kms", region_name=aws_region)
+    tags = kms.list_resource_tags(KeyId=output["OutputValue"])["Tags"]
+    assert sorted((tag["TagKey"], tag["TagValue"]) for tag in tags) == [("cost-center", "4410"), ("team", "payments-risk")]
+    assert kms.get_key_rotation_status(KeyId=output["OutputValue"])["KeyRotationEnabled"] is True

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, VARIANT, create_component, create_pool, error_of, specification
+from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, specification
 
 
 def test_creating_a_component_returns_its_arn(sagemaker_client, pool):
@@ -165,6 +165,21 @@ def test_updating_the_runtime_config_sets_desired_and_current_copies(sagemaker_c
     # Then
     runtime = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]
     assert (runtime["DesiredCopyCount"], runtime["CurrentCopyCount"]) == (4, 4)
+
+
+def test_updating_the_runtime_config_to_zero_copies_scales_the_pool_down_to_its_minimum_instances(sagemaker_client):
+    # Given a pool that may scale to zero instances, with one component on it
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[
+        {"VariantName": VARIANT, "InstanceType": "ml.g5.12xlarge", "InitialInstanceCount": 1,
+         "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 0, "MaxInstanceCount": 2}}])
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    create_component(sagemaker_client, "blockgen")
+    # When autoscaling sets its copy count to 0, as scale to zero does
+    sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": 0})
+    # Then no copy is left, and neither is an instance
+    runtime = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]
+    assert (runtime["DesiredCopyCount"], runtime["CurrentCopyCount"]) == (0, 0)
+    assert sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["ProductionVariants"][0]["CurrentInstanceCount"] == 0
 
 
 def test_updating_an_unknown_component_raises_validation_error(sagemaker_client):

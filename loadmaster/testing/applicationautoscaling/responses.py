@@ -9,6 +9,8 @@ from moto.applicationautoscaling import responses as moto_responses
 
 from .models import ApplicationAutoscalingBackend, enum_problem, raise_problems
 
+DEFAULT_MAX_RESULTS = 50  # DescribeScalableTargets' page size (API reference)
+
 
 class ApplicationAutoScalingResponse(moto_responses.ApplicationAutoScalingResponse):
     applicationautoscaling_backend: ApplicationAutoscalingBackend
@@ -27,3 +29,18 @@ class ApplicationAutoScalingResponse(moto_responses.ApplicationAutoScalingRespon
             self._get_param("ServiceNamespace"), self._get_param("ResourceId"), self._get_param("ScalableDimension")
         )
         return json.dumps({"ScalingActivities": [activity.response() for activity in activities]})
+
+    def describe_scalable_targets(self) -> str:
+        """moto's, paging right: moto 5.2.5 gives every page after the first the token of the second, so a listing of
+        more than 100 targets never ends (botocore's paginator stops on the repeated token). Here the token is the
+        index of the next target."""
+        self._validate_params()
+        targets = self.applicationautoscaling_backend.describe_scalable_targets(
+            self._get_param("ServiceNamespace"), self._get_param("ResourceIds"), self._get_param("ScalableDimension")
+        )
+        start = int(self._get_param("NextToken") or 0)
+        end = start + (self._get_int_param("MaxResults") or DEFAULT_MAX_RESULTS)
+        page = {"ScalableTargets": [moto_responses._build_target(target) for target in targets[start:end]]}
+        if end < len(targets):
+            page["NextToken"] = str(end)
+        return json.dumps(page)
