@@ -17,6 +17,7 @@ from pathlib import Path
 from loadmaster.catalog import Catalog, InstanceType, load_catalog
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.identity import IdentityLock, lock_path, read_lock, with_identities
+from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
@@ -237,6 +238,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         if count > 1:
             clashing = " and ".join(each for each in endpoint_owners if each.split(" ")[-1] == owner)
             problems.append(Problem("models", f"{clashing} would both be the endpoint {portfolio.name}-{owner}: rename one"))
+    problems += _inference_components_unavailable(portfolio, decisions)
     reviewed_problems, reviewed_warnings = review(portfolio, decisions, catalog)
     problems += reviewed_problems
     if problems:
@@ -319,6 +321,21 @@ def _component(portfolio_name: str, model: ModelSpec, container: ContainerPlan, 
         notes=decision.notes,
         deployment=_deployment(model),
     )
+
+
+def _inference_components_unavailable(portfolio: Portfolio, decisions) -> list[Problem]:
+    """Inference components where CloudFormation has no `AWS::SageMaker::InferenceComponent`: the region's resource
+    provider schemas (as cfn-lint ships them, and as CDK's synthesis checks) lack the type in some regions, such as
+    eu-west-3 and us-gov-west-1, and the stacks could not be synthesized or deployed there."""
+    if portfolio.region is None or region_has_resource_type(portfolio.region, INFERENCE_COMPONENT_TYPE):
+        return []
+    index = {model.name: position for position, model in enumerate(portfolio.models)}
+    return [
+        Problem(f"models[{index[name]}] ({name}).hosting",
+                f"an inference component on pool {decision.pool}, but CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE} "
+                "(its resource provider schemas): use hosting: dedicated, or another region")
+        for name, decision in decisions.models.items() if decision.pool is not None
+    ]
 
 
 def _deployment(model: ModelSpec) -> DeploymentPlan:

@@ -29,3 +29,21 @@ def sagemaker_regions() -> frozenset[str]:
     return frozenset(
         region for partition in session.get_available_partitions() for region in session.get_available_regions("sagemaker", partition)
     )
+
+
+INFERENCE_COMPONENT_TYPE = "AWS::SageMaker::InferenceComponent"
+
+
+def region_has_resource_type(region: str, resource_type: str) -> bool:
+    """Whether CloudFormation in `region` has `resource_type`, by its resource provider schemas as the pinned cfn-lint
+    ships them (the list CDK's synthesis checks against too). A region the schemas do not know is given the benefit of
+    the doubt: the region warnings speak of it."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError  # a few hundred ms: only for a region's portfolio
+
+    try:
+        PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, resource_type)
+    except ResourceNotFoundError:
+        return False
+    except Exception:  # noqa: BLE001 - no schemas for the region at all
+        return True
+    return True

@@ -27,6 +27,7 @@ from loadmaster.planner.sizing import (
     unit_counts,
 )
 from loadmaster.portfolio import MAX_COUNT, ModelSpec, PoolSpec, Portfolio
+from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
                                     f"(devices: {devices.reason})"))
         return unplanned
     choice = choose_hosting(spec, demands, catalog)
+    if choice.weighed and not _components_in(portfolio.region):
+        choice = HostingChoice(DEDICATED, choice.reasons[:-1] + (
+            f"chosen: {DEDICATED}, CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE}",))
     shared = choice.hosting == INFERENCE_COMPONENT
     if shared and not shareable and pool is None:
         problems.append(Problem(f"{where}.hosting", f"an inference component, but no {' or '.join(devices.kinds)} instance type that holds a copy "
@@ -190,6 +194,11 @@ def _cheaper_alone(members: list[_Model], pool: PoolDecision, catalog: Catalog) 
               f"its pool's {pool.instances.expected} x {pool.instance_type} {pool_hourly:.3f}")
     choice = HostingChoice(DEDICATED, model.choice.reasons[:-1] + (chosen,))
     return replace(model, choice=choice, counts=counts, bounds=(counts.min, counts.peak), notes=model.notes + notes)
+
+
+def _components_in(region: str | None) -> bool:
+    """Whether inference components can be deployed in the portfolio's region (loadmaster.regions)."""
+    return region is None or region_has_resource_type(region, INFERENCE_COMPONENT_TYPE)
 
 
 PoolWithMembers = tuple[PoolDecision | None, list[tuple[_Model, ModelDecision]]]

@@ -95,3 +95,18 @@ def test_an_auto_model_with_fields_of_both_hostings_is_refused():
     (problem,) = error.value.problems
     assert problem.location == "models[0] (m).hosting"
     assert "copies (inference-component)" in problem.message and "instance_type (dedicated)" in problem.message
+
+
+def test_in_a_region_without_inference_components_auto_models_go_dedicated_and_written_ones_are_refused():
+    # Given eu-west-3, whose CloudFormation has no AWS::SageMaker::InferenceComponent (cfn-lint's provider schemas)
+    paris = {"image": IMAGE.replace("us-east-1", "eu-west-3")}
+    plan = plan_of([auto_model("assist", size_gb=8, **paris)], region="eu-west-3")
+    # Then the planner hosts the auto model on a dedicated endpoint and says why
+    (endpoint,) = plan.dedicated
+    assert endpoint.reasons[-1] == "chosen: dedicated, CloudFormation in eu-west-3 has no AWS::SageMaker::InferenceComponent"
+    # And a written inference component is refused, naming the model and the way out
+    with pytest.raises(PortfolioError) as refused:
+        plan_of([auto_model("assist", size_gb=8, copies={"min": 1, "max": 2}, **paris)], region="eu-west-3")
+    assert [(p.location, p.message) for p in refused.value.problems] == [(
+        "models[0] (assist).hosting", "an inference component on pool auto-g4dn-xlarge, but CloudFormation in eu-west-3 has no "
+        "AWS::SageMaker::InferenceComponent (its resource provider schemas): use hosting: dedicated, or another region")]
