@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from moto.cloudformation import parsing
 
 from loadmaster.plan import plan_file
-from loadmaster.synthesis import synthesize
+from loadmaster.synthesis import owner_of, synthesize
 from loadmaster.testing import mock_sagemaker, placements
 
 DEFAULT_REGION = "us-east-1"
@@ -293,18 +293,10 @@ def _by_owner(resources: list[dict[str, Any]]) -> str:
     kinds: dict[str, list[str]] = {}
     for resource in resources:
         kind = _KIND.sub(r"\1 \2", resource["Type"].split("::")[-1]).lower()
-        owned = kinds.setdefault(_owner(resource), [])
+        owned = kinds.setdefault(owner_of(resource.get("Metadata", {}).get("aws:cdk:path", "")), [])
         if kind not in owned:
             owned.append(kind)
     return ", ".join(f"{owner} ({', '.join(owned)})" for owner, owned in kinds.items())
 
 
 _KIND = re.compile(r"([a-z])([A-Z])")
-_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model"}
-
-
-def _owner(resource: dict[str, Any]) -> str:
-    """The pool or model a resource belongs to, from the construct path CDK records (`stack/Pool-a10g-pool/Component-blockgen/...`)."""
-    path = resource.get("Metadata", {}).get("aws:cdk:path", "").split("/")[1:]
-    owners = [f"{_OWNERS[kind]} {name}" for kind, _, name in (part.partition("-") for part in path[:2]) if kind in _OWNERS]
-    return owners[-1] if owners else "stack"
