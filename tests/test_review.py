@@ -11,7 +11,6 @@ import copy
 import json
 import os
 import re
-import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
 from loadmaster.review import BREAKING, HOURS_PER_MONTH, RESTART, render_markdown, review, review_document
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
+from portfolio_repository import entry, repository_with_change
 
 pytestmark = pytest.mark.slow
 
@@ -37,33 +37,10 @@ DOCGEN = {
 }
 
 
-def entry(document: dict, kind: str, name: str) -> dict:
-    return next(item for item in document[kind] if item["name"] == name)
-
-
 def acceptance_change(document: dict) -> None:
     entry(document, "pools", "a10g-pool")["instance_type"] = "ml.g6.12xlarge"
     entry(document, "models", "blockgen")["scaling"]["target"] = 6
     document["models"].append(copy.deepcopy(DOCGEN))
-
-
-def git(repository: Path, *arguments: str) -> str:
-    command = ["git", "-c", "user.name=loadmaster", "-c", "user.email=review@example.com", *arguments]
-    return subprocess.run(command, cwd=repository, check=True, capture_output=True, text=True).stdout
-
-
-def repository_with_change(directory: Path, change) -> Path:
-    """A git repository holding the example as `portfolio.yaml`, then a second commit with `change` applied."""
-    directory.mkdir(parents=True, exist_ok=True)
-    git(directory, "init", "-q", "-b", "main")
-    example = yaml.safe_load(DEFAULT_PORTFOLIO.read_text())
-    (directory / "portfolio.yaml").write_text(yaml.safe_dump(example, sort_keys=False))
-    git(directory, "add", "portfolio.yaml")
-    git(directory, "commit", "-q", "-m", "the example")
-    change(example)
-    (directory / "portfolio.yaml").write_text(yaml.safe_dump(example, sort_keys=False))
-    git(directory, "commit", "-q", "-am", "the change")
-    return directory
 
 
 @contextmanager
