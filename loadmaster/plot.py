@@ -9,7 +9,6 @@ review's before and after), they are drawn side by side, with the same colour fo
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -80,16 +79,20 @@ def _legend(plt: Any, axis: Any, models: list[str], colours: dict[str, Any]) -> 
                 title="copies of", title_fontsize=8, ncol=1 + len(used) // 12)
 
 
-def _save(figure: Any, path: Path) -> None:
-    if not path.parent.is_dir():
+def check_target(path: Path) -> None:
+    """Raise `PortfolioError` (exit 2) when the picture cannot be written at `path`: checked before the work."""
+    if not Path(path).parent.is_dir():
         raise PortfolioError(str(path), [Problem("", "cannot write the picture: its folder does not exist")])
-    descriptor, staging = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".png", dir=path.parent)
-    os.close(descriptor)
+
+
+def _save(figure: Any, path: Path) -> None:
+    check_target(path)
+    staging = path.with_name(f".{path.name}.partial")  # opened as any new file, so with the user's umask
     try:
         figure.savefig(staging, dpi=110, format="png")
         os.replace(staging, path)
     except BaseException:
-        Path(staging).unlink(missing_ok=True)
+        staging.unlink(missing_ok=True)
         raise
 
 

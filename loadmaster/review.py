@@ -26,7 +26,8 @@ from loadmaster.plan import Plan, plan_file
 from loadmaster.planner.render import plan_document
 from loadmaster.synthesis import PROJECT_ROOT, ComplianceFailed, owner_of, synthesize
 
-# AWS prices a month as 730 hours (AWS Pricing Calculator, "Calculator assumptions": 24 x 365 / 12).
+# A month of an always-on instance is 730 hours (24 x 365 / 12), as the AWS Pricing Calculator's monthly estimates
+# and cost tools built on AWS prices count it (infracost issue 1556; docs/aws-facts.md).
 HOURS_PER_MONTH = 730
 
 # What a change does to the resources of a deployment, worst first.

@@ -32,13 +32,14 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    from loadmaster.plot import check_target, draw  # matplotlib, moto and the CDK take seconds to import
     from loadmaster.review import render_json, render_markdown, review
 
     head = arguments.head or arguments.base.partition(":")[2] or arguments.base
+    if arguments.plot is not None:
+        check_target(arguments.plot)
     result = review(arguments.base, head)
     if arguments.plot is not None:
-        from loadmaster.plot import draw
-
         draw([("before: " + result.base, result.base_plan), ("after: " + result.head, result.head_plan)], arguments.plot)
     picture = str(arguments.plot) if arguments.plot is not None else None
     print(render_json(result) if arguments.format == "json" else render_markdown(result, picture), end="" if arguments.format == "markdown" else "\n")
