@@ -80,6 +80,7 @@ class Review:
     changes: tuple[EntryChange, ...]
     impacts: tuple[Impact, ...]
     compliance: tuple[str, ...]  # findings HEAD's synthesis stopped on; empty when it synthesized
+    new_acknowledgements: tuple[str, ...]  # findings HEAD accepts in code that BASE did not, with their reasons
     new_warnings: tuple[str, ...]  # planner warnings HEAD has and BASE had not
 
     @property
@@ -98,18 +99,20 @@ def review(base: str, head: str) -> Review:
         changes = _entry_changes(_document(base_file), _document(head_file))
         impacts = _identity_impacts(base_plan.identities, head_plan.identities)
         compliance: tuple[str, ...] = ()
+        acknowledged: tuple[str, ...] = ()
         try:
             base_stacks = {stack.name: stack for stack in synthesize(base_plan, work / "base.out")}
             head_stacks = synthesize(head_plan, work / "head.out")
         except ComplianceFailed as failure:
             compliance = tuple(line for line in str(failure).splitlines() if line.strip())
         else:
+            acknowledged = _new_acknowledgements(list(base_stacks.values()), head_stacks)
             impacts += _resource_impacts(base_stacks, head_stacks, work / "head.out", work, already=impacts, remaining=_owners(head_plan.identities))
     base_warnings = {warning.render("") for warning in base_plan.warnings}
     new_warnings = tuple(warning.render(head) for warning in head_plan.warnings if warning.render("") not in base_warnings)
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     return Review(base, head, base_plan, head_plan, tuple(changes), tuple(sorted(impacts, key=lambda impact: order[impact.severity])),
-                  compliance, new_warnings)
+                  compliance, acknowledged, new_warnings)
 
 
 # Reading the two revisions
@@ -155,6 +158,24 @@ def _planned(spec: str, path: Path, **options: Any) -> Plan:
 
 def _document(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())  # planned already, so a valid portfolio
+
+
+def _new_acknowledgements(base: list[Any], head: list[Any]) -> tuple[str, ...]:
+    """`rule on pool or model: reason` for each acknowledged finding of HEAD whose rule and reason BASE had not
+    (CDK lists them in the assembly's validation-report.json; README, Compliance)."""
+    def acknowledged(stacks: list[Any]) -> dict[tuple[str, str], set[str]]:
+        found: dict[tuple[str, str], set[str]] = {}
+        if not stacks:
+            return found
+        report = json.loads((stacks[0].template_file.parent / "validation-report.json").read_text())
+        for plugin in report.get("pluginReports", []):
+            for finding in plugin.get("suppressedViolations", []):
+                owners = found.setdefault((finding["ruleName"], finding.get("reason", "")), set())
+                owners.update(owner_of(construct["constructPath"]) for construct in finding.get("violatingConstructs", []))
+        return found
+
+    before, after = acknowledged(base), acknowledged(head)
+    return tuple(f"`{rule}` on {', '.join(sorted(owners))}: {reason}" for (rule, reason), owners in after.items() if (rule, reason) not in before)
 
 
 # Models and pools, field by field
@@ -249,7 +270,12 @@ def _resource_impacts(base: dict[str, Any], head: list[Any], head_assembly: Path
             continue  # a new stack only creates
         paths = {**stack.construct_paths, **base[stack.name].construct_paths}
         output = cdk_diff(head_assembly, base[stack.name].template_file, stack.name, workdir)
-        for change, kind, logical_id, outcome in _diff_lines(output, set(paths)):
+        diffed = _diff_lines(output, set(paths))
+        # Cross-check: what the provider schemas say CloudFormation replaces, should the CLI not have said it.
+        flagged = {logical_id for _, _, logical_id, _ in diffed}
+        diffed += [("~", kind, logical_id, "replace") for logical_id, kind in
+                   create_only_replacements(base[stack.name].template, stack.template).items() if logical_id not in flagged]
+        for change, kind, logical_id, outcome in diffed:
             owner = owner_of(paths[logical_id])
             severity = _severity(kind)
             if severity == BREAKING and owner in named:
@@ -258,6 +284,17 @@ def _resource_impacts(base: dict[str, Any], head: list[Any], head_assembly: Path
             verb = "may replace" if outcome == "may be replaced" else "deletes" if change == "-" and owner not in remaining else "replaces"
             found.setdefault((severity, owner), []).append(f"{verb} its {_kind_name(kind)}")
     return [Impact(severity, owner, "; ".join(dict.fromkeys(whats))) for (severity, owner), whats in found.items()]
+
+
+def create_only_replacements(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """Logical id -> type of each resource both templates have whose create-only properties differ: CloudFormation
+    replaces it (its resource provider schema, as cfn-lint ships it; loadmaster.testing updates stacks by the same)."""
+    from loadmaster.testing.cloudformation_update import _create_only_changes
+
+    old, new = before["Resources"], after["Resources"]
+    return {logical_id: resource["Type"] for logical_id, resource in new.items()
+            if logical_id in old and old[logical_id]["Type"] == resource["Type"]
+            and _create_only_changes(resource["Type"], old[logical_id].get("Properties", {}), resource.get("Properties", {}))}
 
 
 def _severity(resource_type: str) -> str:
@@ -349,6 +386,7 @@ def review_document(review: Review) -> dict[str, Any]:
         "cost": {"currency": "USD", "hours_per_month": HOURS_PER_MONTH, "figures": cost_rows(review)},
         "impacts": [{"severity": impact.severity, "owner": impact.owner, "what": impact.what} for impact in review.impacts],
         "compliance": list(review.compliance),
+        "new_acknowledgements": list(review.new_acknowledgements),
         "new_warnings": list(review.new_warnings),
     }
 
@@ -368,6 +406,8 @@ def render_markdown(review: Review, picture: str | None = None) -> str:
         lines += ["HEAD does not synthesize: findings nobody acknowledged (README, Compliance):", ""] + [f"- {line}" for line in review.compliance]
     else:
         lines.append("HEAD synthesizes: every cdk-nag and loadmaster finding is fixed or acknowledged in code.")
+        if review.new_acknowledgements:
+            lines += ["", "Findings HEAD newly acknowledges:", ""] + [f"- {line}" for line in review.new_acknowledgements]
     lines += [""] + ([f"- {warning}" for warning in review.new_warnings] + [""] if review.new_warnings else [])
     if picture:
         lines += [f"Placement before and after: `{picture}`", ""]

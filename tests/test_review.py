@@ -19,7 +19,7 @@ import yaml
 
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
-from loadmaster.review import BREAKING, HOURS_PER_MONTH, RESTART, render_markdown, review, review_document
+from loadmaster.review import BREAKING, HOURS_PER_MONTH, RESTART, create_only_replacements, render_markdown, review, review_document
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
 from portfolio_repository import entry, repository_with_change
 
@@ -105,7 +105,7 @@ def test_the_cost_before_and_after_is_the_plans_with_a_month_of_730_hours(review
 def test_the_json_review_has_every_section(reviewed):
     document = json.loads(json.dumps(review_document(reviewed)))
 
-    assert set(document) == {"base", "head", "breaking", "changes", "cost", "impacts", "compliance", "new_warnings"}
+    assert set(document) == {"base", "head", "breaking", "changes", "cost", "impacts", "compliance", "new_acknowledgements", "new_warnings"}
     assert document["compliance"] == [] and document["breaking"] is True
 
 
@@ -174,3 +174,20 @@ def test_removing_a_pool_and_a_model_deletes_their_endpoint_and_component_client
         (BREAKING, "model apexguru", "inference component `codegen-platform-apexguru` on `codegen-platform-a100-pool` is deleted"),
         (BREAKING, "model codegen-xl", "inference component `codegen-platform-codegen-xl` on `codegen-platform-a100-pool` is deleted"),
     }
+
+
+def test_a_create_only_property_changed_in_place_is_a_replacement_by_the_provider_schema():
+    config = {"Type": "AWS::SageMaker::EndpointConfig", "Properties": {"ProductionVariants": [{"VariantName": "AllTraffic", "InitialInstanceCount": 1}]}}
+    endpoint = {"Type": "AWS::SageMaker::Endpoint", "Properties": {"EndpointConfigName": "config-1"}}
+    before = {"Resources": {"Config": config, "Endpoint": endpoint}}
+    after = copy.deepcopy(before)
+    after["Resources"]["Config"]["Properties"]["ProductionVariants"][0]["InitialInstanceCount"] = 2
+    after["Resources"]["Endpoint"]["Properties"]["EndpointConfigName"] = "config-2"  # updates in place
+
+    assert create_only_replacements(before, after) == {"Config": "AWS::SageMaker::EndpointConfig"}
+
+
+def test_the_added_models_acknowledged_artifact_grant_is_listed_as_a_compliance_change(reviewed):
+    (acknowledgement,) = reviewed.new_acknowledgements
+
+    assert acknowledgement.startswith("`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::codegen-models/docgen/*]` on pool a100-pool: ")
