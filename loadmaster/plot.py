@@ -20,6 +20,7 @@ from loadmaster.planner.render import plan_document
 RESOURCES = ("acc", "mem", "cpu")  # accelerators, usable memory, usable CPU
 ROW_HEIGHT_IN = 2.6
 COLUMN_WIDTH_IN = 6.0
+NAMED_DEDICATED = 6  # the footer names this many dedicated models, then counts the rest
 
 
 def draw(plans: list[tuple[str, Plan]], path: Path) -> None:
@@ -58,7 +59,8 @@ def draw(plans: list[tuple[str, Plan]], path: Path) -> None:
     dedicated = sorted({model.model for _, plan in plans for model in plan.dedicated})
     footer = "Bars: the share of each instance's accelerators, usable memory and usable CPU that copies reserve."
     if dedicated:
-        footer += f" Not drawn (dedicated endpoints, one copy per instance): {', '.join(dedicated)}."
+        named = ", ".join(dedicated[:NAMED_DEDICATED]) + (f" and {len(dedicated) - NAMED_DEDICATED} more" if len(dedicated) > NAMED_DEDICATED else "")
+        footer += f" Not drawn: {len(dedicated)} dedicated endpoint{'s' if len(dedicated) != 1 else ''} (one copy per instance): {named}."
     figure.text(0.01, 0.005, footer, fontsize=8, va="bottom")
     figure.tight_layout(rect=(0, 0.02, 1, 1))
     _save(figure, Path(path))
