@@ -104,7 +104,8 @@ def review(base: str, head: str) -> Review:
             base_stacks = {stack.name: stack for stack in synthesize(base_plan, work / "base.out")}
             head_stacks = synthesize(head_plan, work / "head.out")
         except ComplianceFailed as failure:
-            compliance = tuple(line for line in str(failure).splitlines() if line.strip())
+            # Without the line about the (temporary) output folder synthesis leaves as it was.
+            compliance = tuple(line for line in str(failure).splitlines() if line.strip() and workdir not in line)
         else:
             acknowledged = _new_acknowledgements(list(base_stacks.values()), head_stacks)
             impacts += _resource_impacts(base_stacks, head_stacks, work / "head.out", work, already=impacts, remaining=_owners(head_plan.identities))
@@ -235,16 +236,22 @@ def _identity_impacts(base: IdentityLock | None, head: IdentityLock | None) -> l
                                   f"({before.instance_type} -> {after.instance_type}): clients must call the new name"))
     for model, before in base.components.items():
         after = head.components.get(model)
-        old_endpoint = base.endpoints[before.endpoint.split("#")[0]].name
+        old_endpoint = _endpoint_name(base, before.endpoint)
         if after is None:
             dedicated = head.endpoints.get(f"dedicated:{model}")
             instead = f", the model moves to its own endpoint `{dedicated.name}`" if dedicated else ""
             impacts.append(Impact(BREAKING, f"model {model}", f"inference component `{before.name}` on `{old_endpoint}` is deleted{instead}"))
         elif after.name != before.name:
-            new_endpoint = head.endpoints[after.endpoint.split("#")[0]].name
+            new_endpoint = _endpoint_name(head, after.endpoint)
             impacts.append(Impact(BREAKING, f"model {model}", f"inference component `{before.name}` moves from endpoint `{old_endpoint}` "
                                   f"to `{new_endpoint}` as a new component `{after.name}`: clients must call the new names"))
     return impacts
+
+
+def _endpoint_name(lock: IdentityLock, reference: str) -> str:
+    """The name of the endpoint a component's identity refers to (`pool:a10g-pool#2`)."""
+    key = reference.split("#")[0]
+    return lock.endpoints[key].name if key in lock.endpoints else key
 
 
 def _owners(lock: IdentityLock | None) -> set[str]:
