@@ -38,6 +38,8 @@ SEVERITIES = (BREAKING, RESTART, REPLACED)
 
 # The fields of a model or pool that autoscaling acts on: shown apart from the others.
 SCALING_FIELDS = ("scaling", "copies", "instances")
+# What the Markdown says of an added model or pool.
+SUMMARY_FIELDS = ("hosting", "pool", "instance_type")
 
 CDK = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
 # A resource line of `cdk diff`: `[~] AWS::SageMaker::EndpointConfig Pool-a/Endpoint/Config PoolaEndpointConfig0C66 replace`
@@ -437,7 +439,9 @@ def _change_lines(review: Review) -> list[str]:
     for change in review.changes:
         fields = [field for field in change.fields if not is_scaling(field)]
         if change.change != "changed":
-            rows.append(f"| {change.kind} {change.name} | **{change.change}** | | |")
+            # An added entry says where it goes; its other fields are the file's to read.
+            placed = ", ".join(f"{field.field}: {field.after}" for field in change.fields if field.field in SUMMARY_FIELDS)
+            rows.append(f"| {change.kind} {change.name} | **{change.change}** | | {placed} |")
         rows += [f"| {change.kind} {change.name} | `{field.field}` | {_value(field.before)} | {_value(field.after)} |"
                  for field in fields if change.change == "changed"]
     lines = ["### Models and pools", ""]

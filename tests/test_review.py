@@ -115,6 +115,7 @@ def test_the_markdown_review_names_pools_and_models_never_logical_ids(reviewed):
     assert markdown.index("client-breaking") < markdown.index("instances restart") < markdown.index("### Models and pools")
     assert "| pool a10g-pool | `instance_type` | `ml.g5.12xlarge` | `ml.g6.12xlarge` |" in markdown
     assert "| model blockgen | `scaling.target` | `4` | `6` |" in markdown
+    assert "| model docgen | **added** | | hosting: inference-component, pool: a100-pool |" in markdown
     # A CDK logical id ends in 8 hex digits of its path's hash: Poola10gpoolEndpointConfig0C661205.
     assert not re.search(r"[A-Za-z][A-Za-z0-9]*[0-9A-F]{8}\b", markdown)
     assert "Metadata" not in markdown and "aws:cdk" not in markdown
