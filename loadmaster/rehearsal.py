@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 from moto.cloudformation import parsing
 
 from loadmaster.plan import Plan, plan_file
-from loadmaster.synthesis import prepare_cdk_runtime, synthesize
+from loadmaster.synthesis import owner_of, prepare_cdk_runtime, synthesize
 from loadmaster.testing import mock_sagemaker, placements
 from loadmaster.testing.placement import NOT_ENOUGH_HARDWARE
 
@@ -504,18 +504,10 @@ def _by_owner(resources: list[dict[str, Any]]) -> str:
     kinds: dict[str, list[str]] = {}
     for resource in resources:
         kind = _KIND.sub(r"\1 \2", resource["Type"].split("::")[-1]).lower()
-        owned = kinds.setdefault(_owner(resource), [])
+        owned = kinds.setdefault(owner_of(resource.get("Metadata", {}).get("aws:cdk:path", "")), [])
         if kind not in owned:
             owned.append(kind)
     return ", ".join(f"{owner} ({', '.join(owned)})" for owner, owned in kinds.items())
 
 
 _KIND = re.compile(r"([a-z])([A-Z])")
-_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model"}
-
-
-def _owner(resource: dict[str, Any]) -> str:
-    """The pool or model a resource belongs to, from the construct path CDK records (`stack/Pool-a10g-pool/Component-blockgen/...`)."""
-    path = resource.get("Metadata", {}).get("aws:cdk:path", "").split("/")[1:]
-    owners = [f"{_OWNERS[kind]} {name}" for kind, _, name in (part.partition("-") for part in path[:2]) if kind in _OWNERS]
-    return owners[-1] if owners else "stack"

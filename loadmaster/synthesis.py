@@ -65,6 +65,13 @@ class SynthesizedStack:
     def template(self) -> dict[str, Any]:
         return json.loads(self.template_file.read_text())
 
+    @property
+    def construct_paths(self) -> dict[str, str]:
+        """Logical id -> construct path of each resource, from the metadata file CDK writes beside the template
+        (`<stack>.metadata.json`; a synthesis outside the CDK CLI puts no `aws:cdk:path` into the template)."""
+        metadata = json.loads(self.template_file.with_name(f"{self.name}.metadata.json").read_text())
+        return {entry["data"]: path.lstrip("/") for path, entries in metadata.items() for entry in entries if entry["type"] == "aws:cdk:logicalId"}
+
 
 class ComplianceFailed(Exception):
     """The synthesis stopped on compliance findings nobody acknowledged."""
@@ -247,3 +254,14 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model"}
+
+
+def owner_of(construct_path: str) -> str:
+    """The pool or model a synthesized resource belongs to, from its construct path
+    (`stack/Pool-a10g-pool/Component-blockgen/...`): how rehearsals and reviews name resources, never by logical id."""
+    path = construct_path.split("/")[1:]
+    owners = [f"{_OWNERS[kind]} {name}" for kind, _, name in (part.partition("-") for part in path[:2]) if kind in _OWNERS]
+    return owners[-1] if owners else "stack"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of, print_warnings
 from loadmaster.plan import plan_file
@@ -23,6 +24,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     add_portfolio_argument(parser)
     parser.add_argument("--format", choices=sorted(RENDERERS), default="markdown", help="markdown for people (default), json for tools")
+    parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                        help="also draw the placement (each instance of each pool filled by copies, at mean and at peak) and the cost against the baseline")
     add_catalog_argument(parser)
     parser.set_defaults(run=run)
 
@@ -30,5 +33,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 def run(arguments: argparse.Namespace) -> int:
     plan = plan_file(arguments.portfolio, catalog_of(arguments))
     print_warnings(plan)
+    if arguments.plot is not None:
+        from loadmaster.plot import draw  # matplotlib takes a second to import
+
+        draw([(plan.name, plan)], arguments.plot)
     print(RENDERERS[arguments.format](plan), end="")
     return 0
