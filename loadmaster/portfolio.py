@@ -100,6 +100,12 @@ class Traffic(Spec):
     pattern: Literal["steady", "variable", "intermittent", "batch"]
     mean_concurrency: float = Field(ge=0, le=1_000_000)
     peak_concurrency: float = Field(ge=0, le=1_000_000)
+    # What the data-processed part of the bill is counted from (loadmaster/planner/bill.py): requests per second at
+    # mean traffic (default: mean_concurrency / latency_slo_ms by Little's law, a floor) and each request's and
+    # response's payload in KB (10^3 bytes). Without both sizes that part of the bill is "not stated", never 0.
+    requests_per_s: float | None = Field(default=None, gt=0, le=10_000_000)
+    request_kb: float | None = Field(default=None, ge=0, le=1_000_000)
+    response_kb: float | None = Field(default=None, ge=0, le=1_000_000)
 
     @model_validator(mode="after")
     def _mean_not_above_peak(self) -> "Traffic":
