@@ -10,3 +10,7 @@ SAGEMAKER_NAME_MAX = 63
 
 def is_sagemaker_name(name: str) -> bool:
     return re.match(SAGEMAKER_NAME_PATTERN, name) is not None
+
+# The production variant every endpoint loadmaster creates has: what its CloudWatch metrics (EndpointName,
+# VariantName) and scalable targets name.
+DEFAULT_VARIANT_NAME = "AllTraffic"
