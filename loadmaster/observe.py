@@ -29,7 +29,7 @@ from loadmaster.plan import Plan
 NAMESPACE = "AWS/SageMaker"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's MetricDataQueries limit (CloudWatch API reference)
 # CloudWatch keeps 1-minute datapoints for 15 days, 5-minute ones for 63 days and 1-hour ones for 455 days
-# (CloudWatch user guide, "Metrics retention"): a period finer than the data kept returns nothing.
+# (CloudWatch concepts, "Metrics retention"): a period finer than the data kept returns nothing.
 RETENTION = ((timedelta(days=15), 60), (timedelta(days=63), 300), (timedelta(days=455), 3600))
 PERIODS_WANTED = 1440  # per series: enough for a percentile, few enough to read quickly
 PEAK_PERCENTILE = 99
@@ -71,11 +71,11 @@ class Series:
 
 
 def period_for(since: timedelta) -> int:
-    """Seconds per datapoint: about PERIODS_WANTED points, in whole minutes, no finer than CloudWatch still keeps."""
-    wanted = max(60, math.ceil(since.total_seconds() / PERIODS_WANTED / 60) * 60)
+    """Seconds per datapoint: about PERIODS_WANTED points, a multiple of the finest period CloudWatch still keeps that
+    far back (GetMetricData API reference: "a multiple of 300 seconds" beyond 15 days, of 3600 beyond 63)."""
     for kept_for, finest in RETENTION:
         if since <= kept_for:
-            return max(wanted, finest)
+            return max(finest, math.ceil(since.total_seconds() / PERIODS_WANTED / finest) * finest)
     raise ValueError(f"CloudWatch keeps SageMaker metrics for {RETENTION[-1][0].days} days at most")
 
 

@@ -146,3 +146,20 @@ def test_a_savings_plan_discount_without_a_term_is_refused_in_one_line(capsys):
 def test_the_users_discount_replaces_the_default_rate():
     assert savings_plan_rate("3y", 50).discount == 0.5
     assert savings_plan_rate("3y", None) is SAVINGS_PLAN_RATES["3y"]
+
+
+def test_a_negative_payload_size_is_refused_naming_the_model_and_field(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"""version: 1
+name: bad
+models:
+  - name: ranker
+    image: {IMAGE}
+    hosting: dedicated
+    instance_type: ml.g5.xlarge
+    instances: {{min: 1, max: 2}}
+    traffic: {{pattern: steady, mean_concurrency: 1, peak_concurrency: 1, request_kb: -4, response_kb: 1}}
+""")
+    assert main(["plan", str(path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "models[0] (ranker).traffic.request_kb" in err

@@ -242,3 +242,38 @@ def test_flat_runs_between_idle_stretches_are_batch():
     assert classify(series) == "batch"
     # ... while the same share of time in irregular bursts is intermittent
     assert classify([0.0] * 100 + [1, 9, 2, 12, 1] * 12 + [0.0] * 100) == "intermittent"
+
+
+def test_queries_are_sent_at_most_500_a_call_and_every_page_is_read():
+    # Given 200 models (600 queries) and a CloudWatch answering each call in two pages
+    from loadmaster.observe import MAX_QUERIES_PER_CALL, Target, read_series
+
+    class Paginator:
+        def __init__(self):
+            self.calls = []
+
+        def paginate(self, MetricDataQueries, **_):
+            self.calls.append(len(MetricDataQueries))
+            half = len(MetricDataQueries) // 2
+            at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+            for page in (MetricDataQueries[:half], MetricDataQueries[half:]):
+                yield {"MetricDataResults": [{"Id": query["Id"], "Timestamps": [at], "Values": [1.0]} for query in page]}
+
+    paginator = Paginator()
+    client = type("Client", (), {"get_paginator": lambda self, name: paginator})()
+    targets = [Target(f"model-{index}", "dedicated", (("EndpointName", f"e{index}"),), "ConcurrentRequestsPerModel") for index in range(200)]
+    series = read_series(client, targets, datetime(2026, 11, 30, tzinfo=timezone.utc), datetime(2026, 12, 2, tzinfo=timezone.utc), 60)
+    # Then two calls carry the 600 queries, none beyond the limit, and every model's series is filled from both pages
+    assert paginator.calls == [MAX_QUERIES_PER_CALL, 100]
+    assert all(len(each.invocations) == len(each.latency_us) == len(each.concurrency) == 1 for each in series.values())
+
+
+def test_the_period_read_follows_what_cloudwatch_keeps():
+    from loadmaster.observe import period_for
+
+    assert period_for(timedelta(hours=6)) == 60
+    assert period_for(timedelta(days=14)) == 840  # 1440 periods
+    assert period_for(timedelta(days=16)) == 1200  # beyond 15 days, a multiple of the 5-minute data kept
+    assert period_for(timedelta(days=100)) == 7200  # beyond 63 days, of the hourly data
+    with pytest.raises(ValueError, match="455 days at most"):
+        period_for(timedelta(days=500))
