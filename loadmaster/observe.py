@@ -43,18 +43,17 @@ BATCH_VARIATION = 0.2  # ...at about the same level
 
 @dataclass(frozen=True)
 class Target:
-    """One model's metrics: which dimensions name it, and which concurrency metric its hosting has."""
+    """One model's metrics: the dimensions that name it, and the concurrency metric of its hosting."""
 
     model: str
-    hosting: str
     dimensions: tuple[tuple[str, str], ...]
     concurrency_metric: str
 
 
 def targets_of(plan: Plan) -> list[Target]:
-    components = [Target(component.model, "inference-component", (("InferenceComponentName", component.component_name),), "ConcurrentRequestsPerCopy")
+    components = [Target(component.model, (("InferenceComponentName", component.component_name),), "ConcurrentRequestsPerCopy")
                   for pool in plan.pools for component in pool.components]
-    dedicated = [Target(endpoint.model, "dedicated", (("EndpointName", endpoint.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)),
+    dedicated = [Target(endpoint.model, (("EndpointName", endpoint.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)),
                         "ConcurrentRequestsPerModel") for endpoint in plan.dedicated]
     return components + dedicated
 

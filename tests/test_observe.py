@@ -261,7 +261,7 @@ def test_queries_are_sent_at_most_500_a_call_and_every_page_is_read():
 
     paginator = Paginator()
     client = type("Client", (), {"get_paginator": lambda self, name: paginator})()
-    targets = [Target(f"model-{index}", "dedicated", (("EndpointName", f"e{index}"),), "ConcurrentRequestsPerModel") for index in range(200)]
+    targets = [Target(f"model-{index}", (("EndpointName", f"e{index}"),), "ConcurrentRequestsPerModel") for index in range(200)]
     series = read_series(client, targets, datetime(2026, 11, 30, tzinfo=timezone.utc), datetime(2026, 12, 2, tzinfo=timezone.utc), 60)
     # Then two calls carry the 600 queries, none beyond the limit, and every model's series is filled from both pages
     assert paginator.calls == [MAX_QUERIES_PER_CALL, 100]

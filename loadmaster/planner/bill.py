@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from loadmaster.catalog import Catalog, InstanceType
-from loadmaster.planner.cost import CostSummary
-from loadmaster.portfolio import ModelSpec, Portfolio
+from loadmaster.portfolio import ModelSpec
 
 # AWS pricing pages turn hourly prices into monthly ones at 730 hours a month.
 HOURS_PER_MONTH = 730
@@ -128,12 +127,15 @@ class Usage:
     instances_at_mean: tuple[tuple[InstanceType, int], ...]
     instances_at_peak: tuple[tuple[InstanceType, int], ...]
     models: tuple[ModelSpec, ...]
+    # What those instances cost per hour, as `loadmaster.planner.cost` priced them (None: a price is unknown).
+    instances_hourly_at_mean: float | None
+    instances_hourly_at_peak: float | None
 
 
-def plan_bill(portfolio: Portfolio, plan_usage: Usage, baseline_usage: Usage, cost: CostSummary, catalog: Catalog,
-              always_on: tuple[tuple[InstanceType, int], ...], always_on_basis: str) -> Bill:
-    plan = Side(tuple(build(plan_usage, catalog, cost.hourly_at_mean, cost.hourly_at_peak) for build in PART_BUILDERS))
-    baseline = Side(tuple(build(baseline_usage, catalog, cost.baseline_hourly_at_mean, cost.baseline_hourly_at_peak) for build in PART_BUILDERS))
+def plan_bill(plan_usage: Usage, baseline_usage: Usage, catalog: Catalog, always_on: tuple[tuple[InstanceType, int], ...],
+              always_on_basis: str) -> Bill:
+    plan = Side(tuple(build(plan_usage, catalog) for build in PART_BUILDERS))
+    baseline = Side(tuple(build(baseline_usage, catalog) for build in PART_BUILDERS))
     return Bill(plan, baseline, _on_demand(always_on), always_on_basis)
 
 
@@ -141,18 +143,19 @@ def _on_demand(charges: Iterable[tuple[InstanceType, int]]) -> float | None:
     return _total(None if instance.price_usd_per_hour is None else instance.price_usd_per_hour * count for instance, count in charges if count)
 
 
-def instances_part(usage: Usage, catalog: Catalog, at_mean: float | None, at_peak: float | None) -> Part:
+def instances_part(usage: Usage, catalog: Catalog) -> Part:
     """Instance-hours, as `loadmaster.planner.cost` prices them (the same figures as the plan's cost table)."""
     used = {instance.name: instance for instance, count in usage.instances_at_peak + usage.instances_at_mean if count}
     sources = {instance.price_source: _catalog_source(catalog, instance) for instance in used.values() if instance.price_source}
     unpriced = sorted(name for name, instance in used.items() if instance.price_usd_per_hour is None)
+    at_mean, at_peak = usage.instances_hourly_at_mean, usage.instances_hourly_at_peak
     return Part("instances", at_mean, at_peak, f"at mean {_listing(usage.instances_at_mean)}; at peak {_listing(usage.instances_at_peak)}",
                 tuple(sources[key] for key in sorted(sources)),
                 f"no price for {', '.join(unpriced)}" if unpriced else
                 "a model has no priced instance type to run alone on (see the notes)" if at_mean is None or at_peak is None else None)
 
 
-def storage_part(usage: Usage, catalog: Catalog, at_mean: float | None = None, at_peak: float | None = None) -> Part:
+def storage_part(usage: Usage, catalog: Catalog) -> Part:
     """The EBS volume of every instance without local NVMe storage, per GB-month, counted per instance-hour."""
     used = {instance.name: instance for instance, count in usage.instances_at_peak + usage.instances_at_mean if count}
     sizes_unknown = sorted(name for name, instance in used.items() if not instance.has_local_nvme)
@@ -166,7 +169,7 @@ def storage_part(usage: Usage, catalog: Catalog, at_mean: float | None = None, a
     return Part("storage", 0.0, 0.0, basis, (REAL_TIME_PRICES,))
 
 
-def data_processed_part(usage: Usage, catalog: Catalog, at_mean: float | None = None, at_peak: float | None = None) -> Part:
+def data_processed_part(usage: Usage, catalog: Catalog) -> Part:
     """GB in and out of the endpoints, from each model's payload sizes and request rate."""
     not_stated = [model.name for model in usage.models if _payload(model) is None]
     no_rate = [model.name for model in usage.models if _payload(model) is not None and _requests_per_s(model) is None]
@@ -187,7 +190,7 @@ def data_processed_part(usage: Usage, catalog: Catalog, at_mean: float | None = 
 
 
 # Each builder adds one part; a hosting pattern with its own meters adds its builders here.
-PartBuilder = Callable[[Usage, Catalog, "float | None", "float | None"], Part]
+PartBuilder = Callable[[Usage, Catalog], Part]
 PART_BUILDERS: tuple[PartBuilder, ...] = (instances_part, storage_part, data_processed_part)
 
 
