@@ -354,11 +354,11 @@ def _bill(portfolio: Portfolio, pools: tuple[PoolPlan, ...], dedicated: tuple[De
                  for pool in pools] + [(model.instance_type, model.instance_counts, model.model in steady) for model in dedicated]
     plan_usage = Usage(tuple((instance, counts.expected) for instance, counts, _ in endpoints),
                        tuple((instance, counts.peak) for instance, counts, _ in endpoints), tuple(portfolio.models),
-                       cost.hourly_at_mean, cost.hourly_at_peak)
+                       cost.hourly_at_mean, cost.hourly_at_peak, portfolio.storage_gb)
     priced = [endpoint for endpoint in cost.baseline if endpoint.instance_type is not None]
     baseline_usage = Usage(tuple((catalog[endpoint.instance_type], endpoint.instances_at_mean) for endpoint in priced),
                            tuple((catalog[endpoint.instance_type], endpoint.instances_at_peak) for endpoint in priced), tuple(portfolio.models),
-                           cost.baseline_hourly_at_mean, cost.baseline_hourly_at_peak)
+                           cost.baseline_hourly_at_mean, cost.baseline_hourly_at_peak, portfolio.storage_gb)
     always_on = tuple((instance, counts.expected if all_steady else counts.min) for instance, counts, all_steady in endpoints)
     basis = "; ".join(f"{count} x {instance.name} ({'steady: at mean' if all_steady else 'floor'})"
                       for (instance, _, all_steady), (_, count) in zip(endpoints, always_on) if count) or "nothing runs all the time"

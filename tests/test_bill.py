@@ -15,6 +15,7 @@ from loadmaster.planner.bill import (
     DATA_PROCESSED_IN_USD_PER_GB,
     DATA_PROCESSED_OUT_USD_PER_GB,
     HOURS_PER_MONTH,
+    ML_STORAGE_USD_PER_GB_MONTH,
     SAVINGS_PLAN_RATES,
     savings_plan_advice,
     savings_plan_rate,
@@ -30,9 +31,9 @@ def dedicated(name: str, instance_type: str, traffic: dict[str, Any], instances:
             "instances": instances or {"min": 1, "max": 4}, "traffic": traffic, **fields}
 
 
-def plan_of(*models: dict[str, Any]):
+def plan_of(*models: dict[str, Any], **fields: Any):
     catalog = load_catalog()
-    portfolio = validate_portfolio({"version": 1, "name": "bill", "region": "us-east-1", "models": list(models)}, "bill.yaml", catalog)
+    portfolio = validate_portfolio({"version": 1, "name": "bill", "region": "us-east-1", "models": list(models), **fields}, "bill.yaml", catalog)
     return make_plan(portfolio, "bill.yaml", catalog)
 
 
@@ -92,6 +93,7 @@ def test_storage_of_an_instance_type_without_local_nvme_is_unknown_never_free():
     # Then its storage is unknown, says why and where the figure is, and the total is unknown but for its known parts
     assert storage.hourly_at_mean is None
     assert "ml.m5.xlarge" in storage.not_counted and "Host Instance Storage Volumes Table" in storage.not_counted
+    assert "`storage_gb: {ml.m5.xlarge: <GB>}`" in storage.not_counted
     assert plan.bill.plan.hourly_at_mean is None
     assert set(plan.bill.plan.not_counted) == {"storage", "data processed"}
     assert plan.bill.plan.counted_hourly_at_mean == pytest.approx(plan.cost.hourly_at_mean)
@@ -163,3 +165,30 @@ models:
     assert main(["plan", str(path)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert "models[0] (ranker).traffic.request_kb" in err
+
+
+def test_a_stated_volume_size_is_counted_per_instance_and_gb_month():
+    # Given the 8 GB volume of ml.m5.xlarge stated, and the endpoint at 1 instance (mean) and 3 (peak)
+    plan = plan_of(dedicated("tabular", "ml.m5.xlarge", {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 12}),
+                   storage_gb={"ml.m5.xlarge": 8})
+    counts = plan.dedicated[0].instance_counts
+    storage = plan.bill.plan.part("storage")
+    # Then storage is the instances' GB at the GB-month price, per hour
+    assert storage.hourly_at_mean == pytest.approx(counts.expected * 8 * ML_STORAGE_USD_PER_GB_MONTH / HOURS_PER_MONTH)
+    assert storage.hourly_at_peak == pytest.approx(counts.peak * 8 * ML_STORAGE_USD_PER_GB_MONTH / HOURS_PER_MONTH)
+    assert counts.peak > counts.expected and "8 GB on ml.m5.xlarge (storage_gb)" in storage.basis
+
+
+def test_a_volume_size_for_an_nvme_instance_type_is_refused(tmp_path, capsys):
+    path = tmp_path / "nvme.yaml"
+    path.write_text(f"""version: 1
+name: nvme
+storage_gb: {{ml.g5.xlarge: 100}}
+models:
+  - name: ranker
+    image: {IMAGE}
+    hosting: dedicated
+    instance_type: ml.g5.xlarge
+""")
+    assert main(["validate", str(path)]) == EXIT_BAD_INPUT
+    assert "storage_gb.ml.g5.xlarge: ml.g5.xlarge has local NVMe storage (250 GB), where SageMaker attaches no EBS volume" in capsys.readouterr().err

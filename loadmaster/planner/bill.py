@@ -16,7 +16,7 @@ a total with such a part is None too; `counted_hourly_*` then says what the know
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.portfolio import ModelSpec
@@ -130,6 +130,7 @@ class Usage:
     # What those instances cost per hour, as `loadmaster.planner.cost` priced them (None: a price is unknown).
     instances_hourly_at_mean: float | None
     instances_hourly_at_peak: float | None
+    storage_gb: Mapping[str, int]  # the portfolio's `storage_gb:`, volume GB by EBS-only instance type
 
 
 def plan_bill(plan_usage: Usage, baseline_usage: Usage, catalog: Catalog, always_on: tuple[tuple[InstanceType, int], ...],
@@ -158,15 +159,23 @@ def instances_part(usage: Usage, catalog: Catalog) -> Part:
 def storage_part(usage: Usage, catalog: Catalog) -> Part:
     """The EBS volume of every instance without local NVMe storage, per GB-month, counted per instance-hour."""
     used = {instance.name: instance for instance, count in usage.instances_at_peak + usage.instances_at_mean if count}
-    sizes_unknown = sorted(name for name, instance in used.items() if not instance.has_local_nvme)
+    ebs_only = sorted(name for name, instance in used.items() if not instance.has_local_nvme)
     nvme = sorted(name for name, instance in used.items() if instance.has_local_nvme)
-    basis = (f"no EBS volume on {', '.join(nvme)} (local NVMe instance storage instead); " if nvme else "") + \
-        f"{ML_STORAGE_USD_PER_GB_MONTH:g} USD per GB-month / {HOURS_PER_MONTH} h"
-    if sizes_unknown:
+    sized = [f"{usage.storage_gb[name]} GB on {name} (storage_gb)" for name in ebs_only if name in usage.storage_gb]
+    basis = "; ".join(([f"no EBS volume on {', '.join(nvme)} (local NVMe instance storage instead)"] if nvme else []) + sized
+                      + [f"{ML_STORAGE_USD_PER_GB_MONTH:g} USD per GB-month / {HOURS_PER_MONTH} h"])
+    unsized = [name for name in ebs_only if name not in usage.storage_gb]
+    if unsized:
+        example = ", ".join(f"{name}: <GB>" for name in unsized)
         return Part("storage", None, None, basis, (REAL_TIME_PRICES,),
-                    f"the volume SageMaker attaches to {', '.join(sizes_unknown)} is in the Host Instance Storage Volumes Table "
-                    f"({HOST_STORAGE_TABLE}), which loadmaster does not ship yet")
-    return Part("storage", 0.0, 0.0, basis, (REAL_TIME_PRICES,))
+                    f"the volume SageMaker attaches to {', '.join(unsized)} is in the Host Instance Storage Volumes Table "
+                    f"({HOST_STORAGE_TABLE}), which loadmaster does not ship: state it, `storage_gb: {{{example}}}`")
+
+    def hourly(charges: tuple[tuple[InstanceType, int], ...]) -> float:
+        gb = sum(count * usage.storage_gb.get(instance.name, 0) for instance, count in charges if not instance.has_local_nvme)
+        return gb * ML_STORAGE_USD_PER_GB_MONTH / HOURS_PER_MONTH
+
+    return Part("storage", hourly(usage.instances_at_mean), hourly(usage.instances_at_peak), basis, (REAL_TIME_PRICES,))
 
 
 def data_processed_part(usage: Usage, catalog: Catalog) -> Part:
