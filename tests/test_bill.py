@@ -20,6 +20,7 @@ from loadmaster.planner.bill import (
     savings_plan_advice,
     savings_plan_rate,
 )
+from loadmaster.planner.render import render_markdown
 from loadmaster.portfolio import validate_portfolio
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
@@ -192,3 +193,13 @@ models:
 """)
     assert main(["validate", str(path)]) == EXIT_BAD_INPUT
     assert "storage_gb.ml.g5.xlarge: ml.g5.xlarge has local NVMe storage (250 GB), where SageMaker attaches no EBS volume" in capsys.readouterr().err
+
+
+def test_a_savings_plan_on_an_unpriced_instance_type_is_unknown_not_free():
+    # Given a model on ml.p5en.48xlarge, which the shipped catalog cannot price
+    plan = plan_of(dedicated("giant", "ml.p5en.48xlarge", {"pattern": "steady", "mean_concurrency": 1, "peak_concurrency": 1}))
+    advice = savings_plan_advice(plan.bill, SAVINGS_PLAN_RATES["1y"])
+    # Then neither the commitment nor the effective cost is made up
+    assert advice.always_on_hourly is None and advice.commitment_hourly is None
+    assert advice.effective_hourly(at_peak=False) is None and advice.effective_counted_hourly(at_peak=False) is None
+    assert "Effective cost at mean traffic: unknown USD/h" in render_markdown(plan, SAVINGS_PLAN_RATES["1y"])

@@ -204,18 +204,21 @@ def _savings_plan_lines(advice: dict[str, Any] | None) -> list[str]:
     if advice is None:
         return []
     source = advice["rate_source"]
-    effective = advice["effective_hourly_at_mean"]
-    effective_text = _usd(effective) if effective is not None else f"at least {_usd(advice['effective_counted_hourly_at_mean'])}"
     return ["", f"### SageMaker Savings Plans, {advice['term']}", "",
             f"- Commit **{_usd(advice['commitment_usd_per_hour'])} USD/h**: what runs all the time ({advice['always_on']}), "
             f"{_usd(advice['always_on_on_demand_hourly'])} USD/h on demand, at {advice['discount'] * 100:g}% off.",
-            f"- Effective cost at mean traffic: {effective_text} USD/h; at peak: "
-            f"{_usd(advice['effective_hourly_at_peak']) if advice['effective_hourly_at_peak'] is not None else 'at least ' + _usd(advice['effective_counted_hourly_at_peak'])} USD/h "
+            f"- Effective cost at mean traffic: {_effective(advice, 'at_mean')} USD/h; at peak: {_effective(advice, 'at_peak')} USD/h "
             f"({advice['covers']}).",
             f"- Break-even utilisation: {advice['break_even_utilisation'] * 100:.0f}% of hours (Savings Plans rate / on-demand rate): "
             "committed capacity used less than that costs more than on demand.",
             f"- Rate: {source['title']}" + (f", {source['url']}" if source["url"] else "") + (f", {source['date']}" if source["date"] else "")
             + (" (*unverified*: set `--savings-plan-discount PERCENT` to your rate)" if source["unverified"] else "") + "."]
+
+
+def _effective(advice: dict[str, Any], level: str) -> str:
+    """The effective cost, or "at least" that of the known parts, or unknown when the instances' is."""
+    whole, counted = advice[f"effective_hourly_{level}"], advice[f"effective_counted_hourly_{level}"]
+    return _usd(whole) if whole is not None or counted is None else f"at least {_usd(counted)}"
 
 
 def _partial(side: dict[str, Any], key: str) -> str:
