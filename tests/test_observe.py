@@ -213,11 +213,11 @@ def test_refused_or_throttled_reads_end_in_one_line_and_exit_2(code, said, monke
     stubber.activate()
     created = []
 
-    def stubbed(service, **options):
+    def stubbed(session, service, **options):
         created.append(options)
         return client
 
-    monkeypatch.setattr(boto3, "client", stubbed)
+    monkeypatch.setattr(boto3.session.Session, "client", stubbed)
     assert main(["observe", str(portfolio)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and said in err[0]

@@ -68,7 +68,8 @@ def run(arguments: argparse.Namespace) -> int:
     end = _floor(datetime.now(timezone.utc), period)
     start = _floor(end - since, period)
     targets = targets_of(plan)
-    client = boto3.client("cloudwatch", region_name=region, config=CLIENT_CONFIG)
+    # A session of its own: boto3's default one may hold credentials cached before the environment changed.
+    client = boto3.session.Session().client("cloudwatch", region_name=region, config=CLIENT_CONFIG)
     try:
         series = read_series(client, targets, start, end, period)
     except NoCredentialsError:

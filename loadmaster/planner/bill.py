@@ -1,7 +1,7 @@
 """The whole bill of a plan, part by part, each with its price's source, region and date; and what a SageMaker
 Savings Plans commitment would make of it.
 
-Parts, for the plan and for the baseline alike (docs/aws-facts.md, "The bill"):
+Parts, for the plan and for the baseline alike (docs/aws-facts.md, "The bill and CloudWatch traffic"):
 - *instances*: instance-hours at the catalog's prices (`loadmaster.planner.cost`);
 - *storage*: the EBS volume SageMaker attaches to each hosting instance without local NVMe storage, per GB-month;
 - *data processed*: the GB a real-time endpoint takes in and sends out, from each model's `traffic` payload sizes
@@ -41,8 +41,8 @@ class PriceSource:
 
 SAGEMAKER_PRICING = "https://aws.amazon.com/sagemaker/pricing/"
 # Real-time inference on the SageMaker pricing page, us-east-1: "Storage (General Purpose SSD)" per GB-month and
-# "Data Processed IN" / "Data Processed OUT" per GB. Read as the page states them; not re-read against the Price List
-# API here (`unverified`): override none yet, but `loadmaster catalog refresh` is where a refresh would go.
+# "Data Processed IN" / "Data Processed OUT" per GB, as the page states them; not checked against the Price List API
+# here, hence `unverified` in every part that uses them (docs/aws-facts.md).
 ML_STORAGE_USD_PER_GB_MONTH = 0.14
 DATA_PROCESSED_IN_USD_PER_GB = 0.016
 DATA_PROCESSED_OUT_USD_PER_GB = 0.016
