@@ -7,8 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 from constructs.invocation_metrics import InvocationMetrics
-
-DEFAULT_VARIANT_NAME = "AllTraffic"
+from loadmaster.naming import DEFAULT_VARIANT_NAME  # noqa: F401  (re-exported: the constructs import it from here)
 INVOKE_ACTIONS = ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
 
 

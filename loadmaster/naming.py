@@ -15,3 +15,7 @@ def is_sagemaker_name(name: str) -> bool:
 # A KMS key's ARN, single-Region (a UUID) or multi-Region (mrk- and 32 hex digits); an alias names no key that IAM
 # can grant on (AWS KMS developer guide, "Key identifiers (KeyId)").
 KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+
+# The production variant every endpoint loadmaster creates has: what its CloudWatch metrics (EndpointName,
+# VariantName) and scalable targets name.
+DEFAULT_VARIANT_NAME = "AllTraffic"

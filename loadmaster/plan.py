@@ -19,6 +19,7 @@ from loadmaster.errors import PortfolioError, Problem
 from loadmaster.identity import IdentityLock, lock_path, read_lock, with_identities
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 from loadmaster.naming import SAGEMAKER_NAME_MAX
+from loadmaster.planner.bill import Bill, Usage, plan_bill
 from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
 from loadmaster.planner.packing import Placement
@@ -184,6 +185,7 @@ class Plan:
     dedicated: tuple[DedicatedPlan, ...]
     notes: tuple[str, ...] = field(default=())
     cost: CostSummary | None = None
+    bill: Bill | None = None  # the cost's parts, each with its price's source (loadmaster.planner.bill)
     kms_key_arn: str | None = None  # None: the stack creates a key where the instance type supports one
     identities: IdentityLock | None = None  # the names it deploys under, as `loadmaster lock` records them
     replaced: tuple[str, ...] = ()  # endpoints and components a deploy creates anew beside the locked ones
@@ -298,6 +300,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         dedicated=dedicated,
         notes=decisions.notes,
         cost=decisions.cost,
+        bill=_bill(portfolio, pools, dedicated, decisions.cost, catalog),
         kms_key_arn=portfolio.kms_key_arn,
         warnings=tuple(portfolio_warnings(portfolio, catalog) + reviewed_warnings),
     )
@@ -359,6 +362,25 @@ def _scaling(model: ModelSpec, default_metric: ScalingMetric) -> ScalingPlan | N
         scale_in_cooldown_s=scaling.scale_in_cooldown_s if scaling else DEFAULT_SCALE_IN_COOLDOWN_S,
         scale_out_cooldown_s=scaling.scale_out_cooldown_s if scaling else DEFAULT_SCALE_OUT_COOLDOWN_S,
     )
+
+
+def _bill(portfolio: Portfolio, pools: tuple[PoolPlan, ...], dedicated: tuple[DedicatedPlan, ...], cost: CostSummary, catalog: Catalog) -> Bill:
+    """The plan's bill and the baseline's, counted from the same instances as `cost`; what runs all the time is each
+    pool's and dedicated endpoint's floor, or its mean when every model on it is steady."""
+    steady = {model.name for model in portfolio.models if model.traffic and model.traffic.pattern == "steady"}
+    endpoints = [(pool.instance_type, pool.instance_counts, all(c.model in steady for c in pool.components) and bool(pool.components))
+                 for pool in pools] + [(model.instance_type, model.instance_counts, model.model in steady) for model in dedicated]
+    plan_usage = Usage(tuple((instance, counts.expected) for instance, counts, _ in endpoints),
+                       tuple((instance, counts.peak) for instance, counts, _ in endpoints), tuple(portfolio.models),
+                       cost.hourly_at_mean, cost.hourly_at_peak, portfolio.storage_gb)
+    priced = [endpoint for endpoint in cost.baseline if endpoint.instance_type is not None]
+    baseline_usage = Usage(tuple((catalog[endpoint.instance_type], endpoint.instances_at_mean) for endpoint in priced),
+                           tuple((catalog[endpoint.instance_type], endpoint.instances_at_peak) for endpoint in priced), tuple(portfolio.models),
+                           cost.baseline_hourly_at_mean, cost.baseline_hourly_at_peak, portfolio.storage_gb)
+    always_on = tuple((instance, counts.expected if all_steady else counts.min) for instance, counts, all_steady in endpoints)
+    basis = "; ".join(f"{count} x {instance.name} ({'steady: at mean' if all_steady else 'floor'})"
+                      for (instance, _, all_steady), (_, count) in zip(endpoints, always_on) if count) or "nothing runs all the time"
+    return plan_bill(plan_usage, baseline_usage, catalog, always_on, basis)
 
 
 def _container(model: ModelSpec, region: str | None, portfolio_artifact_key: str | None) -> ContainerPlan:

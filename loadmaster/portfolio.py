@@ -103,6 +103,12 @@ class Traffic(Spec):
     pattern: Literal["steady", "variable", "intermittent", "batch"]
     mean_concurrency: float = Field(ge=0, le=1_000_000)
     peak_concurrency: float = Field(ge=0, le=1_000_000)
+    # What the data-processed part of the bill is counted from (loadmaster/planner/bill.py): requests per second at
+    # mean traffic (default: mean_concurrency / latency_slo_ms by Little's law, a floor) and each request's and
+    # response's payload in KB (10^3 bytes). Without both sizes that part of the bill is "not stated", never 0.
+    requests_per_s: float | None = Field(default=None, gt=0, le=10_000_000)
+    request_kb: float | None = Field(default=None, ge=0, le=1_000_000)
+    response_kb: float | None = Field(default=None, ge=0, le=1_000_000)
 
     @model_validator(mode="after")
     def _mean_not_above_peak(self) -> "Traffic":
@@ -178,6 +184,9 @@ class Portfolio(Spec):
     # The account's applied SageMaker quotas (Service Quotas console), by instance type or `instances` / `endpoints`:
     # the quota warnings compare with these instead of loadmaster's thresholds (loadmaster.limits).
     quotas: dict[str, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(default_factory=dict)
+    # GB of the EBS volume SageMaker attaches to each instance of a type without local NVMe storage, from AWS's Host
+    # Instance Storage Volumes Table: what the bill's storage part is counted from (loadmaster/planner/bill.py).
+    storage_gb: dict[str, Annotated[int, Field(ge=1, le=16_384)]] = Field(default_factory=dict)
     pools: list[PoolSpec] = Field(default_factory=list)
     models: list[ModelSpec] = Field(min_length=1)
 
@@ -225,6 +234,7 @@ class _Items(BaseModel):
     reserve: Reserve = DEFAULT_RESERVE
     quotas: dict[str, Any] = {}
     artifact_kms_key_arn: str | None = None
+    storage_gb: dict[str, Any] = {}
     pools: list[tuple[int, PoolSpec]]
     models: list[tuple[int, ModelSpec]]
     # The name of every item, well-formed or not, for duplicates and pool references; None when not a list.
@@ -236,7 +246,7 @@ class _Items(BaseModel):
     @classmethod
     def of(cls, portfolio: Portfolio) -> "_Items":
         return cls(name=portfolio.name, region=portfolio.region, prices=portfolio.prices, reserve=portfolio.reserve, quotas=portfolio.quotas,
-                   artifact_kms_key_arn=portfolio.artifact_kms_key_arn,
+                   artifact_kms_key_arn=portfolio.artifact_kms_key_arn, storage_gb=portfolio.storage_gb,
                    pools=list(enumerate(portfolio.pools)), models=list(enumerate(portfolio.models)),
                    pool_names=[(index, pool.name) for index, pool in enumerate(portfolio.pools)],
                    model_names=[(index, model.name) for index, model in enumerate(portfolio.models)])
@@ -270,10 +280,11 @@ class _Items(BaseModel):
             reserve = DEFAULT_RESERVE
         quotas = document.get("quotas")
         artifact_key = document.get("artifact_kms_key_arn")
+        storage_gb = document.get("storage_gb")
         without_unknown_keys: set[tuple[str, int]] = set()
         return cls(name=name if isinstance(name, str) else "", region=document.get("region") if isinstance(document.get("region"), str) else None,
                    prices=prices if isinstance(prices, dict) else {}, reserve=reserve, quotas=quotas if isinstance(quotas, dict) else {},
-                   artifact_kms_key_arn=artifact_key if isinstance(artifact_key, str) else None,
+                   artifact_kms_key_arn=artifact_key if isinstance(artifact_key, str) else None, storage_gb=storage_gb if isinstance(storage_gb, dict) else {},
                    pools=parsed("pools", PoolSpec), models=parsed("models", ModelSpec),
                    pool_names=names("pools"), model_names=names("models"), without_unknown_keys=without_unknown_keys)
 
@@ -595,6 +606,12 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
         if name not in catalog:
             problems.append(Problem(f"prices.{name}", "unknown instance type (not in the instance catalog)"))
     problems += _quota_key_problems(items.quotas, catalog)
+    for name in items.storage_gb:
+        if name not in catalog:
+            problems.append(Problem(f"storage_gb.{name}", "unknown instance type (not in the instance catalog)"))
+        elif catalog[name].has_local_nvme:
+            problems.append(Problem(f"storage_gb.{name}", f"{name} has local NVMe storage ({catalog[name].nvme_storage_gb} GB), "
+                                    "where SageMaker attaches no EBS volume: remove it"))
     problems += _image_region_problems(items)
 
     problems += _key_region_problems("artifact_kms_key_arn", items.artifact_kms_key_arn, items.region)

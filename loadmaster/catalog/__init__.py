@@ -107,6 +107,7 @@ class InstanceType:
 class Catalog:
     instance_types: Mapping[str, InstanceType]
     sources: Mapping[str, Mapping[str, object]]
+    region: str | None = None  # the region its prices are for (instances.json `region`)
 
     def __contains__(self, name: str) -> bool:
         return name in self.instance_types
@@ -120,11 +121,11 @@ class Catalog:
         for name, price in prices.items():
             updated[name] = replace(updated[name], price_usd_per_hour=price, price_source=source,
                                     price_is_estimate=False, price_source_title=source)
-        return Catalog(updated, self.sources)
+        return Catalog(updated, self.sources, self.region)
 
     def with_reserve(self, reserve: Reserve) -> "Catalog":
         """A copy whose instance types keep `reserve` for themselves (a portfolio's `reserve:`)."""
-        return Catalog({name: replace(instance, reserve=reserve) for name, instance in self.instance_types.items()}, self.sources)
+        return Catalog({name: replace(instance, reserve=reserve) for name, instance in self.instance_types.items()}, self.sources, self.region)
 
 
 @cache
@@ -152,7 +153,8 @@ def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
         if instance.name in instance_types:
             raise CatalogError(f"{where}: listed twice")
         instance_types[instance.name] = instance
-    return Catalog(instance_types, sources)
+    region = document.get("region")
+    return Catalog(instance_types, sources, region if isinstance(region, str) else None)
 
 
 def catalog_from(path: str | Path | None) -> Catalog:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from loadmaster.plan import Bounds, Plan, PoolPlan
+from loadmaster.planner.bill import HOURS_PER_MONTH, SavingsPlanRate, savings_plan_advice
 from loadmaster.planner.packing import Placement
 from loadmaster.planner.sizing import Counts
 
@@ -17,7 +18,21 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, COST_DIGITS)
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
+def plan_document(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> dict[str, Any]:
+    return _plan_cost_document(plan) | _bill_document(plan, savings_plan)
+
+
+def _bill_document(plan: Plan, savings_plan: SavingsPlanRate | None) -> dict[str, Any]:
+    """The bill's parts for the plan and the baseline, and the Savings Plans advice when asked for."""
+    if plan.bill is None:
+        return {}
+    document: dict[str, Any] = {"bill": {"plan": plan.bill.plan.document(), "baseline": plan.bill.baseline.document()}}
+    if savings_plan is not None:
+        document["savings_plan"] = savings_plan_advice(plan.bill, savings_plan).document()
+    return document
+
+
+def _plan_cost_document(plan: Plan) -> dict[str, Any]:
     cost = plan.cost
     return {
         "portfolio": plan.name,
@@ -84,8 +99,8 @@ def _estimated_prices(plan: Plan) -> list[dict[str, Any]]:
             for name, instance in sorted(used.items()) if instance.price_is_estimate]
 
 
-def render_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2)
+def render_json(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> str:
+    return json.dumps(plan_document(plan, savings_plan), indent=2)
 
 
 def _counts(counts: Counts, bounds: Bounds) -> dict[str, int]:
@@ -110,10 +125,11 @@ def _component(pool: PoolPlan, component) -> dict[str, Any]:
     }
 
 
-def render_markdown(plan: Plan) -> str:
-    document = plan_document(plan)
+def render_markdown(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> str:
+    document = plan_document(plan, savings_plan)
     lines = [f"# Plan for {plan.name}", "", f"From `{plan.source}`. Costs in USD per hour, at the catalog's prices.", ""]
     lines += _cost_lines(document)
+    lines += _bill_lines(document)
     lines += [""] + [f"- {note}" for note in document["notes"]] if document["notes"] else []
     lines += _estimated_price_lines(document["estimated_prices"])
     lines += ["", "## Pools", ""]
@@ -147,6 +163,70 @@ def _cost_lines(document: dict[str, Any]) -> list[str]:
         f"Lower bound (LP relaxation of the packing at mean traffic): {_usd(bound)}; plan / lower bound: "
         f"{f'{plan / bound:.3f}' if plan is not None and bound else 'n/a'}.",
     ]
+
+
+def _bill_lines(document: dict[str, Any]) -> list[str]:
+    if "bill" not in document:
+        return []
+    plan, baseline = document["bill"]["plan"], document["bill"]["baseline"]
+    references: list[str] = []  # each source once, cited by number in the table
+
+    def cited(sources: list[dict[str, Any]]) -> str:
+        for source in sources:
+            described = _described(source)
+            if described not in references:
+                references.append(described)
+        return ", ".join(dict.fromkeys(f"[{references.index(_described(source)) + 1}]" for source in sources)) or "n/a"
+
+    lines = ["", "### The whole bill", "", "| part | plan at mean | at peak | per month at mean | baseline at mean | at peak | sources |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for part, base in zip(plan["parts"], baseline["parts"]):
+        lines.append(f"| {part['part']} | {_usd(part['hourly_at_mean'])} | {_usd(part['hourly_at_peak'])} | {_usd(part['monthly_at_mean'])} | "
+                     f"{_usd(base['hourly_at_mean'])} | {_usd(base['hourly_at_peak'])} | {cited(part['sources'] + base['sources'])} |")
+    lines.append(f"| **total** | {_partial(plan, 'hourly_at_mean')} | {_partial(plan, 'hourly_at_peak')} | {_partial(plan, 'monthly_at_mean')} | "
+                 f"{_partial(baseline, 'hourly_at_mean')} | {_partial(baseline, 'hourly_at_peak')} | |")
+    lines += [""] + [f"- {part['part']}: {part['basis']}" + (f"; **not counted**: {part['not_counted']}" if part["not_counted"] else "")
+                     for part in plan["parts"]]
+    if plan["not_counted"] or baseline["not_counted"]:
+        missing = sorted(set(plan["not_counted"]) | set(baseline["not_counted"]))
+        lines.append(f"- Totals marked \"at least\" leave out {', '.join(missing)}: unknown, never counted as 0.")
+    lines += [""] + [f"[{number}] {reference}" for number, reference in enumerate(references, start=1)]
+    return lines + _savings_plan_lines(document.get("savings_plan"))
+
+
+def _described(source: dict[str, Any]) -> str:
+    where = ", ".join(str(value) for value in (source["region"], source["date"]) if value)
+    return (source["title"] + (f" ({where})" if where else "") + (f", {source['url']}" if source["url"] else "")
+            + (" *unverified*" if source["unverified"] else ""))
+
+
+def _savings_plan_lines(advice: dict[str, Any] | None) -> list[str]:
+    if advice is None:
+        return []
+    source = advice["rate_source"]
+    return ["", f"### SageMaker Savings Plans, {advice['term']}", "",
+            f"- Commit **{_usd(advice['commitment_usd_per_hour'])} USD/h**: what runs all the time ({advice['always_on']}), "
+            f"{_usd(advice['always_on_on_demand_hourly'])} USD/h on demand, at {advice['discount'] * 100:g}% off.",
+            f"- Effective cost at mean traffic: {_effective(advice, 'at_mean')} USD/h; at peak: {_effective(advice, 'at_peak')} USD/h "
+            f"({advice['covers']}).",
+            f"- Break-even utilisation: {advice['break_even_utilisation'] * 100:.0f}% of hours (Savings Plans rate / on-demand rate): "
+            "committed capacity used less than that costs more than on demand.",
+            f"- Rate: {source['title']}" + (f", {source['url']}" if source["url"] else "") + (f", {source['date']}" if source["date"] else "")
+            + (" (*unverified*: set `--savings-plan-discount PERCENT` to your rate)" if source["unverified"] else "") + "."]
+
+
+def _effective(advice: dict[str, Any], level: str) -> str:
+    """The effective cost, or "at least" that of the known parts, or unknown when the instances' is."""
+    whole, counted = advice[f"effective_hourly_{level}"], advice[f"effective_counted_hourly_{level}"]
+    return _usd(whole) if whole is not None or counted is None else f"at least {_usd(counted)}"
+
+
+def _partial(side: dict[str, Any], key: str) -> str:
+    """A total, or "at least" the known parts when one is unknown."""
+    if side[key] is not None:
+        return _usd(side[key])
+    counted = side["counted_hourly_at_mean"] * HOURS_PER_MONTH if key == "monthly_at_mean" else side["counted_" + key]
+    return f"at least {_usd(counted)}"
 
 
 def _estimated_price_lines(estimates: list[dict[str, Any]]) -> list[str]:
