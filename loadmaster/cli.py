@@ -9,14 +9,14 @@ import argparse
 import sys
 
 from loadmaster import __version__
-from loadmaster.commands import catalog, lock, plan, rehearse, synth, validate
+from loadmaster.commands import catalog, init, lock, plan, rehearse, synth, validate
 from loadmaster.errors import EXIT_BAD_INPUT, PortfolioError
 from loadmaster.synthesis import ComplianceFailed
 
 #: Exit code of `synth` when the stacks break a compliance rule nobody acknowledged (the input itself was valid).
 EXIT_NOT_COMPLIANT = 1
 
-COMMANDS = (validate, plan, synth, rehearse, lock, catalog)
+COMMANDS = (validate, plan, synth, rehearse, lock, catalog, init)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,100 @@
+"""`loadmaster init DIR`: a team's own repository, ready for `make synth` and `make test`.
+
+The files come from `loadmaster/scaffold/` (shipped as package data). `package.json`, `package-lock.json`,
+`requirements.lock` and `cdk.json` there are this repository's own, so a team's repository pins the same CDK CLI,
+Python packages and CDK feature flags that loadmaster is tested with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from importlib.resources import files
+from pathlib import Path
+
+from loadmaster import __version__
+from loadmaster.errors import PortfolioError, Problem
+
+SCAFFOLD = files("loadmaster") / "scaffold"
+
+#: Where each scaffold file goes in the new repository (dot-files are stored without their dot: package data
+#: globs skip hidden files).
+LAYOUT = {
+    "portfolio.yaml": "portfolio.yaml",
+    "app.py": "app.py",
+    "Makefile": "Makefile",
+    "README.md": "README.md",
+    "test_portfolio.py": "tests/test_portfolio.py",
+    "package.json": "package.json",
+    "package-lock.json": "package-lock.json",
+    "test.yml": ".github/workflows/test.yml",
+    "gitignore": ".gitignore",
+}
+# In a team's repository `cdk synth` runs the Python of the activated virtual environment (the Makefile puts
+# `.venv/bin` first on PATH), as in the CDK's own Python template.
+TEAM_APP_COMMAND = "python3 app.py"
+LOCK_HEADER = f"# Every Python package, pinned as loadmaster {__version__} was tested with: `make setup` installs with -c requirements.lock."
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser(
+        "init",
+        help="scaffold a team's repository: a portfolio, the CDK app, a Makefile and CI",
+        description="Write a repository of your own into DIR (new or empty): portfolio.yaml to start from, app.py and "
+        "cdk.json calling the installed loadmaster, a Makefile with `make synth` and `make test`, tests/, the pinned "
+        "AWS CDK CLI (package.json) and Python packages (requirements.lock), and a CI workflow. Refuses a DIR that "
+        "holds anything (exit 2, nothing touched).",
+    )
+    parser.add_argument("directory", type=Path, metavar="DIR", help="where to create the repository: a new or empty directory")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    target: Path = arguments.directory
+    problem = _target_problem(target)
+    if problem:
+        raise PortfolioError(str(target), [Problem("", problem)])
+    # Written beside DIR, then moved onto it: an interrupted init leaves no half repository.
+    target.absolute().parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.absolute().parent))
+    try:
+        _write_scaffold(staging)
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; DIR gets the permissions of any new folder
+        if target.exists():
+            target.rmdir()  # empty, checked above
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    print(f"wrote a loadmaster repository into {target}: cd {target} && make synth && make test", file=sys.stderr)
+    return 0
+
+
+def _target_problem(target: Path) -> str | None:
+    if target.exists() and not target.is_dir():
+        return "exists and is not a directory"
+    if target.is_dir() and any(target.iterdir()):
+        return "is not empty: loadmaster init writes only into a new or empty directory, and never over your files"
+    return None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_scaffold(root: Path) -> None:
+    for source, destination in LAYOUT.items():
+        path = root / destination
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = (SCAFFOLD / source).read_text()
+        path.write_text(text.replace("@LOADMASTER_VERSION@", __version__))
+    cdk = json.loads((SCAFFOLD / "cdk.json").read_text())
+    (root / "cdk.json").write_text(json.dumps({**cdk, "app": TEAM_APP_COMMAND}, indent=2) + "\n")
+    pins = [line for line in (SCAFFOLD / "requirements.lock").read_text().splitlines() if not line.startswith("#")]
+    (root / "requirements.lock").write_text("\n".join([LOCK_HEADER, *pins]) + "\n")

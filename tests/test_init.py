@@ -1,0 +1,92 @@
+"""`loadmaster init DIR` writes a team's repository, and never over anything already there.
+
+Its `make synth` and `make test` against the installed wheel are in tests/test_packaging.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from loadmaster import __version__
+from loadmaster.cli import main
+from loadmaster.errors import EXIT_BAD_INPUT
+from loadmaster.plan import plan_file
+
+ROOT = Path(__file__).resolve().parents[1]
+REPOSITORY_FILES = {
+    "portfolio.yaml", "app.py", "cdk.json", "Makefile", "README.md", "requirements.lock", "package.json",
+    "package-lock.json", "tests/test_portfolio.py", ".github/workflows/test.yml", ".gitignore",
+}
+
+
+def files_in(directory: Path) -> set[str]:
+    return {str(path.relative_to(directory)) for path in directory.rglob("*") if path.is_file()}
+
+
+def test_init_writes_a_repository_with_a_portfolio_the_cdk_app_a_makefile_tests_and_ci(tmp_path, capsys):
+    # When
+    exit_code = main(["init", str(tmp_path / "team")])
+
+    # Then
+    assert exit_code == 0
+    team = tmp_path / "team"
+    assert files_in(team) == REPOSITORY_FILES
+    assert "make synth && make test" in capsys.readouterr().err
+    assert "from loadmaster.cdk_app import main" in (team / "app.py").read_text()
+    assert f"LOADMASTER ?= loadmaster[testing]=={__version__}" in (team / "Makefile").read_text()
+    assert "run: make test" in (team / ".github" / "workflows" / "test.yml").read_text()
+
+
+def test_the_repository_pins_the_cdk_cli_python_packages_and_feature_flags_loadmaster_is_tested_with(tmp_path):
+    main(["init", str(tmp_path / "team")])
+    team = tmp_path / "team"
+
+    assert (team / "package-lock.json").read_bytes() == (ROOT / "package-lock.json").read_bytes()
+    assert (team / "package.json").read_bytes() == (ROOT / "package.json").read_bytes()
+    pins = lambda path: [line for line in path.read_text().splitlines() if not line.startswith("#")]  # noqa: E731
+    assert pins(team / "requirements.lock") == pins(ROOT / "requirements.lock")
+    ours, theirs = (json.loads(path.read_text()) for path in (ROOT / "cdk.json", team / "cdk.json"))
+    assert theirs["context"] == ours["context"]
+    assert theirs["app"] == "python3 app.py"  # the venv's python: the Makefile puts .venv/bin first on PATH
+
+
+def test_the_portfolio_to_start_from_is_valid_and_without_warnings(tmp_path):
+    main(["init", str(tmp_path / "team")])
+
+    plan = plan_file(tmp_path / "team" / "portfolio.yaml")
+
+    assert not plan.warnings
+
+
+def test_init_fills_an_existing_empty_directory(tmp_path):
+    (tmp_path / "team").mkdir()
+
+    assert main(["init", str(tmp_path / "team")]) == 0
+    assert files_in(tmp_path / "team") == REPOSITORY_FILES
+
+
+def test_init_refuses_a_directory_that_holds_anything_and_touches_nothing(tmp_path, capsys):
+    # Given a directory with a file of the user's
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "Makefile").write_text("ours\n")
+
+    # When
+    exit_code = main(["init", str(team)])
+
+    # Then
+    assert exit_code == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.strip() == (
+        f"{team}: is not empty: loadmaster init writes only into a new or empty directory, and never over your files"
+    )
+    assert files_in(team) == {"Makefile"} and (team / "Makefile").read_text() == "ours\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["team"]  # nothing staged beside it either
+
+
+def test_init_refuses_a_file(tmp_path, capsys):
+    (tmp_path / "team").write_text("a file\n")
+
+    assert main(["init", str(tmp_path / "team")]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'team'}: exists and is not a directory"
+    assert (tmp_path / "team").read_text() == "a file\n"
