@@ -90,3 +90,10 @@ def test_init_refuses_a_file(tmp_path, capsys):
     assert main(["init", str(tmp_path / "team")]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'team'}: exists and is not a directory"
     assert (tmp_path / "team").read_text() == "a file\n"
+
+
+def test_init_where_nothing_can_be_written_says_so_in_one_line(tmp_path, capsys):
+    (tmp_path / "a-file").write_text("")
+
+    assert main(["init", str(tmp_path / "a-file" / "team")]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'a-file' / 'team'}: cannot write in {tmp_path / 'a-file'}: File exists"

@@ -59,8 +59,12 @@ def run(arguments: argparse.Namespace) -> int:
     if problem:
         raise PortfolioError(str(target), [Problem("", problem)])
     # Written beside DIR, then moved onto it: an interrupted init leaves no half repository.
-    target.absolute().parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.absolute().parent))
+    parent = target.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=parent))
+    except OSError as error:
+        raise PortfolioError(str(target), [Problem("", f"cannot write in {parent}: {error.strerror}")]) from None
     try:
         _write_scaffold(staging)
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; DIR gets the permissions of any new folder
