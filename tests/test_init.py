@@ -59,11 +59,12 @@ def test_the_portfolio_to_start_from_is_valid_and_without_warnings(tmp_path):
     assert not plan.warnings
 
 
-def test_init_fills_an_existing_empty_directory(tmp_path):
+def test_init_fills_the_current_directory_when_it_is_empty(tmp_path, monkeypatch):
     (tmp_path / "team").mkdir()
+    monkeypatch.chdir(tmp_path / "team")
 
-    assert main(["init", str(tmp_path / "team")]) == 0
-    assert files_in(tmp_path / "team") == REPOSITORY_FILES
+    assert main(["init", "."]) == 0
+    assert Path.cwd() == tmp_path / "team" and files_in(Path.cwd()) == REPOSITORY_FILES  # the same folder, not a new one
 
 
 def test_init_refuses_a_directory_that_holds_anything_and_touches_nothing(tmp_path, capsys):

@@ -54,27 +54,32 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    target: Path = arguments.directory
+    given: Path = arguments.directory
+    target = given.absolute()
     problem = _target_problem(target)
     if problem:
-        raise PortfolioError(str(target), [Problem("", problem)])
-    # Written beside DIR, then moved onto it: an interrupted init leaves no half repository.
-    parent = target.absolute().parent
+        raise PortfolioError(str(given), [Problem("", problem)])
+    # Written into a hidden folder first (inside DIR if it exists, beside it if not), then moved into place: an
+    # interrupted init leaves no half repository. An existing DIR is kept, as it may be the current directory.
+    staging_parent = target if target.is_dir() else target.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=parent))
+        staging_parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".loadmaster-init-", dir=staging_parent))
     except OSError as error:
-        raise PortfolioError(str(target), [Problem("", f"cannot write in {parent}: {error.strerror}")]) from None
+        raise PortfolioError(str(given), [Problem("", f"cannot write in {staging_parent}: {error.strerror}")]) from None
     try:
         _write_scaffold(staging)
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; DIR gets the permissions of any new folder
-        if target.exists():
-            target.rmdir()  # empty, checked above
-        staging.rename(target)
+        if target.is_dir():
+            for entry in staging.iterdir():
+                entry.rename(target / entry.name)
+            staging.rmdir()
+        else:
+            staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; DIR gets the permissions of any new folder
+            staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    print(f"wrote a loadmaster repository into {target}: cd {target} && make synth && make test", file=sys.stderr)
+    print(f"wrote a loadmaster repository into {given}: cd {given} && make synth && make test", file=sys.stderr)
     return 0
 
 
