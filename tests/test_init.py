@@ -10,6 +10,7 @@ from pathlib import Path
 
 from loadmaster import __version__
 from loadmaster.cli import main
+from loadmaster.commands import init
 from loadmaster.errors import EXIT_BAD_INPUT
 from loadmaster.plan import plan_file
 
@@ -34,7 +35,7 @@ def test_init_writes_a_repository_with_a_portfolio_the_cdk_app_a_makefile_tests_
     assert files_in(team) == REPOSITORY_FILES
     assert "make synth && make test" in capsys.readouterr().err
     assert "from loadmaster.cdk_app import main" in (team / "app.py").read_text()
-    assert f"LOADMASTER ?= loadmaster[testing]=={__version__}" in (team / "Makefile").read_text()
+    assert "LOADMASTER ?= loadmaster[testing]" in (team / "Makefile").read_text()
     assert "run: make test" in (team / ".github" / "workflows" / "test.yml").read_text()
 
 
@@ -98,3 +99,49 @@ def test_init_where_nothing_can_be_written_says_so_in_one_line(tmp_path, capsys)
 
     assert main(["init", str(tmp_path / "a-file" / "team")]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'a-file' / 'team'}: cannot write in {tmp_path / 'a-file'}: File exists"
+
+
+class InstalledFrom:
+    """A stand-in for loadmaster's installed distribution with the given direct_url.json (PEP 610), None if pip
+    installed it from a package index."""
+
+    def __init__(self, direct_url: dict | None):
+        self.direct_url = direct_url
+
+    def read_text(self, name: str) -> str | None:
+        assert name == "direct_url.json"
+        return None if self.direct_url is None else json.dumps(self.direct_url)
+
+
+def test_a_loadmaster_installed_from_git_makes_the_repository_install_that_same_commit(tmp_path, monkeypatch, capsys):
+    git = {"url": "https://example.org/team/loadmaster.git", "vcs_info": {"vcs": "git", "commit_id": "0123abc"}}
+    monkeypatch.setattr(init, "distribution", lambda name: InstalledFrom(git))
+
+    main(["init", str(tmp_path / "team")])
+
+    makefile = (tmp_path / "team" / "Makefile").read_text()
+    assert "LOADMASTER ?= loadmaster[testing] @ git+https://example.org/team/loadmaster.git@0123abc\n" in makefile
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_loadmaster_installed_from_a_package_index_makes_the_repository_install_that_version(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(init, "distribution", lambda name: InstalledFrom(None))
+
+    main(["init", str(tmp_path / "team")])
+
+    assert f"LOADMASTER ?= loadmaster[testing]=={__version__}\n" in (tmp_path / "team" / "Makefile").read_text()
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_loadmaster_installed_from_a_local_checkout_is_warned_about_for_a_fresh_machine(tmp_path, monkeypatch, capsys):
+    checkout = {"url": "file:///home/me/loadmaster", "dir_info": {"editable": True}}
+    monkeypatch.setattr(init, "distribution", lambda name: InstalledFrom(checkout))
+
+    main(["init", str(tmp_path / "team")])
+
+    warning = capsys.readouterr().err.splitlines()[0]
+    assert warning == (
+        f"warning: {tmp_path / 'team'}/Makefile: loadmaster was installed from file:///home/me/loadmaster, not from a "
+        "package index or git: set LOADMASTER in the Makefile to where a fresh machine gets it (a wheel's URL or git+URL@commit)"
+    )
+    assert f"LOADMASTER ?= loadmaster[testing]=={__version__}\n" in (tmp_path / "team" / "Makefile").read_text()

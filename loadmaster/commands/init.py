@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+from importlib.metadata import distribution
 from importlib.resources import files
 from pathlib import Path
 
@@ -67,8 +68,9 @@ def run(arguments: argparse.Namespace) -> int:
         staging = Path(tempfile.mkdtemp(prefix=".loadmaster-init-", dir=staging_parent))
     except OSError as error:
         raise PortfolioError(str(given), [Problem("", f"cannot write in {staging_parent}: {error.strerror}")]) from None
+    requirement, warning = loadmaster_requirement()
     try:
-        _write_scaffold(staging)
+        _write_scaffold(staging, requirement)
         if target.is_dir():
             for entry in staging.iterdir():
                 entry.rename(target / entry.name)
@@ -79,6 +81,8 @@ def run(arguments: argparse.Namespace) -> int:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if warning:
+        print(f"warning: {given}/Makefile: {warning}", file=sys.stderr)
     print(f"wrote a loadmaster repository into {given}: cd {given} && make synth && make test", file=sys.stderr)
     return 0
 
@@ -97,12 +101,29 @@ def _umask() -> int:
     return mask
 
 
-def _write_scaffold(root: Path) -> None:
+def loadmaster_requirement() -> tuple[str, str | None]:
+    """What the new repository's `make setup` installs (`LOADMASTER` in its Makefile), and a warning when a fresh
+    machine may not find it: the commit this loadmaster came from when pip installed it from git (its
+    direct_url.json, PEP 610), else this version, which from a wheel file or a checkout is only on this machine."""
+    direct_url = distribution("loadmaster").read_text("direct_url.json")
+    if direct_url is None:
+        return f"loadmaster[testing]=={__version__}", None
+    origin = json.loads(direct_url)
+    if "vcs_info" in origin:
+        vcs = origin["vcs_info"]
+        return f"loadmaster[testing] @ {vcs['vcs']}+{origin['url']}@{vcs['commit_id']}", None
+    return f"loadmaster[testing]=={__version__}", (
+        f"loadmaster was installed from {origin['url']}, not from a package index or git: set LOADMASTER in the "
+        "Makefile to where a fresh machine gets it (a wheel's URL or git+URL@commit)"
+    )
+
+
+def _write_scaffold(root: Path, requirement: str) -> None:
     for source, destination in LAYOUT.items():
         path = root / destination
         path.parent.mkdir(parents=True, exist_ok=True)
         text = (SCAFFOLD / source).read_text()
-        path.write_text(text.replace("@LOADMASTER_VERSION@", __version__))
+        path.write_text(text.replace("@LOADMASTER_REQUIREMENT@", requirement).replace("@LOADMASTER_VERSION@", __version__))
     cdk = json.loads((SCAFFOLD / "cdk.json").read_text())
     (root / "cdk.json").write_text(json.dumps({**cdk, "app": TEAM_APP_COMMAND}, indent=2) + "\n")
     pins = [line for line in (SCAFFOLD / "requirements.lock").read_text().splitlines() if not line.startswith("#")]
