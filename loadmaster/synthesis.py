@@ -1,7 +1,8 @@
 """Synthesize a plan into a CDK cloud assembly: the code path shared by `app.py`, `loadmaster synth` and rehearsals.
 
-The repository's `stacks/`, `policies/` and `constructs/` are not part of the installed `loadmaster` package:
-they sit at the project root, which must come first on `sys.path` (docs/constructs-shadowing.md).
+`stacks`, `policies` and our `constructs` modules sit beside the `loadmaster` package: at the repository root in a
+checkout, which must come first on `sys.path`, and in site-packages when loadmaster is installed from its wheel,
+where they import as they are (docs/constructs-shadowing.md).
 """
 
 from __future__ import annotations

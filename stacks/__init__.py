@@ -14,7 +14,9 @@ from policies.loadmaster_pack import LoadmasterChecks
 from stacks.hosting_stack import HostingStack
 from stacks.partition import hosting_stacks, stack_of_each_unit
 
-CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+# The CDK feature flags loadmaster is tested with, read where the package has them: the repository's cdk.json is also
+# the one `loadmaster init` writes (a link in a checkout, a copy in the installed package).
+CDK_JSON = Path(__file__).resolve().parent.parent / "loadmaster" / "scaffold" / "cdk.json"
 
 # CloudFormation quota: resources per stack (FACTS.md, "Inference components and endpoint configs").
 MAX_RESOURCES_PER_STACK = 500

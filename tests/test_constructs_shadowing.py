@@ -60,3 +60,14 @@ def test_cdk_synth_from_the_repository_root_synthesizes(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "codegen-platform-hosting.template.json").exists()
+
+
+def test_our_construct_modules_never_take_a_name_the_library_uses():
+    # Installed, our modules sit in the library's own directory (docs/constructs-shadowing.md).
+    import constructs
+
+    library = Path(constructs.__file__).parent
+    ours = {path.stem for path in (ROOT / "constructs").glob("*.py")}
+    theirs = {path.stem for path in library.iterdir() if path.name != "__pycache__"}
+
+    assert ours and not ours & theirs
