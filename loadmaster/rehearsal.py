@@ -19,7 +19,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class Stack:
 
     name: str
     template: dict[str, Any]
+    construct_paths: Mapping[str, str] = field(default_factory=dict)  # logical id -> construct path, to name resources
 
 
 def rehearse_portfolio(portfolio: Path, update_to: Path | None = None) -> list[str]:
@@ -78,7 +79,7 @@ def rehearse_plans(plans: list[Plan]) -> list[str]:
     """Synthesize a plan (and the plan to update to, if there are two), then rehearse them. Returns the report."""
     with tempfile.TemporaryDirectory(prefix="loadmaster-rehearsal-") as workdir:
         stacks = [
-            [Stack(s.name, s.template) for s in synthesize(plan, Path(workdir) / f"assembly-{index}")]
+            [Stack(s.name, s.template, s.construct_paths) for s in synthesize(plan, Path(workdir) / f"assembly-{index}")]
             for index, plan in enumerate(plans)
         ]
     names = {name: label for plan in plans for name, label in portfolio_names(plan).items()}
@@ -181,7 +182,7 @@ class _Rehearsal:
                 self._create_stack(stack)
             elif stack.template != before[stack.name].template:
                 self.call(f"update stack {stack.name}", lambda: self.cloudformation.update_stack(**self._stack_arguments(stack)))
-                self.say(f"updated stack {stack.name}: {_changes(before[stack.name].template, stack.template)}")
+                self.say(f"updated stack {stack.name}: {_changes(before[stack.name], stack)}")
             else:
                 self.say(f"stack {stack.name}: no changes")
         self._verify(update)
@@ -489,22 +490,23 @@ def _every(client: Any, operation: str, key: str, **arguments: Any) -> list[dict
     return [item for page in client.get_paginator(operation).paginate(**arguments) for item in page[key]]
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any]) -> str:
+def _changes(old: Stack, new: Stack) -> str:
     """What an update adds, modifies and removes, by pool and model: `modified pool a10g-pool (endpoint config)`."""
-    old_resources, new_resources = old["Resources"], new["Resources"]
+    old_resources, new_resources = old.template["Resources"], new.template["Resources"]
+    paths = {**old.construct_paths, **new.construct_paths}
     changes = {
-        "added": [(new_resources[name]) for name in new_resources if name not in old_resources],
-        "modified": [new_resources[name] for name in new_resources if name in old_resources and new_resources[name] != old_resources[name]],
-        "removed": [old_resources[name] for name in old_resources if name not in new_resources],
+        "added": [(name, new_resources[name]) for name in new_resources if name not in old_resources],
+        "modified": [(name, new_resources[name]) for name in new_resources if name in old_resources and new_resources[name] != old_resources[name]],
+        "removed": [(name, old_resources[name]) for name in old_resources if name not in new_resources],
     }
-    return "; ".join(f"{action} {_by_owner(resources)}" for action, resources in changes.items() if resources) or "no resource changes"
+    return "; ".join(f"{action} {_by_owner(resources, paths)}" for action, resources in changes.items() if resources) or "no resource changes"
 
 
-def _by_owner(resources: list[dict[str, Any]]) -> str:
+def _by_owner(resources: list[tuple[str, dict[str, Any]]], paths: Mapping[str, str]) -> str:
     kinds: dict[str, list[str]] = {}
-    for resource in resources:
+    for logical_id, resource in resources:
         kind = _KIND.sub(r"\1 \2", resource["Type"].split("::")[-1]).lower()
-        owned = kinds.setdefault(owner_of(resource.get("Metadata", {}).get("aws:cdk:path", "")), [])
+        owned = kinds.setdefault(owner_of(paths.get(logical_id) or resource.get("Metadata", {}).get("aws:cdk:path", "")), [])
         if kind not in owned:
             owned.append(kind)
     return ", ".join(f"{owner} ({', '.join(owned)})" for owner, owned in kinds.items())
