@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +18,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from loadmaster.review import cdk_diff as offline_cdk_diff
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
 
 STACK = "codegen-platform-hosting"
 NEVER_REPLACED = {"AWS::SageMaker::Endpoint", "AWS::SageMaker::InferenceComponent"}
 PROJECT = Path(__file__).resolve().parent.parent
-CDK = PROJECT / "node_modules" / ".bin" / "cdk"
 
 
 def model(document: dict, name: str) -> dict:
@@ -142,21 +139,8 @@ def variants(example_stacks, tmp_path_factory) -> dict[str, Variant]:
 
 
 def cdk_diff(assembly: Path, template: Path, workdir: Path) -> str:
-    """`cdk diff` of the assembly's stack against `template`, offline: no credentials, no metadata service, no notices."""
-    environment = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # the venv's Node 24
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ACCESS_KEY_ID": "offline",
-        "AWS_SECRET_ACCESS_KEY": "offline",
-        "AWS_REGION": "us-east-1",
-        "CDK_DISABLE_VERSION_CHECK": "1",
-    }
-    command = [str(CDK), "diff", "--app", str(assembly), "--template", str(template), "--no-version-reporting", "--no-notices", "--no-color", STACK]
-    result = subprocess.run(command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=180)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0 and f"Stack {STACK}" in output, output
-    return output
+    """`cdk diff` of the assembly's stack against `template`, offline, as `loadmaster review` runs it."""
+    return offline_cdk_diff(assembly, template, STACK, workdir)
 
 
 @pytest.mark.parametrize("change", [name for name in CHANGES if name != "instance type of a pool"])
