@@ -29,7 +29,10 @@ class Run:
 
     def __init__(self, command: list[str], tmpdir: Path, cwd: Path):
         environment = {**os.environ, "TMPDIR": str(tmpdir)}
-        self.process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        # Ctrl-C as a terminal delivers it, whatever the test run inherited: a shell that starts `make test` in the
+        # background hands its children SIGINT ignored.
+        self.process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.stderr: list[str] = []
         self.reader = threading.Thread(target=lambda: self.stderr.extend(self.process.stderr), daemon=True)
         self.reader.start()

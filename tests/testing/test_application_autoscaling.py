@@ -225,13 +225,13 @@ def test_other_namespaces_keep_motos_dimensions_whose_resource_type_is_not_in_th
 
 
 def test_listing_more_than_two_pages_of_targets_returns_each_target_once(autoscaling_client):
-    # Given 120 targets: three pages of DescribeScalableTargets' 50
+    # Given 120 targets: three pages of DescribeScalableTargets' 50 (DynamoDB tables, which moto does not look up)
     for index in range(120):
         autoscaling_client.register_scalable_target(
-            ServiceNamespace="ecs", ResourceId=f"service/fleet/worker-{index:03d}", ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=2
+            ServiceNamespace="dynamodb", ResourceId=f"table/orders-{index:03d}", ScalableDimension="dynamodb:table:ReadCapacityUnits", MinCapacity=1, MaxCapacity=2
         )
     # When
-    pages = autoscaling_client.get_paginator("describe_scalable_targets").paginate(ServiceNamespace="ecs")
+    pages = autoscaling_client.get_paginator("describe_scalable_targets").paginate(ServiceNamespace="dynamodb")
     listed = [target["ResourceId"] for page in pages for target in page["ScalableTargets"]]
     # Then
-    assert listed == [f"service/fleet/worker-{index:03d}" for index in range(120)]
+    assert listed == [f"table/orders-{index:03d}" for index in range(120)]
