@@ -32,15 +32,16 @@ class ApplicationAutoScalingResponse(moto_responses.ApplicationAutoScalingRespon
 
     def describe_scalable_targets(self) -> str:
         """moto's, paging right: moto 5.2.5 gives every page after the first the token of the second, so a listing of
-        more than 100 targets never ends (botocore's paginator stops on the repeated token). Here the token is the
-        index of the next target."""
+        more than 100 targets never ends (botocore's paginator stops on the repeated token). The token stays moto's,
+        the index of the page's last target (moto's own tests read it), and the next page starts after it."""
         self._validate_params()
         targets = self.applicationautoscaling_backend.describe_scalable_targets(
             self._get_param("ServiceNamespace"), self._get_param("ResourceIds"), self._get_param("ScalableDimension")
         )
-        start = int(self._get_param("NextToken") or 0)
+        token = self._get_param("NextToken")
+        start = int(token) + 1 if token else 0
         end = start + (self._get_int_param("MaxResults") or DEFAULT_MAX_RESULTS)
         page = {"ScalableTargets": [moto_responses._build_target(target) for target in targets[start:end]]}
         if end < len(targets):
-            page["NextToken"] = str(end)
+            page["NextToken"] = str(end - 1)
         return json.dumps(page)
