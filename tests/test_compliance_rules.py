@@ -118,6 +118,16 @@ def test_an_inference_component_endpoint_is_left_to_managed_instance_scaling(sta
     assert verdict(DEDICATED_ENDPOINT_HAS_SCALING_POLICY, endpoint(stack, dedicated=False)) == NOT_APPLICABLE
 
 
+def test_a_serverless_endpoint_has_no_instance_count_to_scale(stack):
+    serverless = sagemaker.CfnEndpointConfig.ServerlessConfigProperty(memory_size_in_mb=2048, max_concurrency=10)
+    variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(variant_name="AllTraffic", model_name="tagger-model", serverless_config=serverless)
+    config = sagemaker.CfnEndpointConfig(stack, "Config", production_variants=[variant])
+
+    served = sagemaker.CfnEndpoint(stack, "Endpoint", endpoint_name="tagger", endpoint_config_name=config.attr_endpoint_config_name)
+
+    assert verdict(DEDICATED_ENDPOINT_HAS_SCALING_POLICY, served) == NOT_APPLICABLE
+
+
 # ScaleToZeroHasWakeAlarm
 
 

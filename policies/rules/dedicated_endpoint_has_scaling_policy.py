@@ -9,8 +9,10 @@ from policies.scalable_capacity import INSTANCE_COUNT_DIMENSION
 
 
 def dedicated_endpoint_has_scaling_policy(resource: Resource, template: StackTemplate) -> NagRuleCompliance:
-    variants = template.model_variants(resource)
-    if not variants:  # an inference-component endpoint: SageMaker's managed instance scaling sizes it
+    # An inference-component endpoint has no model variants (managed instance scaling sizes it), and a serverless
+    # variant no instances (SageMaker starts its containers per request).
+    variants = [variant for variant in template.model_variants(resource) if "ServerlessConfig" not in variant]
+    if not variants:
         return NagRuleCompliance.NOT_APPLICABLE
     name = resource.properties.get("EndpointName")
     if isinstance(name, str) and all(
