@@ -16,11 +16,15 @@ shipped (moto 5.2.5's own tests prove it: `make moto-suite`); on top of it:
   (`loadmaster.testing.placement`), UpdateEndpoint, endpoint configs with model-less and heterogeneous
   (`InstancePools`) variants, `ManagedInstanceScaling`, `RoutingConfig` and `ExecutionRoleArn`, instance types from
   botocore's service model, answers without the empty structures moto adds, statuses that pass through
-  Creating/Updating for a number of describes (`status_transitions`);
-- SageMaker Runtime: InvokeEndpoint only of endpoints that exist and of inference components that have a copy;
+  Creating/Updating for a number of describes (`status_transitions`); serverless variants whose concurrency is
+  checked as SageMaker checks it (1..200, provisioned at most the maximum) and moved by
+  UpdateEndpointWeightsAndCapacities' `ServerlessUpdateConfig`;
+- SageMaker Runtime: InvokeEndpoint only of endpoints that exist and of inference components that have a copy, with
+  payloads up to 4 MB on serverless endpoints;
 - Application Auto Scaling: every dimension and predefined metric of botocore's service model, SageMaker targets
-  that must exist, with the service-linked role and their capacity moved into the registered range (scaling
-  activities), policies that need a registered target, target-tracking alarms;
+  that must exist, with the service-linked role and their capacity (copies, instances, a serverless variant's
+  provisioned concurrency) moved into the registered range (scaling activities), policies that need a registered
+  target, target-tracking alarms;
 - CloudFormation: `AWS::SageMaker::InferenceComponent`, `AWS::ApplicationAutoScaling::ScalableTarget` and
   `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, `AWS::KMS::Key` with tags,
   endpoints updated in place, stacks deleted in reverse dependency order.

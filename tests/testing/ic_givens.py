@@ -1,4 +1,5 @@
-"""Givens for the tests of loadmaster.testing: an inference-component endpoint and a component's spec."""
+"""Givens for the tests of loadmaster.testing: an inference-component endpoint and a component's spec, a serverless
+endpoint."""
 
 from __future__ import annotations
 
@@ -29,6 +30,22 @@ def specification(accelerators: int = 1, memory_mb: int = 8192, image: str = IMA
 
 def create_pool(sagemaker, name: str = ENDPOINT, **variant) -> str:
     sagemaker.create_endpoint_config(EndpointConfigName=f"{name}-config", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(**variant)])
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    return name
+
+
+def serverless_variant(model: str, memory_mb: int = 2048, max_concurrency: int = 20, **config) -> dict:
+    return {"VariantName": VARIANT, "ModelName": model, "ServerlessConfig": {"MemorySizeInMB": memory_mb, "MaxConcurrency": max_concurrency, **config}}
+
+
+def create_serverless_config(sagemaker, name: str = "tagger", **config) -> None:
+    """A model `name` and a serverless endpoint config `<name>-config` for it."""
+    sagemaker.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    sagemaker.create_endpoint_config(EndpointConfigName=f"{name}-config", ProductionVariants=[serverless_variant(name, **config)])
+
+
+def create_serverless_endpoint(sagemaker, name: str = "tagger", **config) -> str:
+    create_serverless_config(sagemaker, name, **config)
     sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
     return name
 

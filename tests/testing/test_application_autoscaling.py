@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from ic_givens import VARIANT, create_component, error_of
+from ic_givens import VARIANT, create_component, create_serverless_endpoint, error_of
 
 from loadmaster.testing.applicationautoscaling.alarms import PREDEFINED_METRICS
 from loadmaster.testing.placement import NOT_ENOUGH_HARDWARE
 
 COPIES = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCES = "sagemaker:variant:DesiredInstanceCount"
+PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
 SAGEMAKER_METRICS = [
     ("SageMakerVariantInvocationsPerInstance", INSTANCES),
-    ("SageMakerVariantProvisionedConcurrencyUtilization", "sagemaker:variant:DesiredProvisionedConcurrency"),
+    ("SageMakerVariantProvisionedConcurrencyUtilization", PROVISIONED_CONCURRENCY),
     ("SageMakerInferenceComponentInvocationsPerCopy", COPIES),
     ("SageMakerVariantConcurrentRequestsPerModelHighResolution", INSTANCES),
     ("SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution", COPIES),
@@ -71,8 +72,13 @@ def test_registering_an_unknown_dimension_raises_validation_error(autoscaling_cl
 
 @pytest.mark.parametrize("metric, dimension", SAGEMAKER_METRICS, ids=[metric for metric, _ in SAGEMAKER_METRICS])
 def test_every_sagemaker_predefined_metric_is_accepted(autoscaling_client, sagemaker_client, component, metric, dimension):
-    # Given a target of the metric's dimension
-    resource_id = "inference-component/blockgen" if dimension == COPIES else f"endpoint/pool/variant/{VARIANT}"
+    # Given a target of the metric's dimension: provisioned concurrency is a serverless variant's
+    if dimension == COPIES:
+        resource_id = "inference-component/blockgen"
+    elif dimension == PROVISIONED_CONCURRENCY:
+        resource_id = f"endpoint/{create_serverless_endpoint(sagemaker_client, ProvisionedConcurrency=1)}/variant/{VARIANT}"
+    else:
+        resource_id = f"endpoint/pool/variant/{VARIANT}"
     register(autoscaling_client, resource_id=resource_id, dimension=dimension, minimum=1)
     # When
     arn = target_tracking(autoscaling_client, metric, resource_id=resource_id, dimension=dimension)["PolicyARN"]

@@ -10,12 +10,14 @@ from moto.sagemaker.models import sagemaker_backends
 
 COPIES = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCES = "sagemaker:variant:DesiredInstanceCount"
+PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
 
 
 @dataclass
 class SageMakerCapacity:
-    """A component's desired copies, or a model variant's desired instances. Variants that host inference components
-    (their instances follow managed instance scaling) and serverless variants have none here: `of` gives None."""
+    """A component's desired copies, a model variant's desired instances, or a serverless variant's provisioned
+    concurrency. Variants that host inference components (their instances follow managed instance scaling) have none
+    here: `of` gives None."""
 
     backend: Any  # loadmaster.testing.sagemaker.models.SageMakerBackend
     name: str
@@ -36,20 +38,36 @@ class SageMakerCapacity:
         variant = next((v for v in endpoint.production_variants if v["VariantName"] == parts[3]), None) if endpoint else None
         if variant is None:
             raise _missing(resource_id)
+        if dimension == PROVISIONED_CONCURRENCY:
+            if "ProvisionedConcurrency" not in variant.get("CurrentServerlessConfig", {}):
+                # Real text unknown: only a serverless variant created with provisioned concurrency can scale it
+                # (SageMaker developer guide, "Automatically scale Provisioned Concurrency for a serverless endpoint").
+                raise AWSValidationException(f"SageMaker variant {resource_id} has no provisioned concurrency to scale")
+            return cls(backend, parts[1], variant, "provisioned concurrency")
         if dimension != INSTANCES or parts[3] in getattr(endpoint, "pool_instance_types", {}) or "DesiredInstanceCount" not in variant:
             return None
         return cls(backend, parts[1], variant, "desired instance count")
 
     def get(self) -> int:
+        if self.variant is not None and "CurrentServerlessConfig" in self.variant:
+            return self.variant["DesiredServerlessConfig"]["ProvisionedConcurrency"]
         if self.variant is not None:
             return self.variant["DesiredInstanceCount"]
         return self.backend.inference_components[self.name].desired_copy_count
 
     def set(self, value: int) -> None:
-        if self.variant is not None:
+        if self.variant is not None and "CurrentServerlessConfig" in self.variant:
+            self._set_provisioned_concurrency(value)
+        elif self.variant is not None:
             self.variant["DesiredInstanceCount"] = self.variant["CurrentInstanceCount"] = value
         else:
             self.backend.update_inference_component_runtime_config(self.name, {"CopyCount": value})
+
+    def _set_provisioned_concurrency(self, value: int) -> None:
+        # What Application Auto Scaling calls for a serverless variant; SageMaker keeps it within MaxConcurrency.
+        self.backend.update_endpoint_weights_and_capacities(
+            self.name, [{"VariantName": self.variant["VariantName"], "ServerlessUpdateConfig": {"ProvisionedConcurrency": value}}]
+        )
 
 
 def _missing(resource_id: str) -> AWSValidationException:

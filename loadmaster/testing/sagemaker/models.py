@@ -47,6 +47,32 @@ def production_variant_instance_types() -> tuple[str, ...]:
     return tuple(model.shape_for("ProductionVariantInstanceType").enum)
 
 
+@cache
+def serverless_config_limits() -> dict[str, tuple[int, int]]:
+    """Each ServerlessConfig member's (min, max), from botocore's service model."""
+    shape = botocore.session.get_session().get_service_model("sagemaker").shape_for("ProductionVariantServerlessConfig")
+    return {name: (member.metadata["min"], member.metadata["max"]) for name, member in shape.members.items()}
+
+
+def concurrency_must_be_valid(serverless_config: dict[str, Any]) -> None:
+    """MaxConcurrency and ProvisionedConcurrency within botocore's bounds, and ProvisionedConcurrency at most
+    MaxConcurrency (SageMaker API reference, ProductionVariantServerlessConfig)."""
+    limits = serverless_config_limits()
+    for key, field in (("MaxConcurrency", "maxConcurrency"), ("ProvisionedConcurrency", "provisionedConcurrency")):
+        value = serverless_config.get(key)
+        if value is None:
+            continue
+        low, high = limits[key]
+        if value < low:
+            raise _constraint_error(value, f"serverlessConfig.{field}", f"Member must have value greater than or equal to {low}")
+        if value > high:
+            raise _constraint_error(value, f"serverlessConfig.{field}", f"Member must have value less than or equal to {high}")
+    provisioned, maximum = serverless_config.get("ProvisionedConcurrency"), serverless_config["MaxConcurrency"]
+    if provisioned is not None and provisioned > maximum:
+        # Real text unknown; the API reference says ProvisionedConcurrency "should be less than or equal to MaxConcurrency".
+        raise ValidationError(f"ProvisionedConcurrency ({provisioned}) must be less than or equal to MaxConcurrency ({maximum}).")
+
+
 def _constraint_error(value: Any, where: str, constraint: str) -> ValidationError:
     # The wording of AWS's request validation, as moto uses it elsewhere.
     return ValidationError(f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: {constraint}")
@@ -80,6 +106,17 @@ class EndpointConfig(FakeEndpointConfig, ExtensionModel):
             for pool in variant["InstancePools"]:
                 self.validate_instance_type(pool["InstanceType"])
         super().validate_production_variants([variant for variant in production_variants if variant not in heterogeneous])
+
+    def validate_serverless_config(self, serverless_config: dict[str, Any]) -> None:
+        """moto checks the memory size; SageMaker also requires MaxConcurrency and bounds both concurrencies
+        (botocore's ProductionVariantServerlessConfig: 1..200 each), ProvisionedConcurrency by MaxConcurrency
+        (SageMaker API reference, ProductionVariantServerlessConfig). botocore checks minimums client side, not
+        maximums, and a CloudFormation template reaches the backend unchecked."""
+        for key, field in (("MemorySizeInMB", "memorySizeInMB"), ("MaxConcurrency", "maxConcurrency")):
+            if key not in serverless_config:
+                raise _constraint_error(None, f"serverlessConfig.{field}", "Member must not be null")
+        super().validate_serverless_config(serverless_config)
+        concurrency_must_be_valid(serverless_config)
 
     def validate_instance_type(self, instance_type: str) -> None:
         allowed = production_variant_instance_types()
@@ -412,6 +449,25 @@ class SageMakerBackend(SageMakerModelBackend):
             component.endpoint = updated
         self.endpoints[endpoint_name] = updated
         return updated
+
+    def update_endpoint_weights_and_capacities(self, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]) -> str:
+        """moto sets each variant's weight and instance count; a serverless variant is updated by its
+        `ServerlessUpdateConfig` instead (MaxConcurrency, ProvisionedConcurrency), which is how Application Auto
+        Scaling moves provisioned concurrency (botocore's DesiredWeightAndCapacity)."""
+        endpoint = self.endpoints.get(endpoint_name)
+        serverless = {variant["VariantName"]: variant for variant in endpoint.production_variants if "CurrentServerlessConfig" in variant} if endpoint else {}
+        updates = [(serverless[desired["VariantName"]], desired) for desired in desired_weights_and_capacities if desired.get("VariantName") in serverless]
+        updated_configs = [{**variant["CurrentServerlessConfig"], **desired.get("ServerlessUpdateConfig", {})} for variant, desired in updates]
+        for config in updated_configs:
+            concurrency_must_be_valid(config)  # before anything changes: the request fails as a whole
+        others = [desired for desired in desired_weights_and_capacities if desired.get("VariantName") not in serverless]
+        arn = super().update_endpoint_weights_and_capacities(endpoint_name, others) if others or not updates else endpoint.arn
+        for (variant, desired), config in zip(updates, updated_configs):
+            # A copy each: moto shares one dict between both keys and the endpoint config, which keeps its own.
+            variant["CurrentServerlessConfig"], variant["DesiredServerlessConfig"] = config, dict(config)
+            if "DesiredWeight" in desired:
+                variant["CurrentWeight"] = variant["DesiredWeight"] = desired["DesiredWeight"]
+        return arn
 
     def _refuse_instance_type_changes(self, endpoint: Endpoint, updated: Endpoint) -> None:
         """SageMaker refuses an update that changes the instance type of a variant registered with Application Auto

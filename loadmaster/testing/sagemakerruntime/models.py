@@ -10,6 +10,10 @@ from moto.core.exceptions import JsonRESTError
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemakerruntime.models import SageMakerRuntimeBackend as MotoSageMakerRuntimeBackend
 
+from loadmaster.catalog.serverless import MAX_PAYLOAD_MB
+
+BYTES_PER_MB = 1024 * 1024
+
 # While a component has no copy, SageMaker refuses its invocations (SageMaker developer guide,
 # "endpoint-auto-scaling-zero-instances"; AWS ML blog "Unlock cost savings with the new scale down to zero feature in
 # SageMaker Inference"). The wording is the one the blog shows; not verified against AWS here.
@@ -40,3 +44,11 @@ class SageMakerRuntimeBackend(MotoSageMakerRuntimeBackend):
             raise InvocationError(f"Inference Component {component_name} not found on endpoint {endpoint_name}.")
         if component.current_copy_count() == 0:
             raise InvocationError(NO_CAPACITY)
+
+    def payload_must_fit(self, endpoint_name: str, payload_bytes: int) -> None:
+        """A serverless endpoint takes payloads up to 4 MB (SageMaker developer guide, "Inference options"), where
+        real-time endpoints take 6 MB (botocore's BodyBlob). The real text is unknown to us."""
+        endpoint = sagemaker_backends[self.account_id][self.region_name].endpoints.get(endpoint_name)
+        serverless = endpoint is not None and any("CurrentServerlessConfig" in variant for variant in endpoint.production_variants)
+        if serverless and payload_bytes > MAX_PAYLOAD_MB * BYTES_PER_MB:
+            raise InvocationError(f"Request payload of {payload_bytes} bytes exceeds the {MAX_PAYLOAD_MB} MB a serverless endpoint accepts.")

@@ -17,4 +17,5 @@ class SageMakerRuntimeResponse(moto_responses.SageMakerRuntimeResponse):
         component = self.headers.get("X-Amzn-SageMaker-Inference-Component")
         endpoint = unquote(self.path.split("/")[2])  # /endpoints/<name>/invocations
         self.sagemakerruntime_backend.must_be_invocable(endpoint, component)
+        self.sagemakerruntime_backend.payload_must_fit(endpoint, len(self.body or b""))
         return super().invoke_endpoint()
