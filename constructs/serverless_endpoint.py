@@ -111,7 +111,7 @@ class ServerlessEndpoint(EndpointBase):
 
     def scale_provisioned_concurrency(self, scaling: Scaling) -> ScalableCapacity:
         """Register the variant's provisioned concurrency with Application Auto Scaling and add `scaling`'s
-        target-tracking policies (on `SageMakerVariantProvisionedConcurrencyUtilization`, a fraction of the
+        target-tracking policy, if any (on `SageMakerVariantProvisionedConcurrencyUtilization`, the fraction of the
         provisioned concurrency in use).
 
         The range lies within 1..`max_concurrency` and the endpoint must start with provisioned concurrency: scaling
@@ -127,8 +127,8 @@ class ServerlessEndpoint(EndpointBase):
         wrong_metrics = [policy.metric.portfolio_name for policy in scaling.target_tracking if policy.metric is not ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION]
         if wrong_metrics:
             problems.append(f"provisioned concurrency scales on {ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION.portfolio_name} only, got {', '.join(wrong_metrics)}")
-        if scaling.step or scaling.scheduled or scaling.wake_from_zero:
-            problems.append("only target tracking is rendered for provisioned concurrency")
+        if scaling.step or scaling.scheduled or scaling.wake_from_zero or len(scaling.target_tracking) > 1:
+            problems.append("provisioned concurrency takes one target-tracking policy, nothing else")
         if problems:
             raise ValueError(f"ServerlessEndpoint {self.endpoint_name}: " + "; ".join(problems))
         capacity = ScalableCapacity(
@@ -140,9 +140,9 @@ class ServerlessEndpoint(EndpointBase):
             max_capacity=scaling.max,
             scaled=self.endpoint,
         )
-        for index, policy in enumerate(scaling.target_tracking):
+        for policy in scaling.target_tracking:
             capacity.track_metric(
-                "TargetTracking" if index == 0 else f"TargetTracking{index + 1}",
+                "TargetTracking",
                 predefined_metric_type=policy.metric.predefined_metric_type,
                 target_value=policy.target,
                 scale_in_cooldown_s=policy.scale_in_cooldown_s,

@@ -157,6 +157,14 @@ def test_scaling_beyond_max_concurrency_or_on_another_metric_is_refused_with_eve
     assert "scales on provisioned-concurrency-utilization only, got invocations-per-instance" in message
 
 
+def test_provisioned_concurrency_takes_a_single_target_tracking_policy(stack):
+    endpoint = make_endpoint(stack, provisioned_concurrency=2)
+    tracking = utilization_tracking()
+
+    with pytest.raises(ValueError, match="one target-tracking policy, nothing else"):
+        endpoint.scale_provisioned_concurrency(Scaling(PROVISIONED, 1, 10, target_tracking=tracking.target_tracking * 2))
+
+
 def test_serverless_metrics_name_the_endpoint_and_variant(stack):
     endpoint = make_endpoint(stack)
 
