@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
+from loadmaster.scaling import StepScaling, wake_on_no_capacity
 from policies.scalable_capacity import ScalableCapacity
-
-# SageMaker developer guide "endpoint-auto-scaling-zero-instances": Sum over 60 s, threshold 1. The scale-to-zero
-# blog uses Maximum over 30 s instead (FACTS.md): both are parameters.
-DEFAULT_PERIOD_S = 60
-DEFAULT_STATISTIC = "Sum"
 
 
 class ScaleFromZero(Construct):
@@ -23,9 +21,8 @@ class ScaleFromZero(Construct):
 
     :param capacity: the component's `ScalableCapacity` (min 0).
     :param no_capacity_metric: the component's `NoCapacityInvocationFailures` metric.
-    :param period_s: the alarm's period. Default: 60.
-    :param statistic: Default: ``Sum``.
-    :param cooldown_s: the step policy's cooldown. Default: 60.
+    :param wake: the alarm's statistic, period, threshold and evaluation, and the policy's steps and cooldown, as the
+        plan has them (`loadmaster.scaling`). Default: `wake_on_no_capacity()`, SageMaker's documented figures.
     """
 
     def __init__(
@@ -35,11 +32,11 @@ class ScaleFromZero(Construct):
         *,
         capacity: ScalableCapacity,
         no_capacity_metric: cloudwatch.Metric,
-        period_s: int = DEFAULT_PERIOD_S,
-        statistic: str = DEFAULT_STATISTIC,
-        cooldown_s: int = 60,
+        wake: StepScaling | None = None,
     ) -> None:
         super().__init__(scope, id)
+        wake = wake or wake_on_no_capacity()
+        alarm = wake.alarm
         self.policy = appscaling.CfnScalingPolicy(
             self,
             "StepPolicy",
@@ -47,23 +44,34 @@ class ScaleFromZero(Construct):
             policy_type="StepScaling",
             scaling_target_id=capacity.target.ref,
             step_scaling_policy_configuration=appscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty(
-                adjustment_type="ChangeInCapacity",
-                metric_aggregation_type="Maximum",
-                cooldown=cooldown_s,
-                step_adjustments=[appscaling.CfnScalingPolicy.StepAdjustmentProperty(metric_interval_lower_bound=0, scaling_adjustment=1)],
+                adjustment_type=wake.adjustment_type,
+                metric_aggregation_type=wake.metric_aggregation,
+                cooldown=wake.cooldown_s,
+                step_adjustments=[
+                    appscaling.CfnScalingPolicy.StepAdjustmentProperty(
+                        metric_interval_lower_bound=step.lower, metric_interval_upper_bound=step.upper, scaling_adjustment=step.adjustment
+                    )
+                    for step in wake.steps
+                ],
             ),
         )
         self.alarm = cloudwatch.Alarm(
             self,
             "NoCapacityAlarm",
             alarm_description=f"Requests to {capacity.resource_id} failed for lack of capacity: add a copy",
-            metric=no_capacity_metric.with_(period=cdk.Duration.seconds(period_s), statistic=statistic),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            metric=no_capacity_metric.with_(period=cdk.Duration.seconds(alarm.period_s), statistic=alarm.statistic),
+            threshold=alarm.threshold,
+            evaluation_periods=alarm.evaluation_periods,
+            datapoints_to_alarm=alarm.datapoints_to_alarm,
+            comparison_operator=cloudwatch.ComparisonOperator[_member(alarm.comparison)],
+            treat_missing_data=cloudwatch.TreatMissingData[_member(alarm.treat_missing_data)],
         )
         self.alarm.add_alarm_action(_ScalingPolicyAction(self.policy.ref))
+
+
+def _member(api_name: str) -> str:
+    """CloudWatch's API name of an enum value (`GreaterThanOrEqualToThreshold`, `notBreaching`) as CDK's member name."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", api_name).upper()
 
 
 @jsii.implements(cloudwatch.IAlarmAction)
