@@ -121,6 +121,15 @@ class PlanUnit(Protocol):
     @property
     def models(self) -> tuple[str, ...]: ...
 
+    @staticmethod
+    def counted(units: tuple) -> list[tuple[int, str]]:
+        """The headline's counts of the units of its pattern: `[(2, "pool"), (5, "inference component")]`."""
+        ...
+
+    def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
+        """(model, CloudWatch dimensions, concurrency metric) of each model, for `loadmaster observe`."""
+        ...
+
     def sagemaker_names(self) -> dict[str, str]:
         """What the portfolio calls each SageMaker name it deploys: `{"codegen-platform-a10g-pool": "pool a10g-pool"}`."""
         ...

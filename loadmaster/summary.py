@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from loadmaster.hostings.registry import PATTERNS
 from loadmaster.plan import Plan
 
 
 def headline(plan: Plan) -> str:
-    components = sum(len(pool.components) for pool in plan.pools)
-    return f"{plan.name}: {_count(len(plan.pools), 'pool')}, {_count(components, 'inference component')}, {_count(len(plan.dedicated), 'dedicated endpoint')}"
+    """What the plan deploys, counted by every registered pattern (none of one is counted as 0)."""
+    counted = [f"{number} {noun}{'' if number == 1 else 's'}" for pattern in PATTERNS.values() for number, noun in pattern.unit.counted(plan.units_of(pattern.name))]
+    return f"{plan.name}: {', '.join(counted)}"
 
 
 def render_summary(plan: Plan) -> str:
@@ -17,7 +19,3 @@ def render_summary(plan: Plan) -> str:
     lines += [f"  replaces: {change}" for change in plan.replaced]
     lines += [f"  stack {name} now holds nothing: a deploy deletes what it held; `cdk destroy {name}` removes it after" for name in plan.emptied_stacks]
     return "\n".join(lines)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

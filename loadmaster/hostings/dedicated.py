@@ -20,6 +20,7 @@ from loadmaster.hostings.pattern import (
     scaling_of,
     scaling_summary,
 )
+from loadmaster.naming import DEFAULT_VARIANT_NAME
 from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
 from loadmaster.planner.sizing import Counts, Demand
 from loadmaster.scaling import Scaling, ScalingMetric
@@ -67,6 +68,13 @@ class DedicatedPlan:
     @property
     def models(self) -> tuple[str, ...]:
         return (self.model,)
+
+    @staticmethod
+    def counted(endpoints: tuple[DedicatedPlan, ...]) -> list[tuple[int, str]]:
+        return [(len(endpoints), "dedicated endpoint")]
+
+    def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
+        return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)), "ConcurrentRequestsPerModel")]
 
     def sagemaker_names(self) -> dict[str, str]:
         return {self.endpoint_name: f"model {self.model}"}

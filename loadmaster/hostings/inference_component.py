@@ -120,6 +120,13 @@ class PoolPlan:
     def models(self) -> tuple[str, ...]:
         return tuple(component.model for component in self.components)
 
+    @staticmethod
+    def counted(pools: tuple[PoolPlan, ...]) -> list[tuple[int, str]]:
+        return [(len(pools), "pool"), (sum(len(pool.components) for pool in pools), "inference component")]
+
+    def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
+        return [(component.model, (("InferenceComponentName", component.component_name),), "ConcurrentRequestsPerCopy") for component in self.components]
+
     def sagemaker_names(self) -> dict[str, str]:
         names = {self.endpoint_name: f"pool {self.name}"}
         return names | {component.component_name: f"model {component.model}" for component in self.components}

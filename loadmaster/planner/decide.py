@@ -1,5 +1,6 @@
 """Every decision the user left open, taken in one pass: hosting, per-copy compute, copy and instance counts,
-pools and their instance types, and what it all costs. `loadmaster.plan.make_plan` turns the result into the plan.
+pools and their instance types, and what it all costs. `loadmaster.planner.make` turns the result into the plan,
+each hosting pattern its own units (`loadmaster.hostings`).
 
 What the user wrote is never changed: an explicit hosting, pool, instance type, per_copy, copies or instances is
 taken as is, and where it keeps a model from its peak the plan carries a note instead.
