@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
+from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, endpoint_problems
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.model_execution_role import ModelExecutionRole
-from loadmaster.naming import is_sagemaker_name
-
-
-class RoutingStrategy(Enum):
-    LEAST_OUTSTANDING_REQUESTS = "LEAST_OUTSTANDING_REQUESTS"
-    RANDOM = "RANDOM"
+from loadmaster.plan import RoutingStrategy
 
 
 class InferenceComponentEndpoint(EndpointBase):
@@ -87,10 +80,7 @@ class InferenceComponentEndpoint(EndpointBase):
 
 
 def _raise_if_invalid(endpoint_name: str, initial: int, minimum: int, maximum: int, problems: list[str]) -> None:
-    if not is_sagemaker_name(endpoint_name):
-        problems.append(f"endpoint_name {endpoint_name!r} is not a valid SageMaker name")
-    if initial < 1:
-        problems.append(f"initial_instance_count must be at least 1, got {initial}")
+    problems += endpoint_problems(endpoint_name, initial)
     if minimum < 0:
         problems.append(f"min_instance_count must be at least 0, got {minimum}")
     if not minimum <= maximum:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from loadmaster.catalog import CPU, Catalog, InstanceType
 from loadmaster.planner.devices import Devices, model_devices
 from loadmaster.portfolio import CountRange, ModelSpec, PerCopy
+from loadmaster.scaling import DEFAULT_TARGET_CONCURRENCY
 
 # Accelerator memory to serve a model = weights x 1.2: a 20 % overhead for the KV cache, activation buffers and
 # the serving framework (BentoML, "Calculating GPU memory for serving LLMs": Memory = P x Q/8 x (1 + overhead),
@@ -30,9 +31,6 @@ CPU_CORES_PER_CPU_COPY = 1
 # Measured in AWS's scale-to-zero blog: about 5 minutes from zero copies to serving again (FACTS.md, "Scale to
 # zero"). A model whose latency objective is shorter must keep a copy warm.
 COLD_START_MS = 5 * 60 * 1000
-# Defaults when a model says nothing of scaling: the high-resolution concurrency metrics with the target of AWS's
-# faster-autoscaling example notebook (Llama3-8B on TGI, target 5; FACTS.md "How the concurrency metrics and alarms behave").
-DEFAULT_TARGET_CONCURRENCY = 5.0
 MIN_MEMORY_MB = 128  # MinMemoryRequiredInMb >= 128 (CloudFormation schema, FACTS.md)
 
 BYTES_PER_GB = 10**9
