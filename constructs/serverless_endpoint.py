@@ -12,6 +12,7 @@ from constructs.model_execution_role import ModelExecutionRole
 from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
 from loadmaster.catalog.serverless import concurrency_problems, memory_size_problem
 from loadmaster.naming import is_sagemaker_name
+from loadmaster.plan import ContainerDefinition
 from loadmaster.scaling import ScalableDimension, Scaling, ScalingMetric
 from policies.scalable_capacity import ScalableCapacity
 
@@ -25,14 +26,12 @@ class ServerlessEndpoint(EndpointBase):
 
     :param endpoint_name: the endpoint's name (the model and config are named by CloudFormation, so that a change
         that replaces them does not collide with the old ones).
-    :param image: the container image URI in Amazon ECR (up to 10 GB).
+    :param container: the image in Amazon ECR (up to 10 GB), the artifact in S3 (and the KMS key it is encrypted
+        with, which the execution role may decrypt with) and the environment.
     :param memory_size_mb: 1024 to 6144 in 1024 MB steps; vCPUs come with it.
     :param max_concurrency: requests served at once, 1 to 200; more are throttled.
     :param provisioned_concurrency: containers kept warm, 1 to `max_concurrency`, billed while provisioned; scale it
         with `scale_provisioned_concurrency`. Default: none (every container starts on demand, with a cold start).
-    :param artifact_url: the model artifact in S3. Default: none.
-    :param artifact_kms_key_arn: the KMS key the artifact is encrypted with (SSE-KMS). Default: none.
-    :param environment: the container's environment. Default: empty.
     :param execution_role: Default: a new `ModelExecutionRole`.
     :param variant_name: Default: ``AllTraffic``.
     :param kms_key: encrypts what SageMaker stores for the endpoint. Default: none (an AWS owned key).
@@ -46,13 +45,10 @@ class ServerlessEndpoint(EndpointBase):
         id: str,
         *,
         endpoint_name: str,
-        image: str,
+        container: ContainerDefinition,
         memory_size_mb: int,
         max_concurrency: int,
         provisioned_concurrency: int | None = None,
-        artifact_url: str | None = None,
-        artifact_kms_key_arn: str | None = None,
-        environment: dict[str, str] | None = None,
         execution_role: ModelExecutionRole | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
         kms_key: kms.IKey | None = None,
@@ -74,13 +70,15 @@ class ServerlessEndpoint(EndpointBase):
         self.max_concurrency = max_concurrency
         self.provisioned_concurrency = provisioned_concurrency
         self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
-        self.execution_role.grant_container(image, artifact_url, artifact_kms_key_arn=artifact_kms_key_arn)
+        self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
 
         self.model = sagemaker.CfnModel(
             self,
             "Model",
             execution_role_arn=self.execution_role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=image, model_data_url=artifact_url, environment=environment or None),
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=container.image, model_data_url=container.artifact, environment=container.environment or None
+            ),
         )
         self.model.node.add_dependency(self.execution_role.grants)
         self.endpoint_config = sagemaker.CfnEndpointConfig(

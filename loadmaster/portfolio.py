@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from loadmaster.catalog import CPU, GPU, NEURON, Catalog, load_catalog
+from loadmaster.catalog import CPU, GPU, NEURON, Catalog, load_catalog, serverless
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.limits import NAMED_QUOTAS
@@ -34,10 +34,12 @@ Name = Annotated[str, StringConstraints(pattern=SAGEMAKER_NAME_PATTERN)]
 
 INFERENCE_COMPONENT_METRICS = ("concurrent-requests-per-copy", "invocations-per-copy")
 DEDICATED_METRICS = ("concurrent-requests-per-model", "invocations-per-instance")
+SERVERLESS_METRICS = ("provisioned-concurrency-utilization",)
 ScalingMetric = Literal[
-    "concurrent-requests-per-copy", "invocations-per-copy", "concurrent-requests-per-model", "invocations-per-instance"
+    "concurrent-requests-per-copy", "invocations-per-copy", "concurrent-requests-per-model", "invocations-per-instance",
+    "provisioned-concurrency-utilization",
 ]
-Hosting = Literal["inference-component", "dedicated", "auto"]
+Hosting = Literal["inference-component", "dedicated", "serverless", "auto"]
 Device = Literal["gpu", "neuron", "cpu"]  # catalog.GPU, NEURON, CPU
 # Copies or instances of one model at most; computed counts above it are refused too, not packed.
 MAX_COUNT = 10_000
@@ -56,6 +58,16 @@ class CountRange(Spec):
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
         return self
+
+
+class ServerlessSpec(Spec):
+    """A serverless endpoint's memory and concurrency (loadmaster.catalog.serverless has SageMaker's limits).
+    Defaults: the planner's (loadmaster.hostings.serverless)."""
+
+    memory_mb: int | None = Field(default=None, ge=serverless.MIN_MEMORY_MB, le=serverless.MAX_MEMORY_MB, multiple_of=serverless.MB_PER_GB)
+    max_concurrency: int | None = Field(default=None, ge=serverless.MIN_CONCURRENCY, le=serverless.MAX_CONCURRENCY)
+    # Kept warm, scaled between min and max on provisioned-concurrency-utilization; min 1 at least.
+    provisioned_concurrency: CountRange | None = None
 
 
 class Network(Spec):
@@ -153,6 +165,8 @@ class ModelSpec(Spec):
     instances: CountRange | None = None
     network: Network | None = None
     ssm_access: bool = False
+    # serverless endpoints
+    serverless: ServerlessSpec | None = None
     # both
     artifact_kms_key_arn: str | None = Field(default=None, pattern=KMS_KEY_ARN)  # default: the portfolio's
     deployment: Deployment = Field(default_factory=Deployment)
@@ -521,7 +535,6 @@ def _problems_from_pydantic(errors: list[Any], document: Any) -> list[Problem]:
 # Keys (of the portfolio, a pool or a model) and hosting values that name a SageMaker feature loadmaster does not
 # support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `multi-model`).
 _UNSUPPORTED_FEATURES = {
-    "SageMaker Serverless Inference": ("serverless", "serverless_config"),
     "SageMaker Asynchronous Inference": ("async", "asynchronous", "async_inference", "async_inference_config"),
     "SageMaker data capture": ("data_capture", "data_capture_config"),
     "SageMaker shadow variants": ("shadow", "shadow_variants", "shadow_production_variants", "shadow_test"),
@@ -637,6 +650,11 @@ def _semantic_problems(items: _Items, catalog: Catalog) -> list[Problem]:
         elif hosting == "dedicated":
             problems += _dedicated_problems(where, model, catalog)
             problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
+        elif hosting == "serverless":
+            problems += serverless_problems(where, model)
+            problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
+        if hosting in ("inference-component", "dedicated"):
+            problems += _misplaced(where, model, HOSTING_ONLY_FIELDS["serverless"], hosting)
         problems += _scaling_problems(where, model, hosting)
         problems += _device_problems(where, model, pools, catalog)
     return problems
@@ -761,8 +779,12 @@ def _image_problems(where: str, model: ModelSpec, region: str | None) -> list[Pr
 
 
 # Fields only one hosting has: on a `hosting: auto` model, writing one of them decides the hosting.
-HOSTING_ONLY_FIELDS = {"inference-component": ("pool", "per_copy", "copies"), "dedicated": ("instance_type", "instances", "network", "ssm_access")}
-HOSTING_METRICS = {"inference-component": INFERENCE_COMPONENT_METRICS, "dedicated": DEDICATED_METRICS}
+HOSTING_ONLY_FIELDS = {
+    "inference-component": ("pool", "per_copy", "copies"),
+    "dedicated": ("instance_type", "instances", "network", "ssm_access"),
+    "serverless": ("serverless",),
+}
+HOSTING_METRICS = {"inference-component": INFERENCE_COMPONENT_METRICS, "dedicated": DEDICATED_METRICS, "serverless": SERVERLESS_METRICS}
 
 
 def hosting_pins(model: ModelSpec) -> list[tuple[str, str]]:
@@ -836,6 +858,39 @@ def _dedicated_problems(where: str, model: ModelSpec, catalog: Catalog) -> list[
     if model.instances is not None and model.instances.min < 1:
         problems.append(Problem(f"{where}.instances.min", "a dedicated endpoint keeps at least 1 instance; scale to zero needs hosting: inference-component"))
     return problems
+
+
+def serverless_problems(where: str, model: ModelSpec) -> list[Problem]:
+    """What keeps a model off a serverless endpoint, each with SageMaker's reason (loadmaster.catalog.serverless)."""
+    problems = _misplaced(where, model, HOSTING_ONLY_FIELDS["inference-component"] + HOSTING_ONLY_FIELDS["dedicated"], "serverless")
+    needs_accelerators = model.devices is not None and CPU not in model.devices
+    needed_mb = serverless_memory_needed_mb(model)
+    for reason in serverless.reasons_not_serverless(accelerators=1 if needs_accelerators else 0, memory_mb=needed_mb or 0):
+        problems.append(Problem(f"{where}.{'devices' if 'accelerator' in reason else 'size_gb'}", f"cannot be serverless: {reason}"))
+    config = model.serverless or ServerlessSpec()
+    if config.memory_mb is not None and (problem := serverless.memory_size_problem(config.memory_mb)):
+        problems.append(Problem(f"{where}.serverless.memory_mb", problem))
+    elif config.memory_mb is not None and needed_mb and config.memory_mb < needed_mb:
+        problems.append(Problem(f"{where}.serverless.memory_mb", f"{config.memory_mb} MB does not hold the model's {needed_mb:g} MB (size_gb x {SERVERLESS_WEIGHTS_OVERHEAD})"))
+    provisioned = config.provisioned_concurrency
+    if provisioned is not None and provisioned.min < 1:
+        problems.append(Problem(f"{where}.serverless.provisioned_concurrency.min", "at least 1: an endpoint without provisioned concurrency leaves it out"))
+    if provisioned is not None and config.max_concurrency is not None and provisioned.max > config.max_concurrency:
+        problems.append(Problem(f"{where}.serverless.provisioned_concurrency.max", f"{provisioned.max} is above max_concurrency ({config.max_concurrency})"))
+    if isinstance(model.scaling, Scaling) and provisioned is None:
+        problems.append(Problem(f"{where}.scaling", "scales provisioned concurrency: set serverless.provisioned_concurrency, or leave scaling out (SageMaker scales on-demand containers itself)"))
+    if "strategy" in model.deployment.model_fields_set and model.deployment.strategy == "rolling":
+        problems.append(Problem(f"{where}.deployment.strategy", "serverless endpoints take blue-green updates only: SageMaker excludes them from rolling deployments"))
+    return problems
+
+
+# What a model's memory is sized from on a serverless endpoint: its weights with the runtime's room around them.
+# loadmaster's judgement, as for host memory on instances.
+SERVERLESS_WEIGHTS_OVERHEAD = 1.5
+
+
+def serverless_memory_needed_mb(model: ModelSpec) -> float | None:
+    return model.size_gb * 1024 * SERVERLESS_WEIGHTS_OVERHEAD if model.size_gb is not None else None
 
 
 def _scaling_problems(where: str, model: ModelSpec, hosting: str | None) -> list[Problem]:

@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from moto.cloudformation import parsing
 
 from loadmaster.plan import Plan
+from loadmaster.scaling import ScalableDimension
 from loadmaster.planner.make import plan_file
 from loadmaster.synthesis import owner_of, prepare_cdk_runtime, synthesize
 from loadmaster.testing import mock_sagemaker, placements
@@ -323,6 +324,7 @@ class _Rehearsal:
 
 # Application Auto Scaling resource ids of SageMaker's two scalable dimensions (FACTS.md).
 COMPONENT_PREFIX = "inference-component/"
+INSTANCES, PROVISIONED_CONCURRENCY = ScalableDimension.INSTANCES.value, ScalableDimension.PROVISIONED_CONCURRENCY.value
 ENDPOINT_PREFIX = "endpoint/"
 # A failure names the other components on the pool up to this many, and counts them beyond.
 MOST_COMPONENTS_NAMED = 5
@@ -341,14 +343,18 @@ class _Pool:
 
 class _Scaling:
     """Drives deployed scalable targets as Application Auto Scaling does: an inference component's copies through
-    UpdateInferenceComponentRuntimeConfig, a dedicated endpoint's instances through UpdateEndpointWeightsAndCapacities."""
+    UpdateInferenceComponentRuntimeConfig, a dedicated endpoint's instances and a serverless endpoint's provisioned
+    concurrency through UpdateEndpointWeightsAndCapacities."""
 
     def __init__(self, rehearsal: _Rehearsal, targets: list[dict[str, Any]]):
         self.rehearsal = rehearsal
         self.sagemaker = rehearsal.sagemaker
         self.copy_targets = {t["ResourceId"].removeprefix(COMPONENT_PREFIX): t for t in targets if t["ResourceId"].startswith(COMPONENT_PREFIX)}
         # endpoint/<endpoint>/variant/<variant>
-        self.instance_targets = {tuple(t["ResourceId"].split("/")[1::2]): t for t in targets if t["ResourceId"].startswith(ENDPOINT_PREFIX)}
+        variants = {dimension: {tuple(t["ResourceId"].split("/")[1::2]): t for t in targets
+                                if t["ResourceId"].startswith(ENDPOINT_PREFIX) and t["ScalableDimension"] == dimension}
+                    for dimension in (INSTANCES, PROVISIONED_CONCURRENCY)}
+        self.instance_targets, self.concurrency_targets = variants[INSTANCES], variants[PROVISIONED_CONCURRENCY]
         components = _every(self.sagemaker, "list_inference_components", "InferenceComponents")
         self.pool_of = {c["InferenceComponentName"]: (c["EndpointName"], c["VariantName"]) for c in components}
         self.pools = {key: self._pool(*key) for key in sorted(set(self.pool_of.values()))}
@@ -357,6 +363,7 @@ class _Scaling:
         """Each target's count as deployed, by resource id."""
         counts = {COMPONENT_PREFIX + name: self._component(name)["RuntimeConfig"]["DesiredCopyCount"] for name in self.copy_targets}
         counts.update({f"{ENDPOINT_PREFIX}{endpoint}/variant/{variant}": self._variant(endpoint, variant)["DesiredInstanceCount"] for endpoint, variant in self.instance_targets})
+        counts.update({f"{ENDPOINT_PREFIX}{endpoint}/variant/{variant}": self._provisioned(endpoint, variant) for endpoint, variant in self.concurrency_targets})
         return counts
 
     def to_peak(self) -> None:
@@ -365,6 +372,8 @@ class _Scaling:
             self._set_copies(name, self.copy_targets[name]["MaxCapacity"], at_peak=True)
         for (endpoint, variant), target in self.instance_targets.items():
             self._set_instances(endpoint, variant, target["MaxCapacity"])
+        for (endpoint, variant), target in self.concurrency_targets.items():
+            self._set_provisioned(endpoint, variant, target["MaxCapacity"])
         self._check("at peak", "MaxCapacity")
 
     def to_minimum(self) -> None:
@@ -372,6 +381,8 @@ class _Scaling:
             self._set_copies(name, target["MinCapacity"], at_peak=False)
         for (endpoint, variant), target in self.instance_targets.items():
             self._set_instances(endpoint, variant, target["MinCapacity"])
+        for (endpoint, variant), target in self.concurrency_targets.items():
+            self._set_provisioned(endpoint, variant, target["MinCapacity"])
         self._check("at minimum", "MinCapacity")
         if self.pools:
             # The instance counts above are loadmaster.testing's placement, not a measurement of SageMaker's scale-in.
@@ -382,6 +393,8 @@ class _Scaling:
             self._set_copies(name, counts[COMPONENT_PREFIX + name], at_peak=False)
         for endpoint, variant in self.instance_targets:
             self._set_instances(endpoint, variant, counts[f"{ENDPOINT_PREFIX}{endpoint}/variant/{variant}"])
+        for endpoint, variant in self.concurrency_targets:
+            self._set_provisioned(endpoint, variant, counts[f"{ENDPOINT_PREFIX}{endpoint}/variant/{variant}"])
 
     # Checks and report
 
@@ -400,6 +413,10 @@ class _Scaling:
             rehearsal.check(instances == target[bound], f"{when}, {rehearsal.named(endpoint)} runs {target[bound]} instances (found {instances})")
             instance_type = self._declared_variant(endpoint, variant)["InstanceType"]
             rehearsal.say(f"{when}: {rehearsal.named(endpoint)}: {instances} of {target['MinCapacity']}..{target['MaxCapacity']} {instance_type} instances")
+        for (endpoint, variant), target in self.concurrency_targets.items():
+            provisioned = self._provisioned(endpoint, variant)
+            rehearsal.check(provisioned == target[bound], f"{when}, {rehearsal.named(endpoint)} keeps {target[bound]} provisioned concurrency (found {provisioned})")
+            rehearsal.say(f"{when}: {rehearsal.named(endpoint)}: provisioned concurrency {provisioned} of {target['MinCapacity']}..{target['MaxCapacity']}")
 
     def _no_room_at_peak(self, name: str, copies: int) -> str:
         rehearsal = self.rehearsal
@@ -453,6 +470,17 @@ class _Scaling:
                 EndpointName=endpoint, DesiredWeightsAndCapacities=[{"VariantName": variant, "DesiredWeight": weight, "DesiredInstanceCount": instances}]
             ),
         )
+
+    def _set_provisioned(self, endpoint: str, variant: str, concurrency: int) -> None:
+        self.rehearsal.call(
+            f"set {self.rehearsal.named(endpoint)} to {concurrency} provisioned concurrency",
+            lambda: self.sagemaker.update_endpoint_weights_and_capacities(
+                EndpointName=endpoint, DesiredWeightsAndCapacities=[{"VariantName": variant, "ServerlessUpdateConfig": {"ProvisionedConcurrency": concurrency}}]
+            ),
+        )
+
+    def _provisioned(self, endpoint: str, variant: str) -> int:
+        return self._variant(endpoint, variant)["CurrentServerlessConfig"]["ProvisionedConcurrency"]
 
     def _component(self, name: str) -> dict[str, Any]:
         return self.rehearsal.call(f"describe inference component {name}", lambda: self.sagemaker.describe_inference_component(InferenceComponentName=name))

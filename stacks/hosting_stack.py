@@ -26,7 +26,7 @@ class HostingStack(cdk.Stack):
 
     def isolation(self, scope: Construct, instance_type: InstanceType, network: NetworkPlan | None, ssm_access: bool, name: str = "") -> EndpointIsolation:
         """An endpoint's isolation: a key wherever the instance type accepts one, the VPC and SSM if asked."""
-        kms_key = None if instance_type.has_local_nvme else self._storage_key()
+        kms_key = None if instance_type.has_local_nvme else self.storage_key()
         if not network:
             return EndpointIsolation(kms_key=kms_key, ssm_access=ssm_access)
         return EndpointIsolation(
@@ -37,7 +37,7 @@ class HostingStack(cdk.Stack):
             ssm_access=ssm_access,
         )
 
-    def _storage_key(self) -> kms.IKey:
+    def storage_key(self) -> kms.IKey:
         """One customer-managed key per stack for the storage of endpoints without local NVMe, or the portfolio's."""
         if self._kms_key is None:
             self._kms_key = (

@@ -13,6 +13,7 @@ from aws_cdk.assertions import Match, Template
 
 from constructs.rollback_alarms import DeploymentGuardrails
 from constructs.serverless_endpoint import ServerlessEndpoint
+from loadmaster.plan import ContainerDefinition
 from loadmaster.scaling import ScalableDimension, Scaling, ScalingMetric, TargetTracking
 from stacks import add_compliance_checks
 
@@ -22,7 +23,8 @@ PROVISIONED = ScalableDimension.PROVISIONED_CONCURRENCY
 
 
 def make_endpoint(stack, **overrides):
-    props = dict(endpoint_name="tagger", image=IMAGE, memory_size_mb=2048, max_concurrency=20, artifact_url=ARTIFACT)
+    environment = overrides.pop("environment", {})
+    props = dict(endpoint_name="tagger", container=ContainerDefinition(IMAGE, ARTIFACT, environment), memory_size_mb=2048, max_concurrency=20)
     return ServerlessEndpoint(stack, "Tagger", **{**props, **overrides})
 
 
@@ -212,8 +214,9 @@ def compliant_assembly(tmp_path_factory):
     app = cdk.App(outdir=str(tmp_path_factory.mktemp("serverless")))
     stack = cdk.Stack(app, "Serverless", env=cdk.Environment(account="123456789012", region="us-east-1"))
     key = kms.Key(stack, "Key", enable_key_rotation=True)
-    ServerlessEndpoint(stack, "OnDemand", endpoint_name="tagger", image=IMAGE, memory_size_mb=1024, max_concurrency=5, artifact_url=ARTIFACT, kms_key=key)
-    warm = ServerlessEndpoint(stack, "Warm", endpoint_name="ranker", image=IMAGE, memory_size_mb=6144, max_concurrency=50, provisioned_concurrency=5, kms_key=key)
+    ServerlessEndpoint(stack, "OnDemand", endpoint_name="tagger", container=ContainerDefinition(IMAGE, ARTIFACT, {}), memory_size_mb=1024, max_concurrency=5, kms_key=key)
+    warm = ServerlessEndpoint(stack, "Warm", endpoint_name="ranker", container=ContainerDefinition(IMAGE, None, {}), memory_size_mb=6144, max_concurrency=50,
+                              provisioned_concurrency=5, kms_key=key)
     warm.scale_provisioned_concurrency(utilization_tracking(min_concurrency=2, max_concurrency=50))
     add_compliance_checks(app)
     return app.synth()

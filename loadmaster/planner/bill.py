@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from loadmaster.catalog import Catalog, InstanceType
+from loadmaster.catalog.serverless import US_EAST_1 as SERVERLESS_PRICES
+from loadmaster.planner.cost import UsageCost
 from loadmaster.portfolio import ModelSpec
 
 # AWS pricing pages turn hourly prices into monthly ones at 730 hours a month.
@@ -131,6 +133,7 @@ class Usage:
     instances_hourly_at_mean: float | None
     instances_hourly_at_peak: float | None
     storage_gb: Mapping[str, int]  # the portfolio's `storage_gb:`, volume GB by EBS-only instance type
+    by_use: tuple[UsageCost, ...] = ()  # models billed by use, not instances (serverless endpoints)
 
 
 def plan_bill(plan_usage: Usage, baseline_usage: Usage, catalog: Catalog, always_on: tuple[tuple[InstanceType, int], ...],
@@ -198,9 +201,16 @@ def data_processed_part(usage: Usage, catalog: Catalog) -> Part:
     return Part("data processed", at_mean, at_peak, basis, (REAL_TIME_PRICES,))
 
 
+def serverless_part(usage: Usage, _catalog: Catalog) -> Part:
+    """Serverless endpoints' compute: seconds of inference by memory size, and provisioned concurrency."""
+    basis = ", ".join(cost.model for cost in usage.by_use) or "no serverless endpoint"
+    source = PriceSource(SERVERLESS_PRICES.source, SAGEMAKER_PRICING, SERVERLESS_PRICES.region, "2026-12-01", unverified=True)
+    return Part("serverless compute", sum(cost.hourly_at_mean for cost in usage.by_use), sum(cost.hourly_at_peak for cost in usage.by_use), basis, (source,))
+
+
 # Each builder adds one part; a hosting pattern with its own meters adds its builders here.
 PartBuilder = Callable[[Usage, Catalog], Part]
-PART_BUILDERS: tuple[PartBuilder, ...] = (instances_part, storage_part, data_processed_part)
+PART_BUILDERS: tuple[PartBuilder, ...] = (instances_part, storage_part, data_processed_part, serverless_part)
 
 
 def _payload(model: ModelSpec) -> tuple[float, float] | None:

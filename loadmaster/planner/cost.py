@@ -55,6 +55,16 @@ class BaselineEndpoint:
 
 
 @dataclass(frozen=True)
+class UsageCost:
+    """A model billed by use rather than by instance (a serverless endpoint): the same in the plan and in the
+    baseline, where it is already one endpoint of its own."""
+
+    model: str
+    hourly_at_mean: float
+    hourly_at_peak: float
+
+
+@dataclass(frozen=True)
 class CostSummary:
     hourly_at_mean: float | None  # None: the plan uses an instance type without a price (`unknown_prices`)
     hourly_at_peak: float | None
@@ -62,14 +72,23 @@ class CostSummary:
     lower_bound_hourly: float | None  # None: some model runs only on a type without a price, so nothing bounds the plan
     unknown_prices: tuple[str, ...] = ()  # instance types the plan uses that have no price
     mean_not_stated: tuple[str, ...] = ()  # models counted at their floor at "mean" for want of traffic
+    usage: tuple[UsageCost, ...] = ()  # in `hourly_at_mean` and `_at_peak` too
+
+    @property
+    def usage_hourly_at_mean(self) -> float:
+        return sum(cost.hourly_at_mean for cost in self.usage)
+
+    @property
+    def usage_hourly_at_peak(self) -> float:
+        return sum(cost.hourly_at_peak for cost in self.usage)
 
     @property
     def baseline_hourly_at_mean(self) -> float | None:
-        return _total(endpoint.hourly_at_mean for endpoint in self.baseline)
+        return _total([endpoint.hourly_at_mean for endpoint in self.baseline] + [self.usage_hourly_at_mean])
 
     @property
     def baseline_hourly_at_peak(self) -> float | None:
-        return _total(endpoint.hourly_at_peak for endpoint in self.baseline)
+        return _total([endpoint.hourly_at_peak for endpoint in self.baseline] + [self.usage_hourly_at_peak])
 
     @property
     def savings_ratio_at_mean(self) -> float | None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, InstanceType
 from loadmaster.errors import Problem
-from loadmaster.planner.cost import CostSummary, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
+from loadmaster.planner.cost import CostSummary, UsageCost, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
 from loadmaster.planner.devices import Devices, model_devices
-from loadmaster.hostings import dedicated, inference_component
+from loadmaster.hostings import dedicated, inference_component, serverless
 from loadmaster.hostings.auto import HostingChoice, choose_hosting, restated
 from loadmaster.hostings.dedicated import cheapest_alone
 from loadmaster.hostings.inference_component import cheapest_share
@@ -128,6 +128,8 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     for model in models:
         if model.choice.hosting == dedicated.NAME:
             decisions[model.spec.name] = _dedicated_decision(model, catalog)
+        elif model.choice.hosting == serverless.NAME:  # no instances to decide
+            decisions[model.spec.name] = model.decided(pool=None, instance_type=None, demand=None, note=None)
     ordered = {model.spec.name: decisions[model.spec.name] for model in models}
     cost = _cost(decided_pools, ordered, models, catalog)
     ordered = _with_plan_costs_in_reasons(models, ordered, cost, decided_pools, catalog)
@@ -148,6 +150,8 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
     pool = next((pool for pool in portfolio.pools if pool.name == spec.pool), None)
     pinned_type = pool.instance_type if pool else spec.instance_type
     devices = model_devices(spec, catalog[pinned_type] if pinned_type else None)
+    if spec.hosting == serverless.NAME:  # no instances: nothing to size, count or pack
+        return _Model(spec, devices, HostingChoice(serverless.NAME, ("written in the portfolio",)), {}, {}, Counts(0, 0, 0), (0, 0), [])
     demands = demands_by_type(spec, catalog, only=pinned_type, devices=devices)
     shareable = demands if pool and pool.instance_type else {name: demand for name, demand in demands.items() if catalog[name].hosts_inference_components}
     unplanned = _Model(spec, devices, HostingChoice(inference_component.NAME, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
@@ -287,14 +291,19 @@ def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], 
             (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting == dedicated.NAME]
 
     used = sorted({name for name, _ in charges("peak")})
+    on_instances = [model for model in models if decisions[model.spec.name].hosting != serverless.NAME]
+    usage = tuple(UsageCost(model.spec.name, *serverless.hourly_by_use(model.spec)) for model in models if model not in on_instances)
+    at_mean, at_peak, bound = hourly(charges("expected"), catalog), hourly(charges("peak"), catalog), lower_bound(
+        [_bound_unit(model, decisions[model.spec.name], catalog) for model in on_instances], catalog)
     return CostSummary(
-        hourly_at_mean=hourly(charges("expected"), catalog),
-        hourly_at_peak=hourly(charges("peak"), catalog),
+        hourly_at_mean=None if at_mean is None else at_mean + sum(cost.hourly_at_mean for cost in usage),
+        hourly_at_peak=None if at_peak is None else at_peak + sum(cost.hourly_at_peak for cost in usage),
         baseline=tuple(baseline_endpoint(model.spec, _plan_type(decisions[model.spec.name], pools, catalog), decisions[model.spec.name].counts, catalog)
-                       for model in models),
-        lower_bound_hourly=lower_bound([_bound_unit(model, decisions[model.spec.name], catalog) for model in models], catalog),
+                       for model in on_instances),
+        lower_bound_hourly=None if bound is None else bound + sum(cost.hourly_at_mean for cost in usage),
         unknown_prices=tuple(name for name in used if price(catalog, name) is None),
         mean_not_stated=tuple(model.spec.name for model in models if not mean_is_stated(model.spec)),
+        usage=usage,
     )
 
 
@@ -311,7 +320,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
     updated = {}
     for model in models:
         decision = decisions[model.spec.name]
-        if not model.choice.weighed:
+        if not model.choice.weighed or decision.hosting == serverless.NAME:  # serverless: its cost is by use, as weighed
             updated[model.spec.name] = decision
             continue
         if decision.hosting == dedicated.NAME:

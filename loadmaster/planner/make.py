@@ -104,15 +104,22 @@ def _bill(portfolio: Portfolio, units: tuple[PlanUnit, ...], cost: CostSummary, 
                  for unit in units for charge in unit.charges()]
     plan_usage = Usage(tuple((instance, counts.expected) for instance, counts, _ in endpoints),
                        tuple((instance, counts.peak) for instance, counts, _ in endpoints), tuple(portfolio.models),
-                       cost.hourly_at_mean, cost.hourly_at_peak, portfolio.storage_gb)
+                       _less(cost.hourly_at_mean, cost.usage_hourly_at_mean), _less(cost.hourly_at_peak, cost.usage_hourly_at_peak),
+                       portfolio.storage_gb, cost.usage)
     priced = [endpoint for endpoint in cost.baseline if endpoint.instance_type is not None]
     baseline_usage = Usage(tuple((catalog[endpoint.instance_type], endpoint.instances_at_mean) for endpoint in priced),
                            tuple((catalog[endpoint.instance_type], endpoint.instances_at_peak) for endpoint in priced), tuple(portfolio.models),
-                           cost.baseline_hourly_at_mean, cost.baseline_hourly_at_peak, portfolio.storage_gb)
+                           _less(cost.baseline_hourly_at_mean, cost.usage_hourly_at_mean), _less(cost.baseline_hourly_at_peak, cost.usage_hourly_at_peak),
+                           portfolio.storage_gb, cost.usage)
     always_on = tuple((instance, counts.expected if all_steady else counts.min) for instance, counts, all_steady in endpoints)
     basis = "; ".join(f"{count} x {instance.name} ({'steady: at mean' if all_steady else 'floor'})"
                       for (instance, _, all_steady), (_, count) in zip(endpoints, always_on) if count) or "nothing runs all the time"
     return plan_bill(plan_usage, baseline_usage, catalog, always_on, basis)
+
+
+def _less(total: float | None, by_use: float) -> float | None:
+    """The instances' share of a cost that includes what is billed by use (its own part of the bill)."""
+    return None if total is None else total - by_use
 
 
 def _container(model: ModelSpec, region: str | None, portfolio_artifact_key: str | None) -> ContainerDefinition:

@@ -108,8 +108,9 @@ def render_markdown(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> 
         lines += _pool_lines(pool)
     lines += ["## Models", "", "| model | hosting | on | per copy | copies min / expected / peak (max) |", "| --- | --- | --- | --- | --- |"]
     for model in document["models"]:
-        lines.append(f"| {model['name']} | {model['hosting']} | {model['pool'] or model['instance_type']} | "
-                     f"{_per_copy(model.get('per_copy'))} | {_range(model['copies'])} |")
+        # A model without instances (serverless) says what it runs on in `on` and has no copies.
+        lines.append(f"| {model['name']} | {model['hosting']} | {model['pool'] or model['instance_type'] or model['on']} | "
+                     f"{_per_copy(model.get('per_copy'))} | {_range(model['copies']) if 'copies' in model else 'none: billed by use'} |")
     lines += ["", "## Baseline: one endpoint per model", "",
               "| model | instance type | USD/h each | instances at mean | at peak | USD/h at mean | at peak |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     lines += [f"| {endpoint['model']} | {endpoint['instance_type'] or 'none priced holds a copy'} | {_usd(endpoint['price_usd_per_hour'])} | "

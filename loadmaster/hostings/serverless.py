@@ -1,0 +1,235 @@
+"""A model on a serverless endpoint: SageMaker starts CPU containers per request and bills the seconds of inference.
+
+No instances: nothing to pack, and the cost follows the traffic (loadmaster.catalog.serverless prices it). Optional
+provisioned concurrency keeps containers warm and is the one thing Application Auto Scaling scales, on
+`SageMakerVariantProvisionedConcurrencyUtilization`. Fit for small, intermittent models that tolerate a cold start.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from loadmaster.catalog import Catalog
+from loadmaster.catalog.serverless import MAX_CONCURRENCY, MAX_MEMORY_MB, US_EAST_1, ServerlessPrices, reasons_not_serverless, smallest_memory_size_mb
+from loadmaster.errors import Problem
+from loadmaster.hostings.pattern import Candidate, HostingPattern, PlanningContext, bounds_range, deployment_of, scaling_summary
+from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan
+from loadmaster.planner.sizing import Demand, unit_counts
+from loadmaster.portfolio import SERVERLESS_WEIGHTS_OVERHEAD, serverless_memory_needed_mb
+from loadmaster.scaling import DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S, Scaling, ScalingMetric, TargetTracking
+
+NAME = "serverless"
+# SageMaker scales the containers itself, one level; provisioned concurrency, where asked, is scaled like instances.
+SCALING_LEVELS = 1
+# The SageMaker Python SDK's ServerlessInferenceConfig defaults (memory_size_in_mb=2048, max_concurrency=5), taken
+# where the portfolio gives no size and no traffic to derive them from.
+DEFAULT_MEMORY_MB, DEFAULT_MAX_CONCURRENCY = 2048, 5
+# Headroom of max_concurrency over the peak: more requests than it at once are throttled. loadmaster's judgement.
+PEAK_HEADROOM = 1.25
+# Provisioned concurrency in use, as a fraction of it, that target tracking keeps: the AWS ML blog "Announcing
+# provisioned concurrency for Amazon SageMaker Serverless Inference" tracks 0.5; loadmaster keeps more in use.
+DEFAULT_UTILIZATION_TARGET = 0.7
+# A serverless cold start, our estimate: public measurements range from about a second for small models to about a
+# minute (ModelSetupTime, SageMaker developer guide, serverless metrics); below it, a latency objective needs warm
+# capacity, which serverless gives only as provisioned concurrency.
+COLD_START_MS = 60_000
+
+
+@dataclass(frozen=True)
+class ServerlessPlan:
+    """One model on its own serverless endpoint."""
+
+    pattern: ClassVar[str] = NAME
+
+    model: str
+    endpoint_name: str
+    container: ContainerDefinition
+    memory_mb: int
+    max_concurrency: int
+    provisioned_concurrency: Bounds | None  # None: every container on demand
+    scaling: Scaling | None  # on the provisioned concurrency; None without it or with `scaling: none`
+    hourly_at_mean: float
+    hourly_at_peak: float
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    deployment: DeploymentPlan = DeploymentPlan(strategy="blue-green")
+    generation: int = 1
+    stack: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"serverless:{self.model}"
+
+    @property
+    def label(self) -> str:
+        return f"serverless model {self.model}"
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return (self.model,)
+
+    @staticmethod
+    def counted(endpoints: tuple[ServerlessPlan, ...]) -> list[tuple[int, str]]:
+        return [(len(endpoints), "serverless endpoint")]
+
+    def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
+        # A serverless endpoint publishes no concurrency metric of requests (only utilizations): observe reads it by
+        # Invocations and ModelLatency alone, through Little's law.
+        return []
+
+    def sagemaker_names(self) -> dict[str, str]:
+        return {self.endpoint_name: f"model {self.model}"}
+
+    def charges(self) -> tuple:
+        return ()  # no instances: its cost is `hourly_at_mean` and `hourly_at_peak`, by usage
+
+    def summary_lines(self) -> list[str]:
+        warm = (f", provisioned concurrency {bounds_range(self.provisioned_concurrency)}, {scaling_summary(self.scaling)}"
+                if self.provisioned_concurrency else ", no provisioned concurrency (cold starts after idle)")
+        return [f"  serverless {self.model} -> endpoint {self.endpoint_name}: {self.memory_mb} MB, max concurrency {self.max_concurrency}{warm}"]
+
+    def model_documents(self) -> list[dict[str, Any]]:
+        return [{
+            "name": self.model,
+            "hosting": NAME,
+            "pool": None,
+            "endpoint_name": self.endpoint_name,
+            "instance_type": None,
+            "on": f"serverless, {self.memory_mb} MB",
+            "per_copy": {"accelerators": 0, "memory_mb": self.memory_mb, "cpu_cores": None},
+            "memory_mb": self.memory_mb,
+            "max_concurrency": self.max_concurrency,
+            "provisioned_concurrency": {"min": self.provisioned_concurrency.min, "max": self.provisioned_concurrency.max} if self.provisioned_concurrency else None,
+            "hourly_at_mean": round(self.hourly_at_mean, 4),
+            "hourly_at_peak": round(self.hourly_at_peak, 4),
+            "reasons": list(self.reasons),
+            "notes": list(self.notes),
+        }]
+
+    def identified(self, names: Any) -> ServerlessPlan:
+        # A new memory size or concurrency replaces the endpoint config, never the endpoint: one identity throughout.
+        endpoint = names.endpoint(self.key, self.endpoint_name, NAME)
+        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
+
+
+def memory_mb_of(model: Any) -> int | None:
+    """The portfolio's memory size, else the smallest that holds its weights, else the SDK's default; None when the
+    weights need more than serverless has."""
+    written = model.serverless.memory_mb if model.serverless else None
+    if written is not None:
+        return written
+    needed_mb = serverless_memory_needed_mb(model)
+    return DEFAULT_MEMORY_MB if needed_mb is None else smallest_memory_size_mb(needed_mb)
+
+
+def max_concurrency_of(model: Any) -> int:
+    written = model.serverless.max_concurrency if model.serverless else None
+    if written is not None:
+        return written
+    if model.traffic is None:
+        return DEFAULT_MAX_CONCURRENCY
+    return min(MAX_CONCURRENCY, max(1, math.ceil(model.traffic.peak_concurrency * PEAK_HEADROOM)))
+
+
+def hourly(model: Any, memory_mb: int, provisioned: Bounds | None, prices: ServerlessPrices = US_EAST_1) -> tuple[float, float]:
+    """USD per hour at mean and at peak traffic, provisioned concurrency at its floor and its ceiling. Without traffic
+    a model is counted at no requests: its floor, the provisioned concurrency alone."""
+    mean, peak = (model.traffic.mean_concurrency, model.traffic.peak_concurrency) if model.traffic else (0.0, 0.0)
+    low, high = (provisioned.min, provisioned.max) if provisioned else (0, 0)
+    return prices.hourly(memory_mb, mean, low), prices.hourly(memory_mb, peak, high)
+
+
+def provisioned_of(model: Any) -> Bounds | None:
+    written = model.serverless.provisioned_concurrency if model.serverless else None
+    return Bounds(written.min, written.max) if written else None
+
+
+def hourly_by_use(model: Any) -> tuple[float, float]:
+    """What the model's endpoint costs per hour at mean and at peak traffic, as the plan builds it (the planner's
+    cost; its memory is valid by then: the portfolio's checks refuse a model too large)."""
+    return hourly(model, memory_mb_of(model) or MAX_MEMORY_MB, provisioned_of(model))
+
+
+def scaling_of(model: Any, provisioned: Bounds | None) -> Scaling | None:
+    if provisioned is None or model.scaling == "none":
+        return None
+    written = model.scaling  # None: the defaults
+    tracking = TargetTracking(
+        metric=ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION,
+        target=written.target if written else DEFAULT_UTILIZATION_TARGET,
+        scale_in_cooldown_s=written.scale_in_cooldown_s if written else DEFAULT_SCALE_IN_COOLDOWN_S,
+        scale_out_cooldown_s=written.scale_out_cooldown_s if written else DEFAULT_SCALE_OUT_COOLDOWN_S,
+    )
+    return Scaling(ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION.dimension, provisioned.min, provisioned.max, target_tracking=(tracking,))
+
+
+def plan_units(context: PlanningContext) -> tuple[tuple[ServerlessPlan, ...], list[Problem]]:
+    units, problems = [], []
+    for name, decision in context.models_of(NAME).items():
+        model = context.spec_of(name)
+        memory_mb = memory_mb_of(model)
+        if memory_mb is None:  # an `auto` model never gets here: its candidate is unfit
+            problems.append(Problem(f"models ({name}).size_gb", f"{model.size_gb:g} GB of weights need more than a serverless endpoint's memory"))
+            continue
+        provisioned = provisioned_of(model)
+        at_mean, at_peak = hourly(model, memory_mb, provisioned)
+        notes = list(decision.notes)
+        if not (model.serverless and model.serverless.memory_mb):
+            notes.append(f"memory {memory_mb} MB chosen by the planner" + (f" for size_gb {model.size_gb:g} x {SERVERLESS_WEIGHTS_OVERHEAD}" if model.size_gb else ", the SageMaker Python SDK's default"))
+        if US_EAST_1.provisioned_is_estimate and provisioned:
+            notes.append("provisioned concurrency priced at an estimate (loadmaster.catalog.serverless)")
+        units.append(ServerlessPlan(
+            model=name,
+            endpoint_name=f"{context.portfolio.name}-{name}",
+            container=context.containers[name],
+            memory_mb=memory_mb,
+            max_concurrency=max_concurrency_of(model),
+            provisioned_concurrency=provisioned,
+            scaling=scaling_of(model, provisioned),
+            hourly_at_mean=at_mean,
+            hourly_at_peak=at_peak,
+            reasons=decision.reasons,
+            notes=tuple(notes),
+            deployment=replace(deployment_of(model), strategy="blue-green"),
+        ))
+    return tuple(units), problems
+
+
+def unfit_reasons(model: Any, demands: dict[str, Demand], catalog: Catalog) -> list[str]:
+    """Why `hosting: auto` does not put the model on a serverless endpoint: SageMaker's limits, then loadmaster's
+    fitness (latency against a cold start, concurrency above what one endpoint serves). It runs on CPU if one of
+    the types it may use (`demands`, by its devices) has no accelerator."""
+    needs_accelerators = not any(catalog[name].accelerators == 0 for name in demands)
+    reasons = reasons_not_serverless(accelerators=1 if needs_accelerators else 0, memory_mb=serverless_memory_needed_mb(model) or 0)
+    if model.latency_slo_ms is not None and model.latency_slo_ms < COLD_START_MS:
+        reasons.append(f"its {model.latency_slo_ms} ms objective is shorter than a cold start (about {COLD_START_MS // 1000} s, our estimate)")
+    if model.traffic is not None and model.traffic.peak_concurrency > MAX_CONCURRENCY:
+        reasons.append(f"its peak of {model.traffic.peak_concurrency:g} concurrent requests is above the {MAX_CONCURRENCY} one endpoint serves")
+    return reasons
+
+
+def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candidate:
+    """Its cost under the same traffic as the others: the endpoint at mean traffic, per copy the instance patterns
+    would run at mean (at least one), so that the candidates' figures compare like with like."""
+    reasons = unfit_reasons(model, demands, catalog)
+    if reasons:
+        return Candidate(NAME, "serverless: cannot host it, " + "; ".join(reasons), SCALING_LEVELS, unfit="it cannot be serverless: " + "; ".join(reasons))
+    memory_mb = memory_mb_of(model)
+    at_mean, _ = hourly(model, memory_mb, None)
+    copies, _ = unit_counts(model, None, may_scale_to_zero=True)
+    per_copy = at_mean / max(1, copies.expected)
+    return Candidate(NAME, f"serverless at {memory_mb} MB, billed per second of inference ({at_mean:.3f} USD/h at mean traffic)", SCALING_LEVELS, None, per_copy)
+
+
+def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pattern: str | None) -> str:
+    if saving is None:
+        return f"chosen: {NAME}, " + "; ".join(other.unfit for other in others if other.unfit)
+    traffic = f"{pattern} traffic" if pattern else "its traffic"
+    return f"chosen: {NAME}, {traffic} costs least billed by the second of inference, and the model tolerates a cold start"
+
+
+PATTERN = HostingPattern(NAME, ServerlessPlan, plan_units, candidate, verdict,
+                         scaling_complexity="a serverless endpoint scales itself (provisioned concurrency, where asked, one level)",
+                         rehearsed_types=("AWS::SageMaker::Endpoint",))
