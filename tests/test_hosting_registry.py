@@ -77,10 +77,12 @@ def test_every_pattern_has_a_summary_line_in_the_summary(plan, name):
 def test_the_plans_cost_is_the_sum_of_every_units_charges(plan):
     # Given every unit's instances at mean traffic, priced from the catalog
     charged = sum(charge.instance_type.price_usd_per_hour * charge.counts.expected for unit in plan.units for charge in unit.charges())
+    # and what the units without instances bill by use (serverless endpoints)
+    by_use = sum(unit.hourly_at_mean for unit in plan.units if not unit.charges())
 
-    # Then the plan's cost is theirs: no pattern's instances are left out or counted twice
-    assert all(unit.charges() for unit in plan.units)
-    assert plan.cost.hourly_at_mean == pytest.approx(charged)
+    # Then the plan's cost is theirs: no pattern's instances or usage are left out or counted twice
+    assert all(unit.charges() or unit.hourly_at_mean > 0 for unit in plan.units)
+    assert plan.cost.hourly_at_mean == pytest.approx(charged + by_use)
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))

@@ -138,8 +138,9 @@ class Usage:
 
 def plan_bill(plan_usage: Usage, baseline_usage: Usage, catalog: Catalog, always_on: tuple[tuple[InstanceType, int], ...],
               always_on_basis: str) -> Bill:
-    plan = Side(tuple(build(plan_usage, catalog) for build in PART_BUILDERS))
-    baseline = Side(tuple(build(baseline_usage, catalog) for build in PART_BUILDERS))
+    # A part that does not apply (None: no serverless endpoint, say) is left out; plan and baseline have the same parts.
+    plan = Side(tuple(part for part in (build(plan_usage, catalog) for build in PART_BUILDERS) if part is not None))
+    baseline = Side(tuple(part for part in (build(baseline_usage, catalog) for build in PART_BUILDERS) if part is not None))
     return Bill(plan, baseline, _on_demand(always_on), always_on_basis)
 
 
@@ -201,15 +202,17 @@ def data_processed_part(usage: Usage, catalog: Catalog) -> Part:
     return Part("data processed", at_mean, at_peak, basis, (REAL_TIME_PRICES,))
 
 
-def serverless_part(usage: Usage, _catalog: Catalog) -> Part:
+def serverless_part(usage: Usage, _catalog: Catalog) -> Part | None:
     """Serverless endpoints' compute: seconds of inference by memory size, and provisioned concurrency."""
-    basis = ", ".join(cost.model for cost in usage.by_use) or "no serverless endpoint"
+    if not usage.by_use:
+        return None
+    basis = "seconds of inference and provisioned concurrency of " + ", ".join(cost.model for cost in usage.by_use)
     source = PriceSource(SERVERLESS_PRICES.source, SAGEMAKER_PRICING, SERVERLESS_PRICES.region, "2026-12-01", unverified=True)
     return Part("serverless compute", sum(cost.hourly_at_mean for cost in usage.by_use), sum(cost.hourly_at_peak for cost in usage.by_use), basis, (source,))
 
 
 # Each builder adds one part; a hosting pattern with its own meters adds its builders here.
-PartBuilder = Callable[[Usage, Catalog], Part]
+PartBuilder = Callable[[Usage, Catalog], Part | None]
 PART_BUILDERS: tuple[PartBuilder, ...] = (instances_part, storage_part, data_processed_part, serverless_part)
 
 

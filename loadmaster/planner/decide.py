@@ -335,7 +335,8 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
             continue
         share = demand.share_of(catalog[shared])
         pattern = model.spec.traffic.pattern if model.spec.traffic else None
-        offers = [dedicated.offer(alone, alone_price), inference_component.offer(shared, price(catalog, shared) * share, share)]
+        offers = [dedicated.offer(alone, alone_price), inference_component.offer(shared, price(catalog, shared) * share, share),
+                  serverless.candidate(model.spec, model.demands, catalog)]  # by use: the same offer as weighed
         reasons = restated(model.choice, offers, pattern)
         updated[model.spec.name] = replace(decision, reasons=reasons)
     return updated
