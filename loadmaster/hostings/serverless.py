@@ -215,7 +215,8 @@ def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candi
     would run at mean (at least one), so that the candidates' figures compare like with like."""
     reasons = unfit_reasons(model, demands, catalog)
     if reasons:
-        return Candidate(NAME, "serverless: cannot host it, " + "; ".join(reasons), SCALING_LEVELS, unfit="it cannot be serverless: " + "; ".join(reasons))
+        # Joined without ";", which separates the candidates in the cost reason.
+        return Candidate(NAME, "serverless: cannot host it, " + " and ".join(reasons), SCALING_LEVELS, unfit="it cannot be serverless: " + " and ".join(reasons))
     memory_mb = memory_mb_of(model)
     at_mean, _ = hourly(model, memory_mb, None)
     copies, _ = unit_counts(model, None, may_scale_to_zero=True)

@@ -17,7 +17,9 @@ from loadmaster.planner.synthetic import generated_portfolio
 
 COST = re.compile(
     r"^cost: alone, a copy takes a whole (?P<alone>ml\.[\w.]+) \((?P<alone_price>[\d.]+) USD/h\); shared, its share of "
-    r"(?P<shared>ml\.[\w.]+) \((?P<share>\d+)% of its busiest resource\) costs (?P<shared_price>[\d.]+) USD/h \((?P<saving>\d+)% (?P<direction>less|more)\)$"
+    r"(?P<shared>ml\.[\w.]+) \((?P<share>\d+)% of its busiest resource\) costs (?P<shared_price>[\d.]+) USD/h \((?P<saving>\d+)% (?P<direction>less|more)\)"
+    # the serverless candidate: why it cannot host the model (a GPU model), or its cost by use
+    r"(; serverless(: cannot host it, | at )[^;]*)?$"
 )
 DERIVED = re.compile(r"-> (?P<count>\d+) x (?P<usable>[\d.]+) GiB \(what a process is given of a (?P<sold>\d+) GB (?P<accelerator>[^)]+)\)")
 INSTANCE_TYPE = re.compile(r"ml\.[a-z0-9]+\.[a-z0-9]+")
