@@ -865,8 +865,9 @@ def serverless_problems(where: str, model: ModelSpec) -> list[Problem]:
     problems = _misplaced(where, model, HOSTING_ONLY_FIELDS["inference-component"] + HOSTING_ONLY_FIELDS["dedicated"], "serverless")
     needs_accelerators = model.devices is not None and CPU not in model.devices
     needed_mb = serverless_memory_needed_mb(model)
-    for reason in serverless.reasons_not_serverless(accelerators=1 if needs_accelerators else 0, memory_mb=needed_mb or 0):
-        problems.append(Problem(f"{where}.{'devices' if 'accelerator' in reason else 'size_gb'}", f"cannot be serverless: {reason}"))
+    reasons = serverless.reasons_not_serverless(accelerators=1 if needs_accelerators else 0, memory_mb=needed_mb or 0, payload_mb=payload_mb(model))
+    fields = {"accelerators": "devices", "memory_mb": "size_gb", "payload_mb": "traffic.request_kb"}  # what the portfolio says each with
+    problems += [Problem(f"{where}.{fields[argument]}", f"cannot be serverless: {reason}") for argument, reason in reasons.items()]
     config = model.serverless or ServerlessSpec()
     if config.memory_mb is not None and (problem := serverless.memory_size_problem(config.memory_mb)):
         problems.append(Problem(f"{where}.serverless.memory_mb", problem))
@@ -887,6 +888,12 @@ def serverless_problems(where: str, model: ModelSpec) -> list[Problem]:
 # What a model's memory is sized from on a serverless endpoint: its weights with the runtime's room around them.
 # loadmaster's judgement, as for host memory on instances.
 SERVERLESS_WEIGHTS_OVERHEAD = 1.5
+
+
+def payload_mb(model: ModelSpec) -> float | None:
+    """A request's payload in MB as SageMaker's payload limits count them (MiB: the 6 MB real-time limit is 6291456
+    bytes in botocore), from `traffic.request_kb` (10^3 bytes)."""
+    return model.traffic.request_kb * 1000 / 2**20 if model.traffic and model.traffic.request_kb is not None else None
 
 
 def serverless_memory_needed_mb(model: ModelSpec) -> float | None:

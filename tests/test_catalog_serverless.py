@@ -33,7 +33,7 @@ def test_provisioned_concurrency_is_bounded_by_max_concurrency():
 
 
 def test_a_small_cpu_model_can_be_serverless():
-    assert reasons_not_serverless(**SMALL_CPU_MODEL) == []
+    assert reasons_not_serverless(**SMALL_CPU_MODEL) == {}
 
 
 @pytest.mark.parametrize(
@@ -48,13 +48,14 @@ def test_a_small_cpu_model_can_be_serverless():
     ],
 )
 def test_a_model_that_cannot_be_serverless_is_told_why(change, reason):
-    assert reasons_not_serverless(**{**SMALL_CPU_MODEL, **change}) == [reason]
+    assert reasons_not_serverless(**{**SMALL_CPU_MODEL, **change}) == {next(iter(change)): reason}
 
 
 def test_every_reason_is_given_at_once_and_unstated_figures_are_not_held_against_the_model():
     reasons = reasons_not_serverless(accelerators=2, memory_mb=65536)
 
-    assert [reason.split(":")[0] for reason in reasons] == ["it needs 2 accelerator(s)", "it needs 65536 MB of memory"]
+    assert {argument: reason.split(":")[0] for argument, reason in reasons.items()} == {
+        "accelerators": "it needs 2 accelerator(s)", "memory_mb": "it needs 65536 MB of memory"}
 
 
 def test_on_demand_compute_is_billed_for_the_seconds_of_inference_at_the_memory_sizes_price():

@@ -45,6 +45,8 @@ def problems_of(tmp_path: Path, model: dict) -> dict[str, str]:
         ({"scaling": {"metric": "provisioned-concurrency-utilization", "target": 0.7}}, "models[0] (tagger).scaling", "set serverless.provisioned_concurrency"),
         ({"deployment": {"strategy": "rolling"}}, "models[0] (tagger).deployment.strategy", "blue-green updates only"),
         ({"instance_type": "ml.c5.large"}, "models[0] (tagger).instance_type", "does not apply to hosting: serverless"),
+        ({"traffic": {**ON_DEMAND["traffic"], "request_kb": 5000}}, "models[0] (tagger).traffic.request_kb",
+         "cannot be serverless: its requests carry 4.76837 MB: serverless endpoints take payloads up to 4 MB"),
     ],
 )
 def test_a_model_that_cannot_be_serverless_is_refused_with_the_reason(tmp_path, change, location, reason):

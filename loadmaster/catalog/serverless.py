@@ -58,22 +58,22 @@ def reasons_not_serverless(
     payload_mb: float | None = None,
     processing_s: float | None = None,
     needs_vpc: bool = False,
-) -> list[str]:
-    """Every reason a model cannot run on a serverless endpoint; empty if it can. A figure not stated (None) is
-    not held against the model: the caller says which were unknown."""
-    reasons = []
+) -> dict[str, str]:
+    """Every reason a model cannot run on a serverless endpoint, by the argument that gives it; empty if it can. A
+    figure not stated (None) is not held against the model: the caller says which were unknown."""
+    reasons = {}
     if accelerators > 0:
-        reasons.append(f"it needs {accelerators} accelerator(s): serverless endpoints run on CPU only")
+        reasons["accelerators"] = f"it needs {accelerators} accelerator(s): serverless endpoints run on CPU only"
     if memory_mb > MAX_MEMORY_MB:
-        reasons.append(f"it needs {memory_mb:g} MB of memory: serverless endpoints have at most {MAX_MEMORY_MB} MB")
+        reasons["memory_mb"] = f"it needs {memory_mb:g} MB of memory: serverless endpoints have at most {MAX_MEMORY_MB} MB"
     if image_size_gb is not None and image_size_gb > MAX_IMAGE_SIZE_GB:
-        reasons.append(f"its container image is {image_size_gb:g} GB: serverless endpoints take images up to {MAX_IMAGE_SIZE_GB} GB")
+        reasons["image_size_gb"] = f"its container image is {image_size_gb:g} GB: serverless endpoints take images up to {MAX_IMAGE_SIZE_GB} GB"
     if payload_mb is not None and payload_mb > MAX_PAYLOAD_MB:
-        reasons.append(f"its requests carry {payload_mb:g} MB: serverless endpoints take payloads up to {MAX_PAYLOAD_MB} MB")
+        reasons["payload_mb"] = f"its requests carry {payload_mb:g} MB: serverless endpoints take payloads up to {MAX_PAYLOAD_MB} MB"
     if processing_s is not None and processing_s > MAX_PROCESSING_S:
-        reasons.append(f"a request takes {processing_s:g} s: serverless invocations time out after {MAX_PROCESSING_S} s")
+        reasons["processing_s"] = f"a request takes {processing_s:g} s: serverless invocations time out after {MAX_PROCESSING_S} s"
     if needs_vpc:
-        reasons.append("it runs in a VPC or with network isolation: serverless endpoints support neither")
+        reasons["needs_vpc"] = "it runs in a VPC or with network isolation: serverless endpoints support neither"
     return reasons
 
 

@@ -17,7 +17,7 @@ from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import Candidate, HostingPattern, PlanningContext, bounds_range, deployment_of, scaling_summary
 from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan
 from loadmaster.planner.sizing import Demand, unit_counts
-from loadmaster.portfolio import SERVERLESS_WEIGHTS_OVERHEAD, serverless_memory_needed_mb
+from loadmaster.portfolio import SERVERLESS_WEIGHTS_OVERHEAD, payload_mb, serverless_memory_needed_mb
 from loadmaster.scaling import DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S, Scaling, ScalingMetric, TargetTracking
 
 NAME = "serverless"
@@ -202,7 +202,8 @@ def unfit_reasons(model: Any, demands: dict[str, Demand], catalog: Catalog) -> l
     fitness (latency against a cold start, concurrency above what one endpoint serves). It runs on CPU if one of
     the types it may use (`demands`, by its devices) has no accelerator."""
     needs_accelerators = not any(catalog[name].accelerators == 0 for name in demands)
-    reasons = reasons_not_serverless(accelerators=1 if needs_accelerators else 0, memory_mb=serverless_memory_needed_mb(model) or 0)
+    reasons = list(reasons_not_serverless(accelerators=1 if needs_accelerators else 0, memory_mb=serverless_memory_needed_mb(model) or 0,
+                                          payload_mb=payload_mb(model)).values())
     if model.latency_slo_ms is not None and model.latency_slo_ms < COLD_START_MS:
         reasons.append(f"its {model.latency_slo_ms} ms objective is shorter than a cold start (about {COLD_START_MS // 1000} s, our estimate)")
     if model.traffic is not None and model.traffic.peak_concurrency > MAX_CONCURRENCY:
