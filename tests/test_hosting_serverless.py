@@ -124,3 +124,24 @@ def test_the_template_carries_serverless_config_with_provisioned_concurrency_whe
 
     assert report[-1].startswith("rehearsal passed")
     assert "at peak: model ranker (team-ranker): provisioned concurrency 4 of 1..4" in report
+
+
+def test_the_portfolio_synthesizes_compliant_and_cfn_lint_clean_with_serverless_config(plan, tmp_path_factory):
+    import subprocess
+    import sys
+
+    from aws_cdk.assertions import Match, Template
+
+    from loadmaster.synthesis import synthesize
+
+    # synthesize runs both compliance packs and fails on any finding nobody acknowledged
+    (stack,) = synthesize(plan, tmp_path_factory.mktemp("serverless") / "cdk.out")
+
+    template = Template.from_json(stack.template)
+    template.has_resource_properties("AWS::SageMaker::EndpointConfig", {"ProductionVariants": [Match.object_like(
+        {"ServerlessConfig": {"MemorySizeInMB": 4096, "MaxConcurrency": 20, "ProvisionedConcurrency": 2}})]})
+    template.has_resource_properties("AWS::SageMaker::EndpointConfig", {"ProductionVariants": [Match.object_like(
+        {"ServerlessConfig": {"MemorySizeInMB": 1024, "MaxConcurrency": 5, "ProvisionedConcurrency": Match.absent()}})]})
+    template.resource_properties_count_is("AWS::ApplicationAutoScaling::ScalableTarget", {"ScalableDimension": "sagemaker:variant:DesiredProvisionedConcurrency"}, 1)
+    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), "--", str(stack.template_file)], capture_output=True, text=True, timeout=300)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
