@@ -25,7 +25,10 @@ from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
 from loadmaster.planner.packing import Placement
 from loadmaster.planner.review import review
 from loadmaster.planner.sizing import DEFAULT_TARGET_CONCURRENCY, Counts
-from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio, portfolio_warnings
+from loadmaster.spec.base import FrameworkImage, ModelSpec, Network, Scaling
+from loadmaster.spec.checks import portfolio_warnings
+from loadmaster.spec.load import load_portfolio
+from loadmaster.spec.schema import Portfolio
 
 
 class ScalingMetric(Enum):

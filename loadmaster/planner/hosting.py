@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog
 from loadmaster.planner.sizing import COLD_START_MS, Demand, concurrency_per_unit
-from loadmaster.portfolio import ModelSpec, hosting_pins
+from loadmaster.hostings.auto import hosting_pins
+from loadmaster.spec.base import ModelSpec
 
 INFERENCE_COMPONENT = "inference-component"
 DEDICATED = "dedicated"

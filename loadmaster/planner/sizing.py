@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from loadmaster.catalog import CPU, Catalog, InstanceType
 from loadmaster.planner.devices import Devices, model_devices
-from loadmaster.portfolio import CountRange, ModelSpec, PerCopy
+from loadmaster.hostings.inference_component import PerCopy
+from loadmaster.spec.base import CountRange, ModelSpec
 
 # Accelerator memory to serve a model = weights x 1.2: a 20 % overhead for the KV cache, activation buffers and
 # the serving framework (BentoML, "Calculating GPU memory for serving LLMs": Memory = P x Q/8 x (1 + overhead),
