@@ -28,9 +28,9 @@ from loadmaster.planner.sizing import (
 )
 from loadmaster.hostings.inference_component import PoolSpec
 from loadmaster.limits import MAX_COUNT
+from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 from loadmaster.spec.base import ModelSpec
 from loadmaster.spec.schema import Portfolio
-from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 
 
 @dataclass(frozen=True)

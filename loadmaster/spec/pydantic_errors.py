@@ -104,7 +104,7 @@ def _message(error: Any) -> str:
         return f"expected {_hostings()}, found {_found(written)}"
     if kind == "literal_error" and field == "metric" and (hosting := hosting_in(tuple(error["loc"]))) in HOSTING_METRICS:
         allowed = HOSTING_METRICS[hosting]
-        if error["input"] in {metric for metrics in HOSTING_METRICS.values() for metric in metrics}:
+        if isinstance(error["input"], str) and error["input"] in {metric for metrics in HOSTING_METRICS.values() for metric in metrics}:
             return f"{error['input']} does not apply to hosting: {hosting} (use {' or '.join(allowed)})"
     if kind == "missing":
         return "required key is missing"
@@ -193,7 +193,7 @@ def _unknown_key(loc: tuple[Any, ...]) -> str:
     feature = _unsupported_feature(key) if spec in _FEATURE_LEVELS else None
     if feature:
         return feature
-    owners = [hosting for hosting, cls in MODEL_CLASSES.items() if key in cls.model_fields and hosting != "auto"]
+    owners = [hosting for hosting, cls in MODEL_CLASSES.items() if isinstance(key, str) and key in cls.model_fields and hosting != "auto"]
     if spec in MODEL_CLASSES.values() and owners:  # a key of another hosting, written on this one
         written = hosting_in(loc)
         return f"does not apply to hosting: {written}; it is a key of hosting: {' and '.join(owners)}"

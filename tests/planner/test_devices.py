@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from loadmaster.errors import PortfolioError
-from loadmaster.planner.devices import model_devices
 from loadmaster.hostings.auto import AutoModel
+from loadmaster.planner.devices import model_devices
 from planner_givens import IMAGE, auto_model, portfolio_of
 
 ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com"
