@@ -11,7 +11,7 @@ from loadmaster.errors import Problem
 from loadmaster.hostings import dedicated, inference_component
 from loadmaster.hostings.dedicated import DedicatedFields
 from loadmaster.hostings.inference_component import InferenceComponentFields
-from loadmaster.spec.base import ModelSpec, Scaling
+from loadmaster.spec.base import HOSTING_DESCRIPTION, ModelSpec, Scaling
 
 HOSTING = "auto"
 
@@ -19,7 +19,7 @@ HOSTING = "auto"
 class AutoModel(InferenceComponentFields, DedicatedFields):
     """A model the planner hosts: as an inference component or on a dedicated endpoint, from the fitness functions."""
 
-    hosting: Literal["auto"] = Field(description="inference-component (default), dedicated, or auto (the planner decides).")
+    hosting: Literal["auto"] = Field(description=HOSTING_DESCRIPTION)
     scaling: Scaling | Literal["none"] | None = Field(default=None, description=(
         "Target tracking; a per-copy metric makes the model an inference component, a per-model or per-instance one a dedicated "
         "endpoint; none turns autoscaling off. Default: the hosting's concurrency metric at the planner's target."))

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from loadmaster.catalog import Catalog
 from loadmaster.errors import Problem
-from loadmaster.spec.base import CountRange, ModelSpec, Network, Scaling, unknown_instance_type
+from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Network, Scaling, unknown_instance_type
 
 HOSTING = "dedicated"
 DEDICATED_METRICS = ("concurrent-requests-per-model", "invocations-per-instance")
@@ -31,7 +31,7 @@ class DedicatedFields(ModelSpec):
 class DedicatedModel(DedicatedFields):
     """A model on an endpoint of its own."""
 
-    hosting: Literal["dedicated"] = Field(description="inference-component (default), dedicated, or auto (the planner decides).")
+    hosting: Literal["dedicated"] = Field(description=HOSTING_DESCRIPTION)
     scaling: DedicatedScaling | Literal["none"] | None = Field(default=None, description=(
         "Target tracking on the instances; none turns autoscaling off. Default: concurrent-requests-per-model at the planner's target."))
     # An inference component's keys, which a dedicated endpoint does not have.

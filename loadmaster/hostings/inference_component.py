@@ -9,7 +9,7 @@ from pydantic import Field
 from loadmaster import limits
 from loadmaster.catalog import Catalog
 from loadmaster.errors import Problem
-from loadmaster.spec.base import CountRange, ModelSpec, Name, Network, Scaling, Spec
+from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Name, Network, Scaling, Spec
 
 HOSTING = "inference-component"
 INFERENCE_COMPONENT_METRICS = ("concurrent-requests-per-copy", "invocations-per-copy")
@@ -53,8 +53,7 @@ class InferenceComponentFields(ModelSpec):
 class InferenceComponentModel(InferenceComponentFields):
     """A model hosted as an inference component (the default hosting)."""
 
-    hosting: Literal["inference-component"] = Field(default="inference-component", description=(
-        "inference-component (default), dedicated, or auto (the planner decides)."))
+    hosting: Literal["inference-component"] = Field(default="inference-component", description=HOSTING_DESCRIPTION)
     scaling: InferenceComponentScaling | Literal["none"] | None = Field(default=None, description=(
         "Target tracking on the copies; none turns autoscaling off. Default: concurrent-requests-per-copy at the planner's target."))
     # A dedicated endpoint's keys, which an inference component does not have.

@@ -28,6 +28,10 @@ Device = Literal["gpu", "neuron", "cpu"]  # catalog.GPU, NEURON, CPU
 
 
 
+# What each hosting model's `hosting` key says in an editor.
+HOSTING_DESCRIPTION = "inference-component (default), dedicated, or auto (the planner decides)."
+
+
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 

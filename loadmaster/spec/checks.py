@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from loadmaster.catalog import CPU, Catalog
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import Problem
+from loadmaster.hostings import dedicated, inference_component
 from loadmaster.hostings.auto import AutoModel, auto_problems, pinned_hosting
 from loadmaster.hostings.dedicated import dedicated_problems
 from loadmaster.hostings.inference_component import PoolSpec, inference_component_problems
@@ -160,9 +161,9 @@ def semantic_problems(items: Items, catalog: Catalog) -> list[Problem]:
         hosting = pinned_hosting(model) if isinstance(model, AutoModel) else model.hosting
         if isinstance(model, AutoModel):
             problems += auto_problems(where, model)
-        if hosting == "inference-component":
+        if hosting == inference_component.HOSTING:
             problems += inference_component_problems(where, model, pools, defined_pools, catalog)
-        elif hosting == "dedicated":
+        elif hosting == dedicated.HOSTING:
             problems += dedicated_problems(where, model, catalog)
             problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
         problems += _device_problems(where, model, pools, catalog)

@@ -9,7 +9,7 @@ import typing
 from typing import Any
 
 from loadmaster.errors import Problem
-from loadmaster.hostings.auto import HOSTING_METRICS
+from loadmaster.hostings.auto import HOSTING_METRICS, AutoModel
 from loadmaster.spec.base import Spec
 from loadmaster.spec.schema import MODEL_CLASSES, Portfolio, PoolSpec, spec_classes
 
@@ -193,7 +193,7 @@ def _unknown_key(loc: tuple[Any, ...]) -> str:
     feature = _unsupported_feature(key) if spec in _FEATURE_LEVELS else None
     if feature:
         return feature
-    owners = [hosting for hosting, cls in MODEL_CLASSES.items() if isinstance(key, str) and key in cls.model_fields and hosting != "auto"]
+    owners = [hosting for hosting, cls in MODEL_CLASSES.items() if isinstance(key, str) and key in cls.model_fields and cls is not AutoModel]
     if spec in MODEL_CLASSES.values() and owners:  # a key of another hosting, written on this one
         written = hosting_in(loc)
         return f"does not apply to hosting: {written}; it is a key of hosting: {' and '.join(owners)}"

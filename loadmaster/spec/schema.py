@@ -10,15 +10,18 @@ from pydantic import Discriminator, Field, Tag
 
 from loadmaster import limits
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
+from loadmaster.hostings import auto, dedicated, inference_component
 from loadmaster.hostings.auto import AutoModel
 from loadmaster.hostings.dedicated import DedicatedModel
 from loadmaster.hostings.inference_component import InferenceComponentModel, PoolSpec
 from loadmaster.spec.base import KmsKeyArn, ModelSpec, Name, Spec
 
 # Each hosting's model, by the value of its `hosting` key. (The hosting registry will build this from its list.)
-MODEL_CLASSES: dict[str, type[ModelSpec]] = {"inference-component": InferenceComponentModel, "dedicated": DedicatedModel, "auto": AutoModel}
-DEFAULT_HOSTING = "inference-component"
-Hosting = Literal["inference-component", "dedicated", "auto"]
+MODEL_CLASSES: dict[str, type[ModelSpec]] = {
+    inference_component.HOSTING: InferenceComponentModel, dedicated.HOSTING: DedicatedModel, auto.HOSTING: AutoModel,
+}
+# A model that writes no `hosting` is an inference component (README, "Portfolio reference").
+DEFAULT_HOSTING = inference_component.HOSTING
 
 
 def hosting_of(model: Any) -> Any:
