@@ -58,6 +58,11 @@ STARTUP_TIMEOUT_RANGE_S = (60, 3600)
 # A rolling update's MaximumBatchSize of type CAPACITY_PERCENT: 5 to 50 % of the copies or instances (SageMaker API
 # reference, InferenceComponentRollingUpdatePolicy and RollingUpdatePolicy).
 BATCH_PERCENT_RANGE = (5, 50)
+# WaitIntervalInSeconds between batches: 0 to 3600 s (same policies).
+BATCH_WAIT_RANGE_S = (0, 3600)
+# An endpoint's VpcConfig: 1 to 16 subnets and 1 to 5 security groups (SageMaker API reference, VpcConfig).
+MAX_VPC_SUBNETS = 16
+MAX_VPC_SECURITY_GROUPS = 5
 # A region's name as AWS writes them (us-east-1, us-gov-west-1, ap-southeast-2); which ones exist is
 # `loadmaster.regions`' to say, from botocore.
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"

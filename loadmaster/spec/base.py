@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from loadmaster import limits
 from loadmaster.catalog import Catalog
-from loadmaster.naming import KMS_KEY_ARN, SAGEMAKER_NAME_PATTERN
+from loadmaster.naming import KMS_KEY_ARN, SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
 
 ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
@@ -53,9 +53,9 @@ class Network(Spec):
     """Where an endpoint's instances run: a VPC's subnets and security groups, optionally cut off from the internet."""
 
     subnets: list[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
-        min_length=1, max_length=16, description="The VPC subnets the instances run in (subnet-...), 1 to 16.")
+        min_length=1, max_length=limits.MAX_VPC_SUBNETS, description=f"The VPC subnets the instances run in (subnet-...), 1 to {limits.MAX_VPC_SUBNETS}.")
     security_groups: list[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
-        min_length=1, max_length=5, description="The security groups of the instances (sg-...), 1 to 5.")
+        min_length=1, max_length=limits.MAX_VPC_SECURITY_GROUPS, description=f"The security groups of the instances (sg-...), 1 to {limits.MAX_VPC_SECURITY_GROUPS}.")
     isolation: bool = Field(default=False, description="EnableNetworkIsolation: the container makes no outbound calls at all. Default: false.")
 
 
@@ -128,7 +128,7 @@ class Deployment(Spec):
     strategy: Literal["rolling", "blue-green"] = Field(default="rolling", description="rolling (default), or blue-green on dedicated endpoints only.")
     batch_percent: int = Field(default=limits.DEFAULT_BATCH_PERCENT, ge=_BATCH_LOW, le=_BATCH_HIGH, description=(
         f"Percent of the copies or instances updated at a time, {_BATCH_LOW} to {_BATCH_HIGH}. Default: {limits.DEFAULT_BATCH_PERCENT}."))
-    wait_s: int = Field(default=limits.DEFAULT_BATCH_WAIT_S, ge=0, le=3600, description=(
+    wait_s: int = Field(default=limits.DEFAULT_BATCH_WAIT_S, ge=limits.BATCH_WAIT_RANGE_S[0], le=limits.BATCH_WAIT_RANGE_S[1], description=(
         f"Seconds between batches, for the alarms to see the new version. Default: {limits.DEFAULT_BATCH_WAIT_S}."))
     rollback_errors_per_minute: int = Field(default=limits.DEFAULT_ROLLBACK_ERRORS_PER_MINUTE, ge=1, le=1_000_000, description=(
         f"5XX model errors a minute that roll the change back. Default: {limits.DEFAULT_ROLLBACK_ERRORS_PER_MINUTE}."))
@@ -143,7 +143,7 @@ class ModelSpec(Spec):
     model alike.
     """
 
-    name: Name = Field(description="The model's name; its SageMaker resources are named PORTFOLIO-NAME (at most 63 characters).")
+    name: Name = Field(description=f"The model's name; its SageMaker resources are named PORTFOLIO-NAME (at most {SAGEMAKER_NAME_MAX} characters).")
     image: str | FrameworkImage = Field(description=(
         "The serving container: an Amazon ECR image URI in the portfolio's region, or {framework, version} resolved offline."))
     artifact: str | None = Field(default=None, description="The model artifact, s3://bucket/key (a model.tar.gz). Default: none (the image holds the model).")

@@ -10,6 +10,7 @@ from typing import Any
 
 from loadmaster.errors import Problem
 from loadmaster.hostings.auto import HOSTING_METRICS, AutoModel
+from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.spec.base import Spec
 from loadmaster.spec.schema import MODEL_CLASSES, Portfolio, PoolSpec, spec_classes
 
@@ -109,7 +110,7 @@ def _message(error: Any) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "string_pattern_mismatch" and field == "name":
-        return f"{shown(error['input'])!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most 63)"
+        return f"{shown(error['input'])!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most {SAGEMAKER_NAME_MAX})"
     if kind == "string_pattern_mismatch" and field in ("kms_key_arn", "artifact_kms_key_arn"):
         return f"{shown(error['input'])!r} is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID; an alias is not a key)"
     if kind == "string_pattern_mismatch" and field in _PATTERN_HINTS:
