@@ -18,7 +18,10 @@ from loadmaster.planner.bill import Bill, Usage, plan_bill
 from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import PlanningProblems, decide
 from loadmaster.planner.review import review
-from loadmaster.portfolio import FrameworkImage, ModelSpec, Portfolio, load_portfolio, portfolio_warnings
+from loadmaster.spec.base import FrameworkImage, ModelSpec
+from loadmaster.spec.checks import portfolio_warnings
+from loadmaster.spec.load import load_portfolio
+from loadmaster.spec.schema import Portfolio
 
 # `plan_file`'s default: the identities of the lock file beside the portfolio (loadmaster.identity).
 LOCK_BESIDE_PORTFOLIO = object()
