@@ -163,9 +163,9 @@ class ComponentPlan:
         """The component between other bounds, its scaling with it."""
         return replace(self, copies=copies, scaling=replace(self.scaling, min=copies.min, max=copies.max) if self.scaling else None)
 
-    @property
-    def scales_to_zero(self) -> bool:
-        return self.copies.min == 0
+    def named(self, identity: Any) -> ComponentPlan:
+        """The component under a `loadmaster.identity.Identity`: its name, generation and stack."""
+        return replace(self, component_name=identity.name, generation=identity.generation, stack=identity.stack)
 
     def summary_line(self) -> str:
         compute = [f"{self.accelerators} accel", f"{self.memory_mb} MB"]
@@ -245,9 +245,8 @@ class PoolPlan:
     def identified(self, names: Any) -> PoolPlan:
         """The pool and its components under the names and generations `names` (loadmaster.identity) gives them."""
         endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
-        placed = tuple(replace(component, component_name=identity.name, generation=identity.generation, stack=identity.stack)
-                       for component in self.components
-                       for identity in (names.component(component.model, component.component_name, f"{self.key}#{endpoint.generation}"),))
+        placed = tuple(component.named(names.component(component.model, component.component_name, f"{self.key}#{endpoint.generation}"))
+                       for component in self.components)
         return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack, components=placed)
 
 

@@ -48,20 +48,6 @@ class Candidate:
 
 @dataclass(frozen=True)
 class HostingPattern:
-    """A hosting pattern's parts. `candidate` offers the model to `hosting: auto`; `verdict` says why it was chosen
-    over `simplest` (the candidate with the fewest scaling levels), given the saving against it and the traffic
-    pattern; `rehearsed_types` are the CloudFormation types its builder creates that `loadmaster.rehearsal` checks."""
-
-    name: str
-    unit: type
-    candidate: Callable[[ModelSpec, dict[str, Demand], Catalog], Candidate]
-    verdict: Callable[[Candidate, list[Candidate], float | None, str | None], str]
-    scaling_complexity: str
-    rehearsed_types: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HostingPattern:
     """A hosting pattern's parts.
 
     - `spec`: its model's portfolio keys, the variant of the `hosting` union (loadmaster.spec.schema); `fields`: the
@@ -72,7 +58,7 @@ class HostingPattern:
     - `candidate`: its offer for a model to `hosting: auto`;
     - `verdict`: why it was chosen over the `others`, given its saving against the simplest candidate that fits (the
       one with the fewest scaling levels; None when no other candidate fits) and the traffic pattern;
-    - `scaling_complexity`: how many levels it scales on, for the scaling-complexity fitness function;
+    - `scaling_complexity`: the levels it scales on, as the scaling-complexity fitness function says them;
     - `rehearsed_types`: the CloudFormation types its builder creates that `loadmaster.rehearsal` verifies.
     """
 
