@@ -62,21 +62,21 @@ def kept_placements(portfolio: Portfolio, lock: IdentityLock, catalog: Catalog) 
     for model in portfolio.models:
         if not _placed_by_planner(model):
             continue
-        where, instance_type = _locked(lock, model.name)
-        if where is None or where.startswith("pool ") and where[5:] in written_pools:
-            afresh.append(model)  # new, or the user's own pool before
+        locked = _locked(lock, model.name)
+        if locked is None or locked.pool in written_pools:
+            afresh.append(model)  # new, or on a pool of the user's before
             continue
-        refusal = _cannot_keep(model, where, instance_type, portfolio.region, catalog)
+        refusal = _cannot_keep(model, locked, portfolio.region, catalog)
         if refusal:
             afresh.append(model)
-            not_kept[model.name] = f"not kept where the lock has it ({where} on {instance_type}): {refusal}; planned afresh"
+            not_kept[model.name] = f"not kept where the lock has it ({locked}): {refusal}; planned afresh"
             continue
-        if where.startswith("pool "):
-            kept_pools[where[5:]] = instance_type
-            pinned[model.name] = model.model_copy(update={"hosting": INFERENCE_COMPONENT, "pool": where[5:]})
+        if locked.pool is not None:
+            kept_pools[locked.pool] = locked.instance_type
+            pinned[model.name] = model.model_copy(update={"hosting": INFERENCE_COMPONENT, "pool": locked.pool})
         else:
-            pinned[model.name] = model.model_copy(update={"hosting": DEDICATED, "instance_type": instance_type})
-        reasons[model.name] = (f"kept from the lock: {where} on {instance_type}, sized for today's traffic; {REPLAN_HINT}",)
+            pinned[model.name] = model.model_copy(update={"hosting": DEDICATED, "instance_type": locked.instance_type})
+        reasons[model.name] = (f"kept from the lock: {locked}, sized for today's traffic; {REPLAN_HINT}",)
 
     new_pools: dict[str, str] = {}
     if afresh and kept_pools:
@@ -104,28 +104,40 @@ def _placed_by_planner(model: ModelSpec) -> bool:
     return model.pool is None and model.instance_type is None
 
 
-def _locked(lock: IdentityLock, model: str) -> tuple[str | None, str | None]:
-    """(`pool NAME` or `dedicated endpoint`, its instance type) where the lock has the model; (None, None) if nowhere."""
+@dataclass(frozen=True)
+class _Locked:
+    """Where the lock has a model: on a pool (its name), or on a dedicated endpoint (None); and the instance type."""
+
+    pool: str | None
+    instance_type: str
+
+    def __str__(self) -> str:
+        return f"{f'pool {self.pool}' if self.pool else 'dedicated endpoint'} on {self.instance_type}"
+
+
+def _locked(lock: IdentityLock, model: str) -> _Locked | None:
     component = lock.components.get(model)
     key = component.endpoint.split("#")[0] if component else f"dedicated:{model}"
     endpoint = lock.endpoints.get(key)
-    if endpoint is None:
-        return None, None
-    return ("pool " + key.removeprefix("pool:") if component else "dedicated endpoint"), endpoint.instance_type
+    if endpoint is None or endpoint.instance_type is None:
+        return None
+    return _Locked(key.removeprefix("pool:") if component else None, endpoint.instance_type)
 
 
-def _cannot_keep(model: ModelSpec, where: str, instance_type: str, region: str | None, catalog: Catalog) -> str | None:
+def _cannot_keep(model: ModelSpec, locked: _Locked, region: str | None, catalog: Catalog) -> str | None:
     """Why the locked placement can no longer hold the model, or None."""
-    shared = where.startswith("pool ")
     hosting = model.hosting if model.hosting != "auto" else pinned_hosting(model)
-    if hosting is not None and hosting != (INFERENCE_COMPONENT if shared else DEDICATED):
+    if hosting is not None and hosting != (INFERENCE_COMPONENT if locked.pool else DEDICATED):
         return f"the model's fields now ask for hosting {hosting}"
-    if instance_type not in catalog:
+    if locked.instance_type not in catalog:
         return "the instance catalog no longer has that type"
-    if shared and region is not None and not region_has_resource_type(region, INFERENCE_COMPONENT_TYPE):
+    if locked.pool and region is not None and not region_has_resource_type(region, INFERENCE_COMPONENT_TYPE):
         return f"CloudFormation in {region} has no {INFERENCE_COMPONENT_TYPE}"
-    instance = catalog[instance_type]
-    if not demands_by_type(model, catalog, only=instance_type, devices=model_devices(model, instance)):
+    instance = catalog[locked.instance_type]
+    devices = model_devices(model, instance)
+    if instance.device not in devices.kinds:
+        return f"its devices ({', '.join(devices.kinds)}) no longer include the {instance.device} of that type"
+    if not demands_by_type(model, catalog, only=locked.instance_type, devices=devices):
         return "one copy no longer fits it"
     return None
 

@@ -157,3 +157,14 @@ def test_plan_help_shows_replan(capsys):
     with pytest.raises(SystemExit):
         main(["plan", "--help"])
     assert "--replan" in capsys.readouterr().out
+
+
+def test_in_a_region_without_inference_components_pooled_models_are_planned_afresh_and_say_why(deployed, tmp_path):
+    base, lock = deployed
+    document = yaml.safe_load(AUTO_EXAMPLE.read_text().replace("us-east-1", "eu-west-3"))  # images in the region too
+    # When
+    plan = planned(tmp_path, document, lock)
+    # Then
+    assert plan.pools == () and placements(plan)["inline"] == placements(base)["inline"]
+    assert reasons_of(plan, "textevel")[0] == ("not kept where the lock has it (pool auto-g4dn-xlarge on ml.g4dn.xlarge): CloudFormation in "
+                                               "eu-west-3 has no AWS::SageMaker::InferenceComponent; planned afresh")
