@@ -140,6 +140,10 @@ class PlanUnit(Protocol):
         """Its models as `loadmaster plan` shows them (the JSON's `models`)."""
         ...
 
+    def with_reasons(self, reasons: Any) -> PlanUnit:
+        """The unit with each model's reasons as `reasons(model, its reasons)` has them (`loadmaster.sticky`)."""
+        ...
+
     def identified(self, names: Any) -> PlanUnit:
         """The unit under the names and generations the lock gives it (`loadmaster.identity`)."""
         ...

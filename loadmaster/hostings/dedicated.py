@@ -4,6 +4,7 @@ instances (one level of scaling). Its portfolio keys and checks, its plan unit, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -147,6 +148,9 @@ class DedicatedPlan:
             "reasons": list(self.reasons),
             "notes": list(self.notes),
         }]
+
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> DedicatedPlan:
+        return replace(self, reasons=reasons(self.model, self.reasons))
 
     def identified(self, names: Any) -> DedicatedPlan:
         endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)

@@ -9,6 +9,7 @@ packs the pools (`loadmaster.planner.decide`, `loadmaster.planner.packing`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -241,6 +242,10 @@ class PoolPlan:
             "reasons": list(component.reasons),
             "notes": list(component.notes),
         } for component in self.components]
+
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> PoolPlan:
+        """The pool with each component's reasons as `reasons(model, its reasons)` has them."""
+        return replace(self, components=tuple(replace(component, reasons=reasons(component.model, component.reasons)) for component in self.components))
 
     def identified(self, names: Any) -> PoolPlan:
         """The pool and its components under the names and generations `names` (loadmaster.identity) gives them."""
