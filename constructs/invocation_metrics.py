@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
@@ -9,8 +11,14 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 def sagemaker_metric(dimensions: dict[str, str], metric_name: str, statistic: str, period: cdk.Duration | None) -> cloudwatch.Metric:
     """A metric in the `AWS/SageMaker` namespace, per minute unless said otherwise."""
     return cloudwatch.Metric(
-        namespace="AWS/SageMaker", metric_name=metric_name, dimensions_map=dimensions, statistic=statistic, period=period or cdk.Duration.minutes(1)
+        namespace="AWS/SageMaker", metric_name=metric_name, dimensions_map=dimensions, statistic=statistic, period=period or _one_minute()
     )
+
+
+@cache
+def _one_minute() -> cdk.Duration:
+    """One `Duration` for every metric (a model has several): durations do not change, and each is a jsii object."""
+    return cdk.Duration.minutes(1)
 
 
 class InvocationMetrics:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
+from constructs.metric_alarm import GREATER_THAN_OR_EQUAL_TO_THRESHOLD, GREATER_THAN_THRESHOLD, metric_alarm
 
 
 @dataclass(frozen=True)
@@ -49,28 +50,29 @@ class RollbackAlarms(Construct):
 
     def __init__(self, scope: Construct, id: str, *, errors: cloudwatch.Metric, latency: cloudwatch.Metric, guardrails: DeploymentGuardrails) -> None:
         super().__init__(scope, id)
-        minute = cdk.Duration.minutes(1)
-        self.errors = cloudwatch.Alarm(
+        self.errors = metric_alarm(
             self,
             "Errors",
             alarm_description="Server errors during or after a deployment: roll it back",
-            metric=errors.with_(statistic="Sum", period=minute),
+            metric=errors,
+            statistic="Sum",
+            period_s=60,
             threshold=guardrails.rollback_errors_per_minute,
             evaluation_periods=self.EVALUATION_MINUTES,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison_operator=GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         )
-        self.latency = cloudwatch.Alarm(
+        self.latency = metric_alarm(
             self,
             "Latency",
             alarm_description="p90 model latency above its limit during or after a deployment: roll it back",
-            metric=latency.with_(statistic="p90", period=minute),
+            metric=latency,
+            statistic="p90",
+            period_s=60,
             threshold=guardrails.rollback_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
             evaluation_periods=self.EVALUATION_MINUTES,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison_operator=GREATER_THAN_THRESHOLD,
         )
 
     @property
     def alarm_names(self) -> list[str]:
-        return [self.errors.alarm_name, self.latency.alarm_name]
+        return [self.errors.ref, self.latency.ref]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
+from constructs.metric_alarm import GREATER_THAN_OR_EQUAL_TO_THRESHOLD, metric_alarm
 from policies.scalable_capacity import ScalableCapacity
 
 # SageMaker developer guide "endpoint-auto-scaling-zero-instances": Sum over 60 s, threshold 1. The scale-to-zero
@@ -53,25 +52,15 @@ class ScaleFromZero(Construct):
                 step_adjustments=[appscaling.CfnScalingPolicy.StepAdjustmentProperty(metric_interval_lower_bound=0, scaling_adjustment=1)],
             ),
         )
-        self.alarm = cloudwatch.Alarm(
+        self.alarm = metric_alarm(
             self,
             "NoCapacityAlarm",
             alarm_description=f"Requests to {capacity.resource_id} failed for lack of capacity: add a copy",
-            metric=no_capacity_metric.with_(period=cdk.Duration.seconds(period_s), statistic=statistic),
+            metric=no_capacity_metric,
+            statistic=statistic,
+            period_s=period_s,
             threshold=1,
             evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison_operator=GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            alarm_actions=[self.policy.ref],  # a scaling policy's Ref is its ARN
         )
-        self.alarm.add_alarm_action(_ScalingPolicyAction(self.policy.ref))
-
-
-@jsii.implements(cloudwatch.IAlarmAction)
-class _ScalingPolicyAction:
-    """An alarm action that runs an Application Auto Scaling policy (its Ref is the policy ARN)."""
-
-    def __init__(self, policy_arn: str) -> None:
-        self._policy_arn = policy_arn
-
-    def bind(self, _scope: Construct, _alarm: cloudwatch.IAlarm) -> cloudwatch.AlarmActionConfig:
-        return cloudwatch.AlarmActionConfig(alarm_action_arn=self._policy_arn)
