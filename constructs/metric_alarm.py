@@ -1,9 +1,9 @@
 """A CloudWatch alarm on a metric, written as CDK's `cloudwatch.Alarm` writes it, from fewer jsii objects.
 
 An `Alarm` costs a dozen round trips to CDK's JavaScript (the metric copied with its period and statistic, the
-alarm, its action bound through a callback); a portfolio has two or three alarms per model. This one reads the
-metric once and creates the `CfnAlarm` at the construct path an `Alarm(scope, id)` puts its resource at
-(`<id>/Resource`), so the template and its logical ids are the same.
+alarm, its action bound through a callback); a portfolio has two or three alarms per model. This one creates the
+`CfnAlarm` at the construct path an `Alarm(scope, id)` puts its resource at (`<id>/Resource`), so the template and
+its logical ids are the same, and reads a `SageMakerMetric`'s name and dimensions in Python.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
+from constructs.invocation_metrics import NAMESPACE, SageMakerMetric
 
 # CloudWatch's statistics; anything else (p90, tm99...) is an extended statistic (AWS::CloudWatch::Alarm).
 STATISTICS = frozenset({"SampleCount", "Average", "Sum", "Minimum", "Maximum"})
@@ -34,15 +35,18 @@ def metric_alarm(
 ) -> cloudwatch.CfnAlarm:
     """An alarm on `metric` (its namespace, name and dimensions) over `statistic` per `period_s`; missing data does
     not breach."""
-    stat = metric.to_metric_config().metric_stat
+    if isinstance(metric, SageMakerMetric):
+        namespace, metric_name, dimensions = NAMESPACE, metric.name_in_python, metric.dimensions_in_python
+    else:
+        namespace, metric_name, dimensions = metric.namespace, metric.metric_name, metric.dimensions or {}
     return cloudwatch.CfnAlarm(
         Construct(scope, id),
         "Resource",
         alarm_description=alarm_description,
         alarm_actions=alarm_actions,
-        namespace=stat.namespace,
-        metric_name=stat.metric_name,
-        dimensions=[cloudwatch.CfnAlarm.DimensionProperty(name=dimension.name, value=dimension.value) for dimension in stat.dimensions or []],
+        namespace=namespace,
+        metric_name=metric_name,
+        dimensions=[cloudwatch.CfnAlarm.DimensionProperty(name=name, value=value) for name, value in dimensions.items()],
         period=period_s,
         threshold=threshold,
         evaluation_periods=evaluation_periods,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -29,6 +30,14 @@ class DeploymentGuardrails:
     rollback_latency: cdk.Duration = cdk.Duration.seconds(10)
     blue_green: bool = False
 
+    @property
+    def wait_s(self) -> int:
+        return _seconds(self.wait)
+
+    @property
+    def rollback_latency_ms(self) -> int:
+        return _milliseconds(self.rollback_latency)
+
     def problems(self) -> list[str]:
         found = []
         if not 5 <= self.batch_percent <= 50:
@@ -36,6 +45,17 @@ class DeploymentGuardrails:
         if self.rollback_errors_per_minute < 1:
             found.append(f"rollback_errors_per_minute must be at least 1, got {self.rollback_errors_per_minute}")
         return found
+
+
+# A Duration's length is a round trip to CDK's JavaScript; every model's guardrails ask for the same few.
+@cache
+def _seconds(duration: cdk.Duration) -> int:
+    return duration.to_seconds()
+
+
+@cache
+def _milliseconds(duration: cdk.Duration) -> int:
+    return duration.to_milliseconds()
 
 
 class RollbackAlarms(Construct):
@@ -68,7 +88,7 @@ class RollbackAlarms(Construct):
             metric=latency,
             statistic="p90",
             period_s=60,
-            threshold=guardrails.rollback_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+            threshold=guardrails.rollback_latency_ms * 1000,  # ModelLatency is in microseconds
             evaluation_periods=self.EVALUATION_MINUTES,
             comparison_operator=GREATER_THAN_THRESHOLD,
         )

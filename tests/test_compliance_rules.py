@@ -182,6 +182,14 @@ def test_an_aws_managed_key_is_not_a_customer_managed_key(stack):
     assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, EBS_ONLY_INSTANCE, kms_key_id="alias/aws/sagemaker")) == NON_COMPLIANT
 
 
+def test_a_key_set_by_a_property_override_is_judged_as_cloudformation_receives_it(stack):
+    config = endpoint_config(stack, EBS_ONLY_INSTANCE)
+
+    config.add_property_override("KmsKeyId", kms.Key(stack, "Key").key_arn)
+
+    assert verdict(KMS_KEY_WHERE_SUPPORTED, config) == COMPLIANT
+
+
 def test_an_endpoint_config_on_nvme_instances_is_not_asked_for_a_key(stack):
     assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, NVME_INSTANCE)) == NOT_APPLICABLE
 
