@@ -1,4 +1,4 @@
-"""loadmaster's rules as a CDK validation plugin: `Validations.of(app).add_plugins(LoadmasterChecks(app))`.
+"""loadmaster's rules as a CDK validation plugin: `Validations.of(app).add_plugins(LoadmasterChecks())`.
 
 The rules judge the synthesized templates' JSON in Python, once per synthesis: a cdk-nag `NagPack` would call back
 from JavaScript into Python for every resource and every rule, and resolve each resource's properties through jsii,
