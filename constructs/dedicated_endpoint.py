@@ -92,7 +92,7 @@ class DedicatedEndpoint(EndpointBase):
 
 def _deployment_config(guardrails: DeploymentGuardrails, alarms: RollbackAlarms) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
     rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=name) for name in alarms.alarm_names])
-    wait_s = guardrails.wait.to_seconds()
+    wait_s = guardrails.wait_s
     if guardrails.blue_green:
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             auto_rollback_configuration=rollback,

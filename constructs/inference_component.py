@@ -107,7 +107,7 @@ class InferenceComponent(InferenceComponentBase):
         batch = sagemaker.CfnInferenceComponent.InferenceComponentCapacitySizeProperty(type="CAPACITY_PERCENT", value=guardrails.batch_percent)
         self.resource.deployment_config = sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty(
             rolling_update_policy=sagemaker.CfnInferenceComponent.InferenceComponentRollingUpdatePolicyProperty(
-                maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=guardrails.wait.to_seconds()
+                maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=guardrails.wait_s
             ),
             auto_rollback_configuration=sagemaker.CfnInferenceComponent.AutoRollbackConfigurationProperty(
                 alarms=[sagemaker.CfnInferenceComponent.AlarmProperty(alarm_name=name) for name in self.rollback_alarms.alarm_names]
