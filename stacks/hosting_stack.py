@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
@@ -56,11 +58,16 @@ def generation_suffix(generation: int) -> str:
 def guardrails(deployment: DeploymentPlan) -> DeploymentGuardrails:
     return DeploymentGuardrails(
         batch_percent=deployment.batch_percent,
-        wait=cdk.Duration.seconds(deployment.wait_s),
+        wait=_seconds(deployment.wait_s),
         rollback_errors_per_minute=deployment.rollback_errors_per_minute,
-        rollback_latency=cdk.Duration.millis(deployment.rollback_latency_ms),
+        rollback_latency=_milliseconds(deployment.rollback_latency_ms),
         blue_green=deployment.strategy == "blue-green",
     )
+
+
+# One Duration per length, shared by every model's guardrails: each is a jsii object.
+_seconds = cache(cdk.Duration.seconds)
+_milliseconds = cache(cdk.Duration.millis)
 
 
 def track(capacity: ScalableCapacity, scaling: Scaling) -> None:

@@ -80,7 +80,7 @@ class _StackFiller:
         self._built = {kind: [0, 0] for kind in first_guess}  # parts and their resources, by kind
         self._stacks: dict[int, HostingStack] = {}  # by number: 1 is `<portfolio>-hosting`
         self._resources: dict[int, int] = {}
-        self._seen: dict[int, set[str]] = {}
+        self._children_seen: dict[int, int] = {}  # by number: how many of the stack's children are measured
         self._homes: dict[str, int] = {}  # part -> number of its stack
 
     def named(self, name: str) -> HostingStack:
@@ -134,15 +134,16 @@ class _StackFiller:
         stack = HostingStack(self.app, self._name(number), **self.stack_props)
         self._stacks[number] = stack
         self._resources[number] = 0
-        self._seen[number] = {child.node.id for child in stack.node.children}
+        self._children_seen[number] = len(stack.node.children)
         return stack
 
     def _measure(self, stack: HostingStack, added: Construct) -> int:
         """Resources `added` brought into `stack`: its own, and those of any stack-level construct it made (a pool's
         scope, a storage key shared by the stack's endpoints)."""
-        seen = self._seen[self._number(stack)]
-        new = [child for child in stack.node.children if child.node.id not in seen]
-        seen.update(child.node.id for child in new)
+        number = self._number(stack)
+        children = stack.node.children  # in the order they were added: the new ones last
+        new = children[self._children_seen[number]:]
+        self._children_seen[number] = len(children)
         inside_new = any(added.node.path == child.node.path or added.node.path.startswith(child.node.path + "/") for child in new)
         return sum(map(_resources_in, new)) + (0 if inside_new else _resources_in(added))
 

@@ -42,10 +42,19 @@ def test_the_every_pattern_portfolio_has_a_unit_of_every_registered_pattern(plan
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
-def test_every_pattern_is_a_hosting_the_portfolio_accepts(name):
-    from loadmaster.portfolio import Hosting
+def test_every_pattern_is_a_variant_of_the_portfolios_hosting_union(name):
+    from loadmaster.spec.schema import MODEL_CLASSES
 
-    assert name in typing.get_args(Hosting)
+    variant = PATTERNS[name].spec
+    assert MODEL_CLASSES[name] is variant
+    assert typing.get_args(variant.model_fields["hosting"].annotation) == (name,)
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_an_auto_model_may_write_every_patterns_own_keys(name):
+    from loadmaster.hostings.auto import AutoModel
+
+    assert issubclass(AutoModel, PATTERNS[name].fields)
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
@@ -89,7 +98,7 @@ def test_the_plans_cost_is_the_sum_of_every_units_charges(plan):
 def test_every_pattern_offers_a_candidate_to_hosting_auto(plan, name):
     from loadmaster.catalog import load_catalog
     from loadmaster.planner.sizing import demands_by_type
-    from loadmaster.portfolio import load_portfolio
+    from loadmaster.spec.load import load_portfolio
 
     catalog = load_catalog()
     model = load_portfolio(EVERY_PATTERN, catalog).models[0]
@@ -127,6 +136,6 @@ def test_reading_a_plan_does_not_import_scipy(plan, tmp_path):
 
 def test_the_plan_module_imports_nothing_of_the_planner():
     script = ("import sys, loadmaster.plan; "
-              "print(sorted(name for name in sys.modules if name.startswith(('loadmaster.planner', 'loadmaster.hostings', 'loadmaster.portfolio'))))")
+              "print(sorted(name for name in sys.modules if name.startswith(('loadmaster.planner', 'loadmaster.hostings', 'loadmaster.spec'))))")
 
     assert subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout.strip() == "[]"

@@ -10,7 +10,7 @@ import yaml
 
 from loadmaster.catalog import load_catalog
 from loadmaster.errors import PortfolioError
-from loadmaster.portfolio import load_portfolio
+from loadmaster.spec.load import load_portfolio
 
 CPU_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 GPU_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
@@ -58,7 +58,7 @@ def test_a_model_that_cannot_be_serverless_is_refused_with_the_reason(tmp_path, 
 def test_the_serverless_key_on_another_hosting_is_refused(tmp_path):
     problems = problems_of(tmp_path, {**ON_DEMAND, "hosting": "dedicated", "instance_type": "ml.c5.large", "serverless": {"memory_mb": 2048}})
 
-    assert problems["models[0] (tagger).serverless"] == "does not apply to hosting: dedicated"
+    assert problems["models[0] (tagger).serverless"] == "does not apply to hosting: dedicated; it is a key of hosting: serverless"
 
 
 @pytest.fixture(scope="module")

@@ -1,21 +1,73 @@
-"""`hosting: auto`: every registered pattern's candidate for a model under the same traffic, and the choice.
+"""`hosting: auto`: the planner chooses among every registered pattern (`loadmaster.hostings.registry`), unless a key
+only one hosting has decides it: an `auto` model may write the keys of every hosting, and those it writes pin it.
 
 SageMaker's hosting guidance weighs five fitness functions: cost, inference latency, throughput, scaling
 complexity and traffic pattern (FACTS.md, "The seeds' headline figures"); each is written out in the plan for every
-`auto` model. Each pattern of `loadmaster.hostings.registry` offers a `Candidate` (what a copy costs on it, or why
-it cannot host the model); the cheapest wins, except that a steady model stays on the simplest candidate (fewest
-scaling levels) when the cheaper one saves it less than `SIMPLICITY_MARGIN`.
+`auto` model. Each pattern offers a `Candidate` (what a copy costs on it, or why it cannot host the model); the
+cheapest wins, except that a steady model stays on the simplest candidate (fewest scaling levels) when the cheaper
+one saves it less than `SIMPLICITY_MARGIN`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
 
 from loadmaster.catalog import Catalog
+from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import SIMPLICITY_MARGIN, Candidate
 from loadmaster.hostings.registry import PATTERNS
 from loadmaster.planner.sizing import COLD_START_MS, Demand, concurrency_per_unit
-from loadmaster.portfolio import ModelSpec, hosting_pins
+from loadmaster.spec.base import HOSTING_DESCRIPTION, ModelSpec, Scaling
+
+HOSTING = "auto"
+
+
+class AutoModel(*(pattern.fields for pattern in PATTERNS.values())):  # type: ignore[misc]
+    """A model the planner hosts with the pattern the fitness functions choose; it may write every pattern's keys."""
+
+    hosting: Literal["auto"] = Field(description=HOSTING_DESCRIPTION)
+    scaling: Scaling | Literal["none"] | None = Field(default=None, description=(
+        "Target tracking; a per-copy metric makes the model an inference component, a per-model or per-instance one a dedicated "
+        "endpoint; none turns autoscaling off. Default: the hosting's concurrency metric at the planner's target."))
+
+
+def _own_keys(fields: type[ModelSpec]) -> tuple[str, ...]:
+    return tuple(name for name in fields.model_fields if name not in ModelSpec.model_fields)
+
+
+# Keys only one hosting has, and its scaling metrics: on an `auto` model, writing one of them decides the hosting.
+HOSTING_ONLY_FIELDS = {name: _own_keys(pattern.fields) for name, pattern in PATTERNS.items()}
+HOSTING_METRICS = {name: pattern.metrics for name, pattern in PATTERNS.items()}
+
+
+def hosting_pins(model: AutoModel) -> list[tuple[str, str]]:
+    """(hosting, field) for each field of an `auto` model that only one hosting has (the scaling metric included)."""
+    pins = [(hosting, field) for hosting, fields in HOSTING_ONLY_FIELDS.items() for field in fields if field in model.model_fields_set]
+    if isinstance(model.scaling, Scaling):
+        pins += [(hosting, "scaling.metric") for hosting, metrics in HOSTING_METRICS.items() if model.scaling.metric in metrics]
+    return pins
+
+
+def pinned_hosting(model: AutoModel) -> str | None:
+    """The hosting an `auto` model's own fields decide, or None when they leave it to the planner (or conflict)."""
+    hostings = {hosting for hosting, _ in hosting_pins(model)}
+    return hostings.pop() if len(hostings) == 1 else None
+
+
+def auto_problems(where: str, model: AutoModel) -> list[Problem]:
+    pins = hosting_pins(model)
+    if len({hosting for hosting, _ in pins}) > 1:
+        written = ", ".join(f"{field} ({hosting})" for hosting, field in pins)
+        return [Problem(f"{where}.hosting", f"auto, but fields of both hostings are written: {written}")]
+    if not pins and model.size_gb is None:
+        return [Problem(f"{where}.size_gb", "required for hosting: auto (the planner sizes the model from it)")]
+    return []
+
+
+# The choice
 
 
 @dataclass(frozen=True)

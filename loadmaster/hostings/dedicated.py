@@ -1,9 +1,14 @@
-"""A model alone on its own real-time endpoint: one copy per instance, one level of scaling (instances)."""
+"""`hosting: dedicated`: the model alone on its own real-time endpoint, one copy per instance, scaled by whole
+instances (one level of scaling). Its portfolio keys and checks, its plan unit, and its candidate for `hosting: auto`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
 
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.errors import Problem
@@ -22,10 +27,56 @@ from loadmaster.hostings.pattern import (
 )
 from loadmaster.naming import DEFAULT_VARIANT_NAME
 from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
-from loadmaster.planner.sizing import Counts, Demand
 from loadmaster.scaling import Scaling, ScalingMetric
+from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Network, Scaling as ScalingSpec, unknown_instance_type
 
-NAME = "dedicated"
+if TYPE_CHECKING:
+    from loadmaster.planner.sizing import Counts, Demand
+
+HOSTING = "dedicated"
+DEDICATED_METRICS = ("concurrent-requests-per-model", "invocations-per-instance")
+
+
+class DedicatedScaling(ScalingSpec):
+    metric: Literal["concurrent-requests-per-model", "invocations-per-instance"] = Field(description=(
+        "concurrent-requests-per-model (high-resolution, 10 s) or invocations-per-instance (per minute)."))
+
+
+class DedicatedFields(ModelSpec):
+    """The keys only a dedicated endpoint has (an `auto` model may write them too: they decide its hosting)."""
+
+    instance_type: str | None = Field(default=None, description="The endpoint's instance type, such as ml.g5.2xlarge. Default: the planner chooses.")
+    instances: CountRange | None = Field(default=None, description="Instances at least (1 or more) and at most. Default: the planner's.")
+    network: Network | None = Field(default=None, description="The VPC the instances run in. Default: SageMaker's network.")
+    ssm_access: bool = Field(default=False, description="Lets operators open an SSM session on the instances. Default: false.")
+
+
+class DedicatedModel(DedicatedFields):
+    """A model on an endpoint of its own."""
+
+    hosting: Literal["dedicated"] = Field(description=HOSTING_DESCRIPTION)
+    scaling: DedicatedScaling | Literal["none"] | None = Field(default=None, description=(
+        "Target tracking on the instances; none turns autoscaling off. Default: concurrent-requests-per-model at the planner's target."))
+    # An inference component's keys, which a dedicated endpoint does not have.
+    pool: ClassVar[None] = None
+    per_copy: ClassVar[None] = None
+    copies: ClassVar[None] = None
+
+
+def dedicated_problems(where: str, model: Any, catalog: Catalog) -> list[Problem]:
+    """What needs the catalog; `model` is a dedicated one, or an `auto` model its keys make one."""
+    problems = []
+    if model.instance_type is not None and model.instance_type not in catalog:
+        problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
+    if model.instance_type is None and model.size_gb is None:
+        problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
+    if model.instances is not None and model.instances.min < 1:
+        problems.append(Problem(f"{where}.instances.min", "a dedicated endpoint keeps at least 1 instance; scale to zero needs hosting: inference-component"))
+    return problems
+
+
+# The plan
+
 SCALING_LEVELS = 1
 
 
@@ -33,7 +84,7 @@ SCALING_LEVELS = 1
 class DedicatedPlan:
     """One model alone on its own endpoint."""
 
-    pattern: ClassVar[str] = NAME
+    pattern: ClassVar[str] = HOSTING
 
     model: str
     endpoint_name: str
@@ -89,7 +140,7 @@ class DedicatedPlan:
     def model_documents(self) -> list[dict[str, Any]]:
         return [{
             "name": self.model,
-            "hosting": NAME,
+            "hosting": HOSTING,
             "pool": None,
             "endpoint_name": self.endpoint_name,
             "instance_type": self.instance_type.name,
@@ -98,6 +149,9 @@ class DedicatedPlan:
             "notes": list(self.notes),
         }]
 
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> DedicatedPlan:
+        return replace(self, reasons=reasons(self.model, self.reasons))
+
     def identified(self, names: Any) -> DedicatedPlan:
         endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
         return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
@@ -105,7 +159,7 @@ class DedicatedPlan:
 
 def plan_units(context: PlanningContext) -> tuple[tuple[DedicatedPlan, ...], list[Problem]]:
     units = []
-    for name, decision in context.models_of(NAME).items():
+    for name, decision in context.models_of(HOSTING).items():
         model = context.spec_of(name)
         instances = Bounds(*decision.bounds)
         units.append(DedicatedPlan(
@@ -132,7 +186,7 @@ def cheapest_alone(demands: dict[str, Demand], catalog: Catalog) -> str:
 
 def offer(instance_type: str, hourly: float) -> Candidate:
     """A copy alone on a whole `instance_type` at `hourly`."""
-    return Candidate(NAME, f"alone, a copy takes a whole {instance_type} ({hourly:.3f} USD/h)", SCALING_LEVELS, instance_type, hourly)
+    return Candidate(HOSTING, f"alone, a copy takes a whole {instance_type} ({hourly:.3f} USD/h)", SCALING_LEVELS, instance_type, hourly)
 
 
 def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candidate:
@@ -142,11 +196,11 @@ def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candi
 
 def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pattern: str | None) -> str:
     if saving is None:  # the only candidate that fits; the others say why not
-        return f"chosen: {NAME}, " + "; ".join(other.unfit for other in others if other.unfit)
+        return f"chosen: {HOSTING}, " + "; ".join(other.unfit for other in others if other.unfit)
     if saving < 0:
-        return f"chosen: {NAME}, a copy alone on {chosen.instance_type} costs less than its share of any type that takes inference components"
-    return f"chosen: {NAME}, steady traffic and sharing saves under {SIMPLICITY_MARGIN:.0%}: the simpler scaling wins"
+        return f"chosen: {HOSTING}, a copy alone on {chosen.instance_type} costs less than its share of any type that takes inference components"
+    return f"chosen: {HOSTING}, steady traffic and sharing saves under {SIMPLICITY_MARGIN:.0%}: the simpler scaling wins"
 
 
-PATTERN = HostingPattern(NAME, DedicatedPlan, plan_units, candidate, verdict,
+PATTERN = HostingPattern(HOSTING, DedicatedModel, DedicatedFields, DEDICATED_METRICS, DedicatedPlan, plan_units, candidate, verdict,
                          scaling_complexity="a dedicated endpoint scales one level (instances)", rehearsed_types=("AWS::SageMaker::Endpoint",))

@@ -1,16 +1,21 @@
-"""Inference components on a shared endpoint: a pool of instances, each model a component with its own copies.
+"""`hosting: inference-component`: copies of the model on a shared endpoint (a pool), each reserving its compute.
 
 Two levels of scaling: Application Auto Scaling moves each component's copies (to zero where its traffic allows,
 woken by `NoCapacityInvocationFailures`), SageMaker's managed instance scaling moves the pool's instances.
-The planner packs the pools (`loadmaster.planner.decide`, `loadmaster.planner.packing`); this module turns its
-decisions into the plan's units and offers the pattern to `hosting: auto`.
+This module holds the pattern's portfolio keys (its variant of the `hosting` union, loadmaster.spec.schema) and their
+checks, its plan units, how the planner's decisions become them, and its candidate for `hosting: auto`; the planner
+packs the pools (`loadmaster.planner.decide`, `loadmaster.planner.packing`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from pydantic import Field
+
+from loadmaster import limits
 from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, InstanceType
 from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import (
@@ -28,14 +33,100 @@ from loadmaster.hostings.pattern import (
 )
 from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan, RoutingStrategy
-from loadmaster.planner.sizing import Counts, Demand
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 from loadmaster.scaling import Scaling, ScalingMetric, wake_on_no_capacity
+from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Name, Network, Scaling as ScalingSpec, Spec
 
-if TYPE_CHECKING:  # the packer's result type; the packer itself (SciPy) is the planner's, not needed to read a plan
+if TYPE_CHECKING:  # the planner's types; its solvers (SciPy) are not needed to read a plan
     from loadmaster.planner.packing import Placement
+    from loadmaster.planner.sizing import Counts, Demand
 
-NAME = "inference-component"
+HOSTING = "inference-component"
+INFERENCE_COMPONENT_METRICS = ("concurrent-requests-per-copy", "invocations-per-copy")
+
+
+class PoolSpec(Spec):
+    """A shared inference-component endpoint."""
+
+    name: Name = Field(description="The pool's name; its endpoint is named PORTFOLIO-NAME.")
+    instance_type: str | None = Field(default=None, description="The instance type, such as ml.g5.12xlarge. Default: the planner chooses.")
+    instances: CountRange | None = Field(default=None, description="Instances at least and at most (min may be 0: scale to zero). Default: the planner chooses.")
+    routing: Literal["least-outstanding-requests", "random"] = Field(default="least-outstanding-requests", description=(
+        "How the endpoint routes requests among copies. Default: least-outstanding-requests."))
+    network: Network | None = Field(default=None, description="The VPC the instances run in. Default: SageMaker's network.")
+    ssm_access: bool = Field(default=False, description="Lets operators open an SSM session on the instances. Default: false.")
+
+
+class PerCopy(Spec):
+    """Compute reserved for each copy of an inference component (ComputeResourceRequirements)."""
+
+    accelerators: int = Field(default=0, ge=0, le=64, description="GPUs or Neuron devices per copy (0: runs on CPU). Default: 0.")
+    memory_mb: int = Field(ge=limits.MIN_MEMORY_PER_COPY_MB, le=limits.MAX_MEMORY_PER_COPY_MB, description=(
+        f"Host memory per copy in MB, at least {limits.MIN_MEMORY_PER_COPY_MB}."))
+    cpu_cores: float | None = Field(default=None, ge=limits.MIN_CPU_CORES_PER_COPY, le=1024, description=(
+        f"CPU cores per copy, at least {limits.MIN_CPU_CORES_PER_COPY:g}. Default: SageMaker's choice."))
+
+
+class InferenceComponentScaling(ScalingSpec):
+    metric: Literal["concurrent-requests-per-copy", "invocations-per-copy"] = Field(description=(
+        "concurrent-requests-per-copy (high-resolution, 10 s) or invocations-per-copy (per minute)."))
+
+
+class InferenceComponentFields(ModelSpec):
+    """The keys only an inference component has (an `auto` model may write them too: they decide its hosting)."""
+
+    pool: str | None = Field(default=None, description="The pool the copies run on. Default: the planner places the model.")
+    per_copy: PerCopy | None = Field(default=None, description="Compute reserved per copy. Default: derived from size_gb.")
+    copies: CountRange | None = Field(default=None, description="Copies at least and at most (min 0: scale to zero). Default: the planner's.")
+
+
+class InferenceComponentModel(InferenceComponentFields):
+    """A model hosted as an inference component (the default hosting)."""
+
+    hosting: Literal["inference-component"] = Field(default="inference-component", description=HOSTING_DESCRIPTION)
+    scaling: InferenceComponentScaling | Literal["none"] | None = Field(default=None, description=(
+        "Target tracking on the copies; none turns autoscaling off. Default: concurrent-requests-per-copy at the planner's target."))
+    # A dedicated endpoint's keys, which an inference component does not have.
+    instance_type: ClassVar[None] = None
+    instances: ClassVar[None] = None
+    network: ClassVar[None] = None
+    ssm_access: ClassVar[bool] = False
+
+
+def inference_component_problems(where: str, model: Any, pools: dict[str, PoolSpec], defined_pools: set[str] | None, catalog: Catalog) -> list[Problem]:
+    """What needs the rest of the file: the pool named, the fit of a copy on its instance type. `model` is an
+    inference component, or an `auto` model its keys make one."""
+    problems = []
+    if model.deployment.strategy == "blue-green":
+        problems.append(Problem(f"{where}.deployment.strategy", "inference components update by rolling copies; blue-green is for hosting: dedicated"))
+    # no pool: the planner places the model
+    if model.pool is not None and defined_pools is not None and model.pool not in defined_pools:
+        known = ", ".join(sorted(defined_pools)) or "none defined"
+        problems.append(Problem(f"{where}.pool", f"undefined pool {model.pool!r} (pools: {known})"))
+    if model.per_copy is None and model.size_gb is None:
+        problems.append(Problem(f"{where}.per_copy", "required unless size_gb is given for the planner to derive it"))
+    if model.scaling == "none" and model.copies is not None and model.copies.min == 0:
+        problems.append(Problem(f"{where}.copies.min", "0 copies (scale to zero) needs scaling to wake the model up; scaling is none"))
+    pool = pools.get(model.pool or "")
+    if pool is None or pool.instance_type not in catalog or model.per_copy is None:
+        return problems
+    instance = catalog[pool.instance_type]
+    per_copy = model.per_copy
+    if per_copy.accelerators and not instance.accelerators:
+        problems.append(Problem(f"{where}.per_copy.accelerators", f"{pool.instance_type} has no accelerators"))
+    elif per_copy.accelerators > instance.accelerators:
+        problems.append(Problem(f"{where}.per_copy.accelerators", f"{per_copy.accelerators} accelerators do not fit {pool.instance_type} ({instance.describe_accelerators()})"))
+    if per_copy.memory_mb > instance.usable_memory_mb:
+        problems.append(Problem(f"{where}.per_copy.memory_mb", f"{per_copy.memory_mb} MB does not fit {pool.instance_type}: copies may reserve "
+                                f"{instance.usable_memory_mb} of its {instance.memory_mb} MB of host memory ({instance.reserve.host_memory_percent:g} % kept, see `reserve:`)"))
+    if per_copy.cpu_cores is not None and per_copy.cpu_cores > instance.usable_vcpu:
+        problems.append(Problem(f"{where}.per_copy.cpu_cores", f"{per_copy.cpu_cores:g} CPU cores do not fit {pool.instance_type}: copies may reserve "
+                                f"{instance.usable_vcpu:g} of its {instance.vcpu} vCPUs ({instance.reserve.cpu_percent:g} % kept, see `reserve:`)"))
+    return problems
+
+
+# The plan
+
 # A copy's share of an instance is cheaper than the instance, but scales on two levels (copies, then instances).
 SCALING_LEVELS = 2
 
@@ -73,9 +164,9 @@ class ComponentPlan:
         """The component between other bounds, its scaling with it."""
         return replace(self, copies=copies, scaling=replace(self.scaling, min=copies.min, max=copies.max) if self.scaling else None)
 
-    @property
-    def scales_to_zero(self) -> bool:
-        return self.copies.min == 0
+    def named(self, identity: Any) -> ComponentPlan:
+        """The component under a `loadmaster.identity.Identity`: its name, generation and stack."""
+        return replace(self, component_name=identity.name, generation=identity.generation, stack=identity.stack)
 
     def summary_line(self) -> str:
         compute = [f"{self.accelerators} accel", f"{self.memory_mb} MB"]
@@ -90,7 +181,7 @@ class ComponentPlan:
 class PoolPlan:
     """A shared inference-component endpoint and the components placed on it."""
 
-    pattern: ClassVar[str] = NAME
+    pattern: ClassVar[str] = HOSTING
 
     name: str
     endpoint_name: str
@@ -142,7 +233,7 @@ class PoolPlan:
         """Each component as `loadmaster plan` shows a model."""
         return [{
             "name": component.model,
-            "hosting": NAME,
+            "hosting": HOSTING,
             "pool": self.name,
             "component_name": component.component_name,
             "instance_type": self.instance_type.name,
@@ -152,18 +243,21 @@ class PoolPlan:
             "notes": list(component.notes),
         } for component in self.components]
 
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> PoolPlan:
+        """The pool with each component's reasons as `reasons(model, its reasons)` has them."""
+        return replace(self, components=tuple(replace(component, reasons=reasons(component.model, component.reasons)) for component in self.components))
+
     def identified(self, names: Any) -> PoolPlan:
         """The pool and its components under the names and generations `names` (loadmaster.identity) gives them."""
         endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
-        placed = tuple(replace(component, component_name=identity.name, generation=identity.generation, stack=identity.stack)
-                       for component in self.components
-                       for identity in (names.component(component.model, component.component_name, f"{self.key}#{endpoint.generation}"),))
+        placed = tuple(component.named(names.component(component.model, component.component_name, f"{self.key}#{endpoint.generation}"))
+                       for component in self.components)
         return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack, components=placed)
 
 
 def plan_units(context: PlanningContext) -> tuple[tuple[PoolPlan, ...], list[Problem]]:
     portfolio, decisions = context.portfolio, context.decisions
-    members = context.models_of(NAME)
+    members = context.models_of(HOSTING)
     problems = [
         Problem("name", f"too long for the planner's pool {pool.name}: the endpoint name {portfolio.name}-{pool.name} would pass {SAGEMAKER_NAME_MAX} characters")
         for pool in decisions.pools
@@ -238,14 +332,14 @@ def cheapest_share(demands: dict[str, Demand], catalog: Catalog) -> tuple[str, f
 
 def offer(instance_type: str, hourly: float, share: float) -> Candidate:
     """A copy's share of `instance_type` (`share` of its busiest resource) at `hourly`."""
-    return Candidate(NAME, f"shared, its share of {instance_type} ({share:.0%} of its busiest resource) costs {hourly:.3f} USD/h",
+    return Candidate(HOSTING, f"shared, its share of {instance_type} ({share:.0%} of its busiest resource) costs {hourly:.3f} USD/h",
                      SCALING_LEVELS, instance_type, hourly)
 
 
 def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candidate:
     share = cheapest_share(demands, catalog)
     if share is None:
-        return Candidate(NAME, f"no instance type it runs on takes inference components (the families "
+        return Candidate(HOSTING, f"no instance type it runs on takes inference components (the families "
                          f"{', '.join(sorted(NO_INFERENCE_COMPONENT_FAMILIES))} are reported not to)", SCALING_LEVELS,
                          unfit="no instance type it runs on takes inference components")
     name, hourly = share
@@ -254,12 +348,12 @@ def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candi
 
 def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pattern: str | None) -> str:
     if saving is not None and saving >= SIMPLICITY_MARGIN:
-        return f"chosen: {NAME}, sharing instances saves money"
+        return f"chosen: {HOSTING}, sharing instances saves money"
     if pattern == "steady":  # weighed on its cheapest share, then packed on a type where its share saves less
-        return (f"chosen: {NAME}, steady traffic and a share estimated to save {SIMPLICITY_MARGIN:.0%} or more "
+        return (f"chosen: {HOSTING}, steady traffic and a share estimated to save {SIMPLICITY_MARGIN:.0%} or more "
                 f"on the type where it is cheapest; on its pool's type it saves {saving:.0%}")
-    return f"chosen: {NAME}, {pattern or 'unstated'} traffic scales by the copy"
+    return f"chosen: {HOSTING}, {pattern or 'unstated'} traffic scales by the copy"
 
 
-PATTERN = HostingPattern(NAME, PoolPlan, plan_units, candidate, verdict,
+PATTERN = HostingPattern(HOSTING, InferenceComponentModel, InferenceComponentFields, INFERENCE_COMPONENT_METRICS, PoolPlan, plan_units, candidate, verdict,
                          scaling_complexity="an inference component two (copies, then instances)", rehearsed_types=("AWS::SageMaker::InferenceComponent",))

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from loadmaster.plan import DEFAULT_ROLLBACK_LATENCY_MS, Bounds, DeploymentPlan, NetworkPlan
+from loadmaster.limits import DEFAULT_ROLLBACK_LATENCY_MS, DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S
+from loadmaster.plan import Bounds, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import (
-    DEFAULT_SCALE_IN_COOLDOWN_S,
-    DEFAULT_SCALE_OUT_COOLDOWN_S,
     DEFAULT_TARGET_CONCURRENCY,
     Scaling,
     ScalingMetric,
@@ -20,7 +19,7 @@ from loadmaster.scaling import (
 if TYPE_CHECKING:
     from loadmaster.catalog import Catalog
     from loadmaster.planner.sizing import Demand
-    from loadmaster.portfolio import ModelSpec
+    from loadmaster.spec.base import ModelSpec
 
 # `hosting: auto` keeps a steady model on the simplest hosting when another would save it less than this. Our
 # judgement, not an AWS figure: below it the saving does not pay for another level of scaling.
@@ -49,32 +48,24 @@ class Candidate:
 
 @dataclass(frozen=True)
 class HostingPattern:
-    """A hosting pattern's parts. `candidate` offers the model to `hosting: auto`; `verdict` says why it was chosen
-    over `simplest` (the candidate with the fewest scaling levels), given the saving against it and the traffic
-    pattern; `rehearsed_types` are the CloudFormation types its builder creates that `loadmaster.rehearsal` checks."""
-
-    name: str
-    unit: type
-    candidate: Callable[[ModelSpec, dict[str, Demand], Catalog], Candidate]
-    verdict: Callable[[Candidate, list[Candidate], float | None, str | None], str]
-    scaling_complexity: str
-    rehearsed_types: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HostingPattern:
     """A hosting pattern's parts.
 
+    - `spec`: its model's portfolio keys, the variant of the `hosting` union (loadmaster.spec.schema); `fields`: the
+      keys only it has, which an `auto` model may write and which then decide its hosting; `metrics`: its scaling
+      metrics, which decide it too;
     - `unit`: its plan unit, a frozen dataclass with the `loadmaster.plan.PlanUnit` members;
     - `plan_units`: its units of a plan, from the planner's decisions (`PlanningContext`), and the problems found;
     - `candidate`: its offer for a model to `hosting: auto`;
     - `verdict`: why it was chosen over the `others`, given its saving against the simplest candidate that fits (the
       one with the fewest scaling levels; None when no other candidate fits) and the traffic pattern;
-    - `scaling_complexity`: how many levels it scales on, for the scaling-complexity fitness function;
+    - `scaling_complexity`: the levels it scales on, as the scaling-complexity fitness function says them;
     - `rehearsed_types`: the CloudFormation types its builder creates that `loadmaster.rehearsal` verifies.
     """
 
     name: str
+    spec: type
+    fields: type
+    metrics: tuple[str, ...]
     unit: type
     plan_units: Callable[[PlanningContext], tuple[tuple[Any, ...], list[Any]]]
     candidate: Callable[[ModelSpec, dict[str, Demand], Catalog], Candidate]
@@ -87,7 +78,7 @@ class HostingPattern:
 class PlanningContext:
     """What a pattern's `plan_units` reads: the validated portfolio, the planner's decisions, each model's container."""
 
-    portfolio: Any  # loadmaster.portfolio.Portfolio
+    portfolio: Any  # loadmaster.spec.schema.Portfolio
     decisions: Any  # loadmaster.planner.decide.Decisions
     containers: dict[str, Any]  # model -> loadmaster.plan.ContainerDefinition
     catalog: Any

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from loadmaster.catalog import Catalog
+from pydantic import Field
+
+from loadmaster.catalog import CPU, Catalog
+from loadmaster.catalog import serverless as limits
 from loadmaster.catalog.serverless import MAX_CONCURRENCY, MAX_MEMORY_MB, US_EAST_1, ServerlessPrices, reasons_not_serverless, smallest_memory_size_mb
 from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import Candidate, HostingPattern, PlanningContext, bounds_range, deployment_of, scaling_summary
 from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan
 from loadmaster.planner.sizing import Demand, unit_counts
-from loadmaster.portfolio import SERVERLESS_WEIGHTS_OVERHEAD, payload_mb, serverless_memory_needed_mb
-from loadmaster.scaling import DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S, Scaling, ScalingMetric, TargetTracking
+from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Spec
+from loadmaster.spec.base import Scaling as ScalingSpec
+from loadmaster.limits import DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S
+from loadmaster.scaling import Scaling, ScalingMetric, TargetTracking
 
-NAME = "serverless"
+NAME = HOSTING = "serverless"
+SERVERLESS_METRICS = ("provisioned-concurrency-utilization",)
 # SageMaker scales the containers itself, one level; provisioned concurrency, where asked, is scaled like instances.
 SCALING_LEVELS = 1
 # The SageMaker Python SDK's ServerlessInferenceConfig defaults (memory_size_in_mb=2048, max_concurrency=5), taken
@@ -35,6 +41,91 @@ DEFAULT_UTILIZATION_TARGET = 0.7
 # minute (ModelSetupTime, SageMaker developer guide, serverless metrics); below it, a latency objective needs warm
 # capacity, which serverless gives only as provisioned concurrency.
 COLD_START_MS = 60_000
+
+
+# The portfolio's keys and checks
+
+
+class ServerlessConfig(Spec):
+    """A serverless endpoint's memory and concurrency (SageMaker's ranges: loadmaster.catalog.serverless)."""
+
+    memory_mb: int | None = Field(default=None, ge=limits.MIN_MEMORY_MB, le=limits.MAX_MEMORY_MB, multiple_of=limits.MB_PER_GB, description=(
+        "1024 to 6144 MB in 1024 steps; vCPUs come with it. Default: the smallest that holds size_gb x 1.5, else 2048 (the SageMaker Python SDK's)."))
+    max_concurrency: int | None = Field(default=None, ge=limits.MIN_CONCURRENCY, le=limits.MAX_CONCURRENCY, description=(
+        "Requests served at once, 1 to 200; more are throttled. Default: the traffic's peak x 1.25, else 5."))
+    provisioned_concurrency: CountRange | None = Field(default=None, description=(
+        "Containers kept warm, at least min (1 or more) and at most max (up to max_concurrency), scaled on their utilization. "
+        "Default: none, every container on demand (a cold start after idle)."))
+
+
+class ServerlessScaling(ScalingSpec):
+    metric: Literal["provisioned-concurrency-utilization"] = Field(description=(  # type: ignore[assignment]
+        "provisioned-concurrency-utilization: the fraction of the provisioned concurrency in use."))
+
+
+class ServerlessFields(ModelSpec):
+    """The key only a serverless endpoint has (an `auto` model may write it too: it decides its hosting)."""
+
+    serverless: ServerlessConfig | None = Field(default=None, description="Memory, concurrency and warm capacity. Default: the planner's.")
+
+
+class ServerlessModel(ServerlessFields):
+    """A model on a serverless endpoint of its own: CPU only, billed by the second of inference."""
+
+    hosting: Literal["serverless"] = Field(description=HOSTING_DESCRIPTION)
+    scaling: ServerlessScaling | Literal["none"] | None = Field(default=None, description=(
+        "Target tracking on the provisioned concurrency (with provisioned_concurrency only). Default: utilization 0.7."))
+    # The other hostings' keys, which a serverless endpoint does not have.
+    pool: ClassVar[None] = None
+    per_copy: ClassVar[None] = None
+    copies: ClassVar[None] = None
+    instance_type: ClassVar[None] = None
+    instances: ClassVar[None] = None
+    network: ClassVar[None] = None
+    ssm_access: ClassVar[bool] = False
+
+
+# What a model's memory is sized from on a serverless endpoint: its weights with the runtime's room around them
+# (loadmaster's judgement, as for host memory on instances).
+WEIGHTS_OVERHEAD = 1.5
+MB_PER_GB = 1024
+BYTES_PER_KB, BYTES_PER_MIB = 1000, 2**20
+
+
+def serverless_memory_needed_mb(model: Any) -> float | None:
+    return model.size_gb * MB_PER_GB * WEIGHTS_OVERHEAD if model.size_gb is not None else None
+
+
+def payload_mb(model: Any) -> float | None:
+    """A request's payload in MB as SageMaker's payload limits count them (MiB: the 6 MB real-time limit is 6291456
+    bytes in botocore), from `traffic.request_kb` (10^3 bytes)."""
+    return model.traffic.request_kb * BYTES_PER_KB / BYTES_PER_MIB if model.traffic and model.traffic.request_kb is not None else None
+
+
+def serverless_problems(where: str, model: Any) -> list[Problem]:
+    """What keeps a model off a serverless endpoint, each with SageMaker's reason (loadmaster.catalog.serverless)."""
+    needs_accelerators = model.devices is not None and CPU not in model.devices
+    needed_mb = serverless_memory_needed_mb(model)
+    reasons = reasons_not_serverless(accelerators=1 if needs_accelerators else 0, memory_mb=needed_mb or 0, payload_mb=payload_mb(model))
+    fields = {"accelerators": "devices", "memory_mb": "size_gb", "payload_mb": "traffic.request_kb"}  # what the portfolio says each with
+    problems = [Problem(f"{where}.{fields[argument]}", f"cannot be serverless: {reason}") for argument, reason in reasons.items()]
+    config = model.serverless or ServerlessConfig()
+    if config.memory_mb is not None and needed_mb and config.memory_mb < needed_mb:
+        problems.append(Problem(f"{where}.serverless.memory_mb", f"{config.memory_mb} MB does not hold the model's {needed_mb:g} MB (size_gb x {WEIGHTS_OVERHEAD})"))
+    provisioned = config.provisioned_concurrency
+    if provisioned is not None and provisioned.min < 1:
+        problems.append(Problem(f"{where}.serverless.provisioned_concurrency.min", "at least 1: an endpoint without provisioned concurrency leaves it out"))
+    if provisioned is not None and config.max_concurrency is not None and provisioned.max > config.max_concurrency:
+        problems.append(Problem(f"{where}.serverless.provisioned_concurrency.max", f"{provisioned.max} is above max_concurrency ({config.max_concurrency})"))
+    if isinstance(model.scaling, ScalingSpec) and provisioned is None:
+        problems.append(Problem(f"{where}.scaling", "scales provisioned concurrency: set serverless.provisioned_concurrency, or leave scaling out "
+                                "(SageMaker scales on-demand containers itself)"))
+    if "strategy" in model.deployment.model_fields_set and model.deployment.strategy == "rolling":
+        problems.append(Problem(f"{where}.deployment.strategy", "serverless endpoints take blue-green updates only: SageMaker excludes them from rolling deployments"))
+    return problems
+
+
+# The plan
 
 
 @dataclass(frozen=True)
@@ -108,6 +199,9 @@ class ServerlessPlan:
             "notes": list(self.notes),
         }]
 
+    def with_reasons(self, reasons: Any) -> ServerlessPlan:
+        return replace(self, reasons=reasons(self.model, self.reasons))
+
     def identified(self, names: Any) -> ServerlessPlan:
         # A new memory size or concurrency replaces the endpoint config, never the endpoint: one identity throughout.
         endpoint = names.endpoint(self.key, self.endpoint_name, NAME)
@@ -177,7 +271,7 @@ def plan_units(context: PlanningContext) -> tuple[tuple[ServerlessPlan, ...], li
         at_mean, at_peak = hourly(model, memory_mb, provisioned)
         notes = list(decision.notes)
         if not (model.serverless and model.serverless.memory_mb):
-            notes.append(f"memory {memory_mb} MB chosen by the planner" + (f" for size_gb {model.size_gb:g} x {SERVERLESS_WEIGHTS_OVERHEAD}" if model.size_gb else ", the SageMaker Python SDK's default"))
+            notes.append(f"memory {memory_mb} MB chosen by the planner" + (f" for size_gb {model.size_gb:g} x {WEIGHTS_OVERHEAD}" if model.size_gb else ", the SageMaker Python SDK's default"))
         if US_EAST_1.provisioned_is_estimate and provisioned:
             notes.append("provisioned concurrency priced at an estimate (loadmaster.catalog.serverless)")
         units.append(ServerlessPlan(
@@ -232,6 +326,6 @@ def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pa
     return f"chosen: {NAME}, {traffic} costs least billed by the second of inference, and the model tolerates a cold start"
 
 
-PATTERN = HostingPattern(NAME, ServerlessPlan, plan_units, candidate, verdict,
+PATTERN = HostingPattern(NAME, ServerlessModel, ServerlessFields, SERVERLESS_METRICS, ServerlessPlan, plan_units, candidate, verdict,
                          scaling_complexity="a serverless endpoint scales itself (provisioned concurrency, where asked, one level)",
                          rehearsed_types=("AWS::SageMaker::Endpoint",))

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.catalog.serverless import US_EAST_1 as SERVERLESS_PRICES
 from loadmaster.planner.cost import UsageCost
-from loadmaster.portfolio import ModelSpec
+from loadmaster.spec.base import ModelSpec
 
 # AWS pricing pages turn hourly prices into monthly ones at 730 hours a month.
 HOURS_PER_MONTH = 730

@@ -30,7 +30,7 @@ from loadmaster.planner.sizing import (
     derived_cpu_demand,
     derived_demand,
 )
-from loadmaster.portfolio import ModelSpec
+from loadmaster.spec.base import ModelSpec
 
 if TYPE_CHECKING:  # the packer (SciPy) is not needed to read a cost
     from loadmaster.planner.packing import Unit

@@ -30,8 +30,11 @@ from loadmaster.planner.sizing import (
     mean_is_stated,
     unit_counts,
 )
-from loadmaster.portfolio import MAX_COUNT, ModelSpec, PoolSpec, Portfolio
+from loadmaster.hostings.inference_component import PoolSpec
+from loadmaster.limits import MAX_COUNT
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
+from loadmaster.spec.base import ModelSpec
+from loadmaster.spec.schema import Portfolio
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     models = [_first_look(f"models[{index}] ({spec.name})", spec, portfolio, catalog, problems) for index, spec in enumerate(portfolio.models)]
     if problems:
         raise PlanningProblems(problems)
-    placed = [model for model in models if model.choice.hosting == inference_component.NAME]
+    placed = [model for model in models if model.choice.hosting == inference_component.HOSTING]
     pools = [_explicit_pool(index, pool, [m for m in placed if m.spec.pool == pool.name], catalog, problems)
              for index, pool in enumerate(portfolio.pools)]
     unplaced = [model for model in placed if model.spec.pool is None]
@@ -126,7 +129,7 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     decided_pools = tuple(pool for pool, _ in pools if pool is not None)
     decisions = {model.spec.name: decision for pool, members in pools if pool for model, decision in members}
     for model in models:
-        if model.choice.hosting == dedicated.NAME:
+        if model.choice.hosting == dedicated.HOSTING:
             decisions[model.spec.name] = _dedicated_decision(model, catalog)
         elif model.choice.hosting == serverless.NAME:  # no instances to decide
             decisions[model.spec.name] = model.decided(pool=None, instance_type=None, demand=None, note=None)
@@ -154,7 +157,7 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
         return _Model(spec, devices, HostingChoice(serverless.NAME, ("written in the portfolio",)), {}, {}, Counts(0, 0, 0), (0, 0), [])
     demands = demands_by_type(spec, catalog, only=pinned_type, devices=devices)
     shareable = demands if pool and pool.instance_type else {name: demand for name, demand in demands.items() if catalog[name].hosts_inference_components}
-    unplanned = _Model(spec, devices, HostingChoice(inference_component.NAME, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
+    unplanned = _Model(spec, devices, HostingChoice(inference_component.HOSTING, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
     # A dedicated endpoint the user typed needs no per-copy demand: it takes whole instances.
     if not demands and spec.instance_type is None:
         field = "per_copy" if spec.per_copy else "size_gb"
@@ -166,9 +169,9 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
         return unplanned
     choice = choose_hosting(spec, demands, catalog)
     if choice.weighed and not _components_in(portfolio.region):
-        choice = HostingChoice(dedicated.NAME, choice.reasons[:-1] + (
-            f"chosen: {dedicated.NAME}, CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE}",))
-    shared = choice.hosting == inference_component.NAME
+        choice = HostingChoice(dedicated.HOSTING, choice.reasons[:-1] + (
+            f"chosen: {dedicated.HOSTING}, CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE}",))
+    shared = choice.hosting == inference_component.HOSTING
     if shared and not shareable and pool is None:
         problems.append(Problem(f"{where}.hosting", f"an inference component, but no {' or '.join(devices.kinds)} instance type that holds a copy "
                                 "takes inference components (families reported not to: " + ", ".join(sorted(NO_INFERENCE_COMPONENT_FAMILIES))
@@ -198,9 +201,9 @@ def _cheaper_alone(members: list[_Model], pool: PoolDecision, catalog: Catalog) 
     pool_hourly, alone_hourly = price(catalog, pool.instance_type) * pool.instances.expected, price(catalog, alone) * counts.expected
     if alone_hourly >= pool_hourly:
         return None
-    chosen = (f"chosen: {dedicated.NAME}, no other model shares its pool: {counts.expected} x {alone} alone cost {alone_hourly:.3f} USD/h at mean, "
+    chosen = (f"chosen: {dedicated.HOSTING}, no other model shares its pool: {counts.expected} x {alone} alone cost {alone_hourly:.3f} USD/h at mean, "
               f"its pool's {pool.instances.expected} x {pool.instance_type} {pool_hourly:.3f}")
-    choice = HostingChoice(dedicated.NAME, model.choice.reasons[:-1] + (chosen,))
+    choice = HostingChoice(dedicated.HOSTING, model.choice.reasons[:-1] + (chosen,))
     return replace(model, choice=choice, counts=counts, bounds=(counts.min, counts.peak), notes=model.notes + notes)
 
 
@@ -288,7 +291,7 @@ def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
 def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], models: list[_Model], catalog: Catalog) -> CostSummary:
     def charges(level: str) -> list[tuple[str, int]]:
         return [(pool.instance_type, getattr(pool.instances, level)) for pool in pools] + [
-            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting == dedicated.NAME]
+            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting == dedicated.HOSTING]
 
     used = sorted({name for name, _ in charges("peak")})
     on_instances = [model for model in models if decisions[model.spec.name].hosting != serverless.NAME]
@@ -323,7 +326,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
         if not model.choice.weighed or decision.hosting == serverless.NAME:  # serverless: its cost is by use, as weighed
             updated[model.spec.name] = decision
             continue
-        if decision.hosting == dedicated.NAME:
+        if decision.hosting == dedicated.HOSTING:
             alone, alone_price = decision.instance_type, price(catalog, decision.instance_type)
             shared = cheapest_share(model.demands, catalog)[0]  # weighed: it has a share
             demand = model.demands[shared]
@@ -345,7 +348,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:
     """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint on a type the user wrote
     takes whole instances (its copies may not even be sized for it: a dedicated model needs no per_copy)."""
-    if decision.hosting == dedicated.NAME and model.spec.instance_type:
+    if decision.hosting == dedicated.HOSTING and model.spec.instance_type:
         whole = Demand(*capacity(catalog[model.spec.instance_type]))
         return Unit(model.spec.name, {model.spec.instance_type: whole}, model.counts, model.bounds[1])
     return model.unit(model.demands)

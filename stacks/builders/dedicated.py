@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from constructs.dedicated_endpoint import DedicatedEndpoint
-from loadmaster.hostings.dedicated import NAME, DedicatedPlan
+from loadmaster.hostings.dedicated import HOSTING, DedicatedPlan
 from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
@@ -50,4 +50,4 @@ def add_dedicated(stack: HostingStack, plan: DedicatedPlan) -> DedicatedEndpoint
     return endpoint
 
 
-BUILDER = Builder(NAME, head, members, FIRST_GUESS)
+BUILDER = Builder(HOSTING, head, members, FIRST_GUESS)

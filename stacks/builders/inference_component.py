@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from constructs import Construct
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
-from loadmaster.hostings.inference_component import NAME, ComponentPlan, PoolPlan
+from loadmaster.hostings.inference_component import HOSTING, ComponentPlan, PoolPlan
 from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY
@@ -83,4 +83,4 @@ def _pool_scope(stack: HostingStack, pool: PoolPlan) -> Construct:
     return stack.node.try_find_child(construct_id) or Construct(stack, construct_id)
 
 
-BUILDER = Builder(NAME, head, members, FIRST_GUESS)
+BUILDER = Builder(HOSTING, head, members, FIRST_GUESS)
