@@ -48,6 +48,7 @@ class SageMakerCapacity:
     def set(self, value: int) -> None:
         if self.variant is not None:
             self.variant["DesiredInstanceCount"] = self.variant["CurrentInstanceCount"] = value
+            self.backend.instances_changed(self.name)
         else:
             self.backend.update_inference_component_runtime_config(self.name, {"CopyCount": value})
 
