@@ -342,3 +342,17 @@ def test_an_imported_endpoint_grants_invoking_and_reading_its_results(stack):
     actions = [statement["Action"] for statement in statements_of_role(Template.from_stack(stack), "Caller")]
 
     assert actions == ["s3:GetObject", "s3:ListBucket", "sagemaker:InvokeEndpointAsync"]
+
+
+def test_the_endpoint_rehearses_create_update_and_delete_in_loadmaster_testing(synthesized):
+    from loadmaster.rehearsal import Stack, rehearse
+
+    _, _, template_file = synthesized
+    deployed = json.loads(template_file.read_text())
+    more_concurrent = json.loads(json.dumps(deployed).replace('"MaxConcurrentInvocationsPerInstance": 4', '"MaxConcurrentInvocationsPerInstance": 8'))
+
+    report = rehearse([Stack("AsyncStack", deployed)], [Stack("AsyncStack", more_concurrent)])
+
+    assert "at minimum: transcribe: 0 of 0..3 ml.g5.2xlarge instances" in report
+    assert "updated stack AsyncStack: modified stack (endpoint config)" in report
+    assert report[-2:] == ["deleted: nothing left behind", report[-1]] and report[-1].startswith("rehearsal passed")
