@@ -356,3 +356,23 @@ def test_the_endpoint_rehearses_create_update_and_delete_in_loadmaster_testing(s
     assert "at minimum: transcribe: 0 of 0..3 ml.g5.2xlarge instances" in report
     assert "updated stack AsyncStack: modified stack (endpoint config)" in report
     assert report[-2:] == ["deleted: nothing left behind", report[-1]] and report[-1].startswith("rehearsal passed")
+
+
+def test_on_a_cpu_instance_type_the_storage_key_encrypts_the_volumes_and_the_output_key_the_results(stack):
+    from aws_cdk import aws_kms as kms
+
+    from constructs.endpoint_isolation import EndpointIsolation
+
+    storage = kms.Key(stack, "Storage", enable_key_rotation=True)
+    make_endpoint(stack, instance_type="ml.c5.xlarge", isolation=EndpointIsolation(kms_key=storage))
+
+    template = Template.from_stack(stack)
+
+    template.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {
+            "KmsKeyId": {"Fn::GetAtt": [logical_id(template, "AWS::KMS::Key", "Storage"), "Arn"]},
+            "AsyncInferenceConfig": {"OutputConfig": Match.object_like({"KmsKeyId": {"Fn::GetAtt": [logical_id(template, "AWS::KMS::Key", "TranscribeOutputKey"), "Arn"]}}), "ClientConfig": Match.any_value()},
+            "ProductionVariants": [Match.object_like({"InstanceType": "ml.c5.xlarge"})],
+        },
+    )
