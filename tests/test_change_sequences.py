@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from loadmaster.rehearsal import rehearse_portfolio
+from loadmaster.plan import plan_file
+from loadmaster.rehearsal import rehearse_plans, rehearse_portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
+from loadmaster.synthesis import prepare_cdk_runtime
+from portfolio_factory import large_portfolio
 
 pytestmark = pytest.mark.slow
 
@@ -89,3 +92,66 @@ def test_a_portfolio_crossing_the_split_threshold_rehearses_cleanly(tmp_path, be
     created = [line for line in report if line.startswith("created stack")]
     assert report[-1].startswith("rehearsal passed"), report[-3:]
     assert len(created) == (1 if before == (1, 10) else 2) + (1 if after == (3, 30) else 0)
+
+
+AUTO_EXAMPLE = EXAMPLE.with_name("auto-platform.yaml")
+
+
+@pytest.fixture(scope="module")
+def auto_deployed():
+    """Given the auto example planned, as deployed and locked."""
+    prepare_cdk_runtime()
+    from stacks import identities_as_deployed
+
+    plan = plan_file(AUTO_EXAMPLE)
+    return plan, identities_as_deployed(plan)
+
+
+def sagemaker_names(plan) -> dict[str, str]:
+    """What clients call: `pool NAME` or `model NAME (inference component|dedicated endpoint)` -> SageMaker name."""
+    names = {f"pool {pool.name}": pool.endpoint_name for pool in plan.pools}
+    names.update({f"model {component.model} (inference component)": component.component_name for pool in plan.pools for component in pool.components})
+    names.update({f"model {model.model} (dedicated endpoint)": model.endpoint_name for model in plan.dedicated})
+    return names
+
+
+@pytest.mark.parametrize("replan", [False, True], ids=["kept", "replanned"])
+def test_a_traffic_only_change_under_auto_keeps_every_name_unless_replanned_and_rehearses_cleanly(auto_deployed, tmp_path, replan):
+    # Given flowgpt's traffic: mean 6 -> 14, and steady (planned afresh, it gets an endpoint of its own)
+    base, lock = auto_deployed
+    document = yaml.safe_load(AUTO_EXAMPLE.read_text())
+    model_named(document, "flowgpt")["traffic"] = {"pattern": "steady", "mean_concurrency": 14, "peak_concurrency": 20}
+    changed = tmp_path / "auto-platform.yaml"
+    changed.write_text(yaml.safe_dump(document))
+    # When
+    update = plan_file(changed, previous=lock, replan=replan)
+    report = rehearse_plans([base, update])
+    # Then
+    assert report[-1].startswith("rehearsal passed"), report[-3:]
+    moved = {owner: name for owner, name in sagemaker_names(update).items() if sagemaker_names(base).get(owner) != name}
+    gone = set(sagemaker_names(base)) - set(sagemaker_names(update))
+    if replan:
+        assert moved == {"model flowgpt (dedicated endpoint)": "auto-platform-flowgpt"} and gone == {"model flowgpt (inference component)"}
+    else:
+        assert moved == {} and gone == set()
+
+
+def test_shrinking_150_models_to_the_first_40_keeps_each_pool_in_its_stack_and_rehearses_cleanly(tmp_path):
+    # Given 150 models in three pools of 30 and 60 dedicated endpoints, split over stacks, deployed and locked
+    prepare_cdk_runtime()
+    from stacks import identities_as_deployed
+
+    document = large_portfolio(150, pool_sizes=(30, 30, 30), seed=3)
+    (tmp_path / "fleet.yaml").write_text(yaml.safe_dump(document))
+    base = plan_file(tmp_path / "fleet.yaml")
+    lock = identities_as_deployed(base)
+    # When the file keeps its first 40 models (the first pool and a third of the second) and the pools they use
+    document["models"] = document["models"][:40]
+    document["pools"] = [pool for pool in document["pools"] if any(model.get("pool") == pool["name"] for model in document["models"])]
+    (tmp_path / "shrunk.yaml").write_text(yaml.safe_dump(document))
+    shrunk = plan_file(tmp_path / "shrunk.yaml", previous=lock)
+    report = rehearse_plans([base, shrunk])
+    # Then
+    assert len({identity.stack for identity in lock.endpoints.values()}) >= 2
+    assert {pool.name: pool.stack for pool in shrunk.pools} == {"pool-00": lock.endpoints["pool:pool-00"].stack, "pool-01": lock.endpoints["pool:pool-01"].stack}
+    assert report[-1].startswith("rehearsal passed"), report[-3:]

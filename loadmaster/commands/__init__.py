@@ -20,6 +20,14 @@ def add_catalog_argument(parser: argparse.ArgumentParser) -> None:
                         "(default: the shipped one; `cdk synth` takes it as `-c catalog=FILE`)")
 
 
+def add_replan_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--replan`, the same on every command that plans after the lock (loadmaster.sticky)."""
+    parser.add_argument("--replan", action="store_true",
+                        help=f"{what} a new plan: pack the planner's models afresh instead of keeping them on the pools and "
+                        "endpoints the lock file records (a deploy of it moves models: clients must call the new names; "
+                        "`cdk deploy` takes it as `-c replan=true`, `make deploy` as REPLAN=true)")
+
+
 def catalog_of(arguments: argparse.Namespace) -> Catalog:
     """The catalog `--catalog` names; PortfolioError (exit 2, one line naming the file) when it cannot be used."""
     return catalog_from(arguments.catalog)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of, print_warnings
+from loadmaster.commands import add_catalog_argument, add_portfolio_argument, add_replan_argument, catalog_of, print_warnings
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import plan_file
 from loadmaster.planner.bill import SAVINGS_PLAN_RATES, savings_plan_rate
@@ -21,7 +21,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         description="Plan a portfolio and show every decision: per pool the instance type, instances at the floor, at mean "
         "and at peak traffic and which copies share each instance; per model its hosting, why, and its copies; the hourly "
         "cost at mean and peak traffic, against one dedicated endpoint per model at the same traffic (the baseline) and the packing's "
-        "LP lower bound. The stacks synthesize exactly this plan. Warnings (costly or risky settings) go to stderr, and JSON "
+        "LP lower bound. The stacks synthesize exactly this plan. What the planner placed stays where the lock file "
+        "(PORTFOLIO.lock.json) has it, re-sized for today's traffic, unless --replan. Warnings (costly or risky settings) go to stderr, and JSON "
         "also lists them under \"warnings\".",
     )
     add_portfolio_argument(parser)
@@ -35,6 +36,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                         help="your Savings Plans discount off on-demand, in percent (default: the term's published headline "
                         "figure or estimate, named in the output)")
     add_catalog_argument(parser)
+    add_replan_argument(parser, "show")
     parser.set_defaults(run=run)
 
 
@@ -49,7 +51,7 @@ def _percent(text: str) -> float:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    plan = plan_file(arguments.portfolio, catalog_of(arguments))
+    plan = plan_file(arguments.portfolio, catalog_of(arguments), replan=arguments.replan)
     print_warnings(plan)
     if arguments.savings_plan_discount is not None and arguments.savings_plan is None:
         raise PortfolioError(str(arguments.portfolio), [Problem("--savings-plan-discount", "needs --savings-plan 1y|3y, the term it is the discount of")])

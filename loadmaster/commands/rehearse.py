@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from loadmaster.commands import add_portfolio_argument
+from loadmaster.commands import add_portfolio_argument, add_replan_argument
 
 EXIT_CHECK_FAILED = 1
 
@@ -23,6 +23,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     add_portfolio_argument(parser)
     parser.add_argument("--update-to", type=Path, metavar="OTHER_PORTFOLIO", help="a portfolio to update the stacks to after creating them")
+    add_replan_argument(parser, "update to")
     parser.set_defaults(run=run)
 
 
@@ -31,7 +32,7 @@ def run(arguments: argparse.Namespace) -> int:
 
     print(f"rehearsing {arguments.portfolio} in moto (loadmaster.testing) ...", file=sys.stderr)
     try:
-        report = rehearse_portfolio(arguments.portfolio, arguments.update_to)
+        report = rehearse_portfolio(arguments.portfolio, arguments.update_to, replan=arguments.replan)
     except RehearsalFailed as failure:
         print("\n".join(failure.report))
         print(f"rehearsal failed: {failure.check}", file=sys.stderr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from loadmaster.commands import add_replan_argument
+
 EXIT_BREAKING = 1  # with --fail-on breaking; also when HEAD breaks a compliance rule nobody acknowledged
 
 FORMATS = ("markdown", "json")
@@ -27,6 +29,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument("--head", default=None, metavar="HEAD", help="the change: a portfolio file or REV:PATH (default: BASE's path in the working tree)")
     parser.add_argument("--format", choices=FORMATS, default="markdown", help="markdown for the pull request (default), json for tools")
     parser.add_argument("--fail-on", choices=("breaking",), default=None, help="exit 1 when a client-breaking change happens")
+    add_replan_argument(parser, "review HEAD as")
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help="also draw the placement and cost before and after, side by side")
     parser.set_defaults(run=run)
 
@@ -38,7 +41,7 @@ def run(arguments: argparse.Namespace) -> int:
     head = arguments.head or arguments.base.partition(":")[2] or arguments.base
     if arguments.plot is not None:
         check_target(arguments.plot)
-    result = review(arguments.base, head)
+    result = review(arguments.base, head, replan=arguments.replan)
     if arguments.plot is not None:
         draw([("before: " + result.base, result.base_plan), ("after: " + result.head, result.head_plan)], arguments.plot)
     picture = str(arguments.plot) if arguments.plot is not None else None

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of, print_warnings
+from loadmaster.commands import add_catalog_argument, add_portfolio_argument, add_replan_argument, catalog_of, print_warnings
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.plan import plan_file
 from loadmaster.summary import render_summary
@@ -24,12 +24,13 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     add_portfolio_argument(parser)
     add_catalog_argument(parser)
+    add_replan_argument(parser, "synthesize")
     parser.add_argument("--out", default="cdk.out", metavar="DIR", help="where to write the cloud assembly (default: cdk.out)")
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
-    plan = plan_file(arguments.portfolio, catalog_of(arguments))
+    plan = plan_file(arguments.portfolio, catalog_of(arguments), replan=arguments.replan)
     print_warnings(plan)
     out = Path(arguments.out)
     try:

@@ -1,0 +1,170 @@
+"""What the planner placed stays where the lock file has it (loadmaster.sticky): a traffic change re-sizes pools and
+endpoints but moves no model to another one, unless the user asks for a new plan with --replan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from loadmaster.cli import main
+from loadmaster.identity import lock_path, write_lock
+from loadmaster.plan import plan_file
+from loadmaster.synthesis import PROJECT_ROOT
+
+AUTO_EXAMPLE = PROJECT_ROOT / "examples" / "auto-platform.yaml"
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+
+
+def auto_example() -> dict:
+    return yaml.safe_load(AUTO_EXAMPLE.read_text())
+
+
+def with_flowgpt_steadier(document: dict) -> dict:
+    """Traffic only: flowgpt's mean 6 -> 14, and steady. Planned afresh, it leaves its pool for an endpoint of its own."""
+    flowgpt = next(model for model in document["models"] if model["name"] == "flowgpt")
+    flowgpt["traffic"] = {"pattern": "steady", "mean_concurrency": 14, "peak_concurrency": 20}
+    return document
+
+
+def placements(plan) -> dict[str, str]:
+    """model -> `pool NAME (TYPE)` or `dedicated (TYPE)`."""
+    placed = {component.model: f"pool {pool.name} ({pool.instance_type.name})" for pool in plan.pools for component in pool.components}
+    placed.update({model.model: f"dedicated ({model.instance_type.name})" for model in plan.dedicated})
+    return placed
+
+
+def names(plan) -> set[str]:
+    return {pool.endpoint_name for pool in plan.pools} | {model.endpoint_name for model in plan.dedicated} | {
+        component.component_name for pool in plan.pools for component in pool.components}
+
+
+def reasons_of(plan, model: str) -> tuple[str, ...]:
+    entries = [component for pool in plan.pools for component in pool.components] + list(plan.dedicated)
+    return next(entry.reasons for entry in entries if entry.model == model)
+
+
+@pytest.fixture(scope="module")
+def deployed():
+    """Given the auto example planned and locked."""
+    plan = plan_file(AUTO_EXAMPLE, previous=None)
+    return plan, plan.identities
+
+
+def planned(tmp_path, document: dict, lock, **options):
+    path = tmp_path / "auto-platform.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return plan_file(path, previous=lock, **options)
+
+
+def test_planned_afresh_a_traffic_change_moves_a_model_to_another_endpoint(deployed, tmp_path):
+    # The reason for the lock: without it, clients of flowgpt would have to call a new endpoint
+    base, _ = deployed
+    fresh = planned(tmp_path, with_flowgpt_steadier(auto_example()), None)
+    assert placements(base)["flowgpt"] == "pool auto-g6-2xlarge (ml.g6.2xlarge)"
+    assert placements(fresh)["flowgpt"] == "dedicated (ml.g6.2xlarge)"
+
+
+def test_a_traffic_change_keeps_every_model_where_the_lock_has_it_with_its_pool_resized(deployed, tmp_path):
+    base, lock = deployed
+    # When
+    plan = planned(tmp_path, with_flowgpt_steadier(auto_example()), lock)
+    # Then
+    assert placements(plan) == placements(base)
+    assert names(plan) == names(base) and plan.replaced == ()
+    resized = {pool.name: pool.instances for pool in plan.pools}
+    assert resized["auto-g6-2xlarge"].min > {pool.name: pool.instances for pool in base.pools}["auto-g6-2xlarge"].min  # steady at 14
+
+
+def test_each_kept_model_and_pool_says_it_was_kept_from_the_lock_and_how_to_replan(deployed, tmp_path):
+    _, lock = deployed
+    plan = planned(tmp_path, with_flowgpt_steadier(auto_example()), lock)
+    for model in placements(plan):
+        (reason,) = reasons_of(plan, model)
+        assert reason.startswith("kept from the lock: ") and "--replan" in reason
+    assert reasons_of(plan, "flowgpt") == ("kept from the lock: pool auto-g6-2xlarge on ml.g6.2xlarge, sized for today's traffic; "
+                                           "`loadmaster plan --replan` plans it afresh (and `-c replan=true` deploys that)",)
+    assert all(any("kept from the lock on" in note for note in pool.notes) for pool in plan.pools)
+
+
+def test_replan_plans_afresh_and_names_the_move(deployed, tmp_path):
+    _, lock = deployed
+    # When
+    plan = planned(tmp_path, with_flowgpt_steadier(auto_example()), lock, replan=True)
+    # Then
+    assert placements(plan) == placements(planned(tmp_path, with_flowgpt_steadier(auto_example()), None))
+    assert plan.replaced == ("model flowgpt: new dedicated endpoint auto-platform-flowgpt replaces inference component auto-platform-flowgpt",)
+    assert not any("kept from the lock" in reason for model in placements(plan) for reason in reasons_of(plan, model))
+
+
+def test_a_new_model_joins_the_kept_pool_of_the_instance_type_the_planner_gives_it(deployed, tmp_path):
+    base, lock = deployed
+    document = auto_example()
+    document["models"].insert(0, {"name": "docstring", "image": IMAGE, "hosting": "auto", "size_gb": 2,
+                                  "traffic": {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 6}})
+    # When
+    plan = planned(tmp_path, document, lock)
+    # Then
+    assert placements(plan) == {**placements(base), "docstring": "pool auto-g4dn-xlarge (ml.g4dn.xlarge)"}
+    assert names(plan) == names(base) | {"auto-platform-docstring"}
+    assert reasons_of(plan, "docstring")[-1].startswith("chosen: inference-component")  # planned as without a lock
+
+
+def test_a_model_that_no_longer_fits_its_locked_pool_alone_is_planned_afresh_and_says_why(deployed, tmp_path):
+    base, lock = deployed
+    document = auto_example()
+    next(model for model in document["models"] if model["name"] == "blockgen")["size_gb"] = 40  # past the L4's 24 GB
+    # When
+    plan = planned(tmp_path, document, lock)
+    # Then
+    moved = {model: where for model, where in placements(plan).items() if where != placements(base)[model]}
+    assert list(moved) == ["blockgen"]
+    assert reasons_of(plan, "blockgen")[0] == ("not kept where the lock has it (pool auto-g6-2xlarge on ml.g6.2xlarge): "
+                                               "one copy no longer fits it; planned afresh")
+    assert plan.replaced and plan.replaced[0].startswith("model blockgen: new inference component auto-platform-blockgen-v2")
+
+
+def test_a_model_whose_fields_now_choose_its_hosting_is_not_kept_on_the_other(deployed, tmp_path):
+    base, lock = deployed
+    document = auto_example()
+    inline = next(model for model in document["models"] if model["name"] == "inline")
+    inline["copies"] = {"min": 1, "max": 4}  # only inference components have copies: the lock has it dedicated
+    # When
+    plan = planned(tmp_path, document, lock)
+    # Then
+    assert placements(base)["inline"].startswith("dedicated") and placements(plan)["inline"].startswith("pool ")
+    assert reasons_of(plan, "inline")[0].endswith("the model's fields now ask for hosting inference-component; planned afresh")
+
+
+def test_plan_reads_the_lock_beside_the_portfolio_and_replan_plans_afresh(deployed, tmp_path, capsys):
+    # Given the changed portfolio beside the example's lock
+    _, lock = deployed
+    path = tmp_path / "auto-platform.yaml"
+    path.write_text(yaml.safe_dump(with_flowgpt_steadier(auto_example())))
+    write_lock(lock_path(path), lock)
+    # When
+    kept = main(["plan", str(path), "--format", "json"]), json.loads(capsys.readouterr().out)
+    fresh = main(["plan", str(path), "--format", "json", "--replan"]), json.loads(capsys.readouterr().out)
+    # Then
+    flowgpt = [next(model for model in output["models"] if model["name"] == "flowgpt") for _, output in (kept, fresh)]
+    assert (kept[0], fresh[0]) == (0, 0)
+    assert [(model["hosting"], model["pool"]) for model in flowgpt] == [("inference-component", "auto-g6-2xlarge"), ("dedicated", None)]
+    assert flowgpt[0]["reasons"][0].startswith("kept from the lock") and not flowgpt[1]["reasons"][0].startswith("kept from the lock")
+
+
+def test_plan_help_shows_replan(capsys):
+    with pytest.raises(SystemExit):
+        main(["plan", "--help"])
+    assert "--replan" in capsys.readouterr().out
+
+
+def test_in_a_region_without_inference_components_pooled_models_are_planned_afresh_and_say_why(deployed, tmp_path):
+    base, lock = deployed
+    document = yaml.safe_load(AUTO_EXAMPLE.read_text().replace("us-east-1", "eu-west-3"))  # images in the region too
+    # When
+    plan = planned(tmp_path, document, lock)
+    # Then
+    assert plan.pools == () and placements(plan)["inline"] == placements(base)["inline"]
+    assert reasons_of(plan, "textevel")[0] == ("not kept where the lock has it (pool auto-g4dn-xlarge on ml.g4dn.xlarge): CloudFormation in "
+                                               "eu-west-3 has no AWS::SageMaker::InferenceComponent; planned afresh")
