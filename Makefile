@@ -32,9 +32,10 @@ synth: setup
 	cdk synth --quiet --output $(CDK_OUT) -c portfolio=$(PORTFOLIO)
 
 ## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto, and a subset of moto's own
-## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py).
+## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py). The tests run
+## on every core (pytest-xdist): none shares a file or a port with another.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 	$(PY) tests/moto_suite/compare.py --subset
 
 ## moto 5.2.5's own tests for SageMaker, Application Auto Scaling, CloudWatch, CloudFormation and IAM's

@@ -11,10 +11,9 @@ from constructs.endpoint_base import INVOKE_ACTIONS, endpoint_arn
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
 from constructs.invocation_metrics import InvocationMetrics
 from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
+from loadmaster.limits import MIN_CPU_CORES_PER_COPY, MIN_MEMORY_PER_COPY_MB, STARTUP_TIMEOUT_RANGE_S
 from loadmaster.naming import is_sagemaker_name
 
-# StartupParameters accept 60 to 3600 seconds (CloudFormation AWS::SageMaker::InferenceComponent).
-STARTUP_TIMEOUT_RANGE_S = (60, 3600)
 
 
 class InferenceComponentBase(InvocationMetrics, Construct):
@@ -148,12 +147,12 @@ def _startup_parameters(download_s: int | None, health_check_s: int | None):
 def _raise_if_invalid(name: str, memory_mb: int, accelerators: int, cpu_cores: float | None, copy_count: int, problems: list[str], *timeouts: int | None) -> None:
     if not is_sagemaker_name(name):
         problems.append(f"component_name {name!r} is not a valid SageMaker name")
-    if memory_mb < 128:
-        problems.append(f"memory_mb must be at least 128, got {memory_mb}")
+    if memory_mb < MIN_MEMORY_PER_COPY_MB:
+        problems.append(f"memory_mb must be at least {MIN_MEMORY_PER_COPY_MB}, got {memory_mb}")
     if accelerators < 0:
         problems.append(f"accelerators must be at least 0, got {accelerators}")
-    if cpu_cores is not None and cpu_cores < 0.25:
-        problems.append(f"cpu_cores must be at least 0.25, got {cpu_cores:g}")
+    if cpu_cores is not None and cpu_cores < MIN_CPU_CORES_PER_COPY:
+        problems.append(f"cpu_cores must be at least {MIN_CPU_CORES_PER_COPY:g}, got {cpu_cores:g}")
     if copy_count < 1:
         problems.append(f"copy_count must be at least 1 at creation, got {copy_count}")
     low, high = STARTUP_TIMEOUT_RANGE_S

@@ -7,6 +7,13 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
+from loadmaster.limits import (
+    BATCH_PERCENT_RANGE,
+    DEFAULT_BATCH_PERCENT,
+    DEFAULT_BATCH_WAIT_S,
+    DEFAULT_ROLLBACK_ERRORS_PER_MINUTE,
+    DEFAULT_ROLLBACK_LATENCY_MS,
+)
 
 
 @dataclass(frozen=True)
@@ -22,16 +29,17 @@ class DeploymentGuardrails:
         the update) instead of rolling batches. Default: False.
     """
 
-    batch_percent: int = 25
-    wait: cdk.Duration = cdk.Duration.seconds(60)
-    rollback_errors_per_minute: int = 5
-    rollback_latency: cdk.Duration = cdk.Duration.seconds(10)
+    batch_percent: int = DEFAULT_BATCH_PERCENT
+    wait: cdk.Duration = cdk.Duration.seconds(DEFAULT_BATCH_WAIT_S)
+    rollback_errors_per_minute: int = DEFAULT_ROLLBACK_ERRORS_PER_MINUTE
+    rollback_latency: cdk.Duration = cdk.Duration.millis(DEFAULT_ROLLBACK_LATENCY_MS)
     blue_green: bool = False
 
     def problems(self) -> list[str]:
         found = []
-        if not 5 <= self.batch_percent <= 50:
-            found.append(f"batch_percent must be 5 to 50, got {self.batch_percent}")
+        low, high = BATCH_PERCENT_RANGE
+        if not low <= self.batch_percent <= high:
+            found.append(f"batch_percent must be {low} to {high}, got {self.batch_percent}")
         if self.rollback_errors_per_minute < 1:
             found.append(f"rollback_errors_per_minute must be at least 1, got {self.rollback_errors_per_minute}")
         return found

@@ -19,6 +19,14 @@ from loadmaster.errors import PortfolioError, Problem
 from loadmaster.identity import IdentityLock, lock_path, read_lock, with_identities
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 from loadmaster.sticky import explained, kept_placements
+from loadmaster.limits import (
+    DEFAULT_BATCH_PERCENT,
+    DEFAULT_BATCH_WAIT_S,
+    DEFAULT_ROLLBACK_ERRORS_PER_MINUTE,
+    DEFAULT_ROLLBACK_LATENCY_MS,
+    DEFAULT_SCALE_IN_COOLDOWN_S,
+    DEFAULT_SCALE_OUT_COOLDOWN_S,
+)
 from loadmaster.naming import SAGEMAKER_NAME_MAX
 from loadmaster.planner.bill import Bill, Usage, plan_bill
 from loadmaster.planner.cost import CostSummary
@@ -26,7 +34,10 @@ from loadmaster.planner.decide import ModelDecision, PlanningProblems, decide
 from loadmaster.planner.packing import Placement
 from loadmaster.planner.review import review
 from loadmaster.planner.sizing import DEFAULT_TARGET_CONCURRENCY, Counts
-from loadmaster.portfolio import FrameworkImage, ModelSpec, Network, Portfolio, Scaling, load_portfolio, portfolio_warnings
+from loadmaster.spec.base import FrameworkImage, ModelSpec, Network, Scaling
+from loadmaster.spec.checks import portfolio_warnings
+from loadmaster.spec.load import load_portfolio
+from loadmaster.spec.schema import Portfolio
 
 
 class ScalingMetric(Enum):
@@ -52,9 +63,8 @@ class ScalingMetric(Enum):
 
 
 # Defaults when a model says nothing of scaling: the high-resolution concurrency metrics (`_scaling`) at
-# DEFAULT_TARGET_CONCURRENCY, which lives in `loadmaster.planner.sizing` because copies are sized from it.
-DEFAULT_SCALE_IN_COOLDOWN_S = 300
-DEFAULT_SCALE_OUT_COOLDOWN_S = 60
+# DEFAULT_TARGET_CONCURRENCY, which lives in `loadmaster.planner.sizing` because copies are sized from it, with the
+# cooldowns of loadmaster.limits.
 
 
 @dataclass(frozen=True)
@@ -83,19 +93,14 @@ class Bounds:
         return max(self.min, 1)
 
 
-# p90 ModelLatency above which a deployment rolls back when the model states no latency SLO: a default to
-# override (`deployment.rollback_latency_ms` or `latency_slo_ms`), not an AWS figure.
-DEFAULT_ROLLBACK_LATENCY_MS = 10_000
-
-
 @dataclass(frozen=True)
 class DeploymentPlan:
     """How updates roll out (batches of copies or instances) and what rolls them back (alarms the constructs create)."""
 
     strategy: str = "rolling"
-    batch_percent: int = 25
-    wait_s: int = 60
-    rollback_errors_per_minute: int = 5
+    batch_percent: int = DEFAULT_BATCH_PERCENT
+    wait_s: int = DEFAULT_BATCH_WAIT_S
+    rollback_errors_per_minute: int = DEFAULT_ROLLBACK_ERRORS_PER_MINUTE
     rollback_latency_ms: int = DEFAULT_ROLLBACK_LATENCY_MS
 
 

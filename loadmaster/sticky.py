@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from loadmaster.catalog import Catalog
+from loadmaster.hostings.auto import pinned_hosting
+from loadmaster.hostings.inference_component import PoolSpec
 from loadmaster.identity import IdentityLock
 from loadmaster.planner.decide import Decisions, PlanningProblems, decide
 from loadmaster.planner.devices import model_devices
 from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT
 from loadmaster.planner.sizing import demands_by_type
-from loadmaster.portfolio import ModelSpec, PoolSpec, Portfolio, pinned_hosting
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
+from loadmaster.spec.base import ModelSpec
+from loadmaster.spec.schema import Portfolio
 
 if TYPE_CHECKING:  # loadmaster.plan imports this module
     from loadmaster.plan import ComponentPlan, Plan

@@ -13,7 +13,7 @@ from constructs.inference_component_endpoint import InferenceComponentEndpoint, 
 from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.catalog import InstanceType
 from loadmaster.plan import ComponentPlan, DedicatedPlan, DeploymentPlan, PoolPlan, ScalingPlan
-from loadmaster.portfolio import Network
+from loadmaster.spec.base import Network
 from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY

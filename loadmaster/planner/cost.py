@@ -35,7 +35,7 @@ from loadmaster.planner.sizing import (
     derived_cpu_demand,
     derived_demand,
 )
-from loadmaster.portfolio import ModelSpec
+from loadmaster.spec.base import ModelSpec
 
 @dataclass(frozen=True)
 class BaselineEndpoint:

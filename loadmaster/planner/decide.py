@@ -26,8 +26,11 @@ from loadmaster.planner.sizing import (
     mean_is_stated,
     unit_counts,
 )
-from loadmaster.portfolio import MAX_COUNT, ModelSpec, PoolSpec, Portfolio
+from loadmaster.hostings.inference_component import PoolSpec
+from loadmaster.limits import MAX_COUNT
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
+from loadmaster.spec.base import ModelSpec
+from loadmaster.spec.schema import Portfolio
 
 
 @dataclass(frozen=True)

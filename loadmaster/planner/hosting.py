@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog
+from loadmaster.hostings.auto import hosting_pins
 from loadmaster.planner.sizing import COLD_START_MS, Demand, concurrency_per_unit
-from loadmaster.portfolio import ModelSpec, hosting_pins
+from loadmaster.spec.base import ModelSpec
 
 INFERENCE_COMPONENT = "inference-component"
 DEDICATED = "dedicated"

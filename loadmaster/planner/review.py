@@ -15,7 +15,7 @@ from loadmaster.errors import Problem
 from loadmaster.limits import ENDPOINTS, INSTANCES, Quota, instances_of_type
 from loadmaster.planner.decide import Decisions
 from loadmaster.planner.sizing import Demand, capacity
-from loadmaster.portfolio import Portfolio
+from loadmaster.spec.schema import Portfolio
 
 # A copy's demand and an instance's capacity are floats (CPU cores): 48 / 0.25 must count as 192 copies, not 191.
 EPSILON = 1e-9

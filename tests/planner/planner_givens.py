@@ -6,7 +6,8 @@ from typing import Any
 
 from loadmaster.catalog import load_catalog
 from loadmaster.plan import Plan, make_plan
-from loadmaster.portfolio import Portfolio, validate_portfolio
+from loadmaster.spec.load import validate_portfolio
+from loadmaster.spec.schema import Portfolio
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 
