@@ -20,7 +20,7 @@ from constructs.endpoint_isolation import EndpointIsolation
 from constructs.invocation_metrics import sagemaker_metric
 from constructs.model_execution_role import ModelExecutionRole
 from constructs.rollback_alarms import DeploymentGuardrails
-from loadmaster.async_inference import MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE_RANGE
+from loadmaster.limits import ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE
 from loadmaster.scaling import ScalableDimension, Scaling
 from policies.acknowledgements import acknowledge, wildcard_resource_finding
 from policies.scalable_capacity import ScalableCapacity
@@ -355,7 +355,7 @@ def _problems(output_prefix: str | None, failure_prefix: str | None, max_concurr
             problems.append(f"{name} must be a key prefix ending in / and not starting with one, got {prefix!r}")
     if output_prefix is not None and output_prefix == failure_prefix:
         problems.append("output_prefix and failure_prefix must differ, so results and failures can be told apart")
-    low, high = MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE_RANGE
+    low, high = ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE
     if max_concurrent is not None and not low <= max_concurrent <= high:
         problems.append(f"max_concurrent_invocations_per_instance must be {low} to {high}, got {max_concurrent}")
     return problems

@@ -1,7 +1,7 @@
 """Asynchronous inference as plain data: SageMaker's limits, how an async endpoint scales, how many instances it
 runs and what they cost, and whether a model fits. No CDK, SciPy or pydantic import.
 
-An async endpoint queues each request (its payload in S3, or inline up to `MAX_INLINE_BODY_BYTES`), processes it on
+An async endpoint queues each request (its payload in S3, or inline up to 128,000 bytes), processes it on
 one of its instances and writes the response to S3, optionally telling SNS topics; it is the one instance-based
 hosting that may scale to zero instances, requests arriving meanwhile waiting in the queue (SageMaker developer
 guide, "Asynchronous inference" and "Autoscale an asynchronous endpoint").
@@ -12,34 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from loadmaster import limits
 from loadmaster.scaling import MetricAlarm, Scaling, ScalableDimension, ScalingMetric, Step, StepScaling, TargetTracking
 
-# SageMaker developer guide, "Inference options in Amazon SageMaker AI": async takes payloads up to 1 GB (MB here
-# and in the portfolio are 10^6 bytes) processed for up to one hour.
-MAX_PAYLOAD_MB = 1000
-# botocore sagemaker-runtime service-2.json, InvokeEndpointAsync: InvocationTimeoutSeconds 1..3600 (default 15 min,
-# "Invoke an asynchronous endpoint"), RequestTTLSeconds 60..21600 (how long a request may wait in the queue), an
-# inline Body (AsyncBodyBlob) of at most 128,000 bytes.
-MAX_PROCESSING_S = 3600
-DEFAULT_PROCESSING_TIMEOUT_S = 900
-MAX_QUEUE_WAIT_S = 21_600
-MAX_INLINE_BODY_BYTES = 128_000
-# botocore sagemaker service-2.json, AsyncInferenceClientConfig.MaxConcurrentInvocationsPerInstance. Unset,
-# "SageMaker chooses an optimal value": the planner then counts one request per instance.
-MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE_RANGE = (1, 1000)
-
-# What a real-time endpoint takes, which decides when a model needs async instead: payloads up to 6 MB processed
-# within 60 s ("Inference options in Amazon SageMaker AI"); botocore's InvokeEndpoint Body (BodyBlob) is at most
-# 6,291,456 bytes.
-REAL_TIME_MAX_PAYLOAD_MB = 6.291456
-REAL_TIME_MAX_PROCESSING_S = 60
-
-# Target tracking on the queue per instance, as SageMaker recommends for async endpoints (namespace AWS/SageMaker,
-# dimension EndpointName, statistic Average; the developer guide's example targets 5). Cooldowns: loadmaster's
-# defaults for every hosting (300 s in, 60 s out).
-DEFAULT_BACKLOG_TARGET = 5.0
-DEFAULT_SCALE_IN_COOLDOWN_S = 300
-DEFAULT_SCALE_OUT_COOLDOWN_S = 60
+# SageMaker's limits on requests (real-time and async) are `loadmaster.limits`', cited there.
 BACKLOG_METRIC_PERIOD_S = 60
 
 # Target tracking cannot leave zero instances (the per-instance backlog divides by no instance): a step policy,
@@ -77,9 +53,9 @@ def backlog_scaling(
     min_instances: int,
     max_instances: int,
     *,
-    target: float = DEFAULT_BACKLOG_TARGET,
-    scale_in_cooldown_s: int = DEFAULT_SCALE_IN_COOLDOWN_S,
-    scale_out_cooldown_s: int = DEFAULT_SCALE_OUT_COOLDOWN_S,
+    target: float = limits.DEFAULT_BACKLOG_PER_INSTANCE,
+    scale_in_cooldown_s: int = limits.DEFAULT_SCALE_IN_COOLDOWN_S,
+    scale_out_cooldown_s: int = limits.DEFAULT_SCALE_OUT_COOLDOWN_S,
 ) -> Scaling:
     """An async endpoint's instances between `min_instances` (0: scale to zero, woken by `WAKE_FROM_ZERO`) and
     `max_instances`, tracking `target` queued requests per instance."""
@@ -111,10 +87,10 @@ class Request:
     def needs_more_than_real_time(self) -> list[str]:
         """Why a real-time endpoint (inference component or dedicated) cannot serve this request; empty if it can."""
         reasons = []
-        if self.payload_mb > REAL_TIME_MAX_PAYLOAD_MB:
-            reasons.append(f"its {self.payload_mb:g} MB payload is above the {REAL_TIME_MAX_PAYLOAD_MB:.2f} MB a real-time request takes")
-        if self.processing_s > REAL_TIME_MAX_PROCESSING_S:
-            reasons.append(f"its {self.processing_s:g} s processing is above the {REAL_TIME_MAX_PROCESSING_S} s a real-time endpoint waits")
+        if self.payload_mb > limits.REAL_TIME_MAX_PAYLOAD_MB:
+            reasons.append(f"its {self.payload_mb:g} MB payload is above the {limits.REAL_TIME_MAX_PAYLOAD_MB:.2f} MB a real-time request takes")
+        if self.processing_s > limits.REAL_TIME_MAX_PROCESSING_S:
+            reasons.append(f"its {self.processing_s:g} s processing is above the {limits.REAL_TIME_MAX_PROCESSING_S} s a real-time endpoint waits")
         return reasons
 
     def async_refusals(self) -> list[str]:
@@ -122,10 +98,10 @@ class Request:
         reasons = []
         if not self.callers_wait_for_s3:
             reasons.append("its callers cannot wait for the result in S3 (request.callers_wait_for_s3 is false)")
-        if self.payload_mb > MAX_PAYLOAD_MB:
-            reasons.append(f"its {self.payload_mb:g} MB payload is above the {MAX_PAYLOAD_MB} MB (1 GB) an async request takes")
-        if self.processing_s > MAX_PROCESSING_S:
-            reasons.append(f"its {self.processing_s:g} s processing is above the {MAX_PROCESSING_S} s an async request may run")
+        if self.payload_mb > limits.ASYNC_MAX_PAYLOAD_MB:
+            reasons.append(f"its {self.payload_mb:g} MB payload is above the {limits.ASYNC_MAX_PAYLOAD_MB} MB (1 GB) an async request takes")
+        if self.processing_s > limits.ASYNC_MAX_PROCESSING_S:
+            reasons.append(f"its {self.processing_s:g} s processing is above the {limits.ASYNC_MAX_PROCESSING_S} s an async request may run")
         return reasons
 
 

@@ -3,7 +3,6 @@
 import pytest
 
 from loadmaster.async_inference import (
-    MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE_RANGE,
     Request,
     backlog_scaling,
     hourly_cost,
@@ -84,13 +83,15 @@ def test_cost_is_the_instances_at_their_price_and_unknown_without_a_price():
 def test_the_limits_are_the_ones_of_botocores_service_models():
     import botocore.session
 
-    from loadmaster.async_inference import MAX_INLINE_BODY_BYTES, MAX_PROCESSING_S, MAX_QUEUE_WAIT_S
+    from loadmaster import limits
 
     session = botocore.session.get_session()
     sagemaker, runtime = session.get_service_model("sagemaker"), session.get_service_model("sagemaker-runtime")
     concurrency = sagemaker.shape_for("MaxConcurrentInvocationsPerInstance").metadata
     invoke = runtime.operation_model("InvokeEndpointAsync").input_shape.members
 
-    assert MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE_RANGE == (concurrency["min"], concurrency["max"])
-    assert (MAX_PROCESSING_S, MAX_QUEUE_WAIT_S, MAX_INLINE_BODY_BYTES) == (
-        invoke["InvocationTimeoutSeconds"].metadata["max"], invoke["RequestTTLSeconds"].metadata["max"], invoke["Body"].metadata["max"])
+    real_time_body = runtime.operation_model("InvokeEndpoint").input_shape.members["Body"]
+
+    assert limits.ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE == (concurrency["min"], concurrency["max"])
+    assert limits.ASYNC_MAX_PROCESSING_S == invoke["InvocationTimeoutSeconds"].metadata["max"]
+    assert round(limits.REAL_TIME_MAX_PAYLOAD_MB * 10**6) == real_time_body.metadata["max"]
