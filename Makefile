@@ -54,8 +54,10 @@ deploy: setup
 	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true -c replan=$(REPLAN)
 	$(VENV)/bin/loadmaster lock $(PORTFOLIO) $(if $(filter true,$(REPLAN)),--replan)
 
+## The planner's cost and speed (bench/plan_quality.py), then `loadmaster synth` against hand-written L1
+## (bench/synth_speed.py); fails if either misses its targets.
 bench: setup
-	$(PY) bench/plan_quality.py
+	$(PY) bench/plan_quality.py; quality=$$?; $(PY) bench/synth_speed.py && exit $$quality
 
 ## Re-pin every installed Python package after changing pyproject.toml.
 lock: setup

@@ -18,9 +18,9 @@ from constructs.dedicated_endpoint import DedicatedEndpoint
 from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.invocation_metrics import sagemaker_metric
-from constructs.model_execution_role import ModelExecutionRole
 from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.limits import ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE
+from loadmaster.plan import ContainerDefinition
 from loadmaster.scaling import ScalableDimension, Scaling
 from policies.acknowledgements import acknowledge, wildcard_resource_finding
 from policies.scalable_capacity import ScalableCapacity
@@ -162,14 +162,9 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
         id: str,
         *,
         endpoint_name: str,
-        image: str,
+        container: ContainerDefinition,
         instance_type: str,
         initial_instance_count: int = 1,
-        artifact_url: str | None = None,
-        artifact_kms_key_arn: str | None = None,
-        environment: dict[str, str] | None = None,
-        execution_role: ModelExecutionRole | None = None,
-        variant_name: str = DEFAULT_VARIANT_NAME,
         isolation: EndpointIsolation = EndpointIsolation(),
         guardrails: DeploymentGuardrails = DeploymentGuardrails(),
         output_bucket: s3.IBucket | None = None,
@@ -182,9 +177,8 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
         problems = _problems(output_prefix, failure_prefix, max_concurrent_invocations_per_instance)
         try:
             super().__init__(
-                scope, id, endpoint_name=endpoint_name, image=image, instance_type=instance_type, initial_instance_count=initial_instance_count,
-                artifact_url=artifact_url, artifact_kms_key_arn=artifact_kms_key_arn, environment=environment, execution_role=execution_role,
-                variant_name=variant_name, isolation=isolation, guardrails=guardrails,
+                scope, id, endpoint_name=endpoint_name, container=container, instance_type=instance_type,
+                initial_instance_count=initial_instance_count, isolation=isolation, guardrails=guardrails,
             )
         except ValueError as error:  # the endpoint's own problems, reported with ours
             problems.insert(0, str(error).removeprefix("DedicatedEndpoint: "))

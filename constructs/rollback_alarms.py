@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -14,6 +15,7 @@ from loadmaster.limits import (
     DEFAULT_ROLLBACK_ERRORS_PER_MINUTE,
     DEFAULT_ROLLBACK_LATENCY_MS,
 )
+from constructs.metric_alarm import GREATER_THAN_OR_EQUAL_TO_THRESHOLD, GREATER_THAN_THRESHOLD, metric_alarm
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,14 @@ class DeploymentGuardrails:
     rollback_latency: cdk.Duration = cdk.Duration.millis(DEFAULT_ROLLBACK_LATENCY_MS)
     blue_green: bool = False
 
+    @property
+    def wait_s(self) -> int:
+        return _seconds(self.wait)
+
+    @property
+    def rollback_latency_ms(self) -> int:
+        return _milliseconds(self.rollback_latency)
+
     def problems(self) -> list[str]:
         found = []
         low, high = BATCH_PERCENT_RANGE
@@ -43,6 +53,17 @@ class DeploymentGuardrails:
         if self.rollback_errors_per_minute < 1:
             found.append(f"rollback_errors_per_minute must be at least 1, got {self.rollback_errors_per_minute}")
         return found
+
+
+# A Duration's length is a round trip to CDK's JavaScript; every model's guardrails ask for the same few.
+@cache
+def _seconds(duration: cdk.Duration) -> int:
+    return duration.to_seconds()
+
+
+@cache
+def _milliseconds(duration: cdk.Duration) -> int:
+    return duration.to_milliseconds()
 
 
 class RollbackAlarms(Construct):
@@ -57,28 +78,29 @@ class RollbackAlarms(Construct):
 
     def __init__(self, scope: Construct, id: str, *, errors: cloudwatch.Metric, latency: cloudwatch.Metric, guardrails: DeploymentGuardrails) -> None:
         super().__init__(scope, id)
-        minute = cdk.Duration.minutes(1)
-        self.errors = cloudwatch.Alarm(
+        self.errors = metric_alarm(
             self,
             "Errors",
             alarm_description="Server errors during or after a deployment: roll it back",
-            metric=errors.with_(statistic="Sum", period=minute),
+            metric=errors,
+            statistic="Sum",
+            period_s=60,
             threshold=guardrails.rollback_errors_per_minute,
             evaluation_periods=self.EVALUATION_MINUTES,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison_operator=GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         )
-        self.latency = cloudwatch.Alarm(
+        self.latency = metric_alarm(
             self,
             "Latency",
             alarm_description="p90 model latency above its limit during or after a deployment: roll it back",
-            metric=latency.with_(statistic="p90", period=minute),
-            threshold=guardrails.rollback_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+            metric=latency,
+            statistic="p90",
+            period_s=60,
+            threshold=guardrails.rollback_latency_ms * 1000,  # ModelLatency is in microseconds
             evaluation_periods=self.EVALUATION_MINUTES,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison_operator=GREATER_THAN_THRESHOLD,
         )
 
     @property
     def alarm_names(self) -> list[str]:
-        return [self.errors.alarm_name, self.latency.alarm_name]
+        return [self.errors.ref, self.latency.ref]

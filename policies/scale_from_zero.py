@@ -3,24 +3,16 @@ endpoint's instances."""
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
-from loadmaster.scaling import MetricAlarm, Step, StepScaling
+from constructs.metric_alarm import metric_alarm
+from loadmaster.scaling import Step, StepScaling, wake_on_no_capacity
 from policies.scalable_capacity import ScalableCapacity
 
-# SageMaker developer guide "endpoint-auto-scaling-zero-instances": Sum over 60 s, threshold 1. The scale-to-zero
-# blog uses Maximum over 30 s instead (FACTS.md): both are parameters.
-DEFAULT_PERIOD_S = 60
-DEFAULT_STATISTIC = "Sum"
-# An inference component's wake-up: +1 copy once a request failed for want of one.
-COMPONENT_WAKE = StepScaling(
-    alarm=MetricAlarm(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures", statistic=DEFAULT_STATISTIC, period_s=DEFAULT_PERIOD_S, threshold=1),
-    steps=(Step(adjustment=1, lower=0),),
-    cooldown_s=60,
-)
+# An inference component's wake-up: +1 copy once a request failed for want of one (its figures, cited, in
+# loadmaster.scaling, where the plan takes them from).
+COMPONENT_WAKE = wake_on_no_capacity()
 
 
 class ScaleFromZero(Construct):
@@ -63,47 +55,23 @@ class ScaleFromZero(Construct):
             ),
         )
         alarm = wake.alarm
-        self.alarm = cloudwatch.Alarm(
+        self.alarm = metric_alarm(
             self,
             "NoCapacityAlarm",
             alarm_description=description or f"Requests to {capacity.resource_id} failed for lack of capacity: add a copy",
-            metric=no_capacity_metric.with_(period=cdk.Duration.seconds(alarm.period_s), statistic=alarm.statistic),
+            metric=no_capacity_metric,
+            statistic=alarm.statistic,
+            period_s=alarm.period_s,
             threshold=alarm.threshold,
             evaluation_periods=alarm.evaluation_periods,
             datapoints_to_alarm=alarm.datapoints_to_alarm,
-            comparison_operator=_COMPARISONS[alarm.comparison],
-            treat_missing_data=_MISSING_DATA[alarm.treat_missing_data],
+            comparison_operator=alarm.comparison,
+            treat_missing_data=alarm.treat_missing_data,
+            alarm_actions=[self.policy.ref],  # a scaling policy's Ref is its ARN
         )
-        self.alarm.add_alarm_action(_ScalingPolicyAction(self.policy.ref))
-
-
-# CloudWatch's names, as the plain-data alarms carry them, to CDK's enums.
-_COMPARISONS = {
-    "GreaterThanOrEqualToThreshold": cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    "GreaterThanThreshold": cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    "LessThanThreshold": cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-    "LessThanOrEqualToThreshold": cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-}
-_MISSING_DATA = {
-    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
-    "breaching": cloudwatch.TreatMissingData.BREACHING,
-    "ignore": cloudwatch.TreatMissingData.IGNORE,
-    "missing": cloudwatch.TreatMissingData.MISSING,
-}
 
 
 def _step_adjustment(step: Step) -> appscaling.CfnScalingPolicy.StepAdjustmentProperty:
     return appscaling.CfnScalingPolicy.StepAdjustmentProperty(
         metric_interval_lower_bound=step.lower, metric_interval_upper_bound=step.upper, scaling_adjustment=step.adjustment
     )
-
-
-@jsii.implements(cloudwatch.IAlarmAction)
-class _ScalingPolicyAction:
-    """An alarm action that runs an Application Auto Scaling policy (its Ref is the policy ARN)."""
-
-    def __init__(self, policy_arn: str) -> None:
-        self._policy_arn = policy_arn
-
-    def bind(self, _scope: Construct, _alarm: cloudwatch.IAlarm) -> cloudwatch.AlarmActionConfig:
-        return cloudwatch.AlarmActionConfig(alarm_action_arn=self._policy_arn)

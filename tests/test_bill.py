@@ -10,7 +10,7 @@ import pytest
 from loadmaster.catalog import load_catalog
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
-from loadmaster.plan import make_plan
+from loadmaster.planner.make import make_plan
 from loadmaster.planner.bill import (
     DATA_PROCESSED_IN_USD_PER_GB,
     DATA_PROCESSED_OUT_USD_PER_GB,

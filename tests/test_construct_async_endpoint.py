@@ -18,8 +18,10 @@ INPUTS = "s3://requests/transcribe/"
 def make_endpoint(stack, id="Transcribe", **overrides):
     from constructs.async_endpoint import AsyncEndpoint, AsyncNotifications
 
+    from loadmaster.plan import ContainerDefinition
+
     props = dict(
-        endpoint_name=ENDPOINT, image=IMAGE, instance_type="ml.g5.2xlarge", artifact_url="s3://models/transcribe/model.tar.gz",
+        endpoint_name=ENDPOINT, container=ContainerDefinition(IMAGE, "s3://models/transcribe/model.tar.gz", {}), instance_type="ml.g5.2xlarge",
         notifications=AsyncNotifications(success=True, error=True), max_concurrent_invocations_per_instance=4,
     )
     return AsyncEndpoint(stack, id, **{**props, **overrides})

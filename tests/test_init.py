@@ -12,7 +12,7 @@ from loadmaster import __version__
 from loadmaster.cli import main
 from loadmaster.commands import init
 from loadmaster.errors import EXIT_BAD_INPUT
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.spec.json_schema import schema_text
 
 ROOT = Path(__file__).resolve().parents[1]

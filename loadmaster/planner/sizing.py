@@ -14,6 +14,7 @@ from loadmaster.catalog import CPU, Catalog, InstanceType
 from loadmaster.hostings.inference_component import PerCopy
 from loadmaster.limits import MIN_MEMORY_PER_COPY_MB
 from loadmaster.planner.devices import Devices, model_devices
+from loadmaster.scaling import DEFAULT_TARGET_CONCURRENCY
 from loadmaster.spec.base import CountRange, ModelSpec
 
 # Accelerator memory to serve a model = weights x 1.2: a 20 % overhead for the KV cache, activation buffers and
@@ -32,9 +33,6 @@ CPU_CORES_PER_CPU_COPY = 1
 # Measured in AWS's scale-to-zero blog: about 5 minutes from zero copies to serving again (FACTS.md, "Scale to
 # zero"). A model whose latency objective is shorter must keep a copy warm.
 COLD_START_MS = 5 * 60 * 1000
-# Defaults when a model says nothing of scaling: the high-resolution concurrency metrics with the target of AWS's
-# faster-autoscaling example notebook (Llama3-8B on TGI, target 5; FACTS.md "How the concurrency metrics and alarms behave").
-DEFAULT_TARGET_CONCURRENCY = 5.0
 
 BYTES_PER_GB = 10**9
 BYTES_PER_GIB = 2**30

@@ -10,16 +10,13 @@ from pydantic import Discriminator, Field, Tag
 
 from loadmaster import limits
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
-from loadmaster.hostings import auto, dedicated, inference_component
-from loadmaster.hostings.auto import AutoModel
-from loadmaster.hostings.dedicated import DedicatedModel
-from loadmaster.hostings.inference_component import InferenceComponentModel, PoolSpec
+from loadmaster.hostings import auto, inference_component
+from loadmaster.hostings.inference_component import PoolSpec
+from loadmaster.hostings.registry import PATTERNS
 from loadmaster.spec.base import KmsKeyArn, ModelSpec, Name, Spec
 
-# Each hosting's model, by the value of its `hosting` key. (The hosting registry will build this from its list.)
-MODEL_CLASSES: dict[str, type[ModelSpec]] = {
-    inference_component.HOSTING: InferenceComponentModel, dedicated.HOSTING: DedicatedModel, auto.HOSTING: AutoModel,
-}
+# Each hosting's model, by the value of its `hosting` key: every registered pattern's, and `auto`.
+MODEL_CLASSES: dict[str, type[ModelSpec]] = {name: pattern.spec for name, pattern in PATTERNS.items()} | {auto.HOSTING: auto.AutoModel}
 # A model that writes no `hosting` is an inference component (README, "Portfolio reference").
 DEFAULT_HOSTING = inference_component.HOSTING
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from loadmaster.catalog import load_catalog
-from loadmaster.plan import Plan, make_plan
+from loadmaster.plan import Plan
+from loadmaster.planner.make import make_plan
 from loadmaster.spec.load import validate_portfolio
 from loadmaster.spec.schema import Portfolio
 
