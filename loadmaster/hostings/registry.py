@@ -8,7 +8,7 @@ has all its parts.
 
 from __future__ import annotations
 
-from loadmaster.hostings import dedicated, inference_component
+from loadmaster.hostings import asynchronous, dedicated, inference_component
 from loadmaster.hostings.pattern import HostingPattern
 
-PATTERNS: dict[str, HostingPattern] = {pattern.name: pattern for pattern in (inference_component.PATTERN, dedicated.PATTERN)}
+PATTERNS: dict[str, HostingPattern] = {pattern.name: pattern for pattern in (inference_component.PATTERN, dedicated.PATTERN, asynchronous.PATTERN)}
