@@ -242,10 +242,10 @@ def test_images_in_several_regions_without_a_portfolio_region_are_rejected(portf
         (lambda m: m.update(ShadowVariants=[]), "ShadowVariants: `ShadowVariants` (SageMaker shadow variants) is not supported by loadmaster yet"),
         (lambda m: m.update(hosting="serverless"),
          "hosting: `serverless` (SageMaker Serverless Inference) is not supported by loadmaster yet; hosting is "
-         "'inference-component', 'dedicated' or 'auto'"),
+         "'inference-component', 'dedicated', 'async' or 'auto'"),
         (lambda m: m.update(hosting="multi-model"),
          "hosting: `multi-model` (SageMaker multi-model endpoints) is not supported by loadmaster yet; hosting is "
-         "'inference-component', 'dedicated' or 'auto'"),
+         "'inference-component', 'dedicated', 'async' or 'auto'"),
     ],
     ids=["feature-key", "feature-key-in-camel-case", "serverless-hosting", "multi-model-hosting"],
 )
