@@ -63,6 +63,18 @@ BATCH_WAIT_RANGE_S = (0, 3600)
 # An endpoint's VpcConfig: 1 to 16 subnets and 1 to 5 security groups (SageMaker API reference, VpcConfig).
 MAX_VPC_SUBNETS = 16
 MAX_VPC_SECURITY_GROUPS = 5
+# What one request may ask of each hosting ("Inference options in Amazon SageMaker AI"; MB are 10^6 bytes): a real-time
+# endpoint takes payloads up to 6 MB (botocore sagemaker-runtime, InvokeEndpoint Body: 6,291,456 bytes) processed
+# within 60 s; an asynchronous endpoint payloads up to 1 GB processed for up to an hour (InvokeEndpointAsync
+# InvocationTimeoutSeconds 1..3600, default 15 min; RequestTTLSeconds 60..21600 in the queue; an inline Body of
+# at most 128,000 bytes instead of an S3 InputLocation).
+REAL_TIME_MAX_PAYLOAD_MB = 6.291456
+REAL_TIME_MAX_PROCESSING_S = 60
+ASYNC_MAX_PAYLOAD_MB = 1000
+ASYNC_MAX_PROCESSING_S = 3600
+# AsyncInferenceClientConfig.MaxConcurrentInvocationsPerInstance (botocore sagemaker service-2.json); unset, "SageMaker
+# chooses an optimal value", which the planner counts as 1.
+ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE = (1, 1000)
 # A region's name as AWS writes them (us-east-1, us-gov-west-1, ap-southeast-2); which ones exist is
 # `loadmaster.regions`' to say, from botocore.
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
@@ -87,3 +99,6 @@ DEFAULT_BATCH_PERCENT = 25
 DEFAULT_BATCH_WAIT_S = 60
 DEFAULT_ROLLBACK_ERRORS_PER_MINUTE = 5
 DEFAULT_ROLLBACK_LATENCY_MS = 10_000
+# Asynchronous endpoints track 5 queued requests per instance, the developer guide's example ("Autoscale an
+# asynchronous endpoint").
+DEFAULT_BACKLOG_PER_INSTANCE = 5.0

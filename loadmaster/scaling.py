@@ -42,13 +42,17 @@ class ScalingMetric(Enum):
     CONCURRENT_REQUESTS_PER_MODEL = ("concurrent-requests-per-model", "SageMakerVariantConcurrentRequestsPerModelHighResolution", ScalableDimension.INSTANCES, 10)
     INVOCATIONS_PER_INSTANCE = ("invocations-per-instance", "SageMakerVariantInvocationsPerInstance", ScalableDimension.INSTANCES, 60)
     PROVISIONED_CONCURRENCY_UTILIZATION = ("provisioned-concurrency-utilization", "SageMakerVariantProvisionedConcurrencyUtilization", ScalableDimension.PROVISIONED_CONCURRENCY, 60)
+    # Asynchronous endpoints: no predefined type, so a customized metric (`TargetTracking.custom_metric`) on
+    # ApproximateBacklogSizePerInstance (SageMaker developer guide, "Autoscale an asynchronous endpoint").
+    BACKLOG_SIZE_PER_INSTANCE = ("backlog-size-per-instance", None, ScalableDimension.INSTANCES, 60)
 
     @property
     def portfolio_name(self) -> str:
         return self.value[0]
 
     @property
-    def predefined_metric_type(self) -> str:
+    def predefined_metric_type(self) -> str | None:
+        """None: Application Auto Scaling has no predefined type for it; a policy tracks it as a customized metric."""
         return self.value[1]
 
     @property

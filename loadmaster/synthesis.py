@@ -257,7 +257,7 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model"}
+_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model", "Async": "model"}
 
 
 def owner_of(construct_path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
+from loadmaster.scaling import TargetTracking
 
 COPY_COUNT_DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCE_COUNT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -83,5 +84,39 @@ class ScalableCapacity(Construct):
                 target_value=target_value,
                 scale_in_cooldown=scale_in_cooldown_s,
                 scale_out_cooldown=scale_out_cooldown_s,
+            ),
+        )
+
+    def track(self, id: str, tracking: TargetTracking, *, metric_dimensions: dict[str, str]) -> appscaling.CfnScalingPolicy:
+        """Target tracking as the plan describes it: on a predefined metric, or, for a metric without a predefined
+        type (an asynchronous endpoint's backlog), on `tracking.custom_metric` with `metric_dimensions` (the scaled
+        resource's, as CloudWatch publishes the metric)."""
+        if tracking.custom_metric is None:
+            return self.track_metric(
+                id,
+                predefined_metric_type=tracking.metric.predefined_metric_type,
+                target_value=tracking.target,
+                scale_in_cooldown_s=tracking.scale_in_cooldown_s,
+                scale_out_cooldown_s=tracking.scale_out_cooldown_s,
+            )
+        metric = tracking.custom_metric
+        policy = appscaling.CfnScalingPolicy
+        return policy(
+            self,
+            id,
+            policy_name=f"{self.resource_id.replace('/', '-')}-target-tracking",
+            policy_type="TargetTrackingScaling",
+            scaling_target_id=self.target.ref,
+            target_tracking_scaling_policy_configuration=policy.TargetTrackingScalingPolicyConfigurationProperty(
+                customized_metric_specification=policy.CustomizedMetricSpecificationProperty(
+                    namespace=metric.namespace,
+                    metric_name=metric.metric_name,
+                    statistic=metric.statistic,
+                    dimensions=[policy.MetricDimensionProperty(name=name, value=value) for name, value in metric_dimensions.items()],
+                ),
+                target_value=tracking.target,
+                scale_in_cooldown=tracking.scale_in_cooldown_s,
+                scale_out_cooldown=tracking.scale_out_cooldown_s,
+                disable_scale_in=tracking.disable_scale_in or None,
             ),
         )

@@ -158,6 +158,46 @@ def test_a_component_that_keeps_at_least_one_copy_needs_no_wake_alarm(stack):
     assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NOT_APPLICABLE
 
 
+def async_endpoint(stack, name="transcribe"):
+    """An endpoint whose config has AsyncInferenceConfig, and its instances from 0."""
+    config = sagemaker.CfnEndpointConfig(
+        stack, f"Config-{name}",
+        production_variants=[sagemaker.CfnEndpointConfig.ProductionVariantProperty(variant_name="AllTraffic", instance_type=NVME_INSTANCE, initial_instance_count=1, model_name="m")],
+        async_inference_config=sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
+            output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(s3_output_path="s3://results/out/")),
+    )
+    endpoint = sagemaker.CfnEndpoint(stack, f"Endpoint-{name}", endpoint_name=name, endpoint_config_name=config.attr_endpoint_config_name)
+    return ScalableCapacity.of_instances(stack, f"Instances-{name}", endpoint_name=name, variant_name="AllTraffic", endpoint=endpoint, min_instances=0, max_instances=3)
+
+
+def backlog_without_capacity_of(endpoint_name):
+    return cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="HasBacklogWithoutCapacity", dimensions_map={"EndpointName": endpoint_name})
+
+
+@pytest.mark.parametrize(("backlog_of", "expected"), [("transcribe", COMPLIANT), ("ocr", NON_COMPLIANT)], ids=["its-own", "another-endpoints"])
+def test_an_async_endpoint_that_may_reach_zero_instances_wakes_on_its_own_backlog_without_capacity(stack, backlog_of, expected):
+    from loadmaster.async_inference import WAKE_FROM_ZERO
+
+    capacity = async_endpoint(stack)
+
+    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=backlog_without_capacity_of(backlog_of), wake=WAKE_FROM_ZERO)
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == expected
+
+
+def test_an_async_endpoint_that_may_reach_zero_instances_without_a_wake_alarm_waits_for_its_queue_to_pass_the_target(stack):
+    capacity = async_endpoint(stack)
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
+
+
+def test_a_real_time_endpoints_instances_are_not_asked_for_a_wake_alarm(stack):
+    real_time = endpoint(stack, dedicated=True)
+    capacity = ScalableCapacity.of_instances(stack, "Instances", endpoint_name="inline", variant_name="AllTraffic", endpoint=real_time, min_instances=0, max_instances=2)
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NOT_APPLICABLE
+
+
 # NoKmsKeyOnNvmeInstances
 
 

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from loadmaster.catalog import Catalog
 from loadmaster.errors import Problem
-from loadmaster.hostings.pattern import SIMPLICITY_MARGIN, Candidate
+from loadmaster.hostings.pattern import SIMPLICITY_MARGIN, Candidate, request_of
 from loadmaster.hostings.registry import PATTERNS
 from loadmaster.planner.sizing import COLD_START_MS, Demand, concurrency_per_unit
 from loadmaster.spec.base import HOSTING_DESCRIPTION, ModelSpec, Scaling
@@ -84,7 +84,26 @@ def choose_hosting(model: ModelSpec, demands: dict[str, Demand], catalog: Catalo
     if pins:
         hosting, field = pins[0]
         return HostingChoice(hosting, (f"auto, decided by `{field}`, which only {hosting} hosting has",))
-    return weigh(model, [pattern.candidate(model, demands, catalog) for pattern in PATTERNS.values()])
+    candidates = [_within_request_limits(model, pattern.candidate(model, demands, catalog)) for pattern in PATTERNS.values()]
+    if not any(candidate.fits for candidate in candidates):
+        raise NoHostingFits("no hosting serves it: " + "; ".join(candidate.unfit or candidate.cost for candidate in candidates))
+    return weigh(model, candidates)
+
+
+class NoHostingFits(Exception):
+    """No registered pattern can host the model (its request beyond every pattern's limits): the message says why,
+    pattern by pattern."""
+
+
+def _within_request_limits(model: ModelSpec, candidate: Candidate) -> Candidate:
+    """The candidate, unfit where its pattern cannot serve the model's `request:` (a 1 GB payload on a real-time
+    endpoint, say), saying why."""
+    request = request_of(model)
+    refusals = PATTERNS[candidate.pattern].request_refusals(request) if request else []
+    if not refusals or not candidate.fits:
+        return candidate
+    why = f"{candidate.pattern}: " + "; ".join(refusals)
+    return Candidate(candidate.pattern, why, candidate.scaling_levels, unfit=why)
 
 
 def weigh(model: ModelSpec, candidates: list[Candidate]) -> HostingChoice:

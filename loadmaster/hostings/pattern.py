@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from loadmaster.async_inference import Request
 from loadmaster.limits import DEFAULT_ROLLBACK_LATENCY_MS, DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S
 from loadmaster.plan import Bounds, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import (
@@ -59,7 +60,9 @@ class HostingPattern:
     - `verdict`: why it was chosen over the `others`, given its saving against the simplest candidate that fits (the
       one with the fewest scaling levels; None when no other candidate fits) and the traffic pattern;
     - `scaling_complexity`: the levels it scales on, as the scaling-complexity fitness function says them;
-    - `rehearsed_types`: the CloudFormation types its builder creates that `loadmaster.rehearsal` verifies.
+    - `rehearsed_types`: the CloudFormation types its builder creates that `loadmaster.rehearsal` verifies;
+    - `request_refusals`: why it cannot serve a model's `request:` (payload, processing time, whether callers wait
+      for S3), empty when it can. Default: a real-time endpoint's limits (`Request.needs_more_than_real_time`).
     """
 
     name: str
@@ -72,6 +75,13 @@ class HostingPattern:
     verdict: Callable[[Candidate, list[Candidate], float | None, str | None], str]
     scaling_complexity: str
     rehearsed_types: tuple[str, ...]
+    request_refusals: Callable[[Request], list[str]] = Request.needs_more_than_real_time
+
+
+def request_of(model: Any) -> Request | None:
+    """A model's `request:` as plain data; None when it states none (within real-time limits, as far as it says)."""
+    written = model.request
+    return Request(written.payload_mb, written.processing_s, written.callers_wait_for_s3) if written else None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, Instanc
 from loadmaster.errors import Problem
 from loadmaster.planner.cost import CostSummary, UsageCost, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
 from loadmaster.planner.devices import Devices, model_devices
-from loadmaster.hostings import dedicated, inference_component, serverless
-from loadmaster.hostings.auto import HostingChoice, choose_hosting, restated
+from loadmaster.hostings import asynchronous, dedicated, inference_component, serverless
+from loadmaster.hostings.auto import HostingChoice, NoHostingFits, choose_hosting, restated
 from loadmaster.hostings.dedicated import cheapest_alone
 from loadmaster.hostings.inference_component import cheapest_share
 from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
@@ -129,7 +129,7 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     decided_pools = tuple(pool for pool, _ in pools if pool is not None)
     decisions = {model.spec.name: decision for pool, members in pools if pool for model, decision in members}
     for model in models:
-        if model.choice.hosting == dedicated.HOSTING:
+        if model.choice.hosting in ALONE:
             decisions[model.spec.name] = _dedicated_decision(model, catalog)
         elif model.choice.hosting == serverless.NAME:  # no instances to decide
             decisions[model.spec.name] = model.decided(pool=None, instance_type=None, demand=None, note=None)
@@ -167,7 +167,11 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
             problems.append(Problem(f"{where}.{field}", f"no priced {' or '.join(devices.kinds)} instance type in the catalog holds one copy "
                                     f"(devices: {devices.reason})"))
         return unplanned
-    choice = choose_hosting(spec, demands, catalog)
+    try:
+        choice = choose_hosting(spec, demands, catalog)
+    except NoHostingFits as refused:
+        problems.append(Problem(f"{where}.request", str(refused)))
+        return unplanned
     if choice.weighed and not _components_in(portfolio.region):
         choice = HostingChoice(dedicated.HOSTING, choice.reasons[:-1] + (
             f"chosen: {dedicated.HOSTING}, CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE}",))
@@ -178,6 +182,9 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
                                 + "): name a pool with its instance_type, or use hosting: dedicated"))
         return unplanned
     explicit = spec.copies if shared else spec.instances
+    if choice.hosting == asynchronous.HOSTING:  # instances for the requests in processing, from 0: requests wait in the queue
+        counts, bounds, notes = asynchronous.instance_counts(spec)
+        return _Model(spec, devices, choice, demands, shareable, counts, bounds, notes)
     counts, notes = unit_counts(spec, explicit, may_scale_to_zero=shared)
     if counts.peak > MAX_COUNT:
         unit = "copies" if shared else "instances"
@@ -279,6 +286,10 @@ def _component_decision(model: _Model, pool: str, instance: InstanceType) -> Mod
     return model.decided(pool=pool, instance_type=None, demand=demand, note=derived)
 
 
+# The hostings whose model runs alone on whole instances of its own endpoint: the planner picks their instance type alike.
+ALONE = (dedicated.HOSTING, asynchronous.HOSTING)
+
+
 def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
     if model.spec.instance_type:
         unsized = model.spec.size_gb is not None and not model.demands  # the sizing found no copy that fits it
@@ -291,7 +302,7 @@ def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
 def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], models: list[_Model], catalog: Catalog) -> CostSummary:
     def charges(level: str) -> list[tuple[str, int]]:
         return [(pool.instance_type, getattr(pool.instances, level)) for pool in pools] + [
-            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting == dedicated.HOSTING]
+            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting in ALONE]
 
     used = sorted({name for name, _ in charges("peak")})
     on_instances = [model for model in models if decisions[model.spec.name].hosting != serverless.NAME]
@@ -348,7 +359,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:
     """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint on a type the user wrote
     takes whole instances (its copies may not even be sized for it: a dedicated model needs no per_copy)."""
-    if decision.hosting == dedicated.HOSTING and model.spec.instance_type:
+    if decision.hosting in ALONE and model.spec.instance_type:
         whole = Demand(*capacity(catalog[model.spec.instance_type]))
         return Unit(model.spec.name, {model.spec.instance_type: whole}, model.counts, model.bounds[1])
     return model.unit(model.demands)

@@ -105,6 +105,16 @@ class Traffic(Spec):
 _STARTUP_LOW, _STARTUP_HIGH = limits.STARTUP_TIMEOUT_RANGE_S
 
 
+class Request(Spec):
+    """What one of the model's requests asks: what each hosting's limits are checked against and `hosting: auto`
+    weighs (real-time endpoints take 6 MB within 60 s, asynchronous ones 1 GB within an hour: loadmaster.limits)."""
+
+    payload_mb: float = Field(gt=0, le=1_000_000, description="The largest request payload in MB (10^6 bytes).")
+    processing_s: float = Field(gt=0, le=86_400, description="The longest time one request takes to process, in seconds.")
+    callers_wait_for_s3: bool = Field(default=False, description=(
+        "Whether callers can take the result from S3 later (asynchronous inference) instead of in the response. Default: false."))
+
+
 class Startup(Spec):
     """How long SageMaker waits for a copy or instance to start."""
 
@@ -154,6 +164,8 @@ class ModelSpec(Spec):
     deployment: Deployment = Field(default_factory=Deployment, description="How a change rolls out and what rolls it back.")
     size_gb: float | None = Field(default=None, gt=0, le=10_000, description="The model's weights in GB, for the planner to size copies and instance types from.")
     traffic: Traffic | None = Field(default=None, description="The model's traffic, for the planner to size from.")
+    request: Request | None = Field(default=None, description=(
+        "One request's payload and processing time, and whether callers can wait for the result in S3. Default: not stated (within real-time limits)."))
     latency_slo_ms: int | None = Field(default=None, gt=0, le=3_600_000, description=(
         "The latency objective in ms: below a cold start (about 5 min) the model never scales to zero."))
     devices: list[Device] | None = Field(default=None, min_length=1, description=(

@@ -17,11 +17,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from loadmaster.catalog import CPU, Catalog
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import Problem
-from loadmaster.hostings import dedicated, inference_component, serverless
+from loadmaster.hostings import asynchronous, dedicated, inference_component, serverless
+from loadmaster.hostings.asynchronous import async_problems
 from loadmaster.hostings.auto import AutoModel, auto_problems, pinned_hosting
 from loadmaster.hostings.dedicated import dedicated_problems
-from loadmaster.hostings.serverless import serverless_problems
 from loadmaster.hostings.inference_component import PoolSpec, inference_component_problems
+from loadmaster.hostings.pattern import request_of
+from loadmaster.hostings.registry import PATTERNS
+from loadmaster.hostings.serverless import serverless_problems
 from loadmaster.limits import NAMED_QUOTAS
 from loadmaster.naming import KMS_KEY_ARN, SAGEMAKER_NAME_MAX
 from loadmaster.regions import BOTOCORE, aws_regions, sagemaker_regions
@@ -170,8 +173,22 @@ def semantic_problems(items: Items, catalog: Catalog) -> list[Problem]:
         elif hosting == serverless.HOSTING:
             problems += serverless_problems(where, model)
             problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
+        elif hosting == asynchronous.HOSTING:
+            problems += async_problems(where, model, catalog)
+            problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
+        problems += _request_problems(where, model, hosting)
         problems += _device_problems(where, model, pools, catalog)
     return problems
+
+
+def _request_problems(where: str, model: ModelSpec, hosting: str | None) -> list[Problem]:
+    """A written (or pinned) hosting that cannot serve the model's `request:`, with the reason; `auto` weighs it."""
+    request = request_of(model)
+    refusals = PATTERNS[hosting].request_refusals(request) if request and hosting in PATTERNS else []
+    if not refusals or hosting == asynchronous.HOSTING:  # async says why itself (async_problems)
+        return []
+    instead = ": use hosting: async (or auto)" if not request.async_refusals() else ""
+    return [Problem(f"{where}.request", f"{hosting} cannot serve it: " + "; ".join(refusals) + instead)]
 
 
 def _device_problems(where: str, model: ModelSpec, pools: dict[str, PoolSpec], catalog: Catalog) -> list[Problem]:

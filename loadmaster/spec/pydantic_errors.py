@@ -166,7 +166,6 @@ def _where(error: Any) -> tuple[Any, ...]:
 # Keys (of the portfolio, a pool or a model) and hosting values that name a SageMaker feature loadmaster does not
 # support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `multi-model`).
 _UNSUPPORTED_FEATURES = {
-    "SageMaker Asynchronous Inference": ("async", "asynchronous", "async_inference", "async_inference_config"),
     "SageMaker data capture": ("data_capture", "data_capture_config"),
     "SageMaker shadow variants": ("shadow", "shadow_variants", "shadow_production_variants", "shadow_test"),
     "several production variants on one endpoint": ("variants", "production_variants"),

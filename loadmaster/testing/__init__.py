@@ -14,20 +14,21 @@ shipped (moto 5.2.5's own tests prove it: `make moto-suite`); on top of it:
 - SageMaker: Create/Describe/List/Update/UpdateRuntimeConfig/DeleteInferenceComponent (adapters, `Specifications`,
   0 copies on update, tags, `LastDeploymentConfig`), placement of copies on the endpoint's instances
   (`loadmaster.testing.placement`), UpdateEndpoint, endpoint configs with model-less and heterogeneous
-  (`InstancePools`) variants, `ManagedInstanceScaling`, `RoutingConfig` and `ExecutionRoleArn`, instance types from
-  botocore's service model, answers without the empty structures moto adds, statuses that pass through
-  Creating/Updating for a number of describes (`status_transitions`); serverless variants whose concurrency is
-  checked as SageMaker checks it (1..200, provisioned at most the maximum) and moved by
+  (`InstancePools`) variants, `ManagedInstanceScaling`, `RoutingConfig`, `ExecutionRoleArn` and a validated
+  `AsyncInferenceConfig`, instance types from botocore's service model, answers without the empty structures moto
+  adds, statuses that pass through Creating/Updating for a number of describes (`status_transitions`); serverless
+  variants whose concurrency is checked as SageMaker checks it (1..200, provisioned at most the maximum) and moved by
   UpdateEndpointWeightsAndCapacities' `ServerlessUpdateConfig`;
 - SageMaker Runtime: InvokeEndpoint only of endpoints that exist and of inference components that have a copy, with
-  payloads up to 4 MB on serverless endpoints;
+  payloads up to 4 MB on serverless endpoints; InvokeEndpointAsync through the endpoint's queue, held while it has
+  no instance, results written under its AsyncInferenceConfig's paths;
 - Application Auto Scaling: every dimension and predefined metric of botocore's service model, SageMaker targets
   that must exist, with the service-linked role and their capacity (copies, instances, a serverless variant's
   provisioned concurrency) moved into the registered range (scaling activities), policies that need a registered
   target, target-tracking alarms;
 - CloudFormation: `AWS::SageMaker::InferenceComponent`, `AWS::ApplicationAutoScaling::ScalableTarget` and
   `::ScalingPolicy`, `AWS::CloudWatch::Alarm`, `AWS::IAM::ManagedPolicy` deletion, `AWS::KMS::Key` with tags,
-  endpoints updated in place, stacks deleted in reverse dependency order.
+  `AWS::S3::BucketPolicy`, `AWS::SNS::TopicPolicy`, endpoints updated in place, stacks deleted in reverse dependency order.
 
 Copies are placed against loadmaster's instance catalog; creating a component on an instance type the catalog does
 not know raises `NotImplementedError` rather than guessing its capacity.
@@ -51,6 +52,8 @@ from loadmaster.testing.cloudformation import install_cloudformation
 from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: F401 (registers AWS::CloudWatch::Alarm)
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
 from loadmaster.testing.kms import models as _kms_keys  # noqa: F401 (registers AWS::KMS::Key with tags)
+from loadmaster.testing.s3 import models as _bucket_policies  # noqa: F401 (registers AWS::S3::BucketPolicy)
+from loadmaster.testing.sns import models as _topic_policies  # noqa: F401 (registers AWS::SNS::TopicPolicy)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
 from loadmaster.testing.status import status_transitions

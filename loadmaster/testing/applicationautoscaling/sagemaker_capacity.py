@@ -60,6 +60,7 @@ class SageMakerCapacity:
             self._set_provisioned_concurrency(value)
         elif self.variant is not None:
             self.variant["DesiredInstanceCount"] = self.variant["CurrentInstanceCount"] = value
+            self.backend.instances_changed(self.name)
         else:
             self.backend.update_inference_component_runtime_config(self.name, {"CopyCount": value})
 

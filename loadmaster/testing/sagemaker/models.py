@@ -8,6 +8,7 @@ wrong in SageMaker's style and a comment says so.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -77,6 +78,42 @@ def concurrency_must_be_valid(serverless_config: dict[str, Any]) -> None:
 def _constraint_error(value: Any, where: str, constraint: str) -> ValidationError:
     # The wording of AWS's request validation, as moto uses it elsewhere.
     return ValidationError(f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: {constraint}")
+
+
+@cache
+def _sagemaker_shape(name: str) -> Any:
+    return botocore.session.get_session().get_service_model("sagemaker").shape_for(name)
+
+
+def validate_async_inference_config(config: dict[str, Any] | None) -> None:
+    """AsyncInferenceConfig as SageMaker's request validation checks it, against botocore's shapes (their patterns,
+    range and enum, which botocore itself does not check and CloudFormation does not send through botocore)."""
+    if not config:
+        return
+    where = "asyncInferenceConfig"
+    output = config.get("OutputConfig") or {}
+    for key, field in (("S3OutputPath", "s3OutputPath"), ("S3FailurePath", "s3FailurePath")):
+        _must_match(output.get(key), f"{where}.outputConfig.{field}", "DestinationS3Uri")
+    notification = output.get("NotificationConfig") or {}
+    for key, field in (("SuccessTopic", "successTopic"), ("ErrorTopic", "errorTopic")):
+        _must_match(notification.get(key), f"{where}.outputConfig.notificationConfig.{field}", "SnsTopicArn")
+    topic_types = _sagemaker_shape("AsyncNotificationTopicTypes").enum
+    for topic_type in notification.get("IncludeInferenceResponseIn", []):
+        if topic_type not in topic_types:
+            raise _constraint_error(topic_type, f"{where}.outputConfig.notificationConfig.includeInferenceResponseIn", f"Member must satisfy enum value set: [{', '.join(topic_types)}]")
+    concurrency = (config.get("ClientConfig") or {}).get("MaxConcurrentInvocationsPerInstance")
+    limits = _sagemaker_shape("MaxConcurrentInvocationsPerInstance").metadata
+    field = f"{where}.clientConfig.maxConcurrentInvocationsPerInstance"
+    if concurrency is not None and concurrency < limits["min"]:
+        raise _constraint_error(concurrency, field, f"Member must have value greater than or equal to {limits['min']}")
+    if concurrency is not None and concurrency > limits["max"]:
+        raise _constraint_error(concurrency, field, f"Member must have value less than or equal to {limits['max']}")
+
+
+def _must_match(value: str | None, where: str, shape: str) -> None:
+    pattern = _sagemaker_shape(shape).metadata["pattern"]
+    if value is not None and not re.match(pattern, value):
+        raise _constraint_error(value, where, f"Member must satisfy regular expression pattern: {pattern}")
 
 
 def _hosts_inference_components(variant: dict[str, Any]) -> bool:
@@ -149,6 +186,8 @@ class Endpoint(FakeEndpoint, ExtensionModel):
         self.pool_instance_types = {variant["VariantName"]: _instance_type(variant) for variant in pools}
         self.instance_pools = {variant["VariantName"]: variant["InstancePools"] for variant in pools if "InstancePools" in variant}
         self.fleets = {variant["VariantName"]: _launch_fleet(variant) for variant in pools if _instance_type(variant) in load_catalog()}
+        # DescribeEndpoint shows the config's (botocore's DescribeEndpointOutput); None leaves it out of the answer.
+        self.async_inference_config = config.async_inference_config or None
         self.transition = Transition("Creating")
 
     def _process_production_variants(self, production_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -411,6 +450,7 @@ class SageMakerBackend(SageMakerModelBackend):
                     f'ManagedInstanceScaling is only supported for inference components: variant "{variant["VariantName"]}" has a ModelName.'
                 )
         self.validate_production_variants([variant for variant in production_variants if "ModelName" in variant])
+        validate_async_inference_config(async_inference_config)
         endpoint_config = EndpointConfig(
             account_id=self.account_id,
             region_name=self.region_name,
@@ -449,6 +489,7 @@ class SageMakerBackend(SageMakerModelBackend):
         for component in components:
             component.endpoint = updated
         self.endpoints[endpoint_name] = updated
+        self.instances_changed(endpoint_name)
         return updated
 
     def update_endpoint_weights_and_capacities(self, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]) -> str:
@@ -512,6 +553,16 @@ class SageMakerBackend(SageMakerModelBackend):
         if self._components_on(endpoint_name):
             raise ValidationError("Cannot delete endpoint with inference component associated")  # FACTS.md
         super().delete_endpoint(endpoint_name)
+        self._runtime().forget_endpoint(endpoint_name)
+
+    def instances_changed(self, endpoint_name: str) -> None:
+        """An asynchronous endpoint that has instances again processes the requests it queued meanwhile."""
+        self._runtime().process_async_backlog(endpoint_name)
+
+    def _runtime(self) -> Any:
+        from moto.sagemakerruntime.models import sagemakerruntime_backends
+
+        return sagemakerruntime_backends[self.account_id][self.region_name]
 
     def _endpoint(self, endpoint_name: str) -> Endpoint:
         self.describe_endpoint(endpoint_name)  # raises moto's "Could not find endpoint"

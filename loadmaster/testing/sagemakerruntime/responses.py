@@ -1,7 +1,8 @@
-"""moto's SageMaker Runtime handler, refusing invocations nothing can serve."""
+"""moto's SageMaker Runtime handler, refusing invocations nothing can serve and queueing asynchronous ones."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import unquote
 
 from moto.core.common_types import TYPE_RESPONSE
@@ -15,7 +16,26 @@ class SageMakerRuntimeResponse(moto_responses.SageMakerRuntimeResponse):
 
     def invoke_endpoint(self) -> TYPE_RESPONSE:
         component = self.headers.get("X-Amzn-SageMaker-Inference-Component")
-        endpoint = unquote(self.path.split("/")[2])  # /endpoints/<name>/invocations
+        endpoint = self._endpoint_name()
         self.sagemakerruntime_backend.must_be_invocable(endpoint, component)
         self.sagemakerruntime_backend.payload_must_fit(endpoint, len(self.body or b""))
         return super().invoke_endpoint()
+
+    def invoke_endpoint_async(self) -> TYPE_RESPONSE:
+        request = self.sagemakerruntime_backend.queue_async_invocation(
+            self._endpoint_name(),
+            input_location=self.headers.get("X-Amzn-SageMaker-InputLocation"),
+            has_body=bool(self.body),
+            inference_id=self.headers.get("X-Amzn-SageMaker-Inference-Id"),
+            output_path_extension=self.headers.get("X-Amzn-SageMaker-S3OutputPathExtension"),
+            filename=self.headers.get("X-Amzn-SageMaker-Filename"),
+        )
+        # 202 Accepted: queued, not yet processed (botocore sagemaker-runtime service-2.json, InvokeEndpointAsync);
+        # moto takes a handler's status from its "status" header.
+        headers = {"status": 202, "X-Amzn-SageMaker-OutputLocation": request.output_location}
+        if request.failure_location is not None:
+            headers["X-Amzn-SageMaker-FailureLocation"] = request.failure_location
+        return 202, headers, json.dumps({"InferenceId": request.inference_id})
+
+    def _endpoint_name(self) -> str:
+        return unquote(self.path.split("/")[2])  # /endpoints/<name>/invocations or /async-invocations

@@ -1,0 +1,1 @@
+"""CloudFormation topic policies, which moto's CloudFormation has no model for (see `models`)."""
