@@ -1,12 +1,14 @@
 """`make mutation`: mutmut over each module of mutation/modules.toml, against the tests that cover it, and the kill
 rate of each, the equivalent mutants of mutation/equivalent.toml left out and listed with their reason.
 
-    python mutation/run.py [MODULE ...] [--changed] [--fresh]
+    python mutation/run.py [MODULE ...] [--changed] [--survivors] [--fresh] [--report]
 
 Each module runs in its own folder, `.mutation/<module>/`: links to the repository's files and a pyproject.toml
 whose `[tool.mutmut]` names the module's paths and tests. mutmut copies them into `mutants/` there and keeps its
 results, so a second run tests only the mutants of functions that changed since; `--fresh` starts the module over.
 `--changed` mutates only the files changed since `git merge-base HEAD main` (committed or not): the everyday run.
+mutmut keeps a mutant's result until its function changes: after adding tests, `--survivors` tests the mutants that
+survived again.
 
 mutmut runs one mutant at a time (`--max-children 1`): each mutant's tests run in a process forked from mutmut's,
 which has imported the CDK and started its jsii kernel once, so a mutant costs its tests only. Forked processes
@@ -224,6 +226,7 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", metavar="MODULE", help=f"default: all of {', '.join(modules)}")
     parser.add_argument("--changed", action="store_true", help="only the mutants of files changed since `git merge-base HEAD main`")
     parser.add_argument("--fresh", action="store_true", help="forget the modules' earlier results")
+    parser.add_argument("--survivors", action="store_true", help="test again only the mutants that survived last time (after adding tests)")
     parser.add_argument("--report", action="store_true", help="report the last results without running mutmut")
     args = parser.parse_args()
     unknown = [name for name in args.modules if name not in modules]
@@ -240,7 +243,9 @@ def main() -> int:
         if args.fresh:
             shutil.rmtree(WORK / module.name, ignore_errors=True)
         folder = prepare(module)
-        if not args.report:
+        if args.survivors:
+            patterns = [mutant for mutant, status in Results(folder).status.items() if status not in KILLED]
+        if not args.report and (patterns or not args.survivors):
             run(folder, patterns)
         results = Results(folder)
         result = tally(results, equivalents)
