@@ -209,7 +209,9 @@ def tally(results: Results, equivalents: list[Equivalent]) -> Tally:
 def report(name: str, results: Results, result: Tally, threshold: float) -> bool:
     rate = result.rate
     verdict = "no mutants" if rate is None else f"{rate:.0%} killed ({result.killed} of {len(result.tested)})"
-    print(f"\n== {name}: {verdict}; {len(result.equivalent)} equivalent left out, of {len(result.status)} mutants")
+    unchecked = sum(status in NOT_RUN for status in result.status.values())
+    partial = f"; {unchecked} NOT TESTED YET (the rate is of those tested)" if unchecked else ""
+    print(f"\n== {name}: {verdict}; {len(result.equivalent)} equivalent left out, of {len(result.status)} mutants{partial}")
     print(f"   (each mutant's change: `mutmut show <mutant>` in .mutation/{name})")
     for entry, line in result.equivalent:
         print(f"   equivalent {entry.mutant}: {line}\n      because {entry.reason}")
@@ -250,10 +252,11 @@ def main() -> int:
         results = Results(folder)
         result = tally(results, equivalents)
         rows.append((module.name, result, report(module.name, results, result, threshold)))
-    print(f"\n{'module':<12} {'killed':>7} {'tested':>7} {'equiv.':>7} {'rate':>6}")
+    print(f"\n{'module':<12} {'killed':>7} {'tested':>7} {'equiv.':>7} {'untested':>9} {'rate':>6}")
     for name, result, _ in rows:
         rate = "-" if result.rate is None else f"{result.rate:.0%}"
-        print(f"{name:<12} {result.killed:>7} {len(result.tested):>7} {len(result.equivalent):>7} {rate:>6}")
+        untested = sum(status in NOT_RUN for status in result.status.values())
+        print(f"{name:<12} {result.killed:>7} {len(result.tested):>7} {len(result.equivalent):>7} {untested:>9} {rate:>6}")
     failing = [name for name, _, passed in rows if not passed]
     if failing:
         print(f"\nUnder {threshold:.0%} killed: {', '.join(failing)}", file=sys.stderr)
