@@ -275,3 +275,9 @@ def test_the_identities_as_deployed_name_the_stack_of_every_endpoint_and_compone
 
     assert {key: identity.stack for key, identity in lock.endpoints.items()} == {"pool:neuron": "units-hosting", "dedicated:inline": "units-hosting"}
     assert {model: identity.stack for model, identity in lock.components.items()} == {"waker": "units-hosting", "steady": "units-hosting"}
+
+
+def test_a_portfolio_with_an_account_and_a_region_deploys_there_only(scaled_plan):
+    (stack,) = add_stacks(cdk.App(), dataclasses.replace(scaled_plan, account="111122223333"))
+
+    assert (stack.account, stack.region) == ("111122223333", "us-east-1")
