@@ -18,12 +18,14 @@ share that one kernel: they must use it one after the other, never at once.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,7 +157,28 @@ def mutant_pattern(path: str) -> str:
     return dotted.removesuffix(".__init__") + ".x*" if dotted.endswith(".__init__") else dotted + ".*"
 
 
+def widen_to_whole_test_files(folder: Path) -> None:
+    """Run every mutant against every test of the files whose tests call its function.
+
+    mutmut records which tests call each function, but a module-scoped fixture's calls count for the first test that
+    uses it only: a mutant a later test of that file would kill (the fixture's template, asserted again) would survive.
+    The first run of a module, which records the calls, runs as mutmut recorded them."""
+    stats_file = folder / "mutants" / "mutmut-stats.json"
+    if not stats_file.exists():
+        return
+    stats = json.loads(stats_file.read_text())
+    by_file = defaultdict(set)
+    for test in stats["duration_by_test"]:
+        by_file[test.split("::")[0]].add(test)
+    stats["tests_by_mangled_function_name"] = {
+        function: sorted({each for test in tests for each in by_file[test.split("::")[0]]} | set(tests))
+        for function, tests in stats["tests_by_mangled_function_name"].items()
+    }
+    stats_file.write_text(json.dumps(stats, indent=4))
+
+
 def run(folder: Path, patterns: list[str]) -> None:
+    widen_to_whole_test_files(folder)
     subprocess.run([str(MUTMUT), "run", "--max-children", "1", *patterns], cwd=folder, check=False)
 
 
