@@ -269,7 +269,7 @@ def main() -> int:
             shutil.rmtree(WORK / module.name, ignore_errors=True)
         folder = prepare(module)
         if args.survivors:
-            patterns = [mutant for mutant, status in Results(folder).status.items() if status not in KILLED]
+            patterns = [mutant for mutant, status in Results(folder).status.items() if status not in KILLED | NOT_RUN]
         if not args.report and (patterns or not args.survivors):
             run(folder, patterns)
         results = Results(folder)
