@@ -141,7 +141,9 @@ def _toml_list(values: list[str]) -> str:
 
 def changed_files() -> list[str]:
     """Files changed since the branch left main: committed, staged, in the work tree, or new."""
-    base = _git("merge-base", "HEAD", "main").strip()
+    # A clone made from a branch may know main only as origin/main.
+    main = "main" if subprocess.run(["git", "rev-parse", "--verify", "-q", "main"], cwd=REPO, capture_output=True).returncode == 0 else "origin/main"
+    base = _git("merge-base", "HEAD", main).strip()
     changed = _git("diff", "--name-only", base).splitlines() + _git("ls-files", "--others", "--exclude-standard").splitlines()
     return sorted(set(changed))
 
@@ -275,6 +277,9 @@ def main() -> int:
         results = Results(folder)
         result = tally(results, equivalents)
         rows.append((module.name, result, report(module.name, results, result, threshold)))
+    if not rows:
+        print("No file of a module in mutation/modules.toml changed since the branch left main: nothing to mutate.")
+        return 0
     print(f"\n{'module':<12} {'killed':>7} {'tested':>7} {'equiv.':>7} {'untested':>9} {'rate':>6}")
     for name, result, _ in rows:
         rate = "-" if result.rate is None else f"{result.rate:.0%}"
