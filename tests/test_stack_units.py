@@ -223,13 +223,21 @@ def test_a_new_component_joins_its_pools_stack_beside_the_locked_ones(scaled_pla
     assert stack_of_each_unit(stacks)["component:steady"] == "units-hosting-2"
 
 
-def test_a_stack_over_cloudformations_resource_quota_is_refused_naming_it(scaled_plan, monkeypatch):
+def test_a_stack_at_cloudformations_resource_quota_passes_and_one_over_it_is_refused_naming_it(scaled_plan, monkeypatch):
+    import re
+
     import stacks as stacks_module
 
-    # The smallest stack there is stands in for a portfolio too large for CloudFormation.
-    monkeypatch.setattr(stacks_module, "MAX_RESOURCES_PER_STACK", 3)
-    with pytest.raises(PortfolioError, match="stack units-hosting would have [0-9]+ resources; CloudFormation allows 3 per stack"):
+    # Given the number of resources the stack holds, as CloudFormation receives it
+    (stack,) = hosting_stacks(cdk.App(), scaled_plan)
+    resources = [resource for resource in Template.from_stack(stack).to_json()["Resources"].values() if resource["Type"] != "AWS::CDK::Metadata"]
+    # When the quota is that number, the stack passes; when it is one less, it is refused with the stack's count
+    monkeypatch.setattr(stacks_module, "MAX_RESOURCES_PER_STACK", len(resources))
+    add_stacks(cdk.App(), scaled_plan)
+    monkeypatch.setattr(stacks_module, "MAX_RESOURCES_PER_STACK", len(resources) - 1)
+    with pytest.raises(PortfolioError) as refused:
         add_stacks(cdk.App(), scaled_plan)
+    assert re.search(rf"stack units-hosting would have {len(resources)} resources; CloudFormation allows {len(resources) - 1} per stack", str(refused.value))
 
 
 # The app: compliance checks, cdk.json's flags, the lock
