@@ -13,9 +13,9 @@ from loadmaster.plan import ContainerDefinition
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 
 
-def make_component(stack, environment=None, **overrides):
+def make_component(stack, environment=None, artifact_kms_key_arn=None, **overrides):
     endpoint = InferenceComponentEndpoint(stack, "Endpoint", endpoint_name="shared-gpu", instance_type="ml.g5.12xlarge", max_instance_count=2)
-    container = ContainerDefinition(IMAGE, "s3://models/blockgen/model.tar.gz", environment or {})
+    container = ContainerDefinition(IMAGE, "s3://models/blockgen/model.tar.gz", environment or {}, artifact_kms_key_arn=artifact_kms_key_arn)
     props = dict(endpoint=endpoint, component_name="blockgen", container=container, accelerators=1, memory_mb=24576, cpu_cores=4, copy_count=2)
     return InferenceComponent(stack, "Component", **{**props, **overrides})
 
@@ -137,7 +137,7 @@ def test_batch_percent_outside_sagemakers_range_is_rejected(stack):
 def test_a_component_asks_for_one_copy_and_no_accelerator_unless_told(stack):
     endpoint = InferenceComponentEndpoint(stack, "Endpoint", endpoint_name="shared-cpu", instance_type="ml.c5.xlarge")
 
-    InferenceComponent(stack, "Component", endpoint=endpoint, component_name="tagger", image=IMAGE, memory_mb=1024)
+    InferenceComponent(stack, "Component", endpoint=endpoint, component_name="tagger", container=ContainerDefinition(IMAGE, None, {}), memory_mb=1024)
 
     Template.from_stack(stack).has_resource_properties("AWS::SageMaker::InferenceComponent", {
         "Specification": {"ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024, "NumberOfAcceleratorDevicesRequired": Match.absent()}},

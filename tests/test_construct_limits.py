@@ -17,8 +17,10 @@ from constructs.endpoint_isolation import EndpointIsolation
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
 from constructs.rollback_alarms import DeploymentGuardrails
+from loadmaster.plan import ContainerDefinition
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+CONTAINER = ContainerDefinition(image=IMAGE, artifact=None, environment={})
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
 
 
@@ -32,12 +34,12 @@ def pool(stack, name="shared-gpu", **overrides) -> InferenceComponentEndpoint:
 
 
 def component(stack, endpoint, name="blockgen", **overrides) -> InferenceComponent:
-    props = dict(endpoint=endpoint, component_name=name, image=IMAGE, memory_mb=8192, accelerators=1)
+    props = dict(endpoint=endpoint, component_name=name, container=CONTAINER, memory_mb=8192, accelerators=1)
     return InferenceComponent(stack, f"Component-{name}", **{**props, **overrides})
 
 
 def dedicated(stack, name="inline", **overrides) -> DedicatedEndpoint:
-    props = dict(endpoint_name=name, image=IMAGE, instance_type="ml.c5.xlarge")
+    props = dict(endpoint_name=name, container=CONTAINER, instance_type="ml.c5.xlarge")
     return DedicatedEndpoint(stack, f"Dedicated-{name}", **{**props, **overrides})
 
 
@@ -248,7 +250,7 @@ def test_a_whole_vpc_or_none_is_accepted():
 def test_a_dedicated_endpoint_starts_with_one_instance_unless_told():
     stack = new_stack()
 
-    endpoint = DedicatedEndpoint(stack, "Dedicated", endpoint_name="inline", image=IMAGE, instance_type="ml.c5.xlarge")
+    endpoint = DedicatedEndpoint(stack, "Dedicated", endpoint_name="inline", container=CONTAINER, instance_type="ml.c5.xlarge")
 
     assert endpoint.instance_type == "ml.c5.xlarge"
     assert variant_of(Template.from_stack(stack), "inline")["InitialInstanceCount"] == 1
@@ -265,7 +267,7 @@ def test_a_dedicated_endpoints_role_reads_its_artifact_with_its_key_and_keeps_it
     stack = new_stack()
     key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
-    dedicated(stack, artifact_url="s3://models/inline/model.tar.gz", artifact_kms_key_arn=key)
+    dedicated(stack, container=ContainerDefinition(image=IMAGE, artifact="s3://models/inline/model.tar.gz", environment={}, artifact_kms_key_arn=key))
 
     template = Template.from_stack(stack)
     (role_id,) = template.find_resources("AWS::IAM::Role")

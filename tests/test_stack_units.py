@@ -12,7 +12,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from loadmaster.errors import PortfolioError
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from stacks import add_stacks
 from stacks.partition import hosting_stacks, stack_of_each_unit
 
@@ -189,7 +189,7 @@ def test_a_pool_the_lock_places_in_the_second_stack_stays_there_and_the_first_ke
     pool = scaled_plan.pools[0]
     locked = dataclasses.replace(pool, stack="units-hosting-2", components=tuple(dataclasses.replace(c, stack="units-hosting-2") for c in pool.components))
     # When
-    stacks = hosting_stacks(cdk.App(), dataclasses.replace(scaled_plan, pools=(locked,)))
+    stacks = hosting_stacks(cdk.App(), scaled_plan.with_units_of("inference-component", (locked,)))
     # Then
     assert stack_of_each_unit(stacks) == {
         "pool:neuron": "units-hosting-2", "component:waker": "units-hosting-2", "component:steady": "units-hosting-2", "dedicated:inline": "units-hosting-2",
@@ -202,7 +202,7 @@ def test_a_stack_the_lock_names_that_holds_nothing_any_more_keeps_a_resource_tha
     stacks = hosting_stacks(cdk.App(), dataclasses.replace(scaled_plan, emptied_stacks=("units-hosting", "units-hosting-2")))
 
     first, second = stacks
-    assert (first.stack_name, first.units, second.stack_name) == ("units-hosting", [], "units-hosting-2")
+    assert (first.stack_name, first.placed, second.stack_name) == ("units-hosting", [], "units-hosting-2")
     Template.from_stack(first).resource_count_is("AWS::CloudFormation::WaitConditionHandle", 1)
     Template.from_stack(second).resource_count_is("AWS::CloudFormation::WaitConditionHandle", 0)
 
@@ -218,7 +218,7 @@ def test_a_new_component_joins_its_pools_stack_beside_the_locked_ones(scaled_pla
     waker, steady = pool.components
     locked = dataclasses.replace(pool, stack="units-hosting-2", components=(dataclasses.replace(waker, stack="units-hosting-2"), steady))
 
-    stacks = hosting_stacks(cdk.App(), dataclasses.replace(scaled_plan, pools=(locked,)))
+    stacks = hosting_stacks(cdk.App(), scaled_plan.with_units_of("inference-component", (locked,)))
 
     assert stack_of_each_unit(stacks)["component:steady"] == "units-hosting-2"
 
@@ -294,7 +294,7 @@ def test_a_portfolio_with_an_account_and_a_region_deploys_there_only(scaled_plan
 def test_a_dedicated_endpoint_the_lock_places_in_the_second_stack_stays_there(scaled_plan):
     locked = tuple(dataclasses.replace(model, stack="units-hosting-2") for model in scaled_plan.dedicated)
 
-    stacks = hosting_stacks(cdk.App(), dataclasses.replace(scaled_plan, dedicated=locked))
+    stacks = hosting_stacks(cdk.App(), scaled_plan.with_units_of("dedicated", locked))
 
     assert stack_of_each_unit(stacks) == {
         "pool:neuron": "units-hosting-2", "component:waker": "units-hosting-2", "component:steady": "units-hosting-2", "dedicated:inline": "units-hosting-2",
