@@ -224,8 +224,6 @@ def test_a_new_component_joins_its_pools_stack_beside_the_locked_ones(scaled_pla
 
 
 def test_a_stack_at_cloudformations_resource_quota_passes_and_one_over_it_is_refused_naming_it(scaled_plan, monkeypatch):
-    import re
-
     import stacks as stacks_module
 
     # Given the number of resources the stack holds, as CloudFormation receives it
@@ -237,7 +235,9 @@ def test_a_stack_at_cloudformations_resource_quota_passes_and_one_over_it_is_ref
     monkeypatch.setattr(stacks_module, "MAX_RESOURCES_PER_STACK", len(resources) - 1)
     with pytest.raises(PortfolioError) as refused:
         add_stacks(cdk.App(), scaled_plan)
-    assert re.search(rf"stack units-hosting would have {len(resources)} resources; CloudFormation allows {len(resources) - 1} per stack", str(refused.value))
+    assert str(refused.value).startswith(
+        f"{scaled_plan.source}: stack units-hosting would have {len(resources)} resources; CloudFormation allows {len(resources) - 1} per stack"
+    )
 
 
 # The app: compliance checks, cdk.json's flags, the lock
@@ -289,6 +289,12 @@ def test_a_portfolio_with_an_account_and_a_region_deploys_there_only(scaled_plan
     (stack,) = add_stacks(cdk.App(), dataclasses.replace(scaled_plan, account="111122223333"))
 
     assert (stack.account, stack.region) == ("111122223333", "us-east-1")
+
+
+def test_a_portfolio_with_a_region_only_deploys_there_in_whichever_account_deploys_it(scaled_plan):
+    (stack,) = add_stacks(cdk.App(), dataclasses.replace(scaled_plan, region="eu-west-1", account=None))
+
+    assert stack.region == "eu-west-1" and cdk.Token.is_unresolved(stack.account)
 
 
 def test_a_dedicated_endpoint_the_lock_places_in_the_second_stack_stays_there(scaled_plan):
