@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -154,6 +155,15 @@ def test_one_rotated_stack_key_encrypts_every_endpoint_without_local_nvme_and_no
     configs = {config["Properties"]["ProductionVariants"][0]["InstanceType"]: config["Properties"].get("KmsKeyId") for config in scaled.find_resources("AWS::SageMaker::EndpointConfig").values()}
 
     assert configs == {"ml.inf2.24xlarge": {"Fn::GetAtt": [key_id, "Arn"]}, "ml.g5.2xlarge": None}
+
+
+def test_the_stack_key_and_the_tracking_policies_keep_the_logical_ids_deployed_stacks_have(scaled):
+    # Another logical id would make CloudFormation replace the key (and the storage it encrypts) or the policy.
+    (key_id, key), = scaled.find_resources("AWS::KMS::Key").items()
+    tracking_ids = scaled.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy", {"Properties": {"PolicyType": "TargetTrackingScaling"}})
+
+    assert re.fullmatch(r"StorageKey[0-9A-F]{8}", key_id) and key["Properties"]["Description"] == "loadmaster: SageMaker endpoint storage"
+    assert len(tracking_ids) == 3 and all(re.fullmatch(r".+TargetTracking[0-9A-F]{8}", logical_id) for logical_id in tracking_ids)
 
 
 def test_the_portfolios_own_key_replaces_the_stacks(scaled_plan):
