@@ -101,3 +101,11 @@ def test_installing_inside_a_running_mock_keeps_what_moto_already_holds():
         client = sagemaker("eu-west-1")
         assert [m["ModelName"] for m in client.list_models()["Models"]] == ["model"]
         assert client.list_inference_components()["InferenceComponents"] == []
+
+
+def test_installing_again_inside_a_running_mock_keeps_its_inference_components():
+    with mock_sagemaker():
+        create_pool(sagemaker())
+        create_component(sagemaker(), "blockgen")
+        install()
+        assert [c["InferenceComponentName"] for c in sagemaker().list_inference_components()["InferenceComponents"]] == ["blockgen"]
