@@ -267,11 +267,11 @@ def test_registering_a_maximum_below_the_copies_is_an_activity_caused_by_the_max
 def test_registering_a_target_again_with_a_new_range_moves_the_copies_into_it(autoscaling_client, sagemaker_client, component):
     # Given a target from 1 to 4 copies
     register(autoscaling_client, minimum=1, maximum=4)
-    # When it is registered again from 3
-    register(autoscaling_client, minimum=3, maximum=4)
+    # When it is registered again from 3 to 6
+    register(autoscaling_client, minimum=3, maximum=6)
     # Then
     targets = autoscaling_client.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
-    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [(3, 4)]
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [(3, 6)]
     assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]["CurrentCopyCount"] == 3
 
 

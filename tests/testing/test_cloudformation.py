@@ -452,3 +452,21 @@ def test_a_retained_resource_survives_its_stacks_deletion(cloudformation_client,
     deploy(cloudformation_client, body)
     cloudformation_client.delete_stack(StackName="pool")
     assert [a["AlarmName"] for a in cloudwatch_client.describe_alarms()["MetricAlarms"]] == ["kept"]
+
+
+def test_updating_a_component_the_template_does_not_name_keeps_its_name(cloudformation_client, sagemaker_client):
+    # Given a component whose name CloudFormation generated
+    def hosting(copies: int) -> dict:
+        body = template(copies=copies)
+        body["Resources"] = {key: body["Resources"][key] for key in ("Config", "Endpoint", "Component")}
+        del body["Resources"]["Component"]["Properties"]["InferenceComponentName"]
+        return body
+
+    deploy(cloudformation_client, hosting(copies=1))
+    (before,) = sagemaker_client.list_inference_components()["InferenceComponents"]
+    # When
+    deploy(cloudformation_client, hosting(copies=2), update=True)
+    # Then
+    (after,) = sagemaker_client.list_inference_components()["InferenceComponents"]
+    assert after["InferenceComponentName"] == before["InferenceComponentName"]
+    assert sagemaker_client.describe_inference_component(InferenceComponentName=after["InferenceComponentName"])["RuntimeConfig"]["CurrentCopyCount"] == 2

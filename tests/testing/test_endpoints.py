@@ -313,6 +313,7 @@ def test_an_endpoint_of_several_variants_refuses_an_instance_type_change_of_any_
     sagemaker_client.create_inference_component(
         InferenceComponentName="blockgen", EndpointName="multi", VariantName="second", Specification=specification(), RuntimeConfig={"CopyCount": 1}
     )
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["VariantName"] == "second"
     config("second-on-g6", "ml.g6.12xlarge")
     # When the second variant's type changes and the first's does not / Then
     code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName="multi", EndpointConfigName="second-on-g6"))
@@ -372,3 +373,16 @@ def test_an_endpoints_tags_are_listed_by_its_arn(sagemaker_client, pool):
     arn = sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointArn"]
     sagemaker_client.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "codegen"}])
     assert sagemaker_client.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "codegen"}]
+
+
+def test_updating_an_endpoint_places_a_component_by_its_specification_for_the_instance_type(sagemaker_client, pool, aws_region):
+    from loadmaster.testing import placements
+
+    # Given a component of two 2-GPU copies, by its specification for the pool's ml.g5.12xlarge
+    sagemaker_client.create_inference_component(InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, RuntimeConfig={"CopyCount": 2},
+                                                Specifications=[{**specification(accelerators=2), "InstanceType": "ml.g5.12xlarge"}])
+    sagemaker_client.create_endpoint_config(EndpointConfigName="larger", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(max_instances=3)])
+    # When
+    sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="larger")
+    # Then
+    assert [p.free_accelerators for p in placements(aws_region)] == [0]

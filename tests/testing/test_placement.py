@@ -253,3 +253,15 @@ def test_placements_list_the_instances_of_every_endpoint(sagemaker_client, aws_r
         ("a10g", VARIANT, "i-0001", "ml.g5.12xlarge", {"blockgen": 1}, 3),
         ("cpu", VARIANT, "i-0001", "ml.c5.xlarge", {"classifier": 2}, 0),
     ]
+
+
+def test_a_components_cpu_cores_limit_its_copies_on_a_cpu_instance(sagemaker_client):
+    # Given one ml.c5.xlarge (4 vCPUs, 8 GiB) and copies of 2 cores and 1 GiB each
+    create_pool(sagemaker_client, instance_type="ml.c5.xlarge")
+    spec = {"Container": {"Image": IMAGE}, "ComputeResourceRequirements": {"NumberOfCpuCoresRequired": 2, "MinMemoryRequiredInMb": 1024}}
+    create = lambda copies: sagemaker_client.create_inference_component(  # noqa: E731
+        InferenceComponentName=f"classifier-{copies}", EndpointName="pool", VariantName=VARIANT, Specification=spec, RuntimeConfig={"CopyCount": copies}
+    )
+    # When / Then a third copy finds no room, though memory would hold 8
+    assert error_of(lambda: create(3)) == ("ValidationException", NOT_ENOUGH_HARDWARE)
+    create(2)
