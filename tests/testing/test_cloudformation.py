@@ -377,6 +377,14 @@ def test_an_alarm_from_a_template_has_every_property_it_gives(cloudformation_cli
     assert stack_outputs(cloudformation_client) == {"Name": "blockgen-no-capacity", "Arn": alarm["AlarmArn"]}
 
 
+def test_an_alarm_from_a_template_without_actions_dimensions_or_tags_has_none(cloudformation_client, cloudwatch_client):
+    deploy(cloudformation_client, alarm_template(Statistic="Sum"))
+    (alarm,) = cloudwatch_client.describe_alarms()["MetricAlarms"]
+    assert [alarm[key] for key in ("Dimensions", "AlarmActions", "OKActions", "InsufficientDataActions")] == [[], [], [], []]
+    assert alarm["ActionsEnabled"] is True
+    assert cloudwatch_client.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"] == []
+
+
 def test_an_alarm_on_a_percentile_has_its_extended_statistic_and_tags(cloudformation_client, cloudwatch_client):
     deploy(cloudformation_client, alarm_template(ExtendedStatistic="p99", Tags=[{"Key": "team", "Value": "codegen"}]))
     (alarm,) = cloudwatch_client.describe_alarms()["MetricAlarms"]

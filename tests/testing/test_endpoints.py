@@ -386,3 +386,21 @@ def test_updating_an_endpoint_places_a_component_by_its_specification_for_the_in
     sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="larger")
     # Then
     assert [p.free_accelerators for p in placements(aws_region)] == [0]
+
+
+def test_an_endpoint_config_keeps_its_data_capture_key_async_config_and_tags(sagemaker_client):
+    # Given
+    key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    capture = {"EnableCapture": True, "InitialSamplingPercentage": 10, "DestinationS3Uri": "s3://capture/pool", "CaptureOptions": [{"CaptureMode": "Input"}]}
+    asynchronous = {"OutputConfig": {"S3OutputPath": "s3://async/pool"}}
+    # When
+    arn = sagemaker_client.create_endpoint_config(
+        EndpointConfigName="pool", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant()], KmsKeyId=key, DataCaptureConfig=capture,
+        AsyncInferenceConfig=asynchronous, Tags=[{"Key": "team", "Value": "codegen"}],
+    )["EndpointConfigArn"]
+    # Then
+    described = sagemaker_client.describe_endpoint_config(EndpointConfigName="pool")
+    assert (described["EndpointConfigArn"], described["KmsKeyId"]) == (arn, key)
+    assert described["DataCaptureConfig"]["DestinationS3Uri"] == "s3://capture/pool"
+    assert described["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"] == "s3://async/pool"
+    assert sagemaker_client.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "codegen"}]

@@ -265,3 +265,13 @@ def test_a_components_cpu_cores_limit_its_copies_on_a_cpu_instance(sagemaker_cli
     # When / Then a third copy finds no room, though memory would hold 8
     assert error_of(lambda: create(3)) == ("ValidationException", NOT_ENOUGH_HARDWARE)
     create(2)
+
+
+def test_spread_prefers_an_instance_without_a_copy_of_the_component_to_a_freer_one_with_one():
+    # Given two instances: the first nearly full of another component
+    pool = fleet(instances=2)
+    pool.place("flowgpt", ONE_GPU, 3, strategy="BINPACK")
+    # When two copies are spread
+    pool.place("blockgen", ONE_GPU, 2)
+    # Then one goes to each instance, though the second has more room
+    assert [instance.count("blockgen") for instance in pool.instances] == [1, 1]
