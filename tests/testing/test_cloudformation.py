@@ -205,12 +205,17 @@ def test_describing_a_deleted_stack_with_exports_does_not_bring_its_resources_ba
     body["Outputs"] = {"Endpoint": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}, "Export": {"Name": "pool-endpoint"}}}
     deploy(cloudformation_client, body)
     stack_id = cloudformation_client.describe_stacks(StackName="pool")["Stacks"][0]["StackId"]
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in cloudformation_client.describe_stack_resources(StackName=stack_id)["StackResources"]}
     cloudformation_client.delete_stack(StackName=stack_id)
     # When
     status = cloudformation_client.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
     # Then
     assert status == "DELETE_COMPLETE"
     assert sagemaker_client.list_endpoints()["Endpoints"] == []
+    # And the deleted stack still tells which physical resources it had, each deleted
+    resources = cloudformation_client.describe_stack_resources(StackName=stack_id)["StackResources"]
+    assert {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources} == physical
+    assert {r["ResourceStatus"] for r in resources} == {"DELETE_COMPLETE"}
 
 
 def test_a_tagged_kms_key_is_created_with_its_tags_and_answers_get_att(cloudformation_client, aws_region):
