@@ -399,3 +399,30 @@ def test_listing_one_page_of_targets_has_no_next_token(autoscaling_client):
     assert [t["ResourceId"] for t in first["ScalableTargets"]] == ["table/orders-0", "table/orders-1"]
     assert [t["ResourceId"] for t in second["ScalableTargets"]] == ["table/orders-2"] and "NextToken" not in second
     assert "NextToken" not in autoscaling_client.describe_scalable_targets(ServiceNamespace="dynamodb", MaxResults=3)
+
+
+def test_listing_targets_filters_by_resource_and_dimension(autoscaling_client, sagemaker_client, component):
+    # Given a component's target and its endpoint variant's
+    register(autoscaling_client)
+    register(autoscaling_client, resource_id=f"endpoint/pool/variant/{VARIANT}", dimension=INSTANCES, minimum=1)
+
+    def listed(**filters) -> list[str]:
+        return [t["ResourceId"] for t in autoscaling_client.describe_scalable_targets(ServiceNamespace="sagemaker", **filters)["ScalableTargets"]]
+
+    # Then
+    assert listed(ResourceIds=["inference-component/blockgen"]) == ["inference-component/blockgen"]
+    assert listed(ScalableDimension=INSTANCES) == [f"endpoint/pool/variant/{VARIANT}"]
+
+
+def test_other_namespaces_keep_their_policies_configuration(autoscaling_client):
+    # Given a DynamoDB table's target
+    autoscaling_client.register_scalable_target(ServiceNamespace="dynamodb", ResourceId="table/orders", ScalableDimension="dynamodb:table:ReadCapacityUnits", MinCapacity=1, MaxCapacity=10)
+    # When
+    autoscaling_client.put_scaling_policy(
+        PolicyName="reads", ServiceNamespace="dynamodb", ResourceId="table/orders", ScalableDimension="dynamodb:table:ReadCapacityUnits",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 70.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "DynamoDBReadCapacityUtilization"}},
+    )
+    # Then
+    (policy,) = autoscaling_client.describe_scaling_policies(ServiceNamespace="dynamodb")["ScalingPolicies"]
+    assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70.0

@@ -449,13 +449,15 @@ def test_renaming_a_scaling_policy_replaces_it(cloudformation_client, autoscalin
     assert [p["PolicyName"] for p in policies] == ["wake-up"]
 
 
-def test_changing_a_scaling_policys_steps_updates_it_under_its_name(cloudformation_client, autoscaling_client):
+def test_changing_a_scaling_policys_steps_updates_it_under_its_name(cloudformation_client, autoscaling_client, cloudwatch_client):
     deploy(cloudformation_client, template())
     changed = template()
     changed["Resources"]["StepPolicy"]["Properties"]["StepScalingPolicyConfiguration"]["StepAdjustments"][0]["ScalingAdjustment"] = 2
     deploy(cloudformation_client, changed, update=True)
     (after,) = autoscaling_client.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
     assert after["PolicyName"] == "scale-from-zero"
+    # And the alarm that refers to it acts on it as it is now
+    assert [a["AlarmActions"] for a in cloudwatch_client.describe_alarms()["MetricAlarms"]] == [[after["PolicyARN"]]]
     assert after["StepScalingPolicyConfiguration"]["StepAdjustments"][0]["ScalingAdjustment"] == 2
 
 
@@ -483,3 +485,10 @@ def test_updating_a_component_the_template_does_not_name_keeps_its_name(cloudfor
     (after,) = sagemaker_client.list_inference_components()["InferenceComponents"]
     assert after["InferenceComponentName"] == before["InferenceComponentName"]
     assert sagemaker_client.describe_inference_component(InferenceComponentName=after["InferenceComponentName"])["RuntimeConfig"]["CurrentCopyCount"] == 2
+
+
+def test_a_component_without_a_runtime_config_fails_the_stack_with_sagemakers_message(cloudformation_client):
+    body = template()
+    del body["Resources"]["Component"]["Properties"]["RuntimeConfig"]
+    with pytest.raises(ClientError, match="Inference components copy count an integer larger than 0"):
+        deploy(cloudformation_client, body)

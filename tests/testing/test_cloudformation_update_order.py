@@ -88,8 +88,12 @@ def test_a_custom_named_resource_that_needs_replacing_fails_the_update_with_clou
     changed = copy.deepcopy(named)
     changed["PoolAConfig"]["Properties"]["ProductionVariants"][0]["InstanceType"] = "ml.g6.12xlarge"
     # When / Then
-    with pytest.raises(ClientError, match="CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename pool-a-config"):
+    with pytest.raises(ClientError) as raised:
         deploy(cloudformation_client, changed, update=True)
+    assert raised.value.response["Error"]["Message"] == (
+        "CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename pool-a-config and update the stack "
+        "again. (PoolAConfig: ProductionVariants changed)"
+    )
     assert sagemaker_client.describe_endpoint_config(EndpointConfigName="pool-a-config")["ProductionVariants"][0]["InstanceType"] == "ml.g5.12xlarge"
 
 
