@@ -426,3 +426,11 @@ def test_other_namespaces_keep_their_policies_configuration(autoscaling_client):
     # Then
     (policy,) = autoscaling_client.describe_scaling_policies(ServiceNamespace="dynamodb")["ScalingPolicies"]
     assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70.0
+
+
+def test_an_inference_component_pools_instances_follow_managed_scaling_not_its_registered_range(autoscaling_client, sagemaker_client, component):
+    # When the pool's variant is registered from 2 instances
+    register(autoscaling_client, resource_id=f"endpoint/pool/variant/{VARIANT}", dimension=INSTANCES, minimum=2, maximum=2)
+    # Then its one instance stays: managed instance scaling, not the target, sizes it
+    assert sagemaker_client.describe_endpoint(EndpointName="pool")["ProductionVariants"][0]["CurrentInstanceCount"] == 1
+    assert activities(autoscaling_client) == []
