@@ -11,7 +11,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 
-from loadmaster.testing import install, mock_sagemaker
+from loadmaster.testing import install, mock_sagemaker, placements
 
 REGION = "us-east-1"
 MODEL = {"ModelName": "model", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r", "PrimaryContainer": {"Image": "image"}}
@@ -94,6 +94,9 @@ def test_installing_inside_a_running_mock_keeps_what_moto_already_holds():
         # Given a region whose backend plain moto built, holding a model
         sagemaker_backends.backend = sagemaker_backends[DEFAULT_ACCOUNT_ID].backend = SageMakerModelBackend
         sagemaker("eu-west-1").create_model(**MODEL)
+        sagemaker("eu-west-1").create_endpoint_config(EndpointConfigName="classic", ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": "model", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+        sagemaker("eu-west-1").create_endpoint(EndpointName="classic", EndpointConfigName="classic")
         assert type(sagemaker_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"]) is SageMakerModelBackend
         # When
         install()
@@ -101,6 +104,12 @@ def test_installing_inside_a_running_mock_keeps_what_moto_already_holds():
         client = sagemaker("eu-west-1")
         assert [m["ModelName"] for m in client.list_models()["Models"]] == ["model"]
         assert client.list_inference_components()["InferenceComponents"] == []
+        # And the endpoint plain moto made has no placements, and may be a scalable target
+        assert placements("eu-west-1") == []
+        boto3.client("application-autoscaling", region_name="eu-west-1").register_scalable_target(
+            ServiceNamespace="sagemaker", ResourceId="endpoint/classic/variant/AllTraffic", ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            MinCapacity=1, MaxCapacity=2,
+        )
 
 
 def test_installing_again_inside_a_running_mock_keeps_its_inference_components():
