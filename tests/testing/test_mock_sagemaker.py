@@ -118,3 +118,28 @@ def test_installing_again_inside_a_running_mock_keeps_its_inference_components()
         create_component(sagemaker(), "blockgen")
         install()
         assert [c["InferenceComponentName"] for c in sagemaker().list_inference_components()["InferenceComponents"]] == ["blockgen"]
+
+
+def test_as_a_decorator_applied_in_a_test_it_mocks_the_call():
+    # Given a function decorated where it is defined
+    @mock_sagemaker
+    def create_and_list() -> list[str]:
+        create_pool(sagemaker())
+        return endpoints()
+
+    # When / Then
+    assert create_and_list() == ["pool"]
+
+
+def test_it_passes_motos_config_on():
+    # Given the config that loads AWS's managed policies, which moto leaves out by default
+    with mock_sagemaker(config={"iam": {"load_aws_managed_policies": True}}):
+        # When / Then
+        assert boto3.client("iam", region_name=REGION).list_policies(Scope="AWS", MaxItems=1)["Policies"]
+
+
+def test_installing_inside_a_running_mock_extends_regions_not_used_yet():
+    with mock_sagemaker():
+        create_pool(sagemaker())
+        install()
+        assert sagemaker("ca-central-1").list_inference_components()["InferenceComponents"] == []
