@@ -289,3 +289,13 @@ def test_a_portfolio_with_an_account_and_a_region_deploys_there_only(scaled_plan
     (stack,) = add_stacks(cdk.App(), dataclasses.replace(scaled_plan, account="111122223333"))
 
     assert (stack.account, stack.region) == ("111122223333", "us-east-1")
+
+
+def test_a_dedicated_endpoint_the_lock_places_in_the_second_stack_stays_there(scaled_plan):
+    locked = tuple(dataclasses.replace(model, stack="units-hosting-2") for model in scaled_plan.dedicated)
+
+    stacks = hosting_stacks(cdk.App(), dataclasses.replace(scaled_plan, dedicated=locked))
+
+    assert stack_of_each_unit(stacks) == {
+        "pool:neuron": "units-hosting-2", "component:waker": "units-hosting-2", "component:steady": "units-hosting-2", "dedicated:inline": "units-hosting-2",
+    }
