@@ -6,13 +6,15 @@ from typing import Any
 
 
 class UpsertedResource:
-    """Mixed into a `CloudFormationModel`: an update calls the API again; a new identity replaces the resource.
+    """Mixed into a `CloudFormationModel`: an update calls the API again, under the resource's name.
 
-    A subclass has `name` (kept on update unless its name property changes), `identity` and `delete()`.
+    The properties that make such a resource's identity (AlarmName; a target's or policy's namespace, resource id and
+    dimension) are create-only in their provider schemas, so a change of them replaces the resource before its model
+    is asked to update (`loadmaster.testing.cloudformation_update`): an update keeps the identity. A subclass has
+    `name` and `delete()`.
     """
 
     name: str
-    identity: str
 
     def delete(self, account_id: str, region_name: str) -> None:
         raise NotImplementedError
@@ -22,8 +24,4 @@ class UpsertedResource:
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> Any:
         # moto passes a freshly generated name for resources without a name property: keep the original one.
-        name = cloudformation_json["Properties"].get(cls.name_property, original_resource.name)  # type: ignore[attr-defined]
-        updated = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
-        if updated.identity != original_resource.identity:
-            original_resource.delete(account_id, region_name)
-        return updated
+        return cls.create_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]

@@ -241,3 +241,202 @@ def test_listing_more_than_two_pages_of_targets_returns_each_target_once(autosca
     listed = [target["ResourceId"] for page in pages for target in page["ScalableTargets"]]
     # Then
     assert listed == [f"table/orders-{index:03d}" for index in range(120)]
+
+
+def activities(autoscaling, **filters) -> list[dict]:
+    return autoscaling.describe_scaling_activities(ServiceNamespace="sagemaker", **filters)["ScalingActivities"]
+
+
+def test_a_scaling_activity_says_what_it_set_and_why(autoscaling_client, component):
+    # When the range starts above the component's one copy
+    register(autoscaling_client, minimum=2, maximum=4)
+    # Then
+    (activity,) = activities(autoscaling_client)
+    assert {key: activity[key] for key in ("ServiceNamespace", "ResourceId", "ScalableDimension", "Description", "Cause", "StatusCode", "StatusMessage")} == {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "inference-component/blockgen",
+        "ScalableDimension": COPIES,
+        "Description": "Setting desired copy count to 2.",
+        "Cause": "minimum capacity was set to 2",
+        "StatusCode": "Successful",
+        "StatusMessage": "Successfully set desired copy count to 2.",
+    }
+    assert activity["StartTime"] == activity["EndTime"]
+
+
+def test_registering_a_maximum_below_the_copies_is_an_activity_caused_by_the_maximum(autoscaling_client, sagemaker_client, pool):
+    create_component(sagemaker_client, "blockgen", copies=3)
+    register(autoscaling_client, minimum=0, maximum=1)
+    assert [(a["Description"], a["Cause"]) for a in activities(autoscaling_client)] == [("Setting desired copy count to 1.", "maximum capacity was set to 1")]
+
+
+def test_registering_a_target_again_with_a_new_range_moves_the_copies_into_it(autoscaling_client, sagemaker_client, component):
+    # Given a target from 1 to 4 copies
+    register(autoscaling_client, minimum=1, maximum=4)
+    # When it is registered again from 3 to 6
+    register(autoscaling_client, minimum=3, maximum=6)
+    # Then
+    targets = autoscaling_client.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [(3, 6)]
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]["CurrentCopyCount"] == 3
+
+
+def test_scaling_activities_are_listed_newest_first_and_filtered_by_resource(autoscaling_client, sagemaker_client, component):
+    # Given activities on two components
+    create_component(sagemaker_client, "flowgpt")
+    register(autoscaling_client, minimum=2, maximum=4)
+    register(autoscaling_client, resource_id="inference-component/flowgpt", minimum=3, maximum=4)
+    # Then
+    assert [a["ResourceId"] for a in activities(autoscaling_client)] == ["inference-component/flowgpt", "inference-component/blockgen"]
+    assert [a["Cause"] for a in activities(autoscaling_client, ResourceId="inference-component/blockgen")] == ["minimum capacity was set to 2"]
+    assert [a["ResourceId"] for a in activities(autoscaling_client, ScalableDimension=COPIES)] == ["inference-component/flowgpt", "inference-component/blockgen"]
+    assert activities(autoscaling_client, ScalableDimension=INSTANCES) == []
+    assert autoscaling_client.describe_scaling_activities(ServiceNamespace="ecs")["ScalingActivities"] == []
+
+
+@pytest.fixture
+def dedicated(sagemaker_client) -> str:
+    """A dedicated endpoint: its variant serves a model on one ml.g5.2xlarge."""
+    sagemaker_client.create_model(ModelName="inline", ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer={"Image": "image"})
+    sagemaker_client.create_endpoint_config(
+        EndpointConfigName="inline", ProductionVariants=[{"VariantName": VARIANT, "ModelName": "inline", "InstanceType": "ml.g5.2xlarge", "InitialInstanceCount": 1}]
+    )
+    sagemaker_client.create_endpoint(EndpointName="inline", EndpointConfigName="inline")
+    return f"endpoint/inline/variant/{VARIANT}"
+
+
+def test_registering_a_minimum_above_a_model_variants_instances_scales_it_out(autoscaling_client, sagemaker_client, dedicated):
+    # When
+    register(autoscaling_client, resource_id=dedicated, dimension=INSTANCES, minimum=2, maximum=4)
+    # Then
+    variant = sagemaker_client.describe_endpoint(EndpointName="inline")["ProductionVariants"][0]
+    assert (variant["DesiredInstanceCount"], variant["CurrentInstanceCount"]) == (2, 2)
+    assert [(a["Description"], a["StatusMessage"]) for a in activities(autoscaling_client)] == [
+        ("Setting desired instance count to 2.", "Successfully set desired instance count to 2.")
+    ]
+
+
+def test_registering_a_model_variants_provisioned_concurrency_leaves_its_instances(autoscaling_client, sagemaker_client, dedicated):
+    register(autoscaling_client, resource_id=dedicated, dimension="sagemaker:variant:DesiredProvisionedConcurrency", minimum=2, maximum=4)
+    assert sagemaker_client.describe_endpoint(EndpointName="inline")["ProductionVariants"][0]["CurrentInstanceCount"] == 1
+    assert activities(autoscaling_client) == []
+
+
+@pytest.mark.parametrize("resource_id", ["endpoint/missing/variant/AllTraffic", "endpoint/inline/variant/Other"], ids=["endpoint", "variant"])
+def test_registering_a_target_for_a_missing_endpoint_or_variant_raises_validation_error(autoscaling_client, dedicated, resource_id):
+    assert error_of(lambda: register(autoscaling_client, resource_id=resource_id, dimension=INSTANCES, minimum=1)) == (
+        "ValidationException",
+        f"SageMaker resource {resource_id} does not exist",
+    )
+
+
+def test_a_sagemaker_target_of_another_services_dimension_raises_validation_error(autoscaling_client):
+    assert error_of(lambda: register(autoscaling_client, resource_id="service/cluster/web", dimension="ecs:service:DesiredCount")) == (
+        "ValidationException",
+        "Unsupported service namespace, resource type or scalable dimension",
+    )
+
+
+def test_a_request_with_several_invalid_values_lists_each(autoscaling_client):
+    code, message = error_of(lambda: autoscaling_client.describe_scalable_targets(ServiceNamespace="sage", ScalableDimension="sagemaker:copies"))
+    assert code == "ValidationException"
+    assert message.startswith("2 validation errors detected: Value 'sagemaker:copies' at 'scalableDimension' failed to satisfy constraint")
+    assert "; Value 'sage' at 'serviceNamespace' failed to satisfy constraint: Member must satisfy enum value set: [" in message
+
+
+def test_deregistering_a_target_deletes_its_policies_and_their_alarms_only(autoscaling_client, sagemaker_client, cloudwatch_client, component):
+    # Given two components, each a target with a target-tracking policy
+    create_component(sagemaker_client, "flowgpt")
+    for name in ("blockgen", "flowgpt"):
+        register(autoscaling_client, resource_id=f"inference-component/{name}")
+        target_tracking(autoscaling_client, "SageMakerInferenceComponentInvocationsPerCopy", resource_id=f"inference-component/{name}")
+    # When
+    autoscaling_client.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES)
+    # Then
+    policies = autoscaling_client.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert [p["ResourceId"] for p in policies] == ["inference-component/flowgpt"]
+    alarms = cloudwatch_client.describe_alarms()["MetricAlarms"]
+    assert sorted(a["AlarmName"] for a in alarms) == sorted(a["AlarmName"] for a in policies[0]["Alarms"])
+    assert len(alarms) == 2
+
+
+def test_target_tracking_on_a_customized_metric_alarms_on_that_metric(autoscaling_client, cloudwatch_client, component):
+    # Given
+    register(autoscaling_client)
+    metric = {"Namespace": "Codegen", "MetricName": "QueueDepth", "Statistic": "Maximum", "Unit": "Count",
+              "Dimensions": [{"Name": "Queue", "Value": "blockgen"}]}
+    # When
+    autoscaling_client.put_scaling_policy(
+        PolicyName="tracking", ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES,
+        PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration={"TargetValue": 10.0, "CustomizedMetricSpecification": metric},
+    )
+    # Then both alarms watch it at the standard resolution
+    alarms = cloudwatch_client.describe_alarms()["MetricAlarms"]
+    assert {(a["Namespace"], a["MetricName"], a["Statistic"], a["Unit"], a["Period"]) for a in alarms} == {("Codegen", "QueueDepth", "Maximum", "Count", 60)}
+    assert [a["Dimensions"] for a in alarms] == [[{"Name": "Queue", "Value": "blockgen"}]] * 2
+    assert sorted((a["ComparisonOperator"], a["Threshold"], a["EvaluationPeriods"]) for a in alarms) == [
+        ("GreaterThanThreshold", 10.0, 3), ("LessThanThreshold", 9.0, 15)
+    ]
+
+
+def test_target_tracking_alarms_say_which_policy_owns_them(autoscaling_client, cloudwatch_client, component):
+    register(autoscaling_client)
+    arn = target_tracking(autoscaling_client, "SageMakerInferenceComponentInvocationsPerCopy")["PolicyARN"]
+    descriptions = {a["AlarmDescription"] for a in cloudwatch_client.describe_alarms()["MetricAlarms"]}
+    assert descriptions == {f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {arn}."}
+
+
+def test_a_step_scaling_policy_creates_no_alarm(autoscaling_client, cloudwatch_client, component):
+    register(autoscaling_client)
+    autoscaling_client.put_scaling_policy(
+        PolicyName="from-zero", ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES, PolicyType="StepScaling",
+        StepScalingPolicyConfiguration={"AdjustmentType": "ChangeInCapacity", "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]},
+    )
+    assert cloudwatch_client.describe_alarms()["MetricAlarms"] == []
+
+
+def test_listing_one_page_of_targets_has_no_next_token(autoscaling_client):
+    for index in range(3):
+        autoscaling_client.register_scalable_target(
+            ServiceNamespace="dynamodb", ResourceId=f"table/orders-{index}", ScalableDimension="dynamodb:table:ReadCapacityUnits", MinCapacity=1, MaxCapacity=2
+        )
+    first = autoscaling_client.describe_scalable_targets(ServiceNamespace="dynamodb", MaxResults=2)
+    second = autoscaling_client.describe_scalable_targets(ServiceNamespace="dynamodb", MaxResults=2, NextToken=first["NextToken"])
+    assert [t["ResourceId"] for t in first["ScalableTargets"]] == ["table/orders-0", "table/orders-1"]
+    assert [t["ResourceId"] for t in second["ScalableTargets"]] == ["table/orders-2"] and "NextToken" not in second
+    assert "NextToken" not in autoscaling_client.describe_scalable_targets(ServiceNamespace="dynamodb", MaxResults=3)
+
+
+def test_listing_targets_filters_by_resource_and_dimension(autoscaling_client, sagemaker_client, component):
+    # Given a component's target and its endpoint variant's
+    register(autoscaling_client)
+    register(autoscaling_client, resource_id=f"endpoint/pool/variant/{VARIANT}", dimension=INSTANCES, minimum=1)
+
+    def listed(**filters) -> list[str]:
+        return [t["ResourceId"] for t in autoscaling_client.describe_scalable_targets(ServiceNamespace="sagemaker", **filters)["ScalableTargets"]]
+
+    # Then
+    assert listed(ResourceIds=["inference-component/blockgen"]) == ["inference-component/blockgen"]
+    assert listed(ScalableDimension=INSTANCES) == [f"endpoint/pool/variant/{VARIANT}"]
+
+
+def test_other_namespaces_keep_their_policies_configuration(autoscaling_client):
+    # Given a DynamoDB table's target
+    autoscaling_client.register_scalable_target(ServiceNamespace="dynamodb", ResourceId="table/orders", ScalableDimension="dynamodb:table:ReadCapacityUnits", MinCapacity=1, MaxCapacity=10)
+    # When
+    autoscaling_client.put_scaling_policy(
+        PolicyName="reads", ServiceNamespace="dynamodb", ResourceId="table/orders", ScalableDimension="dynamodb:table:ReadCapacityUnits",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 70.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "DynamoDBReadCapacityUtilization"}},
+    )
+    # Then
+    (policy,) = autoscaling_client.describe_scaling_policies(ServiceNamespace="dynamodb")["ScalingPolicies"]
+    assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70.0
+
+
+def test_an_inference_component_pools_instances_follow_managed_scaling_not_its_registered_range(autoscaling_client, sagemaker_client, component):
+    # When the pool's variant is registered from 2 instances
+    register(autoscaling_client, resource_id=f"endpoint/pool/variant/{VARIANT}", dimension=INSTANCES, minimum=2, maximum=2)
+    # Then its one instance stays: managed instance scaling, not the target, sizes it
+    assert sagemaker_client.describe_endpoint(EndpointName="pool")["ProductionVariants"][0]["CurrentInstanceCount"] == 1
+    assert activities(autoscaling_client) == []

@@ -6,7 +6,7 @@ import pytest
 
 from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.testing.sagemaker import models as sagemaker_models
-from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant
+from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, pool_variant, specification
 
 
 @pytest.mark.parametrize("instance_type", ["ml.g5.12xlarge", "ml.g6.48xlarge", "ml.p4d.24xlarge", "ml.p5.48xlarge", "ml.p5en.48xlarge"])
@@ -208,3 +208,199 @@ def test_an_instance_pool_of_an_unknown_instance_type_raises_validation_error(sa
     )
     code, message = error_of(create)
     assert code == "ValidationException" and "ml.g99.huge" in message
+
+
+def test_status_transitions_end_with_their_block(sagemaker_client):
+    from loadmaster.testing import status_transitions
+
+    # Given an endpoint created inside a block of 2 describes, and one created after it
+    with status_transitions(describes=2):
+        create_pool(sagemaker_client, name="inside")
+    create_pool(sagemaker_client, name="after")
+    # When / Then the one created after is in service at once
+    assert sagemaker_client.describe_endpoint(EndpointName="after")["EndpointStatus"] == "InService"
+    assert sagemaker_client.describe_endpoint(EndpointName="inside")["EndpointStatus"] == "Creating"
+
+
+def test_nested_status_transitions_give_the_outer_count_back(sagemaker_client):
+    from loadmaster.testing import status_transitions
+
+    with status_transitions(describes=1):
+        with status_transitions(describes=3):
+            pass
+        create_pool(sagemaker_client)
+    statuses = [sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["EndpointStatus"] for _ in range(2)]
+    assert statuses == ["Creating", "InService"]
+
+
+def test_listing_endpoints_shows_their_status_without_bringing_it_closer_to_in_service(sagemaker_client):
+    from loadmaster.testing import status_transitions
+
+    with status_transitions(describes=1):
+        create_pool(sagemaker_client)
+    listed = [sagemaker_client.list_endpoints()["Endpoints"][0]["EndpointStatus"] for _ in range(2)]
+    assert listed == ["Creating", "Creating"]
+    assert [sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["EndpointStatus"] for _ in range(2)] == ["Creating", "InService"]
+
+
+def test_updating_an_endpoint_keeps_its_creation_time_and_passes_through_updating(sagemaker_client, pool):
+    from loadmaster.testing import status_transitions
+
+    # Given
+    created = sagemaker_client.describe_endpoint(EndpointName=pool)["CreationTime"]
+    sagemaker_client.create_endpoint_config(EndpointConfigName="larger", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(max_instances=3)])
+    # When
+    with status_transitions(describes=1):
+        sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="larger")
+    # Then
+    described = [sagemaker_client.describe_endpoint(EndpointName=pool) for _ in range(2)]
+    assert [d["EndpointStatus"] for d in described] == ["Updating", "InService"]
+    assert described[0]["CreationTime"] == created
+    assert described[0]["EndpointConfigName"] == "larger"
+
+
+def test_after_an_update_to_a_larger_config_components_may_use_its_room(sagemaker_client, pool, aws_region):
+    from loadmaster.testing import placements
+
+    # Given 8 one-GPU copies filling the pool's two instances
+    create_component(sagemaker_client, "blockgen", copies=8)
+    sagemaker_client.create_endpoint_config(EndpointConfigName="larger", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(max_instances=3)])
+    # When the endpoint moves to a config of up to 3 instances
+    sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="larger")
+    sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": 12})
+    # Then the component's 12 copies run on 3 instances of the updated endpoint
+    assert [sum(p.copies.values()) for p in placements(aws_region)] == [4, 4, 4]
+    assert sagemaker_client.describe_endpoint(EndpointName=pool)["ProductionVariants"][0]["CurrentInstanceCount"] == 3
+
+
+def test_updating_an_endpoint_with_an_adapter_on_it_keeps_the_adapter_on_its_base(sagemaker_client, pool, aws_region):
+    # Given a base component and an adapter
+    create_component(sagemaker_client, "blockgen", copies=2)
+    sagemaker_client.create_inference_component(
+        InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT,
+        Specification={"BaseInferenceComponentName": "blockgen", "Container": {"ArtifactUrl": "s3://models/adapter.tar.gz"}},
+    )
+    sagemaker_client.create_endpoint_config(EndpointConfigName="larger", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(max_instances=3)])
+    # When
+    sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="larger")
+    # Then
+    from loadmaster.testing import placements
+
+    assert [p.copies for p in placements(aws_region)] == [{"blockgen": 2}]
+
+
+def test_updating_an_endpoint_to_a_missing_config_raises_validation_error(sagemaker_client, pool):
+    code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="missing"))
+    assert code == "ValidationException" and message.startswith("Could not find endpoint configuration")
+    assert sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointConfigName"] == f"{pool}-config"
+
+
+def test_updating_a_missing_endpoint_raises_validation_error(sagemaker_client, pool):
+    code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName="missing", EndpointConfigName=f"{pool}-config"))
+    assert code == "ValidationException" and message.startswith("Could not find endpoint")
+
+
+def test_an_endpoint_of_several_variants_refuses_an_instance_type_change_of_any_of_them(sagemaker_client):
+    # Given an endpoint of two model-less variants with a component on the second
+    def config(name: str, second_type: str) -> None:
+        sagemaker_client.create_endpoint_config(EndpointConfigName=name, ExecutionRoleArn=ROLE, ProductionVariants=[
+            {"VariantName": "first", "InstanceType": "ml.g5.12xlarge", "InitialInstanceCount": 1},
+            {"VariantName": "second", "InstanceType": second_type, "InitialInstanceCount": 1},
+        ])
+
+    config("two-variants", "ml.g5.12xlarge")
+    sagemaker_client.create_endpoint(EndpointName="multi", EndpointConfigName="two-variants")
+    sagemaker_client.create_inference_component(
+        InferenceComponentName="blockgen", EndpointName="multi", VariantName="second", Specification=specification(), RuntimeConfig={"CopyCount": 1}
+    )
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["VariantName"] == "second"
+    config("second-on-g6", "ml.g6.12xlarge")
+    # When the second variant's type changes and the first's does not / Then
+    code, message = error_of(lambda: sagemaker_client.update_endpoint(EndpointName="multi", EndpointConfigName="second-on-g6"))
+    assert code == "ValidationException" and "cannot change from ml.g5.12xlarge to ml.g6.12xlarge" in message
+
+
+def test_an_endpoint_describes_each_variants_managed_scaling_and_routing(sagemaker_client):
+    variant = {**pool_variant(max_instances=4), "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"}}
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[variant])
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    described = sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["ProductionVariants"][0]
+    assert described["ManagedInstanceScaling"] == {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": 4}
+    assert described["RoutingConfig"] == {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"}
+
+
+def test_a_variant_without_an_initial_instance_count_starts_with_one_instance(sagemaker_client, aws_region):
+    from loadmaster.testing import placements
+
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[
+        {"VariantName": VARIANT, "InstanceType": "ml.g5.12xlarge"}])
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    assert len(placements(aws_region)) == 1
+
+
+def test_managed_scaling_that_is_disabled_keeps_the_fleet_at_its_initial_instances(sagemaker_client):
+    # Given a pool of one instance whose managed scaling is disabled
+    variant = {**pool_variant(), "ManagedInstanceScaling": {"Status": "DISABLED", "MinInstanceCount": 1, "MaxInstanceCount": 4}}
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[variant])
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    # When / Then a fifth one-GPU copy finds no room
+    code, message = error_of(lambda: create_component(sagemaker_client, "blockgen", copies=5))
+    assert message.startswith("There is not enough hardware resources")
+
+
+@pytest.mark.parametrize("given, instances_after_removal", [({"MaxInstanceCount": 2}, 1), ({"MinInstanceCount": 0, "MaxInstanceCount": 2}, 0)],
+                         ids=["minimum defaults to the initial count", "minimum given"])
+def test_managed_scaling_releases_instances_down_to_its_minimum(sagemaker_client, given, instances_after_removal):
+    # Given a pool of one instance, managed scaling enabled
+    variant = {**pool_variant(), "ManagedInstanceScaling": {"Status": "ENABLED", **given}}
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[variant])
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    # When a component grows the pool to two instances, then goes
+    create_component(sagemaker_client, "blockgen", copies=5)
+    sagemaker_client.delete_inference_component(InferenceComponentName="blockgen")
+    # Then
+    assert sagemaker_client.describe_endpoint(EndpointName=ENDPOINT)["ProductionVariants"][0]["CurrentInstanceCount"] == instances_after_removal
+
+
+def test_managed_scaling_without_a_maximum_grows_no_instance(sagemaker_client):
+    variant = {**pool_variant(), "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 1}}
+    sagemaker_client.create_endpoint_config(EndpointConfigName="pool-config", ExecutionRoleArn=ROLE, ProductionVariants=[variant])
+    sagemaker_client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="pool-config")
+    assert error_of(lambda: create_component(sagemaker_client, "blockgen", copies=5))[1].startswith("There is not enough hardware resources")
+
+
+def test_an_endpoints_tags_are_listed_by_its_arn(sagemaker_client, pool):
+    arn = sagemaker_client.describe_endpoint(EndpointName=pool)["EndpointArn"]
+    sagemaker_client.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "codegen"}])
+    assert sagemaker_client.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "codegen"}]
+
+
+def test_updating_an_endpoint_places_a_component_by_its_specification_for_the_instance_type(sagemaker_client, pool, aws_region):
+    from loadmaster.testing import placements
+
+    # Given a component of two 2-GPU copies, by its specification for the pool's ml.g5.12xlarge
+    sagemaker_client.create_inference_component(InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, RuntimeConfig={"CopyCount": 2},
+                                                Specifications=[{**specification(accelerators=2), "InstanceType": "ml.g5.12xlarge"}])
+    sagemaker_client.create_endpoint_config(EndpointConfigName="larger", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant(max_instances=3)])
+    # When
+    sagemaker_client.update_endpoint(EndpointName=pool, EndpointConfigName="larger")
+    # Then
+    assert [p.free_accelerators for p in placements(aws_region)] == [0]
+
+
+def test_an_endpoint_config_keeps_its_data_capture_key_async_config_and_tags(sagemaker_client):
+    # Given
+    key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    capture = {"EnableCapture": True, "InitialSamplingPercentage": 10, "DestinationS3Uri": "s3://capture/pool", "CaptureOptions": [{"CaptureMode": "Input"}]}
+    asynchronous = {"OutputConfig": {"S3OutputPath": "s3://async/pool"}}
+    # When
+    arn = sagemaker_client.create_endpoint_config(
+        EndpointConfigName="pool", ExecutionRoleArn=ROLE, ProductionVariants=[pool_variant()], KmsKeyId=key, DataCaptureConfig=capture,
+        AsyncInferenceConfig=asynchronous, Tags=[{"Key": "team", "Value": "codegen"}],
+    )["EndpointConfigArn"]
+    # Then
+    described = sagemaker_client.describe_endpoint_config(EndpointConfigName="pool")
+    assert (described["EndpointConfigArn"], described["KmsKeyId"]) == (arn, key)
+    assert described["DataCaptureConfig"]["DestinationS3Uri"] == "s3://capture/pool"
+    assert described["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"] == "s3://async/pool"
+    assert sagemaker_client.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "codegen"}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import boto3
@@ -323,3 +324,238 @@ def test_specifications_without_the_variants_instance_type_raise_validation_erro
     )
     code, message = error_of(create)
     assert code == "ValidationException" and "ml.g5.12xlarge" in message
+
+
+def unvalidated_client(aws_region: str):
+    """A caller that does not validate on its side, as CloudFormation: the service's own checks answer."""
+    return boto3.client("sagemaker", region_name=aws_region, config=Config(parameter_validation=False))
+
+
+@pytest.mark.parametrize(
+    "requirement, at_minimum, below, shown, field",
+    [
+        ("MinMemoryRequiredInMb", 128, 127, "127", "minMemoryRequiredInMb"),
+        ("NumberOfCpuCoresRequired", 0.25, 0.2, "0.2", "numberOfCpuCoresRequired"),
+        ("NumberOfAcceleratorDevicesRequired", 1, 0, "0.0", "numberOfAcceleratorDevicesRequired"),  # a Float in the API
+    ],
+    ids=["memory", "cpu cores", "accelerators"],
+)
+def test_compute_requirements_are_accepted_at_their_minimum_and_refused_below(sagemaker_client, pool, aws_region, requirement, at_minimum, below, shown, field):
+    unvalidated = unvalidated_client(aws_region)
+
+    def create(name: str, value) -> None:
+        spec = specification()
+        spec["ComputeResourceRequirements"][requirement] = value
+        unvalidated.create_inference_component(InferenceComponentName=name, EndpointName=pool, VariantName=VARIANT, Specification=spec, RuntimeConfig={"CopyCount": 1})
+
+    # When / Then at the minimum
+    create("at-minimum", at_minimum)
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="at-minimum")["RuntimeConfig"]["CurrentCopyCount"] == 1
+    # And below it
+    assert error_of(lambda: create("below", below)) == (
+        "ValidationException",
+        f"1 validation error detected: Value '{shown}' at 'specification.computeResourceRequirements.{field}' failed to satisfy constraint: "
+        f"Member must have value greater than or equal to {at_minimum}",
+    )
+
+
+def test_a_component_without_a_memory_requirement_raises_validation_error(sagemaker_client, pool, aws_region):
+    spec = {"Container": {"Image": IMAGE}, "ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": 1}}
+    create = lambda: unvalidated_client(aws_region).create_inference_component(  # noqa: E731
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specification=spec, RuntimeConfig={"CopyCount": 1}
+    )
+    assert error_of(create) == (
+        "ValidationException",
+        "1 validation error detected: Value 'None' at 'specification.computeResourceRequirements.minMemoryRequiredInMb' "
+        "failed to satisfy constraint: Member must not be null",
+    )
+
+
+def test_a_component_without_a_copy_count_raises_validation_error(sagemaker_client, pool, aws_region):
+    create = lambda: unvalidated_client(aws_region).create_inference_component(  # noqa: E731
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specification=specification(), RuntimeConfig={}
+    )
+    assert error_of(create) == ("ValidationException", "Inference components copy count an integer larger than 0")
+
+
+def test_updating_to_a_negative_copy_count_raises_validation_error_and_keeps_the_copies(sagemaker_client, pool, aws_region):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=2)
+    # When / Then
+    update = lambda: unvalidated_client(aws_region).update_inference_component_runtime_config(  # noqa: E731
+        InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": -1}
+    )
+    assert error_of(update) == ("ValidationException", "Inference components copy count an integer larger than 0")
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]["DesiredCopyCount"] == 2
+
+
+def test_a_component_without_a_variant_name_goes_to_the_endpoints_variant(sagemaker_client, pool):
+    sagemaker_client.create_inference_component(InferenceComponentName="blockgen", EndpointName=pool, Specification=specification(), RuntimeConfig={"CopyCount": 1})
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["VariantName"] == VARIANT
+
+
+def test_updating_only_the_specification_keeps_the_copies(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=2)
+    # When
+    sagemaker_client.update_inference_component(InferenceComponentName="blockgen", Specification=specification(image=f"{IMAGE}-v2"))
+    # Then
+    runtime = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]
+    assert (runtime["DesiredCopyCount"], runtime["CurrentCopyCount"]) == (2, 2)
+
+
+def test_updating_only_the_copies_keeps_the_specification(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", memory_mb=4096)
+    # When
+    sagemaker_client.update_inference_component(InferenceComponentName="blockgen", RuntimeConfig={"CopyCount": 2})
+    # Then
+    described = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
+    assert described["Specification"]["ComputeResourceRequirements"]["MinMemoryRequiredInMb"] == 4096
+    assert described["RuntimeConfig"]["CurrentCopyCount"] == 2
+
+
+def test_an_update_that_does_not_fit_raises_and_keeps_the_component_as_it_was(sagemaker_client, pool):
+    # Given 2 copies of one GPU on a pool of at most 2 x 4 GPUs
+    create_component(sagemaker_client, "blockgen", copies=2)
+    # When each copy would need 5 GPUs / Then
+    update = lambda: sagemaker_client.update_inference_component(InferenceComponentName="blockgen", Specification=specification(accelerators=5))  # noqa: E731
+    assert error_of(update)[1].startswith("There is not enough hardware resources")
+    described = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
+    assert described["Specification"]["ComputeResourceRequirements"]["NumberOfAcceleratorDevicesRequired"] == 1
+    assert described["RuntimeConfig"]["CurrentCopyCount"] == 2
+
+
+def test_a_component_at_zero_copies_shows_no_placement(sagemaker_client, pool):
+    create_component(sagemaker_client, "blockgen")
+    sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": 0})
+    assert sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["RuntimeConfig"]["PlacementStatus"] == []
+
+
+def test_listing_components_filters_by_creation_and_modification_time(sagemaker_client, pool):
+    # Given "early" created, then "late" created, then "early" updated, each a few milliseconds (SageMaker's
+    # precision) after the other
+    create_component(sagemaker_client, "early")
+    time.sleep(0.002)
+    create_component(sagemaker_client, "late")
+    time.sleep(0.002)
+    early = sagemaker_client.describe_inference_component(InferenceComponentName="early")
+    late = sagemaker_client.describe_inference_component(InferenceComponentName="late")
+    sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="early", DesiredRuntimeConfig={"CopyCount": 2})
+    early_modified = sagemaker_client.describe_inference_component(InferenceComponentName="early")["LastModifiedTime"]
+
+    def names(**filters) -> list[str]:
+        return sorted(c["InferenceComponentName"] for c in sagemaker_client.list_inference_components(**filters)["InferenceComponents"])
+
+    # Then each bound is exclusive
+    assert names(CreationTimeAfter=early["CreationTime"]) == ["late"]
+    assert names(CreationTimeBefore=late["CreationTime"]) == ["early"]
+    assert names(LastModifiedTimeAfter=late["LastModifiedTime"]) == ["early"]
+    assert names(LastModifiedTimeBefore=early_modified) == ["late"]
+
+
+def test_listing_components_sorts_by_status_and_by_creation_time(sagemaker_client, pool):
+    from loadmaster.testing import status_transitions
+
+    # Given "b" in service, then "a" still creating
+    create_component(sagemaker_client, "b")
+    with status_transitions(describes=1):
+        create_component(sagemaker_client, "a")
+
+    def listed(**order) -> list[str]:
+        return [c["InferenceComponentName"] for c in sagemaker_client.list_inference_components(**order)["InferenceComponents"]]
+
+    # Then
+    assert listed(SortBy="Status", SortOrder="Ascending") == ["a", "b"]  # Creating before InService
+    assert listed(SortBy="Status", SortOrder="Descending") == ["b", "a"]
+    assert listed(SortBy="CreationTime", SortOrder="Ascending") == ["b", "a"]
+    assert listed(SortBy="Name") == ["b", "a"]  # descending unless told otherwise
+    assert listed(StatusEquals="Creating") == ["a"]
+
+
+def test_a_components_arn_answers_tags_of_that_component_only(sagemaker_client, pool):
+    # Given two components, one tagged at creation
+    sagemaker_client.create_inference_component(
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specification=specification(), RuntimeConfig={"CopyCount": 1},
+        Tags=[{"Key": "team", "Value": "codegen"}],
+    )
+    other = create_component(sagemaker_client, "flowgpt")
+    # Then
+    assert sagemaker_client.list_tags(ResourceArn=f"{ARN_PREFIX}:inference-component/blockgen")["Tags"] == [{"Key": "team", "Value": "codegen"}]
+    assert sagemaker_client.list_tags(ResourceArn=other)["Tags"] == []
+
+
+def test_tagging_an_unknown_component_raises_validation_error(sagemaker_client):
+    code, message = error_of(lambda: sagemaker_client.add_tags(ResourceArn=f"{ARN_PREFIX}:inference-component/missing", Tags=[{"Key": "k", "Value": "v"}]))
+    assert (code, message) == ("ValidationException", f'Could not find inference component "{ARN_PREFIX}:inference-component/missing".')
+
+
+def test_an_adapter_with_a_runtime_config_raises_validation_error(sagemaker_client, pool):
+    create_component(sagemaker_client, "blockgen")
+    create = lambda: sagemaker_client.create_inference_component(  # noqa: E731
+        InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=adapter_specification(), RuntimeConfig={"CopyCount": 1}
+    )
+    assert error_of(create) == (
+        "ValidationException",
+        "An adapter inference component takes neither ComputeResourceRequirements nor RuntimeConfig: it runs on its base component's copies.",
+    )
+
+
+def test_an_adapter_on_a_base_of_another_endpoint_raises_validation_error(sagemaker_client, pool):
+    # Given the base on another endpoint
+    create_pool(sagemaker_client, name="other")
+    create_component(sagemaker_client, "blockgen", endpoint="other")
+    # When / Then
+    create = lambda: sagemaker_client.create_inference_component(  # noqa: E731
+        InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=adapter_specification()
+    )
+    assert error_of(create) == ("ValidationException", f'Base inference component "blockgen" not found on endpoint "{pool}".')
+
+
+def test_deleting_an_adapter_keeps_its_base_components_copies(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=2)
+    sagemaker_client.create_inference_component(InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=adapter_specification())
+    # When
+    sagemaker_client.delete_inference_component(InferenceComponentName="apex")
+    # Then
+    assert placements_copies(pool) == {"blockgen": 2}
+    assert [c["InferenceComponentName"] for c in sagemaker_client.list_inference_components()["InferenceComponents"]] == ["blockgen"]
+
+
+def test_updating_an_adapters_artifact_places_nothing_of_its_own(sagemaker_client, pool):
+    # Given
+    create_component(sagemaker_client, "blockgen", copies=2)
+    sagemaker_client.create_inference_component(InferenceComponentName="apex", EndpointName=pool, VariantName=VARIANT, Specification=adapter_specification())
+    # When
+    spec = {**adapter_specification(), "Container": {"ArtifactUrl": "s3://models/adapter-v2.tar.gz"}}
+    sagemaker_client.update_inference_component(InferenceComponentName="apex", Specification=spec)
+    # Then
+    adapter = sagemaker_client.describe_inference_component(InferenceComponentName="apex")
+    assert adapter["Specification"]["Container"] == {"ArtifactUrl": "s3://models/adapter-v2.tar.gz"}
+    assert placements_copies(pool) == {"blockgen": 2}
+
+
+def test_both_specification_and_specifications_raise_validation_error(sagemaker_client, pool):
+    create = lambda: sagemaker_client.create_inference_component(  # noqa: E731
+        InferenceComponentName="blockgen", EndpointName=pool, VariantName=VARIANT, Specification=specification(),
+        Specifications=[{**specification(), "InstanceType": "ml.g5.12xlarge"}], RuntimeConfig={"CopyCount": 1},
+    )
+    assert error_of(create) == ("ValidationException", "Specify either Specification or Specifications, not both.")
+
+
+def test_updating_to_specifications_places_the_one_for_the_variants_instance_type(sagemaker_client, pool):
+    # Given a component of one GPU per copy
+    create_component(sagemaker_client, "blockgen", copies=2)
+    # When it is updated to specifications, the pool's asking 2 GPUs per copy
+    sagemaker_client.update_inference_component(InferenceComponentName="blockgen", Specifications=[
+        {**specification(accelerators=8), "InstanceType": "ml.p5.48xlarge"},
+        {**specification(accelerators=2), "InstanceType": "ml.g5.12xlarge"},
+    ])
+    # Then
+    from loadmaster.testing import placements
+
+    assert [p.free_accelerators for p in placements("us-east-1")] == [0]
+    assert [s["InstanceType"] for s in sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")["Specifications"]] == [
+        "ml.p5.48xlarge", "ml.g5.12xlarge",
+    ]

@@ -11,7 +11,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 
-from loadmaster.testing import install, mock_sagemaker
+from loadmaster.testing import install, mock_sagemaker, placements
 
 REGION = "us-east-1"
 MODEL = {"ModelName": "model", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r", "PrimaryContainer": {"Image": "image"}}
@@ -94,6 +94,9 @@ def test_installing_inside_a_running_mock_keeps_what_moto_already_holds():
         # Given a region whose backend plain moto built, holding a model
         sagemaker_backends.backend = sagemaker_backends[DEFAULT_ACCOUNT_ID].backend = SageMakerModelBackend
         sagemaker("eu-west-1").create_model(**MODEL)
+        sagemaker("eu-west-1").create_endpoint_config(EndpointConfigName="classic", ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": "model", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+        sagemaker("eu-west-1").create_endpoint(EndpointName="classic", EndpointConfigName="classic")
         assert type(sagemaker_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"]) is SageMakerModelBackend
         # When
         install()
@@ -101,3 +104,42 @@ def test_installing_inside_a_running_mock_keeps_what_moto_already_holds():
         client = sagemaker("eu-west-1")
         assert [m["ModelName"] for m in client.list_models()["Models"]] == ["model"]
         assert client.list_inference_components()["InferenceComponents"] == []
+        # And the endpoint plain moto made has no placements, and may be a scalable target
+        assert placements("eu-west-1") == []
+        boto3.client("application-autoscaling", region_name="eu-west-1").register_scalable_target(
+            ServiceNamespace="sagemaker", ResourceId="endpoint/classic/variant/AllTraffic", ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            MinCapacity=1, MaxCapacity=2,
+        )
+
+
+def test_installing_again_inside_a_running_mock_keeps_its_inference_components():
+    with mock_sagemaker():
+        create_pool(sagemaker())
+        create_component(sagemaker(), "blockgen")
+        install()
+        assert [c["InferenceComponentName"] for c in sagemaker().list_inference_components()["InferenceComponents"]] == ["blockgen"]
+
+
+def test_as_a_decorator_applied_in_a_test_it_mocks_the_call():
+    # Given a function decorated where it is defined
+    @mock_sagemaker
+    def create_and_list() -> list[str]:
+        create_pool(sagemaker())
+        return endpoints()
+
+    # When / Then
+    assert create_and_list() == ["pool"]
+
+
+def test_it_passes_motos_config_on():
+    # Given the config that loads AWS's managed policies, which moto leaves out by default
+    with mock_sagemaker(config={"iam": {"load_aws_managed_policies": True}}):
+        # When / Then
+        assert boto3.client("iam", region_name=REGION).list_policies(Scope="AWS", MaxItems=1)["Policies"]
+
+
+def test_installing_inside_a_running_mock_extends_regions_not_used_yet():
+    with mock_sagemaker():
+        create_pool(sagemaker())
+        install()
+        assert sagemaker("ca-central-1").list_inference_components()["InferenceComponents"] == []

@@ -143,3 +143,31 @@ def test_creating_a_component_with_zero_copies_is_still_refused(sagemaker_client
         )
     )
     assert code == "ValidationException"
+
+
+def test_invoking_an_endpoint_without_naming_a_component_is_answered(runtime_client, scalable_to_zero):
+    response = runtime_client.invoke_endpoint(EndpointName="pool", Body=b"{}")
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_invoking_a_component_on_another_endpoint_fails(sagemaker_client, runtime_client, scalable_to_zero):
+    # Given a second endpoint, without blockgen
+    sagemaker_client.create_endpoint(EndpointName="other", EndpointConfigName="pool-config")
+    # When / Then
+    assert error_of(lambda: runtime_client.invoke_endpoint(EndpointName="other", InferenceComponentName="blockgen", Body=b"{}")) == (
+        "ValidationError",
+        "Inference Component blockgen not found on endpoint other.",
+    )
+
+
+def test_an_adapter_serves_while_its_base_has_a_copy_and_not_after(sagemaker_client, runtime_client, scalable_to_zero):
+    # Given an adapter on blockgen
+    sagemaker_client.create_inference_component(
+        InferenceComponentName="apex", EndpointName="pool", VariantName=VARIANT,
+        Specification={"BaseInferenceComponentName": "blockgen", "Container": {"ArtifactUrl": "s3://models/adapter.tar.gz"}},
+    )
+    invoke = lambda: runtime_client.invoke_endpoint(EndpointName="pool", InferenceComponentName="apex", Body=b"{}")  # noqa: E731
+    # When / Then
+    assert invoke()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    sagemaker_client.update_inference_component_runtime_config(InferenceComponentName="blockgen", DesiredRuntimeConfig={"CopyCount": 0})
+    assert error_of(invoke) == ("ValidationError", NO_CAPACITY)

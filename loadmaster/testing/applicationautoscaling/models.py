@@ -219,10 +219,6 @@ class ScalableTarget(UpsertedResource, ExtensionModel):
     def physical_resource_id(self) -> str:
         return f"{self.target.resource_id}|{self.target.scalable_dimension}|{self.target.service_namespace}"
 
-    @property
-    def identity(self) -> str:
-        return self.physical_resource_id
-
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any

@@ -29,8 +29,6 @@ class MetricAlarm(UpsertedResource, ExtensionModel):
     def name(self) -> str:
         return self.alarm.name
 
-    identity = name
-
     @property
     def physical_resource_id(self) -> str:
         return self.alarm.name

@@ -254,6 +254,13 @@ class Endpoint(FakeEndpoint, ExtensionModel):
         return backend.update_endpoint(original_resource.endpoint_name, cloudformation_json["Properties"]["EndpointConfigName"])
 
 
+def _now() -> datetime:
+    """The time as SageMaker answers it, to the millisecond: a time a caller read from an answer and passes back
+    (`CreationTimeAfter`, say) is then the resource's own, not a moment before it."""
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def _specification_summary(specification: dict[str, Any]) -> dict[str, Any]:
     """A specification as DescribeInferenceComponent shows it: the container's image as `DeployedImage`."""
     summary = {key: value for key, value in specification.items() if key != "Container"}
@@ -302,7 +309,7 @@ class FakeInferenceComponent(ExtensionModel):
         self.tags = tags or []
         self.transition = Transition("Creating")
         self.last_deployment_config: dict[str, Any] | None = None
-        self.creation_time = self.last_modified_time = utcnow()
+        self.creation_time = self.last_modified_time = _now()
 
     @property
     def status(self) -> str:
@@ -654,7 +661,7 @@ class SageMakerBackend(SageMakerModelBackend):
         if deployment_config is not None:
             component.last_deployment_config = deployment_config
         component.transition.start("Updating")
-        component.last_modified_time = utcnow()
+        component.last_modified_time = _now()
         return component
 
     def update_inference_component_runtime_config(self, name: str, desired_runtime_config: dict[str, Any]) -> FakeInferenceComponent:
