@@ -14,7 +14,7 @@ PORTFOLIO ?= examples/codegen-platform.yaml
 CDK_OUT ?= cdk.out
 STAMP := $(VENV)/.installed
 
-.PHONY: setup synth test moto-suite diff deploy lock clean bench
+.PHONY: setup synth test moto-suite mutation diff deploy lock clean bench
 
 setup: $(STAMP)
 
@@ -42,6 +42,12 @@ test: setup
 moto-suite: setup
 	$(PY) tests/moto_suite/compare.py
 
+## Mutation testing (mutation/run.py): mutmut over each module of mutation/modules.toml against the tests that cover
+## it, and the kill rate of each. MODULES=policies limits it; CHANGED=1 mutates only the files changed since
+## `git merge-base HEAD main`; FRESH=1 forgets earlier results (kept in .mutation/, so a rerun tests only what changed).
+mutation: setup
+	$(PY) mutation/run.py $(MODULES) $(if $(CHANGED),--changed) $(if $(FRESH),--fresh)
+
 ## What a deploy of PORTFOLIO would change in the account of your current AWS credentials.
 ## live_capacity: components keep the copy counts autoscaling reached (loadmaster/capacity.py).
 diff: setup
@@ -61,4 +67,4 @@ lock: setup
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Every package loadmaster installs, pinned: pip install -c requirements.lock -e ".[dev]". Regenerate with `make lock`.' > requirements.lock
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mutation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+import jsii
 import pytest
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -323,3 +324,120 @@ def test_denying_the_listing_of_a_whole_bucket_grants_nothing(stack):
     })
 
     assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, policy) == COMPLIANT
+
+
+# Judged on what a template may hold besides what our constructs write
+
+
+def test_a_dedicated_endpoint_naming_its_config_by_ref_is_judged_as_dedicated(stack):
+    config = endpoint_config(stack, model_name="inline-model")
+    endpoint = sagemaker.CfnEndpoint(stack, "Endpoint", endpoint_name="inline", endpoint_config_name=config.ref)
+
+    assert verdict(DEDICATED_ENDPOINT_HAS_SCALING_POLICY, endpoint) == NON_COMPLIANT
+
+
+def test_a_dedicated_endpoint_that_rolls_its_instances_and_rolls_back_on_alarms_has_guardrails(stack):
+    deployment = sagemaker.CfnEndpoint.DeploymentConfigProperty(
+        rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
+            maximum_batch_size=sagemaker.CfnEndpoint.CapacitySizeProperty(type="CAPACITY_PERCENT", value=25), wait_interval_in_seconds=60
+        ),
+        auto_rollback_configuration=sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name="errors")]),
+    )
+
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, endpoint(stack, dedicated=True, deployment_config=deployment)) == COMPLIANT
+
+
+def test_a_rolling_update_without_any_rollback_configuration_is_not_a_guardrail(stack):
+    component = inference_component(stack, deployment_config={"RollingUpdatePolicy": ROLLING_UPDATE})
+
+    assert verdict(DEPLOYMENT_GUARDRAILS_PRESENT, component) == NON_COMPLIANT
+
+
+def test_a_customer_managed_key_named_by_its_arn_encrypts_with_our_key(stack):
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, EBS_ONLY_INSTANCE, kms_key_id=key_arn)) == COMPLIANT
+
+
+def wake_policy(stack, capacity, adjustment):
+    return appscaling.CfnScalingPolicy(
+        stack, f"Step{adjustment}", policy_name=f"step{adjustment}", policy_type="StepScaling", scaling_target_id=capacity.target.ref,
+        step_scaling_policy_configuration=appscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty(
+            adjustment_type="ChangeInCapacity",
+            step_adjustments=None if adjustment is None else [appscaling.CfnScalingPolicy.StepAdjustmentProperty(metric_interval_lower_bound=0, scaling_adjustment=adjustment)],
+        ),
+    )
+
+
+def alarm_on(stack, metric, actions):
+    alarm = cloudwatch.Alarm(stack, "Alarm", metric=metric, threshold=1, evaluation_periods=1)
+    for policy in actions:
+        alarm.add_alarm_action(_PolicyAction(policy.ref))
+    return alarm
+
+
+@pytest.mark.parametrize("adjustment", [None, 0, -1], ids=["no-steps", "adds-nothing", "removes-a-copy"])
+def test_an_alarm_whose_step_policy_adds_no_copy_cannot_wake_a_component(stack, adjustment):
+    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+
+    alarm_on(stack, no_capacity_failures_of("apexguru"), [wake_policy(stack, capacity, adjustment)])
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
+
+
+def test_an_alarm_that_wakes_nothing_cannot_wake_a_component(stack):
+    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+    wake_policy(stack, capacity, 1)
+
+    alarm_on(stack, no_capacity_failures_of("apexguru"), [])
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
+
+
+def test_an_alarm_on_every_components_no_capacity_failures_together_does_not_wake_one(stack):
+    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+    every_component = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures")
+
+    alarm_on(stack, every_component, [wake_policy(stack, capacity, 1)])
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == NON_COMPLIANT
+
+
+def test_an_alarm_with_its_own_step_policy_adding_a_copy_wakes_a_component(stack):
+    capacity = copies_of(stack, inference_component(stack), min_copies=0)
+
+    alarm_on(stack, no_capacity_failures_of("apexguru"), [wake_policy(stack, capacity, 1)])
+
+    assert verdict(SCALE_TO_ZERO_HAS_WAKE_ALARM, capacity.target) == COMPLIANT
+
+
+def test_listing_in_any_of_a_roles_inline_policies_is_found(stack):
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"), inline_policies={
+        "listing": iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["s3:ListBucket"], resources=["arn:aws:s3:::codegen-models"])]),
+        "reading": iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=[MODEL_OBJECTS])]),
+    })
+
+    assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, role.node.default_child) == NON_COMPLIANT
+
+
+def test_a_policy_whose_one_statement_is_not_in_a_list_is_judged_too(stack):
+    policy = iam.CfnPolicy(stack, "Policy", policy_name="models", roles=["models"], policy_document={
+        "Statement": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::codegen-models"},
+    })
+
+    assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, policy) == NON_COMPLIANT
+
+
+def test_reading_objects_without_a_prefix_condition_is_not_listing(stack):
+    policy = iam_policy(stack, {"Action": ["s3:GetObject", "kms:Decrypt"], "Resource": MODEL_OBJECTS})
+
+    assert verdict(LIST_BUCKET_HAS_PREFIX_CONDITION, policy) == COMPLIANT
+
+
+@jsii.implements(cloudwatch.IAlarmAction)
+class _PolicyAction:
+    def __init__(self, arn: str) -> None:
+        self._arn = arn
+
+    def bind(self, _scope, _alarm) -> cloudwatch.AlarmActionConfig:
+        return cloudwatch.AlarmActionConfig(alarm_action_arn=self._arn)

@@ -130,3 +130,39 @@ def test_scale_from_zero_period_and_statistic_are_parameters(stack):
     ScaleFromZero(stack, "Wake", capacity=copies_of(stack), no_capacity_metric=metric, period_s=30, statistic="Maximum")
 
     Template.from_stack(stack).has_resource_properties("AWS::CloudWatch::Alarm", {"Period": 30, "Statistic": "Maximum"})
+
+
+@pytest.mark.parametrize("bounds", [(0, 1), (1, 1), (3, 3)], ids=["zero-to-one", "fixed-at-one", "fixed-at-three"])
+def test_capacity_may_be_fixed_or_reach_zero_with_a_ceiling_of_one(stack, bounds):
+    copies_of(stack, *bounds)
+
+    Template.from_stack(stack).has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": bounds[0], "MaxCapacity": bounds[1]})
+
+
+def test_policies_are_named_after_the_component_without_slashes(stack):
+    # Given
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    capacity = copies_of(stack)
+    metric = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures", dimensions_map={"InferenceComponentName": "apexguru"})
+    # When
+    capacity.track_metric("TargetTracking", predefined_metric_type="SageMakerInferenceComponentInvocationsPerCopy", target_value=10, scale_in_cooldown_s=300, scale_out_cooldown_s=60)
+    ScaleFromZero(stack, "Wake", capacity=capacity, no_capacity_metric=metric)
+    # Then
+    template = Template.from_stack(stack)
+    names = {policy["Properties"]["PolicyName"] for policy in template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()}
+    assert names == {"inference-component-apexguru-target-tracking", "inference-component-apexguru-scale-from-zero"}
+
+
+def test_the_wake_alarm_says_what_it_does_and_keeps_its_logical_id(stack):
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    metric = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures", dimensions_map={"InferenceComponentName": "apexguru"})
+
+    ScaleFromZero(stack, "Wake", capacity=copies_of(stack), no_capacity_metric=metric)
+
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    # A changed logical id would make CloudFormation replace the alarm on the next deploy.
+    ((logical_id, alarm),) = alarms.items()
+    assert logical_id.startswith("WakeNoCapacityAlarm")
+    assert alarm["Properties"]["AlarmDescription"] == "Requests to inference-component/apexguru failed for lack of capacity: add a copy"

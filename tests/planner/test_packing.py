@@ -70,7 +70,17 @@ def test_a_packing_places_every_copy_within_every_dimension_of_its_instances(ite
     placement = pack(copies, instance)
     assert copies_in(placement) == {model: count for model, _, count in copies}
     assert_fits(placement, {model: item_demand for model, item_demand, _ in copies}, instance)
-    assert len(placement) >= resource_lower_bound(copies, instance)
+
+
+# ml.g5.12xlarge's copies may reserve 4 GPUs, 176,947 MB and 45.6 vCPUs; ml.c5.xlarge's no GPU, 7,372 MB, 3.8 vCPUs.
+@pytest.mark.parametrize(("instance_type", "demand", "count", "bound"), [
+    ("ml.g5.12xlarge", Demand(1, 8192, 2.0), 9, 3),  # GPUs: 9 of 4 a piece
+    ("ml.g5.12xlarge", Demand(0, 65536, 1.0), 8, 3),  # memory: 524,288 MB
+    ("ml.g5.12xlarge", Demand(0, 1024, 10.0), 10, 3),  # vCPUs: 100
+    ("ml.c5.xlarge", Demand(0, 1024, 2.0), 4, 3),  # vCPUs on a type without GPUs: 8
+], ids=["gpu-bound", "memory-bound", "cpu-bound", "cpu-type"])
+def test_the_lower_bound_is_what_the_busiest_resource_needs_in_whole_instances(catalog, instance_type, demand, count, bound):
+    assert resource_lower_bound([("m", demand, count)], catalog[instance_type]) == bound
 
 
 def test_the_most_copies_a_model_may_have_pack_at_once(catalog):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import boto3
 import pytest
 from botocore.config import Config
+from freezegun import freeze_time
 
 from ic_givens import ARN_PREFIX, ENDPOINT, IMAGE, ROLE, VARIANT, create_component, create_pool, error_of, specification
+
+CREATED = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 
 
 def test_creating_a_component_returns_its_arn(sagemaker_client, pool):
@@ -143,18 +148,20 @@ def test_listing_components_pages_with_max_results(sagemaker_client, pool):
     assert "NextToken" not in second
 
 
-def test_updating_a_component_changes_its_image_and_copies(sagemaker_client, pool):
-    # Given
-    create_component(sagemaker_client, "blockgen")
-    # When
-    sagemaker_client.update_inference_component(
-        InferenceComponentName="blockgen", Specification=specification(image=f"{IMAGE}-v2"), RuntimeConfig={"CopyCount": 3}
-    )
+def test_updating_a_component_changes_its_image_and_copies_and_when_it_was_last_modified(sagemaker_client, pool):
+    # Given a component created at ten
+    with freeze_time(CREATED):
+        create_component(sagemaker_client, "blockgen")
+    # When it is updated an hour later
+    with freeze_time(CREATED + timedelta(hours=1)):
+        sagemaker_client.update_inference_component(
+            InferenceComponentName="blockgen", Specification=specification(image=f"{IMAGE}-v2"), RuntimeConfig={"CopyCount": 3}
+        )
     # Then
     component = sagemaker_client.describe_inference_component(InferenceComponentName="blockgen")
     assert component["Specification"]["Container"]["DeployedImage"]["SpecifiedImage"] == f"{IMAGE}-v2"
     assert component["RuntimeConfig"]["CurrentCopyCount"] == 3
-    assert component["LastModifiedTime"] >= component["CreationTime"]
+    assert (component["CreationTime"], component["LastModifiedTime"]) == (CREATED, CREATED + timedelta(hours=1))
 
 
 def test_updating_the_runtime_config_sets_desired_and_current_copies(sagemaker_client, pool):
@@ -189,14 +196,17 @@ def test_updating_an_unknown_component_raises_validation_error(sagemaker_client)
     assert code == "ValidationException" and message.startswith("Could not find inference component")
 
 
-def test_deleting_a_component_removes_it_and_frees_its_instances(sagemaker_client, pool):
-    # Given a component that filled the first instance
+def test_deleting_a_component_removes_it_and_frees_its_instances(sagemaker_client):
+    # Given a pool that cannot grow, filled by one component's four one-GPU copies
+    create_pool(sagemaker_client)
     create_component(sagemaker_client, "blockgen", copies=4)
     # When
     sagemaker_client.delete_inference_component(InferenceComponentName="blockgen")
-    # Then
+    # Then the component is gone, and its four GPUs take another component's copies
     assert sagemaker_client.list_inference_components()["InferenceComponents"] == []
-    create_component(sagemaker_client, "flowgpt", copies=4)  # the room is free again
+    create_component(sagemaker_client, "flowgpt", copies=4)
+    placement = sagemaker_client.describe_inference_component(InferenceComponentName="flowgpt")["RuntimeConfig"]["PlacementStatus"]
+    assert placement == [{"InstanceType": "ml.g5.12xlarge", "CurrentCopyCount": 4}]
 
 
 def test_deleting_an_unknown_component_raises_validation_error(sagemaker_client):
