@@ -8,7 +8,8 @@ from loadmaster.catalog import load_catalog
 from loadmaster.plan import Plan, make_plan
 from loadmaster.portfolio import Portfolio, validate_portfolio
 
-IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"  # cu124: GPUs only
+UNTAGGED = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bert-classifier:latest"  # says nothing of its hardware
 
 
 def auto_model(name: str, size_gb: float = 15, pattern: str = "variable", mean: float = 10, peak: float = 20, **fields: Any) -> dict[str, Any]:
