@@ -59,8 +59,21 @@ def test_concurrent_requests_per_model_is_the_high_resolution_metric(stack):
 
     metric = endpoint.metric_concurrent_requests_per_model()
 
-    assert (metric.metric_name, metric.period.to_seconds(), metric.dimensions) == (
-        "ConcurrentRequestsPerModel", 10, {"EndpointName": "inline", "VariantName": "AllTraffic"})
+    assert (metric.metric_name, metric.statistic, metric.period.to_seconds(), metric.dimensions) == (
+        "ConcurrentRequestsPerModel", "Maximum", 10, {"EndpointName": "inline", "VariantName": "AllTraffic"})
+
+
+def test_invocations_are_summed_per_minute(stack):
+    metric = make_endpoint(stack).metric_invocations()
+
+    assert (metric.namespace, metric.metric_name, metric.statistic, metric.period.to_seconds()) == ("AWS/SageMaker", "Invocations", "Sum", 60)
+
+
+def test_an_imported_dedicated_endpoint_grants_and_measures_by_its_name_and_variant(stack):
+    imported = DedicatedEndpoint.from_endpoint_name(stack, "Imported", "Existing-Inline", variant_name="Blue")
+
+    assert imported.metric_invocations().dimensions == {"EndpointName": "Existing-Inline", "VariantName": "Blue"}
+    assert imported.endpoint_arn.endswith(":endpoint/existing-inline")
 
 
 def test_updates_keep_the_autoscaled_instance_count_and_roll_back_on_alarms(stack):

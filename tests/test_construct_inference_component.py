@@ -83,9 +83,10 @@ def test_metrics_are_dimensioned_by_component_name(stack):
 
     per_copy = component.metric_concurrent_requests_per_copy()
 
-    assert (per_copy.metric_name, per_copy.period.to_seconds(), per_copy.dimensions) == (
-        "ConcurrentRequestsPerCopy", 10, {"InferenceComponentName": "blockgen"})
-    assert component.metric_no_capacity_invocation_failures().metric_name == "NoCapacityInvocationFailures"
+    assert (per_copy.metric_name, per_copy.statistic, per_copy.period.to_seconds(), per_copy.dimensions) == (
+        "ConcurrentRequestsPerCopy", "Maximum", 10, {"InferenceComponentName": "blockgen"})
+    no_capacity = component.metric_no_capacity_invocation_failures()
+    assert (no_capacity.metric_name, no_capacity.statistic) == ("NoCapacityInvocationFailures", "Sum")
 
 
 def test_an_imported_component_measures_by_name(stack):

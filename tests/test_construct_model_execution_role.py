@@ -124,6 +124,27 @@ def test_an_artifact_encrypted_with_a_kms_key_is_decrypted_with_that_key_only(st
     ]
 
 
+def test_artifacts_encrypted_with_two_keys_are_decrypted_with_both(stack):
+    role = ModelExecutionRole(stack, "Role")
+    other_key = ARTIFACT_KEY.replace("1234abcd", "5678efab")
+
+    role.grant_container(IMAGE, "s3://codegen-models/blockgen/model.tar.gz", artifact_kms_key_arn=ARTIFACT_KEY)
+    role.grant_container(IMAGE, "s3://codegen-models/flowgpt/model.tar.gz", artifact_kms_key_arn=other_key)
+
+    assert [statement["Resource"] for statement in with_action(stack, "kms:Decrypt")] == [[ARTIFACT_KEY, other_key]]
+
+
+def test_a_key_of_the_stack_is_decrypted_with_by_its_reference(stack):
+    from aws_cdk import aws_kms as kms
+
+    key = kms.Key(stack, "ArtifactKey")
+
+    ModelExecutionRole(stack, "Role").grant_decrypt(key.key_arn)
+
+    ((logical_id, attribute),) = [statement["Resource"]["Fn::GetAtt"] for statement in with_action(stack, "kms:Decrypt")]
+    assert (logical_id.startswith("ArtifactKey"), attribute) == (True, "Arn")
+
+
 def test_an_artifact_without_a_kms_key_grants_no_kms_action(stack):
     ModelExecutionRole(stack, "Role").grant_container(IMAGE, "s3://codegen-models/blockgen/model.tar.gz")
 
