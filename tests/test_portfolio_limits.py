@@ -167,3 +167,121 @@ def test_a_model_without_scaling_may_keep_one_copy_but_not_zero(check):
 
 def test_a_model_scaling_to_zero_with_scaling_is_accepted(check):
     assert check(copies_min=0) == (0, [])
+
+
+# hosting: auto: the fields of one hosting decide it; fields of both are refused.
+
+
+def auto_model(**fields) -> str:
+    written = "".join(f"    {key}: {value}\n" for key, value in fields.items())
+    return f"  - name: auto\n    image: {IMAGE}\n    hosting: auto\n{written}"
+
+
+def with_model(text: str) -> str:
+    return with_().replace("  - name: solo\n", text + "  - name: solo\n")
+
+
+def test_an_auto_model_with_fields_of_both_hostings_is_refused_naming_each_field_and_its_hosting(tmp_path, capsys):
+    text = with_model(auto_model(size_gb=2, pool="gpu-pool", instance_type="ml.g5.xlarge"))
+    assert validate(tmp_path, capsys, text) == (2, [
+        "models[1] (auto).hosting: auto, but fields of both hostings are written: pool (inference-component), instance_type (dedicated)"])
+
+
+def test_a_scaling_metric_of_the_other_hosting_counts_as_one_of_its_fields(tmp_path, capsys):
+    text = with_model(auto_model(size_gb=2, copies="{min: 1, max: 2}", scaling="{metric: concurrent-requests-per-model, target: 4}"))
+    assert validate(tmp_path, capsys, text) == (2, [
+        "models[1] (auto).hosting: auto, but fields of both hostings are written: copies (inference-component), scaling.metric (dedicated)"])
+
+
+def test_an_auto_model_needs_size_gb_unless_its_fields_decide_its_hosting(tmp_path, capsys):
+    assert validate(tmp_path, capsys, with_model(auto_model())) == (
+        2, ["models[1] (auto).size_gb: required for hosting: auto (the planner sizes the model from it)"])
+    # A dedicated endpoint's instance_type decides the hosting: nothing is left to size
+    assert validate(tmp_path, capsys, with_model(auto_model(instance_type="ml.g5.xlarge"))) == (0, [])
+
+
+def test_an_auto_model_whose_fields_decide_inference_component_is_checked_as_one(tmp_path, capsys):
+    # A pool decides it, and then the pool's fit applies: 5 GPUs do not fit ml.g5.12xlarge
+    text = with_model(auto_model(pool="gpu-pool", per_copy="{accelerators: 5, memory_mb: 1024}"))
+    assert validate(tmp_path, capsys, text) == (2, ["models[1] (auto).per_copy.accelerators: 5 accelerators do not fit ml.g5.12xlarge (4 GPUs)"])
+
+
+def test_a_per_copy_scaling_metric_alone_decides_inference_component_and_its_checks(tmp_path, capsys):
+    # scaling.metric invocations-per-copy pins the auto model to inference components, where blue-green does not apply
+    text = with_model(auto_model(size_gb=2, scaling="{metric: invocations-per-copy, target: 100}", deployment="{strategy: blue-green}"))
+    assert validate(tmp_path, capsys, text) == (2, [
+        "models[1] (auto).deployment.strategy: inference components update by rolling copies; blue-green is for hosting: dedicated"])
+
+
+# What a problem says it found: the value when short and plain, else its kind.
+
+
+@pytest.mark.parametrize(("document", "found"), [
+    ("[]", "a list"), ("", "nothing"), ("just text", "a string"), ("3", "a number"), ("2.5", "a number"), ("true", "true or false"),
+])
+def test_a_file_that_is_not_a_mapping_is_refused_saying_what_it_holds(tmp_path, capsys, document, found):
+    assert validate(tmp_path, capsys, document + "\n") == (2, [f"expected a mapping of portfolio keys, found {found}"])
+
+
+@pytest.mark.parametrize(("value", "found"), [
+    ("x" * 60, repr("x" * 60)), ("x" * 61, "a string"), ("[1, 2]", "a list"), ("{a: 1}", "a mapping"), ("true", "true"), ("1.5", "1.5"),
+])
+def test_a_value_of_the_wrong_type_is_quoted_up_to_60_characters_and_otherwise_named_by_its_kind(tmp_path, capsys, value, found):
+    text = with_().replace("cpu_cores: 2}", "cpu_cores: 2}\n    latency_slo_ms: " + value, 1)
+    assert validate(tmp_path, capsys, text) == (2, [f"models[0] (shared).latency_slo_ms: expected an integer, found {found}"])
+
+
+def test_a_sagemaker_name_longer_than_100_characters_is_quoted_up_to_the_hundredth(tmp_path, capsys):
+    # Given a portfolio name of 63 characters and a model name of 50: 114 characters in all
+    portfolio, name = "p" * 63, "m" * 50
+    text = with_(shared_name=name).replace("name: demo", f"name: {portfolio}")
+    code, problems = validate(tmp_path, capsys, text)
+    full = f"{portfolio}-{name}"
+    assert f"models[0] ({name}).name: the SageMaker name '{full[:100]}...' would be 114 characters; the limit is 63" in problems
+
+
+# A file with a structural problem still gets every whole-file check, with the settings it does write.
+
+
+def test_the_whole_file_checks_run_with_the_files_own_settings_beside_a_structural_problem(tmp_path, capsys):
+    # Given an unknown key (a structural problem), and settings that each whole-file check reads
+    text = with_(memory_mb=190_000).replace("region: us-east-1\n", "\n".join([
+        "region: us-east-1",
+        "owner: platform-team",
+        "prices: {ml.g5.13xlarge: 1.0}",
+        "quotas: {instancez: 3}",
+        "storage_gb: {ml.g5.12xlarge: 100}",
+        "artifact_kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "reserve: {host_memory_percent: 2}",
+        ""]))
+    code, problems = validate(tmp_path, capsys, text)
+    # Then each is reported, and the copy of 190000 MB fits the 192675 MB that the written 2 % reserve leaves
+    assert (code, problems) == (2, [
+        "owner: unknown key (check its spelling)",
+        "prices.ml.g5.13xlarge: unknown instance type (not in the instance catalog)",
+        "quotas.instancez: neither an instance type of the catalog nor one of instances, endpoints; did you mean `instances`?",
+        "storage_gb.ml.g5.12xlarge: ml.g5.12xlarge has local NVMe storage (3800 GB), where SageMaker attaches no EBS volume: remove it",
+        "artifact_kms_key_arn: the key is in eu-west-1, but the portfolio deploys to us-east-1, where S3 can only use keys of us-east-1",
+    ])
+
+
+def test_a_structural_problem_leaves_the_name_checks_to_the_portfolios_own_name(tmp_path, capsys):
+    text = with_(shared_name="m" * 58).replace("name: demo", "name: demo2").replace("region: us-east-1\n", "region: us-east-1\nowner: x\n")
+    name = "m" * 58
+    assert validate(tmp_path, capsys, text)[1] == [
+        "owner: unknown key (check its spelling)",
+        f"models[0] ({name}).name: the SageMaker name 'demo2-{name}' would be 64 characters; the limit is 63"]
+
+
+# An unknown instance type: the sizes of the family named, else the closest spellings, else what one looks like.
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("ml.g5.13xlarge", "unknown instance type 'ml.g5.13xlarge'; the catalog's ml.g5 sizes are xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, "
+                       "16xlarge, 24xlarge, 48xlarge"),
+    ("ml.g55.xlarge", "unknown instance type 'ml.g55.xlarge'; did you mean ml.g5.xlarge or ml.g5.8xlarge or ml.g5.4xlarge?"),
+    ("gpu", "unknown instance type 'gpu': not a SageMaker hosting instance type (they look like ml.g5.xlarge)"),
+])
+def test_an_unknown_instance_type_is_refused_with_what_the_user_probably_meant(tmp_path, capsys, written, message):
+    assert validate(tmp_path, capsys, with_().replace("instance_type: ml.g5.2xlarge", f"instance_type: {written}")) == (
+        2, [f"models[1] (solo).instance_type: {message}"])
