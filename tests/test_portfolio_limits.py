@@ -54,10 +54,22 @@ def with_(**changes) -> str:
     return PORTFOLIO.format(**(DEFAULTS | changes))
 
 
+class Check:
+    """Validate the portfolio with `changes` (or a text of one): (exit code, the problems on stderr without the file's name)."""
+
+    def __init__(self, tmp_path, capsys):
+        self.tmp_path, self.capsys = tmp_path, capsys
+
+    def __call__(self, **changes) -> tuple[int, list[str]]:
+        return self.text(with_(**changes))
+
+    def text(self, text: str) -> tuple[int, list[str]]:
+        return validate(self.tmp_path, self.capsys, text)
+
+
 @pytest.fixture
 def check(tmp_path, capsys):
-    """Validate the portfolio with `changes`: (exit code, the problems on stderr without the file's name)."""
-    return lambda **changes: validate(tmp_path, capsys, with_(**changes))
+    return Check(tmp_path, capsys)
 
 
 def test_the_portfolio_every_test_here_changes_is_valid(check):
@@ -285,3 +297,44 @@ def test_a_structural_problem_leaves_the_name_checks_to_the_portfolios_own_name(
 def test_an_unknown_instance_type_is_refused_with_what_the_user_probably_meant(tmp_path, capsys, written, message):
     assert validate(tmp_path, capsys, with_().replace("instance_type: ml.g5.2xlarge", f"instance_type: {written}")) == (
         2, [f"models[1] (solo).instance_type: {message}"])
+
+
+# Fields of the other hosting, and what each hosting needs written.
+
+
+def test_every_field_of_a_dedicated_endpoint_on_an_inference_component_is_refused_by_name(check):
+    text = with_().replace("    pool: gpu-pool\n", "    pool: gpu-pool\n    instance_type: ml.g5.xlarge\n    ssm_access: true\n", 1)
+    code, problems = check.text(text)
+    assert (code, problems) == (2, [
+        "models[0] (shared).instance_type: does not apply to hosting: inference-component",
+        "models[0] (shared).ssm_access: does not apply to hosting: inference-component"])
+
+
+def test_every_field_of_an_inference_component_on_a_dedicated_endpoint_is_refused_by_name(check):
+    text = with_().replace("    hosting: dedicated\n", "    hosting: dedicated\n    pool: gpu-pool\n    copies: {min: 1, max: 2}\n")
+    assert check.text(text) == (2, [
+        "models[1] (solo).pool: does not apply to hosting: dedicated",
+        "models[1] (solo).copies: does not apply to hosting: dedicated"])
+
+
+def test_an_inference_component_needs_per_copy_or_size_gb(check):
+    text = with_().replace("    per_copy: {accelerators: 1, memory_mb: 8192, cpu_cores: 2}\n", "")
+    assert check.text(text) == (2, ["models[0] (shared).per_copy: required unless size_gb is given for the planner to derive it"])
+
+
+def test_a_dedicated_endpoint_needs_an_instance_type_or_size_gb(check):
+    text = with_().replace("    instance_type: ml.g5.2xlarge\n", "")
+    assert check.text(text) == (2, ["models[1] (solo).instance_type: required unless size_gb is given for the planner to choose it"])
+
+
+def test_a_pool_named_where_no_pool_is_defined_says_none_are(check):
+    text = with_().replace("pools:\n  - name: gpu-pool\n    instance_type: ml.g5.12xlarge\n    instances: {min: 1, max: 2}\n", "")
+    assert check.text(text) == (2, ["models[0] (shared).pool: undefined pool 'gpu-pool' (pools: none defined)"])
+
+
+def test_a_name_used_three_times_names_its_first_use_on_each_repeat(check):
+    repeat = "\n".join(["  - name: shared", f"    image: {IMAGE}", "    pool: gpu-pool", "    per_copy: {memory_mb: 1024}", ""])
+    text = with_().replace("  - name: solo\n", repeat + repeat + "  - name: solo\n")
+    assert check.text(text) == (2, [
+        "models[1] (shared).name: duplicate name, already used by models[0]",
+        "models[2] (shared).name: duplicate name, already used by models[0]"])
