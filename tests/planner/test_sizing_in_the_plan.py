@@ -198,3 +198,21 @@ def test_peak_traffic_needing_ten_thousand_copies_is_planned_and_one_more_is_ref
     assert only_model(planned(50_000))["copies"]["peak"] == 10_000
     problems = planned(50_001)
     assert len(problems) == 1 and problems[0].startswith("models[0] (m).traffic: peak traffic needs 10001 ")
+
+
+def test_a_per_copy_without_cpu_cores_reserves_no_cpu_when_packed(plan_json):
+    # Given three copies of 1024 MB on ml.c5.large (1.9 vCPUs and 3686 MB usable), their per_copy naming no CPU
+    copies = {"scaling": "none", "copies": {"min": 3, "max": 3}}
+    document = plan_json([model(pool="pool", image=UNTAGGED, per_copy={"memory_mb": 1024}, **copies)], [pool("ml.c5.large")])
+    # Then SageMaker reserves no CPU for them: all three share one instance, and the plan says no cores
+    assert document["pools"][0]["placement"] == [{"m": 3}]
+    assert per_copy_of(document) == (0, 1024, None)
+
+
+def test_models_without_traffic_to_count_from_are_named_as_counted_at_their_floor(plan_json):
+    pools = [pool("ml.g5.12xlarge")]
+    untrafficked = plan_json([model(size_gb=2, pool="pool")], pools)
+    assert untrafficked["mean_not_stated"] == ["m"]
+    # ... unlike one with traffic, or one whose count is fixed without autoscaling
+    assert plan_json([model(size_gb=2, pool="pool", traffic=traffic())], pools)["mean_not_stated"] == []
+    assert plan_json([model(size_gb=2, pool="pool", scaling="none")], pools)["mean_not_stated"] == []
