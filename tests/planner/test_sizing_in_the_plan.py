@@ -216,3 +216,9 @@ def test_models_without_traffic_to_count_from_are_named_as_counted_at_their_floo
     # ... unlike one with traffic, or one whose count is fixed without autoscaling
     assert plan_json([model(size_gb=2, pool="pool", traffic=traffic())], pools)["mean_not_stated"] == []
     assert plan_json([model(size_gb=2, pool="pool", scaling="none")], pools)["mean_not_stated"] == []
+
+
+def test_without_scaling_a_model_stays_at_its_min_even_where_its_max_is_higher(plan_json):
+    # Nothing scales it: its copies stay where they start, at min, though max would allow 4
+    document = plan_json([model(size_gb=2, pool="pool", scaling="none", copies={"min": 2, "max": 4})], [pool("ml.g5.12xlarge")])
+    assert copies_of(document) == (2, 2, 2, 4)
