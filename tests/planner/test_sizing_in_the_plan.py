@@ -222,3 +222,16 @@ def test_without_scaling_a_model_stays_at_its_min_even_where_its_max_is_higher(p
     # Nothing scales it: its copies stay where they start, at min, though max would allow 4
     document = plan_json([model(size_gb=2, pool="pool", scaling="none", copies={"min": 2, "max": 4})], [pool("ml.g5.12xlarge")])
     assert copies_of(document) == (2, 2, 2, 4)
+
+
+def test_weights_that_fill_the_gpus_the_user_reserved_exactly_fit_them(plan_json):
+    # Given ml.p3.8xlarge priced lowest of all (its V100s give a process 16 GB each, counted as 14.9 GiB) and a copy
+    # written with three of them: 40 GB of weights need exactly 3 x 14.9 GiB with the overhead, 40.01 GB a little more
+    def planned_type(size_gb: float) -> str:
+        per_copy = {"accelerators": 3, "memory_mb": 1024}
+        document = plan_json([model(hosting="auto", size_gb=size_gb, per_copy=per_copy, traffic=traffic())], prices={"ml.p3.8xlarge": 0.01})
+        return only_model(document)["instance_type"]
+
+    # Then the weights at exactly their memory go there, and those a little larger elsewhere
+    assert planned_type(40.0) == "ml.p3.8xlarge"
+    assert planned_type(40.01) != "ml.p3.8xlarge"
