@@ -32,9 +32,10 @@ synth: setup
 	cdk synth --quiet --output $(CDK_OUT) -c portfolio=$(PORTFOLIO)
 
 ## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto, and a subset of moto's own
-## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py).
+## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py). The tests run
+## on every core (pytest-xdist): none shares a file or a port with another.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 	$(PY) tests/moto_suite/compare.py --subset
 
 ## moto 5.2.5's own tests for SageMaker, Application Auto Scaling, CloudWatch, CloudFormation and IAM's
@@ -59,8 +60,10 @@ deploy: setup
 	cdk deploy --all -c portfolio=$(PORTFOLIO) -c live_capacity=true -c replan=$(REPLAN)
 	$(VENV)/bin/loadmaster lock $(PORTFOLIO) $(if $(filter true,$(REPLAN)),--replan)
 
+## The planner's cost and speed (bench/plan_quality.py), then `loadmaster synth` against hand-written L1
+## (bench/synth_speed.py); fails if either misses its targets.
 bench: setup
-	$(PY) bench/plan_quality.py
+	$(PY) bench/plan_quality.py; quality=$$?; $(PY) bench/synth_speed.py && exit $$quality
 
 ## Re-pin every installed Python package after changing pyproject.toml.
 lock: setup

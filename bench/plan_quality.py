@@ -16,7 +16,7 @@ import sys
 import time
 
 from loadmaster.catalog import load_catalog
-from loadmaster.plan import make_plan
+from loadmaster.planner.make import make_plan
 from loadmaster.planner.synthetic import generated_portfolio
 from loadmaster.planner.verify import peak_violations
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
+from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, endpoint_problems
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.model_execution_role import ModelExecutionRole
 from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
-from loadmaster.naming import is_sagemaker_name
+from loadmaster.plan import ContainerDefinition
 
 
 class DedicatedEndpoint(EndpointBase):
@@ -19,15 +18,10 @@ class DedicatedEndpoint(EndpointBase):
 
     :param endpoint_name: the endpoint's name (the model and config are named by CloudFormation, so that a change
         that replaces them does not collide with the old ones).
-    :param image: the container image URI in Amazon ECR.
+    :param container: the image in Amazon ECR, the artifact in S3 (and the KMS key it is encrypted with, which the
+        execution role may decrypt with) and the environment.
     :param instance_type: the ML instance type, e.g. ``ml.g5.2xlarge``.
     :param initial_instance_count: instances at creation, at least 1. Default: 1.
-    :param artifact_url: the model artifact in S3. Default: none.
-    :param artifact_kms_key_arn: the KMS key the artifact is encrypted with (SSE-KMS); the execution role may decrypt
-        with it. Default: none (S3's own keys need no grant).
-    :param environment: the container's environment. Default: empty.
-    :param execution_role: Default: a new `ModelExecutionRole`.
-    :param variant_name: Default: ``AllTraffic``.
     :param isolation: KMS key, VPC (on the model), network isolation and SSM access. Default: none of them.
     :param guardrails: rolling (or blue/green) updates that roll back on the alarms this construct creates.
         Default: `DeploymentGuardrails()`.
@@ -42,36 +36,29 @@ class DedicatedEndpoint(EndpointBase):
         id: str,
         *,
         endpoint_name: str,
-        image: str,
+        container: ContainerDefinition,
         instance_type: str,
         initial_instance_count: int = 1,
-        artifact_url: str | None = None,
-        artifact_kms_key_arn: str | None = None,
-        environment: dict[str, str] | None = None,
-        execution_role: ModelExecutionRole | None = None,
-        variant_name: str = DEFAULT_VARIANT_NAME,
         isolation: EndpointIsolation = EndpointIsolation(),
         guardrails: DeploymentGuardrails = DeploymentGuardrails(),
     ) -> None:
         super().__init__(scope, id)
-        problems = isolation.problems() + guardrails.problems()
-        if not is_sagemaker_name(endpoint_name):
-            problems.append(f"endpoint_name {endpoint_name!r} is not a valid SageMaker name")
-        if initial_instance_count < 1:
-            problems.append(f"initial_instance_count must be at least 1, got {initial_instance_count}")
+        problems = isolation.problems() + guardrails.problems() + endpoint_problems(endpoint_name, initial_instance_count)
         if problems:
             raise ValueError("DedicatedEndpoint: " + "; ".join(problems))
         self.endpoint_name = endpoint_name
-        self.variant_name = variant_name
+        self.variant_name = DEFAULT_VARIANT_NAME
         self.instance_type = instance_type
-        self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
-        self.execution_role.grant_container(image, artifact_url, artifact_kms_key_arn=artifact_kms_key_arn)
+        self.execution_role = ModelExecutionRole(self, "ExecutionRole")
+        self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
 
         self.model = sagemaker.CfnModel(
             self,
             "Model",
             execution_role_arn=self.execution_role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=image, model_data_url=artifact_url, environment=environment or None),
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=container.image, model_data_url=container.artifact, environment=container.environment or None
+            ),
             vpc_config=isolation.vpc_config(sagemaker.CfnModel.VpcConfigProperty),
             enable_network_isolation=isolation.network_isolation,
         )
@@ -82,7 +69,7 @@ class DedicatedEndpoint(EndpointBase):
             kms_key_id=isolation.kms_key_id,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=variant_name,
+                    variant_name=self.variant_name,
                     model_name=self.model.attr_model_name,
                     instance_type=instance_type,
                     initial_instance_count=initial_instance_count,
@@ -105,7 +92,7 @@ class DedicatedEndpoint(EndpointBase):
 
 def _deployment_config(guardrails: DeploymentGuardrails, alarms: RollbackAlarms) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
     rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=name) for name in alarms.alarm_names])
-    wait_s = guardrails.wait.to_seconds()
+    wait_s = guardrails.wait_s
     if guardrails.blue_green:
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             auto_rollback_configuration=rollback,

@@ -7,8 +7,19 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 from constructs.invocation_metrics import InvocationMetrics
-from loadmaster.naming import DEFAULT_VARIANT_NAME  # noqa: F401  (re-exported: the constructs import it from here)
+from loadmaster.naming import DEFAULT_VARIANT_NAME, is_sagemaker_name  # noqa: F401  (DEFAULT_VARIANT_NAME: the constructs import it from here)
+
 INVOKE_ACTIONS = ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
+
+
+def endpoint_problems(endpoint_name: str, initial_instance_count: int) -> list[str]:
+    """What every endpoint construct checks of its name and its count at creation."""
+    problems = []
+    if not is_sagemaker_name(endpoint_name):
+        problems.append(f"endpoint_name {endpoint_name!r} is not a valid SageMaker name")
+    if initial_instance_count < 1:
+        problems.append(f"initial_instance_count must be at least 1, got {initial_instance_count}")
+    return problems
 
 
 def endpoint_arn(scope: Construct, endpoint_name: str) -> str:

@@ -11,10 +11,10 @@ from constructs.endpoint_base import INVOKE_ACTIONS, endpoint_arn
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
 from constructs.invocation_metrics import InvocationMetrics
 from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
+from loadmaster.limits import MIN_CPU_CORES_PER_COPY, MIN_MEMORY_PER_COPY_MB, STARTUP_TIMEOUT_RANGE_S
 from loadmaster.naming import is_sagemaker_name
+from loadmaster.plan import ContainerDefinition
 
-# StartupParameters accept 60 to 3600 seconds (CloudFormation AWS::SageMaker::InferenceComponent).
-STARTUP_TIMEOUT_RANGE_S = (60, 3600)
 
 
 class InferenceComponentBase(InvocationMetrics, Construct):
@@ -47,11 +47,9 @@ class InferenceComponent(InferenceComponentBase):
         artifact.
     :param component_name: the component's name (explicit, because scaling targets name it in their resource id
         and CloudFormation has no attribute that returns it).
-    :param image: the container image URI in Amazon ECR.
-    :param artifact_url: the model artifact in S3 (a ``model.tar.gz`` or a prefix). Default: none.
-    :param artifact_kms_key_arn: the KMS key the artifact is encrypted with (SSE-KMS); the endpoint's execution role
-        may decrypt with it. Default: none (S3's own keys need no grant).
-    :param environment: the container's environment. Default: empty.
+    :param container: the image in Amazon ECR, the artifact in S3 (a ``model.tar.gz`` or a prefix) and the KMS key
+        it is encrypted with (the endpoint's execution role may decrypt with it; none: S3's own keys need no grant),
+        and the environment.
     :param accelerators: accelerator devices per copy. Default: 0 (a CPU model).
     :param memory_mb: host memory reserved per copy, at least 128 MB.
     :param cpu_cores: CPU cores reserved per copy, at least 0.25. Default: SageMaker's choice.
@@ -69,11 +67,8 @@ class InferenceComponent(InferenceComponentBase):
         *,
         endpoint: InferenceComponentEndpoint,
         component_name: str,
-        image: str,
+        container: ContainerDefinition,
         memory_mb: int,
-        artifact_url: str | None = None,
-        artifact_kms_key_arn: str | None = None,
-        environment: dict[str, str] | None = None,
         accelerators: int = 0,
         cpu_cores: float | None = None,
         copy_count: int = 1,
@@ -85,7 +80,7 @@ class InferenceComponent(InferenceComponentBase):
         _raise_if_invalid(component_name, memory_mb, accelerators, cpu_cores, copy_count, guardrails.problems(), model_download_timeout_s, health_check_timeout_s)
         self.component_name = component_name
         self.endpoint = endpoint
-        endpoint.execution_role.grant_container(image, artifact_url, artifact_kms_key_arn=artifact_kms_key_arn)
+        endpoint.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
 
         self.resource = sagemaker.CfnInferenceComponent(
             self,
@@ -97,7 +92,7 @@ class InferenceComponent(InferenceComponentBase):
             variant_name=endpoint.variant_name,
             specification=sagemaker.CfnInferenceComponent.InferenceComponentSpecificationProperty(
                 container=sagemaker.CfnInferenceComponent.InferenceComponentContainerSpecificationProperty(
-                    image=image, artifact_url=artifact_url, environment=environment or None
+                    image=container.image, artifact_url=container.artifact, environment=container.environment or None
                 ),
                 compute_resource_requirements=sagemaker.CfnInferenceComponent.InferenceComponentComputeResourceRequirementsProperty(
                     number_of_accelerator_devices_required=accelerators or None,
@@ -112,7 +107,7 @@ class InferenceComponent(InferenceComponentBase):
         batch = sagemaker.CfnInferenceComponent.InferenceComponentCapacitySizeProperty(type="CAPACITY_PERCENT", value=guardrails.batch_percent)
         self.resource.deployment_config = sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty(
             rolling_update_policy=sagemaker.CfnInferenceComponent.InferenceComponentRollingUpdatePolicyProperty(
-                maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=guardrails.wait.to_seconds()
+                maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=guardrails.wait_s
             ),
             auto_rollback_configuration=sagemaker.CfnInferenceComponent.AutoRollbackConfigurationProperty(
                 alarms=[sagemaker.CfnInferenceComponent.AlarmProperty(alarm_name=name) for name in self.rollback_alarms.alarm_names]
@@ -148,12 +143,12 @@ def _startup_parameters(download_s: int | None, health_check_s: int | None):
 def _raise_if_invalid(name: str, memory_mb: int, accelerators: int, cpu_cores: float | None, copy_count: int, problems: list[str], *timeouts: int | None) -> None:
     if not is_sagemaker_name(name):
         problems.append(f"component_name {name!r} is not a valid SageMaker name")
-    if memory_mb < 128:
-        problems.append(f"memory_mb must be at least 128, got {memory_mb}")
+    if memory_mb < MIN_MEMORY_PER_COPY_MB:
+        problems.append(f"memory_mb must be at least {MIN_MEMORY_PER_COPY_MB}, got {memory_mb}")
     if accelerators < 0:
         problems.append(f"accelerators must be at least 0, got {accelerators}")
-    if cpu_cores is not None and cpu_cores < 0.25:
-        problems.append(f"cpu_cores must be at least 0.25, got {cpu_cores:g}")
+    if cpu_cores is not None and cpu_cores < MIN_CPU_CORES_PER_COPY:
+        problems.append(f"cpu_cores must be at least {MIN_CPU_CORES_PER_COPY:g}, got {cpu_cores:g}")
     if copy_count < 1:
         problems.append(f"copy_count must be at least 1 at creation, got {copy_count}")
     low, high = STARTUP_TIMEOUT_RANGE_S

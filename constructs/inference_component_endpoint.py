@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
+from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, endpoint_problems
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.model_execution_role import ModelExecutionRole
-from loadmaster.naming import is_sagemaker_name
-
-
-class RoutingStrategy(Enum):
-    LEAST_OUTSTANDING_REQUESTS = "LEAST_OUTSTANDING_REQUESTS"
-    RANDOM = "RANDOM"
+from loadmaster.plan import RoutingStrategy
 
 
 class InferenceComponentEndpoint(EndpointBase):
@@ -27,9 +20,6 @@ class InferenceComponentEndpoint(EndpointBase):
         component has 0 copies. Default: 1.
     :param max_instance_count: managed instance scaling's ceiling. Default: ``initial_instance_count``.
     :param routing: how requests are spread over copies. Default: least outstanding requests.
-    :param execution_role: the role the containers run with (set at the config level, as inference components
-        require). Default: a new `ModelExecutionRole`.
-    :param variant_name: Default: ``AllTraffic``.
     :param isolation: KMS key, VPC, network isolation and SSM access. Default: none of them.
 
     Updates keep the instance count that managed scaling reached (``RetainAllVariantProperties``).
@@ -46,17 +36,16 @@ class InferenceComponentEndpoint(EndpointBase):
         min_instance_count: int = 1,
         max_instance_count: int | None = None,
         routing: RoutingStrategy = RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
-        execution_role: ModelExecutionRole | None = None,
-        variant_name: str = DEFAULT_VARIANT_NAME,
         isolation: EndpointIsolation = EndpointIsolation(),
     ) -> None:
         super().__init__(scope, id)
         max_instance_count = initial_instance_count if max_instance_count is None else max_instance_count
         _raise_if_invalid(endpoint_name, initial_instance_count, min_instance_count, max_instance_count, isolation.problems())
         self.endpoint_name = endpoint_name
-        self.variant_name = variant_name
+        self.variant_name = DEFAULT_VARIANT_NAME
         self.instance_type = instance_type
-        self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
+        # The role the containers run with, set at the config level as inference components require.
+        self.execution_role = ModelExecutionRole(self, "ExecutionRole")
 
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
@@ -67,7 +56,7 @@ class InferenceComponentEndpoint(EndpointBase):
             enable_network_isolation=isolation.network_isolation,
             production_variants=[
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-                    variant_name=variant_name,
+                    variant_name=self.variant_name,
                     instance_type=instance_type,
                     initial_instance_count=initial_instance_count,
                     managed_instance_scaling=sagemaker.CfnEndpointConfig.ManagedInstanceScalingProperty(
@@ -87,10 +76,7 @@ class InferenceComponentEndpoint(EndpointBase):
 
 
 def _raise_if_invalid(endpoint_name: str, initial: int, minimum: int, maximum: int, problems: list[str]) -> None:
-    if not is_sagemaker_name(endpoint_name):
-        problems.append(f"endpoint_name {endpoint_name!r} is not a valid SageMaker name")
-    if initial < 1:
-        problems.append(f"initial_instance_count must be at least 1, got {initial}")
+    problems += endpoint_problems(endpoint_name, initial)
     if minimum < 0:
         problems.append(f"min_instance_count must be at least 0, got {minimum}")
     if not minimum <= maximum:

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 
+NAMESPACE = "AWS/SageMaker"
+
+
+class SageMakerMetric(cloudwatch.Metric):
+    """A metric in the `AWS/SageMaker` namespace that keeps its name and dimensions in Python too: an alarm on it
+    (`constructs.metric_alarm`) then reads them without a round trip each to CDK's JavaScript."""
+
+    def __init__(self, dimensions: dict[str, str], metric_name: str, statistic: str, period: cdk.Duration) -> None:
+        super().__init__(namespace=NAMESPACE, metric_name=metric_name, dimensions_map=dimensions, statistic=statistic, period=period)
+        self.name_in_python = metric_name
+        self.dimensions_in_python = dict(dimensions)
+
+
 def sagemaker_metric(dimensions: dict[str, str], metric_name: str, statistic: str, period: cdk.Duration | None) -> cloudwatch.Metric:
     """A metric in the `AWS/SageMaker` namespace, per minute unless said otherwise."""
-    return cloudwatch.Metric(
-        namespace="AWS/SageMaker", metric_name=metric_name, dimensions_map=dimensions, statistic=statistic, period=period or cdk.Duration.minutes(1)
-    )
+    return SageMakerMetric(dimensions, metric_name, statistic, period or _one_minute())
+
+
+@cache
+def _one_minute() -> cdk.Duration:
+    """One `Duration` for every metric (a model has several): durations do not change, and each is a jsii object."""
+    return cdk.Duration.minutes(1)
 
 
 class InvocationMetrics:

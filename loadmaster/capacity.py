@@ -23,7 +23,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loadmaster.errors import PortfolioError, Problem
-from loadmaster.plan import ComponentPlan, Plan
+from loadmaster.hostings.inference_component import ComponentPlan, PoolPlan
+from loadmaster.plan import Plan
 
 #: Adaptive mode retries throttling with backoff and slows the client down to the rate the account allows.
 RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
@@ -43,13 +44,13 @@ def live_sagemaker_client(region: str | None) -> Any:
 def retain_live_copy_counts(plan: Plan, sagemaker: Any) -> Plan:
     """The plan with each deployed component's live desired copy count (a boto3 SageMaker client reads it)."""
     try:
-        pools = tuple(
-            dataclasses.replace(pool, components=_with_live_copies(pool.endpoint_name, pool.components, sagemaker))
-            for pool in plan.pools
+        units = tuple(
+            dataclasses.replace(unit, components=_with_live_copies(unit.endpoint_name, unit.components, sagemaker)) if isinstance(unit, PoolPlan) else unit
+            for unit in plan.units
         )
     except (BotoCoreError, ClientError) as error:
         raise PortfolioError(SOURCE, [Problem("", _unreadable(error))]) from None
-    return dataclasses.replace(plan, pools=pools)
+    return dataclasses.replace(plan, units=units)
 
 
 def _with_live_copies(endpoint: str, components: tuple[ComponentPlan, ...], sagemaker: Any) -> tuple[ComponentPlan, ...]:

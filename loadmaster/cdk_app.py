@@ -28,7 +28,7 @@ def synthesize_app(default_portfolio: Path) -> int:
     from loadmaster.capacity import live_sagemaker_client, retain_live_copy_counts
     from loadmaster.catalog import catalog_from
     from loadmaster.commands import print_warnings
-    from loadmaster.plan import plan_file
+    from loadmaster.planner.make import plan_file
     from loadmaster.summary import render_summary
     from loadmaster.synthesis import ComplianceFailed, OutputRefused, synthesizing_into
     from stacks import add_stacks

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.naming import SAGEMAKER_NAME_MAX
 
-if TYPE_CHECKING:  # the plan carries its identities: loadmaster.plan imports this module
-    from loadmaster.plan import ComponentPlan, DedicatedPlan, Plan, PoolPlan
+if TYPE_CHECKING:  # the plan carries its identities
+    from loadmaster.plan import Plan
 
 LOCK_VERSION = 1
 
@@ -122,39 +122,38 @@ def with_identities(plan: Plan, previous: IdentityLock | None) -> tuple[Plan, Id
     endpoints: dict[str, Identity] = {}
     components: dict[str, Identity] = {}
 
-    def endpoint_identity(key: str, base_name: str, instance_type: str) -> Identity:
-        before = previous.endpoints.get(key) if previous else None
-        generation = 1 if before is None else before.generation if before.instance_type == instance_type else before.generation + 1
-        endpoints[key] = Identity(_named(base_name, generation), generation, instance_type=instance_type, stack=before.stack if before else None)
-        return endpoints[key]
-
-    def component_identity(model: str, base_name: str, endpoint: str) -> Identity:
-        before = previous.components.get(model) if previous else None
-        generation = 1 if before is None else before.generation if before.endpoint == endpoint else before.generation + 1
-        # A component that moves to another pool goes with it (stacks.partition).
-        stack = before.stack if before and before.endpoint.split("#")[0] == endpoint.split("#")[0] else None
-        components[model] = Identity(_named(base_name, generation), generation, endpoint=endpoint, stack=stack)
-        return components[model]
-
-    def pool_with_identities(pool: PoolPlan) -> PoolPlan:
-        key = f"pool:{pool.name}"
-        endpoint = endpoint_identity(key, pool.endpoint_name, pool.instance_type.name)
-        placed = tuple(_renamed(component, component_identity(component.model, component.component_name, f"{key}#{endpoint.generation}"))
-                       for component in pool.components)
-        return dataclasses.replace(pool, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack, components=placed)
-
-    def dedicated_with_identity(model: DedicatedPlan) -> DedicatedPlan:
-        endpoint = endpoint_identity(f"dedicated:{model.model}", model.endpoint_name, model.instance_type.name)
-        return dataclasses.replace(model, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
-
-    pools, dedicated = tuple(map(pool_with_identities, plan.pools)), tuple(map(dedicated_with_identity, plan.dedicated))
+    names = _Names(previous, endpoints, components)
+    units = tuple(unit.identified(names) for unit in plan.units)
     lock = IdentityLock(plan.name, endpoints, components)
     too_long = [identity.name for identity in (*endpoints.values(), *components.values()) if len(identity.name) > SAGEMAKER_NAME_MAX]
     if too_long:
         raise PortfolioError(plan.source, [Problem("name", f"{name!r} would pass SageMaker's {SAGEMAKER_NAME_MAX} characters: shorten the pool or model name") for name in too_long])
     used = {identity.stack for identity in (*endpoints.values(), *components.values())}
     emptied = tuple(sorted({identity.stack for identity in (*previous.endpoints.values(), *previous.components.values())} - used - {None})) if previous else ()
-    return dataclasses.replace(plan, pools=pools, dedicated=dedicated, identities=lock, replaced=tuple(lock.changes_from(previous)), emptied_stacks=emptied), lock
+    return dataclasses.replace(plan, units=units, identities=lock, replaced=tuple(lock.changes_from(previous)), emptied_stacks=emptied), lock
+
+
+class _Names:
+    """The names and generations a plan's units deploy under, recorded as they are given (each unit's `identified`)."""
+
+    def __init__(self, previous: IdentityLock | None, endpoints: dict[str, Identity], components: dict[str, Identity]) -> None:
+        self.previous, self.endpoints, self.components = previous, endpoints, components
+
+    def endpoint(self, key: str, base_name: str, instance_type: str) -> Identity:
+        """A new generation where the instance type changed: SageMaker cannot change it in place."""
+        before = self.previous.endpoints.get(key) if self.previous else None
+        generation = 1 if before is None else before.generation if before.instance_type == instance_type else before.generation + 1
+        self.endpoints[key] = Identity(_named(base_name, generation), generation, instance_type=instance_type, stack=before.stack if before else None)
+        return self.endpoints[key]
+
+    def component(self, model: str, base_name: str, endpoint: str) -> Identity:
+        """A new generation where the component moves to another endpoint (`endpoint`: its key and generation)."""
+        before = self.previous.components.get(model) if self.previous else None
+        generation = 1 if before is None else before.generation if before.endpoint == endpoint else before.generation + 1
+        # A component that moves to another pool goes with it (stacks.partition).
+        stack = before.stack if before and before.endpoint.split("#")[0] == endpoint.split("#")[0] else None
+        self.components[model] = Identity(_named(base_name, generation), generation, endpoint=endpoint, stack=stack)
+        return self.components[model]
 
 
 def with_stacks(lock: IdentityLock, stacks: dict[str, str]) -> IdentityLock:
@@ -168,10 +167,6 @@ def with_stacks(lock: IdentityLock, stacks: dict[str, str]) -> IdentityLock:
 
 def _named(base_name: str, generation: int) -> str:
     return base_name if generation == 1 else f"{base_name}-v{generation}"
-
-
-def _renamed(component: ComponentPlan, identity: Identity) -> ComponentPlan:
-    return dataclasses.replace(component, component_name=identity.name, generation=identity.generation, stack=identity.stack)
 
 
 def _document(lock: IdentityLock) -> dict[str, Any]:

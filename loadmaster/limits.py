@@ -1,4 +1,7 @@
-"""SageMaker's per-account quotas a plan can run into: each in one place, with where its figure comes from.
+"""SageMaker's limits and loadmaster's defaults, each in one place with where its figure comes from.
+
+First the per-account quotas a plan can run into, then SageMaker's documented ranges (per copy, startup, rolling
+updates, region names), loadmaster's own bounds and its defaults.
 
 A quota holds per account and region, for every endpoint there (other teams' too). A deploy or a scale-out beyond it
 fails as a whole: "The account-level service limit 'ml.m4.xlarge for endpoint usage' is 0 Instances, with current
@@ -12,8 +15,8 @@ not read a default from the documentation that holds for every account, so the f
 warning thresholds, not AWS's numbers: a portfolio states its account's applied values under `quotas:` (the keys
 below), and the warnings compare with those instead (docs/aws-facts.md, "Warnings").
 
-Other limits live where they are used: SageMaker's name rule in `loadmaster.naming`, CloudFormation's 500 resources per
-stack in `stacks.partition`, the per-copy minimums and ranges in `loadmaster.portfolio`.
+SageMaker's name rule and the form of a KMS key's ARN are in `loadmaster.naming`, with the names they check;
+CloudFormation's 500 resources per stack in `stacks.partition`.
 """
 
 from __future__ import annotations
@@ -40,3 +43,47 @@ INSTANCES = Quota("instances", "instances across all endpoints", 20)
 ENDPOINTS = Quota("endpoints", "endpoints", 100)
 NAMED_QUOTAS = (INSTANCES, ENDPOINTS)
 
+
+
+# SageMaker's documented limits: the portfolio's ranges, the constructs' checks and the plan read them here.
+
+# ComputeResourceRequirements of an inference component: MinMemoryRequiredInMb >= 128, NumberOfCpuCoresRequired >= 0.25
+# (CloudFormation resource schema AWS::SageMaker::InferenceComponent; cfn-lint checks the same range offline).
+MIN_MEMORY_PER_COPY_MB = 128
+MIN_CPU_CORES_PER_COPY = 0.25
+# StartupParameters (inference components) and the production variant's ModelDataDownloadTimeoutInSeconds and
+# ContainerStartupHealthCheckTimeoutInSeconds accept 60 to 3600 seconds (same schema; SageMaker API reference,
+# ProductionVariant).
+STARTUP_TIMEOUT_RANGE_S = (60, 3600)
+# A rolling update's MaximumBatchSize of type CAPACITY_PERCENT: 5 to 50 % of the copies or instances (SageMaker API
+# reference, InferenceComponentRollingUpdatePolicy and RollingUpdatePolicy).
+BATCH_PERCENT_RANGE = (5, 50)
+# WaitIntervalInSeconds between batches: 0 to 3600 s (same policies).
+BATCH_WAIT_RANGE_S = (0, 3600)
+# An endpoint's VpcConfig: 1 to 16 subnets and 1 to 5 security groups (SageMaker API reference, VpcConfig).
+MAX_VPC_SUBNETS = 16
+MAX_VPC_SECURITY_GROUPS = 5
+# A region's name as AWS writes them (us-east-1, us-gov-west-1, ap-southeast-2); which ones exist is
+# `loadmaster.regions`' to say, from botocore.
+REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+
+# loadmaster's bounds: far beyond any real value, they only turn a typo (a misplaced zero) into an error.
+MAX_MEMORY_PER_COPY_MB = 4_194_304  # 4 TiB, above the host memory of any SageMaker instance type
+MAX_COOLDOWN_S = 86_400  # a day
+# Copies or instances of one model at most; computed counts above it are refused too, not packed.
+MAX_COUNT = 10_000
+
+# loadmaster's defaults, when the portfolio says nothing.
+
+# Target tracking cooldowns: 300 s in, 60 s out (scale out fast, scale in slowly; AWS's faster-autoscaling example
+# notebook uses 300 s both ways, docs/aws-facts.md).
+DEFAULT_SCALE_IN_COOLDOWN_S = 300
+DEFAULT_SCALE_OUT_COOLDOWN_S = 60
+# Startup timeouts: SageMaker's maximum, so that a large artifact is not cut off while it downloads.
+DEFAULT_STARTUP_TIMEOUT_S = STARTUP_TIMEOUT_RANGE_S[1]
+# Rolling updates: a quarter of the copies or instances at a time, a minute between batches, rolled back at 5 model
+# errors a minute or p90 latency above the model's `latency_slo_ms` (else DEFAULT_ROLLBACK_LATENCY_MS).
+DEFAULT_BATCH_PERCENT = 25
+DEFAULT_BATCH_WAIT_S = 60
+DEFAULT_ROLLBACK_ERRORS_PER_MINUTE = 5
+DEFAULT_ROLLBACK_LATENCY_MS = 10_000

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from statistics import fmean, pstdev
 from typing import Any, Iterable
 
-from loadmaster.naming import DEFAULT_VARIANT_NAME
 from loadmaster.plan import Plan
 
 NAMESPACE = "AWS/SageMaker"
@@ -51,11 +50,8 @@ class Target:
 
 
 def targets_of(plan: Plan) -> list[Target]:
-    components = [Target(component.model, (("InferenceComponentName", component.component_name),), "ConcurrentRequestsPerCopy")
-                  for pool in plan.pools for component in pool.components]
-    dedicated = [Target(endpoint.model, (("EndpointName", endpoint.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)),
-                        "ConcurrentRequestsPerModel") for endpoint in plan.dedicated]
-    return components + dedicated
+    """Each model's metrics, as its unit names them (`metric_targets`), in plan order."""
+    return [Target(*target) for unit in plan.units for target in unit.metric_targets()]
 
 
 @dataclass

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from loadmaster.errors import PortfolioError, Problem
-from loadmaster.plan import Plan, PoolPlan
+from loadmaster.hostings.inference_component import PoolPlan
+from loadmaster.plan import Plan
 from loadmaster.planner.packing import Placement
 from loadmaster.planner.render import plan_document
 

@@ -28,7 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.cloudformation import parsing
 
-from loadmaster.plan import Plan, plan_file
+from loadmaster.plan import Plan
+from loadmaster.planner.make import plan_file
 from loadmaster.synthesis import owner_of, prepare_cdk_runtime, synthesize
 from loadmaster.testing import mock_sagemaker, placements
 from loadmaster.testing.placement import NOT_ENOUGH_HARDWARE
@@ -45,6 +46,18 @@ CHECKED_TYPES = {
     "AWS::ApplicationAutoScaling::ScalableTarget": "scalable targets",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "scaling policies",
     "AWS::CloudWatch::Alarm": "alarms",
+}
+
+
+# The check each resource type gets once created (a `_Rehearsal` method). Every hosting pattern's builder creates
+# resources of the types it names (`HostingPattern.rehearsed_types`), and each of those has its check here
+# (tests/test_hosting_registry.py).
+VERIFIERS = {
+    "AWS::SageMaker::Endpoint": "_endpoint_exists",
+    "AWS::SageMaker::InferenceComponent": "_component_placed",
+    "AWS::ApplicationAutoScaling::ScalableTarget": "_target_registered",
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "_policy_attached",
+    "AWS::CloudWatch::Alarm": "_alarm_acts",
 }
 
 
@@ -89,10 +102,7 @@ def rehearse_plans(plans: list[Plan]) -> list[str]:
 
 def portfolio_names(plan: Plan) -> dict[str, str]:
     """What the portfolio calls each SageMaker name the plan gives: `model <name>` or `pool <name>`."""
-    names = {pool.endpoint_name: f"pool {pool.name}" for pool in plan.pools}
-    names.update({component.component_name: f"model {component.model}" for pool in plan.pools for component in pool.components})
-    names.update({endpoint.endpoint_name: f"model {endpoint.model}" for endpoint in plan.dedicated})
-    return names
+    return {name: label for unit in plan.units for name, label in unit.sagemaker_names().items()}
 
 
 def rehearse(stacks: list[Stack], update: list[Stack] | None, region: str = DEFAULT_REGION, names: Mapping[str, str] | None = None) -> list[str]:
@@ -248,17 +258,10 @@ class _Rehearsal:
                 resource["LogicalResourceId"]: resource["PhysicalResourceId"]
                 for resource in _every(self.cloudformation, "list_stack_resources", "StackResourceSummaries", StackName=stack.name)
             }
-            verifiers = {
-                "AWS::SageMaker::Endpoint": self._endpoint_exists,
-                "AWS::SageMaker::InferenceComponent": self._component_placed,
-                "AWS::ApplicationAutoScaling::ScalableTarget": self._target_registered,
-                "AWS::ApplicationAutoScaling::ScalingPolicy": self._policy_attached,
-                "AWS::CloudWatch::Alarm": self._alarm_acts,
-            }
             for logical_id, resource in stack.template["Resources"].items():
-                if resource["Type"] in verifiers:
+                if resource["Type"] in VERIFIERS:
                     self.check(logical_id in physical, f"{stack.name}: {logical_id} ({resource['Type']}) was created")
-                    verifiers[resource["Type"]](logical_id, resource.get("Properties", {}), physical)
+                    getattr(self, VERIFIERS[resource["Type"]])(logical_id, resource.get("Properties", {}), physical)
         self._report_placement()
 
     def _endpoint_exists(self, logical_id: str, properties: dict[str, Any], physical: dict[str, str]) -> None:

@@ -22,7 +22,8 @@ import yaml
 
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.identity import IdentityLock, lock_path
-from loadmaster.plan import Plan, plan_file
+from loadmaster.plan import Plan
+from loadmaster.planner.make import plan_file
 from loadmaster.planner.render import plan_document
 from loadmaster.synthesis import PROJECT_ROOT, ComplianceFailed, owner_of, synthesize
 

@@ -12,6 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+# Defaults when a model says nothing of scaling: the high-resolution concurrency metrics at the target of AWS's
+# faster-autoscaling example notebook (Llama3-8B on TGI, target 5; FACTS.md "How the concurrency metrics and alarms
+# behave"), with the cooldowns of loadmaster.limits.
+DEFAULT_TARGET_CONCURRENCY = 5.0
+# Waking an inference component from zero copies: SageMaker developer guide "endpoint-auto-scaling-zero-instances",
+# an alarm on NoCapacityInvocationFailures, Sum over 60 s at threshold 1, adding one copy (the scale-to-zero blog uses
+# Maximum over 30 s instead, FACTS.md); after it target tracking takes over.
+WAKE_PERIOD_S = 60
+WAKE_STATISTIC = "Sum"
+WAKE_COOLDOWN_S = 60
+
 
 class ScalableDimension(Enum):
     """What a scalable target counts (botocore application-autoscaling service-2.json, ScalableDimension)."""
@@ -133,3 +144,9 @@ class Scaling:
     @property
     def scales_to_zero(self) -> bool:
         return self.min == 0
+
+
+def wake_on_no_capacity() -> StepScaling:
+    """The step policy that adds a copy to an inference component at zero copies when a request fails for lack of one."""
+    alarm = MetricAlarm("AWS/SageMaker", "NoCapacityInvocationFailures", WAKE_STATISTIC, WAKE_PERIOD_S, threshold=1)
+    return StepScaling(alarm=alarm, steps=(Step(adjustment=1),), cooldown_s=WAKE_COOLDOWN_S)

@@ -26,16 +26,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from loadmaster.catalog import Catalog
+from loadmaster.hostings.auto import pinned_hosting
+from loadmaster.hostings.dedicated import HOSTING as DEDICATED
+from loadmaster.hostings.inference_component import HOSTING as INFERENCE_COMPONENT
+from loadmaster.hostings.inference_component import PoolPlan, PoolSpec
 from loadmaster.identity import IdentityLock
 from loadmaster.planner.decide import Decisions, PlanningProblems, decide
 from loadmaster.planner.devices import model_devices
-from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT
 from loadmaster.planner.sizing import demands_by_type
-from loadmaster.portfolio import ModelSpec, PoolSpec, Portfolio, pinned_hosting
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
+from loadmaster.spec.base import ModelSpec
+from loadmaster.spec.schema import Portfolio
 
-if TYPE_CHECKING:  # loadmaster.plan imports this module
-    from loadmaster.plan import ComponentPlan, Plan
+if TYPE_CHECKING:
+    from loadmaster.plan import Plan
 
 REPLAN_HINT = "`loadmaster plan --replan` plans it afresh (and `-c replan=true` deploys that)"
 
@@ -85,7 +89,7 @@ def kept_placements(portfolio: Portfolio, lock: IdentityLock, catalog: Catalog) 
             decision = planned.models[model.name]
             if decision.pool in written_pools:
                 continue  # the planner's name for the pool is taken: the plan of the whole says so
-            if decision.pool is None:
+            if decision.hosting == DEDICATED:
                 pinned[model.name] = model.model_copy(update={"hosting": DEDICATED, "instance_type": decision.instance_type})
             else:
                 pool_type = next(pool.instance_type for pool in planned.pools if pool.name == decision.pool)
@@ -155,11 +159,10 @@ def explained(plan: Plan, kept: Kept) -> Plan:
     def reasons(model: str, planned: tuple[str, ...]) -> tuple[str, ...]:
         return ((kept.not_kept[model],) if model in kept.not_kept else ()) + kept.reasons.get(model, planned)
 
-    def component(component: ComponentPlan) -> ComponentPlan:
-        return dataclasses.replace(component, reasons=reasons(component.model, component.reasons))
+    def unit(unit):
+        unit = unit.with_reasons(reasons)
+        if isinstance(unit, PoolPlan) and unit.name in kept.pool_notes:
+            return dataclasses.replace(unit, notes=unit.notes + (kept.pool_notes[unit.name],))
+        return unit
 
-    pools = tuple(dataclasses.replace(pool, components=tuple(map(component, pool.components)),
-                                      notes=pool.notes + ((kept.pool_notes[pool.name],) if pool.name in kept.pool_notes else ()))
-                  for pool in plan.pools)
-    dedicated = tuple(dataclasses.replace(model, reasons=reasons(model.model, model.reasons)) for model in plan.dedicated)
-    return dataclasses.replace(plan, pools=pools, dedicated=dedicated)
+    return dataclasses.replace(plan, units=tuple(map(unit, plan.units)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import aws_cdk as cdk
 from constructs import IConstruct
@@ -16,7 +17,17 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     prints it: CDK then lists the finding with its reason among the acknowledged ones of validation-report.json.
     """
     pack = rule_id.split("-", 1)[0]
-    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=f"{pack}::{rule_id}", reason=reason))
+    _validations_of(scope).acknowledge(cdk.Acknowledgment(id=f"{pack}::{rule_id}", reason=reason))
+
+
+_validations: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _validations_of(scope: IConstruct) -> cdk.Validations:
+    """`Validations.of(scope)`, looked up once per construct: an execution role acknowledges a finding per artifact."""
+    if scope not in _validations:
+        _validations[scope] = cdk.Validations.of(scope)
+    return _validations[scope]
 
 
 def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:

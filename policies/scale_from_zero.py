@@ -1,31 +1,33 @@
-"""Waking an inference component that autoscaling took to zero copies."""
+"""Waking a scalable target that autoscaling took to zero: an inference component's copies, an asynchronous
+endpoint's instances."""
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
+from constructs.metric_alarm import metric_alarm
+from loadmaster.scaling import Step, StepScaling, wake_on_no_capacity
 from policies.scalable_capacity import ScalableCapacity
 
-# SageMaker developer guide "endpoint-auto-scaling-zero-instances": Sum over 60 s, threshold 1. The scale-to-zero
-# blog uses Maximum over 30 s instead (FACTS.md): both are parameters.
-DEFAULT_PERIOD_S = 60
-DEFAULT_STATISTIC = "Sum"
+# An inference component's wake-up: +1 copy once a request failed for want of one (its figures, cited, in
+# loadmaster.scaling, where the plan takes them from).
+COMPONENT_WAKE = wake_on_no_capacity()
 
 
 class ScaleFromZero(Construct):
-    """Adds one copy when requests fail for lack of capacity.
+    """Adds capacity when work arrives at a target with none.
 
-    Target tracking alone never leaves zero (at zero copies there is no per-copy metric), so a CloudWatch alarm on
-    `NoCapacityInvocationFailures` drives a step-scaling policy: +1 copy, after which target tracking takes over.
+    Target tracking alone never leaves zero (at zero there is no per-copy or per-instance metric), so a CloudWatch
+    alarm drives a step-scaling policy, after which target tracking takes over: on `NoCapacityInvocationFailures`
+    for an inference component (`COMPONENT_WAKE`), on `HasBacklogWithoutCapacity` for an asynchronous endpoint
+    (`loadmaster.async_inference.WAKE_FROM_ZERO`).
 
-    :param capacity: the component's `ScalableCapacity` (min 0).
-    :param no_capacity_metric: the component's `NoCapacityInvocationFailures` metric.
-    :param period_s: the alarm's period. Default: 60.
-    :param statistic: Default: ``Sum``.
-    :param cooldown_s: the step policy's cooldown. Default: 60.
+    :param capacity: the target's `ScalableCapacity` (min 0).
+    :param no_capacity_metric: the metric the alarm watches, with the dimensions of the scaled resource; `wake` sets
+        its statistic and period.
+    :param wake: the alarm's and the policy's figures. Default: `COMPONENT_WAKE`.
+    :param description: the alarm's description. Default: one saying a request found no copy.
     """
 
     def __init__(
@@ -35,9 +37,8 @@ class ScaleFromZero(Construct):
         *,
         capacity: ScalableCapacity,
         no_capacity_metric: cloudwatch.Metric,
-        period_s: int = DEFAULT_PERIOD_S,
-        statistic: str = DEFAULT_STATISTIC,
-        cooldown_s: int = 60,
+        wake: StepScaling = COMPONENT_WAKE,
+        description: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.policy = appscaling.CfnScalingPolicy(
@@ -47,31 +48,30 @@ class ScaleFromZero(Construct):
             policy_type="StepScaling",
             scaling_target_id=capacity.target.ref,
             step_scaling_policy_configuration=appscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty(
-                adjustment_type="ChangeInCapacity",
-                metric_aggregation_type="Maximum",
-                cooldown=cooldown_s,
-                step_adjustments=[appscaling.CfnScalingPolicy.StepAdjustmentProperty(metric_interval_lower_bound=0, scaling_adjustment=1)],
+                adjustment_type=wake.adjustment_type,
+                metric_aggregation_type=wake.metric_aggregation,
+                cooldown=wake.cooldown_s,
+                step_adjustments=[_step_adjustment(step) for step in wake.steps],
             ),
         )
-        self.alarm = cloudwatch.Alarm(
+        alarm = wake.alarm
+        self.alarm = metric_alarm(
             self,
             "NoCapacityAlarm",
-            alarm_description=f"Requests to {capacity.resource_id} failed for lack of capacity: add a copy",
-            metric=no_capacity_metric.with_(period=cdk.Duration.seconds(period_s), statistic=statistic),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description or f"Requests to {capacity.resource_id} failed for lack of capacity: add a copy",
+            metric=no_capacity_metric,
+            statistic=alarm.statistic,
+            period_s=alarm.period_s,
+            threshold=alarm.threshold,
+            evaluation_periods=alarm.evaluation_periods,
+            datapoints_to_alarm=alarm.datapoints_to_alarm,
+            comparison_operator=alarm.comparison,
+            treat_missing_data=alarm.treat_missing_data,
+            alarm_actions=[self.policy.ref],  # a scaling policy's Ref is its ARN
         )
-        self.alarm.add_alarm_action(_ScalingPolicyAction(self.policy.ref))
 
 
-@jsii.implements(cloudwatch.IAlarmAction)
-class _ScalingPolicyAction:
-    """An alarm action that runs an Application Auto Scaling policy (its Ref is the policy ARN)."""
-
-    def __init__(self, policy_arn: str) -> None:
-        self._policy_arn = policy_arn
-
-    def bind(self, _scope: Construct, _alarm: cloudwatch.IAlarm) -> cloudwatch.AlarmActionConfig:
-        return cloudwatch.AlarmActionConfig(alarm_action_arn=self._policy_arn)
+def _step_adjustment(step: Step) -> appscaling.CfnScalingPolicy.StepAdjustmentProperty:
+    return appscaling.CfnScalingPolicy.StepAdjustmentProperty(
+        metric_interval_lower_bound=step.lower, metric_interval_upper_bound=step.upper, scaling_adjustment=step.adjustment
+    )

@@ -46,7 +46,7 @@ def add_compliance_checks(app: cdk.App) -> None:
 
     Both report errors: `app.synth()` (so `cdk synth`) fails on any finding not acknowledged in code.
     """
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), LoadmasterChecks(app))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), LoadmasterChecks())
 
 
 def build_app(plan: Plan, outdir: str | None = None) -> cdk.App:

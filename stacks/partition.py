@@ -17,72 +17,71 @@ A component never goes to a stack before its pool's, so stacks depend on each ot
 
 from __future__ import annotations
 
+from collections import Counter
+
 import aws_cdk as cdk
 from constructs import Construct
 from loadmaster.plan import Plan
+from stacks.builders import BUILDERS
+from stacks.builders.part import Part
 from stacks.hosting_stack import HostingStack
 
 # Headroom under CloudFormation's 500 for what is added at synthesis (CDK's metadata, Aspects, policy splits) and for
 # the one unit that a stack takes when it is nearly full.
 RESOURCE_BUDGET = 400
 
-# What a unit adds before any has been measured; each measurement raises the figure for its kind, so a construct
-# that grows is accounted for at the first unit built with it.
-FIRST_GUESS = {"pool": 8, "component": 10, "dedicated": 12}
-
 
 def hosting_stacks(app: cdk.App, plan: Plan, **stack_props) -> list[HostingStack]:
-    """The plan's pools, components and dedicated endpoints, spread over stacks of at most `RESOURCE_BUDGET`
-    resources each (as measured on the constructs), in `app`; what the plan places in a stack stays there."""
-    filler = _StackFiller(app, plan.name, stack_props)
+    """The plan's units, built in parts by their patterns' builders (`stacks.builders`: a pool, then its components;
+    a dedicated endpoint), spread over stacks of at most `RESOURCE_BUDGET` resources each (as measured on the
+    constructs), in `app`; what the plan places in a stack stays there."""
+    parts = [(BUILDERS[unit.pattern].head(unit), BUILDERS[unit.pattern].members(unit)) for unit in plan.units]
+    # What a part adds before any has been measured; each measurement raises the figure for its kind, so a construct
+    # that grows is accounted for at the first part built with it.
+    first_guess = {kind: resources for builder in BUILDERS.values() for kind, resources in builder.first_guess.items()}
+    filler = _StackFiller(app, plan.name, stack_props, first_guess)
     for name in plan.emptied_stacks:
         filler.named(name)
     # What the lock places first, so that the stacks it names exist and are measured before anything new is added.
-    endpoints = {}
-    for pool in plan.pools:
-        if pool.stack:
-            endpoints[pool.name] = filler.add(filler.named(pool.stack), "pool", f"pool:{pool.name}", lambda stack: stack.add_pool(pool))
-            for component in pool.components:
-                if component.stack:
-                    filler.add(filler.named(component.stack), "component", f"component:{component.model}",
-                               lambda stack: stack.add_component(pool, endpoints[pool.name], component))
-    for model in plan.dedicated:
-        if model.stack:
-            filler.add(filler.named(model.stack), "dedicated", f"dedicated:{model.model}", lambda stack: stack.add_dedicated(model))
-    for pool in plan.pools:
-        if not pool.stack:
-            # A pool's components differ (scaling or not, scale to zero or not): their mean size so far estimates it.
-            stack = filler.with_room(filler.largest["pool"] + round(len(pool.components) * filler.mean("component")))
-            endpoints[pool.name] = filler.add(stack, "pool", f"pool:{pool.name}", lambda stack: stack.add_pool(pool))
-        home = filler.holding(f"pool:{pool.name}")
-        for component in pool.components:
-            if not (pool.stack and component.stack):  # placed above
-                stack = home if filler.has_room(home, filler.largest["component"]) else filler.with_room(filler.largest["component"], after=home)
-                filler.add(stack, "component", f"component:{component.model}", lambda stack: stack.add_component(pool, endpoints[pool.name], component))
-    for model in plan.dedicated:
-        if not model.stack:
-            filler.add(filler.with_room(filler.largest["dedicated"]), "dedicated", f"dedicated:{model.model}", lambda stack: stack.add_dedicated(model))
+    heads = {}
+    for head, members in parts:
+        if head.stack:
+            heads[head.key] = filler.add(filler.named(head.stack), head)
+            for member in members:
+                if member.stack:
+                    filler.add(filler.named(member.stack), member, heads[head.key])
+    for head, members in parts:
+        if not head.stack:
+            # Members differ (scaling or not, scale to zero or not): their mean size so far estimates them.
+            estimate = filler.largest[head.kind] + round(sum(count * filler.mean(kind) for kind, count in Counter(m.kind for m in members).items()))
+            heads[head.key] = filler.add(filler.with_room(estimate), head)
+        home = filler.holding(head.key)
+        for member in members:
+            if not member.stack:  # placed above
+                size = filler.largest[member.kind]
+                stack = home if filler.has_room(home, size) else filler.with_room(size, after=home)
+                filler.add(stack, member, heads[head.key])
     for stack in filler.in_order():
-        if not stack.units:
+        if not stack.placed:
             # CloudFormation refuses a template without resources: a wait-condition handle costs nothing and does nothing.
             cdk.CfnWaitConditionHandle(stack, "NothingLeft")
     return filler.in_order()
 
 
 def stack_of_each_unit(stacks: list[HostingStack]) -> dict[str, str]:
-    """`pool:<name>`, `component:<model>` and `dedicated:<model>` -> the name of the stack that holds it."""
-    return {unit: stack.stack_name for stack in stacks for unit in stack.units}
+    """`pool:<name>`, `component:<model>`, `dedicated:<model>`, ... -> the name of the stack that holds it."""
+    return {key: stack.stack_name for stack in stacks for key in stack.placed}
 
 
 class _StackFiller:
-    def __init__(self, app: cdk.App, portfolio: str, stack_props: dict) -> None:
+    def __init__(self, app: cdk.App, portfolio: str, stack_props: dict, first_guess: dict[str, int]) -> None:
         self.app, self.portfolio, self.stack_props = app, portfolio, stack_props
-        self.largest = dict(FIRST_GUESS)
-        self._built = {kind: [0, 0] for kind in FIRST_GUESS}  # units and their resources, by kind
+        self.largest = dict(first_guess)
+        self._built = {kind: [0, 0] for kind in first_guess}  # parts and their resources, by kind
         self._stacks: dict[int, HostingStack] = {}  # by number: 1 is `<portfolio>-hosting`
         self._resources: dict[int, int] = {}
-        self._seen: dict[int, set[str]] = {}
-        self._homes: dict[str, int] = {}  # unit -> number of its stack
+        self._children_seen: dict[int, int] = {}  # by number: how many of the stack's children are measured
+        self._homes: dict[str, int] = {}  # part -> number of its stack
 
     def named(self, name: str) -> HostingStack:
         """The stack of that name, opened if it is not yet (a name the lock recorded)."""
@@ -110,16 +109,16 @@ class _StackFiller:
         units, resources = self._built[kind]
         return resources / units if units else self.largest[kind]
 
-    def add(self, stack: HostingStack, kind: str, unit: str, build) -> Construct:
-        added = build(stack)
+    def add(self, stack: HostingStack, part: Part, head: Construct | None = None) -> Construct:
+        added = part.build(stack, head)
         resources = self._measure(stack, added)
         number = self._number(stack)
         self._resources[number] += resources
-        self._homes[unit] = number
-        stack.units.append(unit)
-        self.largest[kind] = max(self.largest[kind], resources)
-        self._built[kind][0] += 1
-        self._built[kind][1] += resources
+        self._homes[part.key] = number
+        stack.placed.append(part.key)
+        self.largest[part.kind] = max(self.largest[part.kind], resources)
+        self._built[part.kind][0] += 1
+        self._built[part.kind][1] += resources
         return added
 
     def in_order(self) -> list[HostingStack]:
@@ -135,15 +134,16 @@ class _StackFiller:
         stack = HostingStack(self.app, self._name(number), **self.stack_props)
         self._stacks[number] = stack
         self._resources[number] = 0
-        self._seen[number] = {child.node.id for child in stack.node.children}
+        self._children_seen[number] = len(stack.node.children)
         return stack
 
     def _measure(self, stack: HostingStack, added: Construct) -> int:
         """Resources `added` brought into `stack`: its own, and those of any stack-level construct it made (a pool's
         scope, a storage key shared by the stack's endpoints)."""
-        seen = self._seen[self._number(stack)]
-        new = [child for child in stack.node.children if child.node.id not in seen]
-        seen.update(child.node.id for child in new)
+        number = self._number(stack)
+        children = stack.node.children  # in the order they were added: the new ones last
+        new = children[self._children_seen[number]:]
+        self._children_seen[number] = len(children)
         inside_new = any(added.node.path == child.node.path or added.node.path.startswith(child.node.path + "/") for child in new)
         return sum(map(_resources_in, new)) + (0 if inside_new else _resources_in(added))
 

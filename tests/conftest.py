@@ -14,7 +14,7 @@ EXAMPLE = DEFAULT_PORTFOLIO
 
 @pytest.fixture(scope="session")
 def example_plan():
-    from loadmaster.plan import plan_file
+    from loadmaster.planner.make import plan_file
 
     return plan_file(EXAMPLE)
 

@@ -10,7 +10,7 @@ import pytest
 from loadmaster.catalog import load_catalog
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
-from loadmaster.plan import make_plan
+from loadmaster.planner.make import make_plan
 from loadmaster.planner.bill import (
     DATA_PROCESSED_IN_USD_PER_GB,
     DATA_PROCESSED_OUT_USD_PER_GB,
@@ -21,7 +21,7 @@ from loadmaster.planner.bill import (
     savings_plan_rate,
 )
 from loadmaster.planner.render import render_markdown
-from loadmaster.portfolio import validate_portfolio
+from loadmaster.spec.load import validate_portfolio
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 EXAMPLE = "examples/codegen-platform.yaml"

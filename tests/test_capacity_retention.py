@@ -30,7 +30,8 @@ def with_new_blockgen_image(plan):
             return component
         return dataclasses.replace(component, container=dataclasses.replace(component.container, image=NEW_IMAGE))
 
-    return dataclasses.replace(plan, pools=tuple(dataclasses.replace(pool, components=tuple(map(component, pool.components))) for pool in plan.pools))
+    return dataclasses.replace(plan, units=tuple(dataclasses.replace(pool, components=tuple(map(component, pool.components))) for pool in plan.pools)
+                               + plan.dedicated)
 
 
 @pytest.fixture

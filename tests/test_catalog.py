@@ -14,9 +14,9 @@ import pytest
 
 from loadmaster.catalog import ACCELERATOR_KINDS, CATALOG_FILE, load_catalog
 from loadmaster.cli import main
-from loadmaster.plan import make_plan
+from loadmaster.planner.make import make_plan
 from loadmaster.planner.render import plan_document, render_markdown
-from loadmaster.portfolio import validate_portfolio
+from loadmaster.spec.load import validate_portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[1]

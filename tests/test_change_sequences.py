@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.rehearsal import rehearse_plans, rehearse_portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 from loadmaster.synthesis import prepare_cdk_runtime

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from loadmaster.cli import COMMANDS, build_parser, main
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.summary import render_summary
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import constructs.model_execution_role as model_execution_role
-import stacks.hosting_stack as hosting_stack
+import stacks.builders.inference_component as inference_component_builder
 from loadmaster.catalog import load_catalog
 from loadmaster.cli import EXIT_NOT_COMPLIANT, main
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
@@ -60,7 +60,7 @@ def without_autoscaling(plan):
     """The example cut to one pool with one component, both it and the dedicated endpoint with `scaling: none`."""
     pool = plan.pools[0]
     unscaled_pool = dataclasses.replace(pool, components=(dataclasses.replace(pool.components[0], scaling=None),))
-    return dataclasses.replace(plan, pools=(unscaled_pool,), dedicated=tuple(dataclasses.replace(model, scaling=None) for model in plan.dedicated))
+    return dataclasses.replace(plan, units=(unscaled_pool,) + tuple(dataclasses.replace(model, scaling=None) for model in plan.dedicated))
 
 
 def on_instances_without_local_nvme(plan):
@@ -68,8 +68,8 @@ def on_instances_without_local_nvme(plan):
     catalog = load_catalog()
     return dataclasses.replace(
         plan,
-        pools=(dataclasses.replace(plan.pools[0], instance_type=catalog["ml.inf2.48xlarge"]),),
-        dedicated=tuple(dataclasses.replace(model, instance_type=catalog["ml.c5.xlarge"]) for model in plan.dedicated),
+        units=(dataclasses.replace(plan.pools[0], instance_type=catalog["ml.inf2.48xlarge"]),)
+        + tuple(dataclasses.replace(model, instance_type=catalog["ml.c5.xlarge"]) for model in plan.dedicated),
     )
 
 
@@ -122,7 +122,7 @@ def test_models_with_scaling_none_are_acknowledged_as_fixed_capacity(example_pla
 
 def test_withholding_the_scaling_none_acknowledgement_fails_the_synthesis_naming_loadmasters_rule(example_plan, tmp_path, monkeypatch, capfd):
     withheld = rule_id(COMPONENT_HAS_SCALING_POLICY)
-    monkeypatch.setattr(hosting_stack, "acknowledge", acknowledging_all_but(withheld))
+    monkeypatch.setattr(inference_component_builder, "acknowledge", acknowledging_all_but(withheld))
 
     with pytest.raises(RuntimeError, match="ValidationFailed") as failure:
         build_app(without_autoscaling(example_plan), outdir=str(tmp_path)).synth()

@@ -10,6 +10,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import region_info
+from aws_cdk.assertions import Template
 from cdk_nag import NagRuleCompliance
 
 from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_POLICY
@@ -33,9 +35,11 @@ ROLLBACK_ALARMS = {"Alarms": [{"AlarmName": "errors"}]}
 
 
 def verdict(rule, node):
-    """What `rule` says of `node`, its stack read as it is now."""
-    template = StackTemplate(cdk.Stack.of(node))
-    return rule.judge(template.resource(node), template)
+    """What `rule` says of `node`, in its stack's template as synthesized now."""
+    stack = cdk.Stack.of(node)
+    partition = None if cdk.Token.is_unresolved(stack.region) else region_info.RegionInfo.get(stack.region).partition
+    template = StackTemplate(Template.from_stack(stack).to_json(), partition)
+    return rule.judge(template.resource(stack.get_logical_id(node)), template)
 
 
 def inference_component(stack, name="apexguru", deployment_config=None):
@@ -177,6 +181,14 @@ def test_an_endpoint_config_on_ebs_only_instances_without_a_key_is_not_encrypted
 
 def test_an_aws_managed_key_is_not_a_customer_managed_key(stack):
     assert verdict(KMS_KEY_WHERE_SUPPORTED, endpoint_config(stack, EBS_ONLY_INSTANCE, kms_key_id="alias/aws/sagemaker")) == NON_COMPLIANT
+
+
+def test_a_key_set_by_a_property_override_is_judged_as_cloudformation_receives_it(stack):
+    config = endpoint_config(stack, EBS_ONLY_INSTANCE)
+
+    config.add_property_override("KmsKeyId", kms.Key(stack, "Key").key_arn)
+
+    assert verdict(KMS_KEY_WHERE_SUPPORTED, config) == COMPLIANT
 
 
 def test_an_endpoint_config_on_nvme_instances_is_not_asked_for_a_key(stack):

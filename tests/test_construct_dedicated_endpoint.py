@@ -6,12 +6,14 @@ from aws_cdk.assertions import Match, Template
 from constructs.dedicated_endpoint import DedicatedEndpoint
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.rollback_alarms import DeploymentGuardrails
+from loadmaster.plan import ContainerDefinition
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 
 
-def make_endpoint(stack, **overrides):
-    props = dict(endpoint_name="inline", image=IMAGE, instance_type="ml.g5.2xlarge", initial_instance_count=2, artifact_url="s3://models/inline/model.tar.gz")
+def make_endpoint(stack, environment=None, **overrides):
+    container = ContainerDefinition(IMAGE, "s3://models/inline/model.tar.gz", environment or {})
+    props = dict(endpoint_name="inline", container=container, instance_type="ml.g5.2xlarge", initial_instance_count=2)
     return DedicatedEndpoint(stack, "Inline", **{**props, **overrides})
 
 

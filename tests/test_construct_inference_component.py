@@ -6,14 +6,15 @@ from aws_cdk.assertions import Match, Template
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
 from constructs.rollback_alarms import DeploymentGuardrails
+from loadmaster.plan import ContainerDefinition
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 
 
-def make_component(stack, **overrides):
+def make_component(stack, environment=None, **overrides):
     endpoint = InferenceComponentEndpoint(stack, "Endpoint", endpoint_name="shared-gpu", instance_type="ml.g5.12xlarge", max_instance_count=2)
-    props = dict(endpoint=endpoint, component_name="blockgen", image=IMAGE, artifact_url="s3://models/blockgen/model.tar.gz",
-                 accelerators=1, memory_mb=24576, cpu_cores=4, copy_count=2)
+    container = ContainerDefinition(IMAGE, "s3://models/blockgen/model.tar.gz", environment or {})
+    props = dict(endpoint=endpoint, component_name="blockgen", container=container, accelerators=1, memory_mb=24576, cpu_cores=4, copy_count=2)
     return InferenceComponent(stack, "Component", **{**props, **overrides})
 
 

@@ -7,7 +7,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
 from constructs.endpoint_isolation import EndpointIsolation
-from constructs.inference_component_endpoint import InferenceComponentEndpoint, RoutingStrategy
+from constructs.inference_component_endpoint import InferenceComponentEndpoint
+from loadmaster.plan import RoutingStrategy
 
 
 def make_endpoint(stack, **overrides):

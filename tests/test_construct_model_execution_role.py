@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match, Template
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
 from constructs.model_execution_role import ModelExecutionRole
+from loadmaster.plan import ContainerDefinition
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 ARTIFACT_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -100,8 +101,8 @@ def test_components_are_created_after_every_policy_that_holds_their_grants(stack
     endpoint = InferenceComponentEndpoint(stack, "Pool", endpoint_name="pool", instance_type="ml.g5.12xlarge")
     for index in range(100):
         InferenceComponent(
-            stack, f"Component{index}", endpoint=endpoint, component_name=f"model-{index}", image=IMAGE, memory_mb=1024,
-            artifact_url=f"s3://codegen-models/a-rather-long-folder-of-model-artifacts/model-{index:03}/model.tar.gz",
+            stack, f"Component{index}", endpoint=endpoint, component_name=f"model-{index}", memory_mb=1024,
+            container=ContainerDefinition(IMAGE, f"s3://codegen-models/a-rather-long-folder-of-model-artifacts/model-{index:03}/model.tar.gz", {}),
         )
 
     # Then every component depends on the role's policy and on each managed policy holding its statements

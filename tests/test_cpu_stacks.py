@@ -11,7 +11,7 @@ import yaml
 from aws_cdk.assertions import Match, Template
 
 from loadmaster.cli import main
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.synthesis import synthesize
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 
 from loadmaster.cli import main
 from loadmaster.identity import lock_path, read_lock
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.rehearsal import RehearsalFailed, Stack, rehearse, rehearse_portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 from loadmaster.synthesis import synthesize

@@ -12,12 +12,13 @@ from loadmaster import __version__
 from loadmaster.cli import main
 from loadmaster.commands import init
 from loadmaster.errors import EXIT_BAD_INPUT
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
+from loadmaster.spec.json_schema import schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY_FILES = {
     "portfolio.yaml", "app.py", "cdk.json", "Makefile", "README.md", "requirements.lock", "package.json",
-    "package-lock.json", "tests/test_portfolio.py", ".github/workflows/test.yml", ".gitignore",
+    "package-lock.json", "tests/test_portfolio.py", ".github/workflows/test.yml", ".gitignore", "portfolio.schema.json",
 }
 
 
@@ -37,6 +38,9 @@ def test_init_writes_a_repository_with_a_portfolio_the_cdk_app_a_makefile_tests_
     assert "from loadmaster.cdk_app import main" in (team / "app.py").read_text()
     assert "LOADMASTER ?= loadmaster[testing]" in (team / "Makefile").read_text()
     assert "run: make test" in (team / ".github" / "workflows" / "test.yml").read_text()
+    # and the schema the portfolio's first line names for the editor, as `loadmaster schema` prints it
+    assert (team / "portfolio.yaml").read_text().startswith("# yaml-language-server: $schema=portfolio.schema.json\n")
+    assert (team / "portfolio.schema.json").read_text() == schema_text()
 
 
 def test_the_repository_pins_the_cdk_cli_python_packages_and_feature_flags_loadmaster_is_tested_with(tmp_path):

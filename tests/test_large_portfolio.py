@@ -24,8 +24,8 @@ POOL_SIZES = (110, 60, 40, 30)
 def fleet(tmp_path_factory):
     """Given 300 models generated from a fixed seed, planned and synthesized."""
     from loadmaster.catalog import load_catalog
-    from loadmaster.plan import make_plan
-    from loadmaster.portfolio import validate_portfolio
+    from loadmaster.planner.make import make_plan
+    from loadmaster.spec.load import validate_portfolio
     from loadmaster.synthesis import synthesize
 
     catalog = load_catalog()

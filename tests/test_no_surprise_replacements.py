@@ -114,7 +114,7 @@ class Variant:
 @pytest.fixture(scope="module")
 def variants(example_stacks, tmp_path_factory) -> dict[str, Variant]:
     """Given the example's synthesized template, each change synthesized and `cdk diff`ed against it."""
-    from loadmaster.plan import plan_file
+    from loadmaster.planner.make import plan_file
     from loadmaster.synthesis import synthesize
 
     (baseline,) = example_stacks

@@ -23,7 +23,7 @@ from moto import mock_aws
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
 from loadmaster.observe import PEAK_PERCENTILE, classify, percentile
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 PORTFOLIO = f"""\

@@ -123,11 +123,16 @@ def test_scale_from_zero_alarm_on_no_capacity_failures_adds_one_copy(stack):
 
 
 def test_scale_from_zero_period_and_statistic_are_parameters(stack):
+    import dataclasses
+
     from aws_cdk import aws_cloudwatch as cloudwatch
 
-    metric = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures")
+    from policies.scale_from_zero import COMPONENT_WAKE
 
-    ScaleFromZero(stack, "Wake", capacity=copies_of(stack), no_capacity_metric=metric, period_s=30, statistic="Maximum")
+    metric = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures")
+    blog_figures = dataclasses.replace(COMPONENT_WAKE, alarm=dataclasses.replace(COMPONENT_WAKE.alarm, period_s=30, statistic="Maximum"))
+
+    ScaleFromZero(stack, "Wake", capacity=copies_of(stack), no_capacity_metric=metric, wake=blog_figures)
 
     Template.from_stack(stack).has_resource_properties("AWS::CloudWatch::Alarm", {"Period": 30, "Statistic": "Maximum"})
 

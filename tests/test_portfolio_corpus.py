@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from loadmaster.cli import main
-from loadmaster.plan import Plan, plan_file
+from loadmaster.plan import Plan
+from loadmaster.planner.make import plan_file
 from loadmaster.rehearsal import DEFAULT_REGION, Stack, portfolio_names, rehearse
 from loadmaster.synthesis import SynthesizedStack, synthesize
 

@@ -13,7 +13,7 @@ import yaml
 
 from loadmaster.catalog import load_catalog
 from loadmaster.errors import PortfolioError
-from loadmaster.portfolio import load_portfolio, validate_portfolio
+from loadmaster.spec.load import load_portfolio, validate_portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
@@ -319,6 +319,27 @@ def test_accelerators_on_a_cpu_instance_are_rejected(portfolio):
 
 
 # What a hosting can and cannot do
+
+
+@pytest.mark.parametrize(
+    ("index", "key", "value", "expected"),
+    [
+        (INLINE, "pool", "gpu-pool", "models[0] (inline).pool: does not apply to hosting: dedicated; it is a key of hosting: inference-component"),
+        (BLOCKGEN, "instance_type", "ml.g5.2xlarge",
+         "models[2] (blockgen).instance_type: does not apply to hosting: inference-component; it is a key of hosting: dedicated"),
+    ],
+    ids=["pool-on-dedicated", "instance-type-on-inference-component"],
+)
+def test_a_key_of_another_hosting_is_named_as_that_hostings_and_nothing_else_is_reported(portfolio, index, key, value, expected):
+    model(portfolio, index)[key] = value
+
+    assert problems_in(portfolio) == [f"portfolio.yaml: {expected}"]
+
+
+def test_a_model_that_is_not_a_mapping_is_rejected_as_such(portfolio):
+    portfolio["models"].append("codegen-xl")
+
+    assert problems_in(portfolio) == ["portfolio.yaml: models[3]: expected a mapping, found 'codegen-xl'"]
 
 
 def test_a_dedicated_endpoint_with_zero_minimum_instances_is_rejected(portfolio):

@@ -19,7 +19,7 @@ import yaml
 
 from loadmaster.cli import main
 from loadmaster.errors import PortfolioError, render_warnings
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.regions import BOTOCORE, aws_regions, sagemaker_regions
 
 ROOT = Path(__file__).resolve().parents[1]

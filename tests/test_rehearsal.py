@@ -23,7 +23,7 @@ COMPONENTS = ("textevel", "blockgen", "flowgpt", "apexguru", "codegen-xl")
 
 @pytest.fixture(scope="module")
 def update_stacks(tmp_path_factory):
-    from loadmaster.plan import plan_file
+    from loadmaster.planner.make import plan_file
     from loadmaster.synthesis import synthesize
 
     return synthesize(plan_file(UPDATE), tmp_path_factory.mktemp("update") / "cdk.out")
@@ -106,15 +106,16 @@ TWENTY_COPIES_FAIL = (
 def twenty_copies_on_two_instances(tmp_path):
     """The plan of 20 one-GPU copies on a pool of at most 2 x 4 GPUs, made past validation: planned with 8 copies
     at most, then given 20."""
-    from loadmaster.plan import Bounds, plan_file
+    from loadmaster.plan import Bounds
+    from loadmaster.planner.make import plan_file
 
     portfolio = tmp_path / "oversub.yaml"
     portfolio.write_text(ONE_POOL)
     plan = plan_file(portfolio)
     (pool,) = plan.pools
     (component,) = pool.components
-    component = dataclasses.replace(component, copies=Bounds(min=1, max=20))
-    return dataclasses.replace(plan, pools=(dataclasses.replace(pool, components=(component,)),))
+    component = component.with_copies(Bounds(min=1, max=20))
+    return plan.with_units_of("inference-component", (dataclasses.replace(pool, components=(component,)),))
 
 
 def test_copies_that_do_not_fit_their_pool_at_peak_fail_the_rehearsal_naming_the_model_the_pool_and_the_numbers(twenty_copies_on_two_instances):

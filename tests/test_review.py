@@ -158,7 +158,7 @@ def test_a_bad_head_portfolio_is_named_by_what_the_user_wrote(repository, tmp_pa
 
 
 def test_removing_a_pool_and_a_model_deletes_their_endpoint_and_component_client_breaking(tmp_path):
-    from loadmaster.plan import plan_file
+    from loadmaster.planner.make import plan_file
     from loadmaster.review import _identity_impacts
 
     document = yaml.safe_load(DEFAULT_PORTFOLIO.read_text())

@@ -129,7 +129,7 @@ def hardened_template(tmp_path_factory):
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
-    from loadmaster.plan import plan_file
+    from loadmaster.planner.make import plan_file
     from stacks import add_stacks
 
     path = tmp_path_factory.mktemp("hardened") / "portfolio.yaml"
@@ -207,7 +207,7 @@ models:
 
 @pytest.fixture(scope="module")
 def govcloud_stacks(tmp_path_factory):
-    from loadmaster.plan import plan_file
+    from loadmaster.planner.make import plan_file
     from loadmaster.synthesis import synthesize
 
     path = tmp_path_factory.mktemp("govcloud") / "portfolio.yaml"

@@ -8,7 +8,7 @@ import yaml
 
 from loadmaster.identity import lock_path, read_lock
 from loadmaster.cli import main
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ def crowd(plan, pool_index: int, components: int):
     )
     pools = list(plan.pools)
     pools[pool_index] = dataclasses.replace(pool, components=many)
-    return dataclasses.replace(plan, pools=tuple(pools))
+    return plan.with_units_of("inference-component", tuple(pools))
 
 
 @pytest.fixture(scope="module")

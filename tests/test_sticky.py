@@ -10,7 +10,7 @@ import yaml
 
 from loadmaster.cli import main
 from loadmaster.identity import lock_path, write_lock
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.synthesis import PROJECT_ROOT
 
 AUTO_EXAMPLE = PROJECT_ROOT / "examples" / "auto-platform.yaml"

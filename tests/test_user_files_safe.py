@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from loadmaster.cli import main
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 from loadmaster.synthesis import PROJECT_ROOT, synthesizing_into
 

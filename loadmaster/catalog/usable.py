@@ -51,8 +51,8 @@ class Reserve(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    host_memory_percent: float = Field(default=10.0, ge=0, lt=100)
-    cpu_percent: float = Field(default=5.0, ge=0, lt=100)
+    host_memory_percent: float = Field(default=10.0, ge=0, lt=100, description="Percent of each instance's host memory no copy may reserve. Default: 10.")
+    cpu_percent: float = Field(default=5.0, ge=0, lt=100, description="Percent of each instance's vCPUs no copy may reserve. Default: 5.")
 
     def describe(self) -> str:
         return f"{self.host_memory_percent:g} % of host memory and {self.cpu_percent:g} % of vCPUs are kept for SageMaker, the OS and the container runtime (`reserve:`)"

@@ -14,8 +14,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from loadmaster.catalog import CATALOG_FILE, CatalogError, load_catalog
 from loadmaster.catalog.refresh import PRICING_REGION, fetch_hosting_prices, refreshed_catalog
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.limits import REGION_PATTERN
 
-REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+REGION = re.compile(REGION_PATTERN)
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from loadmaster import __version__
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.spec.json_schema import SCHEMA_FILE, schema_text
 
 SCAFFOLD = files("loadmaster") / "scaffold"
 
@@ -45,7 +46,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     parser = subcommands.add_parser(
         "init",
         help="scaffold a team's repository: a portfolio, the CDK app, a Makefile and CI",
-        description="Write a repository of your own into DIR (new or empty): portfolio.yaml to start from, app.py and "
+        description="Write a repository of your own into DIR (new or empty): portfolio.yaml to start from (with its JSON Schema, "
+        "portfolio.schema.json, for your editor), app.py and "
         "cdk.json calling the installed loadmaster, a Makefile with `make synth` and `make test`, tests/, the pinned "
         "AWS CDK CLI (package.json) and Python packages (requirements.lock), and a CI workflow. Refuses a DIR that "
         "holds anything (exit 2, nothing touched).",
@@ -128,3 +130,5 @@ def _write_scaffold(root: Path, requirement: str) -> None:
     (root / "cdk.json").write_text(json.dumps({**cdk, "app": TEAM_APP_COMMAND}, indent=2) + "\n")
     pins = [line for line in (SCAFFOLD / "requirements.lock").read_text().splitlines() if not line.startswith("#")]
     (root / "requirements.lock").write_text("\n".join([LOCK_HEADER, *pins]) + "\n")
+    # The schema the portfolio's first line names, for the team's editor: this loadmaster's (`loadmaster schema`).
+    (root / SCHEMA_FILE).write_text(schema_text())

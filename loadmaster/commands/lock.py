@@ -8,7 +8,7 @@ import sys
 
 from loadmaster.commands import add_portfolio_argument, add_replan_argument
 from loadmaster.identity import lock_path, write_lock
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.synthesis import prepare_cdk_runtime
 
 

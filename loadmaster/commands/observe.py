@@ -23,9 +23,10 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.observe import LATENCY_PERCENTILE, PEAK_PERCENTILE, Proposal, period_for, propose, read_series, targets_of
-from loadmaster.plan import plan_file
-from loadmaster.portfolio import ModelSpec, load_portfolio, validate_portfolio
+from loadmaster.planner.make import plan_file
 from loadmaster.regions import aws_regions
+from loadmaster.spec.base import ModelSpec
+from loadmaster.spec.load import load_portfolio, validate_portfolio
 
 # Adaptive retries back off when CloudWatch throttles (botocore "Retries" guide); a throttle that outlasts them is
 # reported in one line.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from loadmaster.commands import add_catalog_argument, add_portfolio_argument, add_replan_argument, catalog_of, print_warnings
 from loadmaster.errors import PortfolioError, Problem
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.planner.bill import SAVINGS_PLAN_RATES, savings_plan_rate
 from loadmaster.planner.render import render_json, render_markdown
 

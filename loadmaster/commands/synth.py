@@ -9,7 +9,7 @@ from pathlib import Path
 
 from loadmaster.commands import add_catalog_argument, add_portfolio_argument, add_replan_argument, catalog_of, print_warnings
 from loadmaster.errors import PortfolioError, Problem
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.summary import render_summary
 from loadmaster.synthesis import OutputRefused, check_output, synthesize
 

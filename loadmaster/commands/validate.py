@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from loadmaster.commands import add_catalog_argument, add_portfolio_argument, catalog_of, print_warnings
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.summary import headline
 
 

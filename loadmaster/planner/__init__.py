@@ -1,3 +1,3 @@
 """The planner: decides what a portfolio leaves open (hosting, per-copy compute, pools, instance types and counts)
-and what the result costs. `loadmaster.plan.make_plan` is its one caller; `decide.py` is the entry point.
+and what the result costs. `make.py` makes the plan (`make_plan`, `plan_file`); `decide.py` takes the decisions it needs.
 """

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from loadmaster.catalog import Catalog, InstanceType
-from loadmaster.portfolio import ModelSpec
+from loadmaster.spec.base import ModelSpec
 
 # AWS pricing pages turn hourly prices into monthly ones at 730 hours a month.
 HOURS_PER_MONTH = 730

@@ -17,15 +17,10 @@ instance types, and no ratio is computed from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
-
-import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_array
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Iterable
 
 from loadmaster.catalog import Catalog, InstanceType
-from loadmaster.planner.packing import Unit
 from loadmaster.planner.sizing import (
     Counts,
     Demand,
@@ -35,7 +30,10 @@ from loadmaster.planner.sizing import (
     derived_cpu_demand,
     derived_demand,
 )
-from loadmaster.portfolio import ModelSpec
+from loadmaster.spec.base import ModelSpec
+
+if TYPE_CHECKING:  # the packer (SciPy) is not needed to read a cost
+    from loadmaster.planner.packing import Unit
 
 @dataclass(frozen=True)
 class BaselineEndpoint:
@@ -161,7 +159,12 @@ def lower_bound(units: list[Unit], catalog: Catalog) -> float | None:
     Types without a price take no part (a price made up for them would make the bound a guess); a unit that may run
     only on such types leaves the plan without a bound: None.
     """
-    units = [Unit(unit.model, _priced(unit.demands, catalog), unit.copies, unit.most) for unit in units if unit.copies.expected > 0]
+    # Imported here, where it runs: reading a plan's cost (this module's CostSummary) must not load SciPy.
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_array
+
+    units = [replace(unit, demands=_priced(unit.demands, catalog)) for unit in units if unit.copies.expected > 0]
     if not all(unit.demands for unit in units):
         return None
     if not units:

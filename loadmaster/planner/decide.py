@@ -1,5 +1,6 @@
 """Every decision the user left open, taken in one pass: hosting, per-copy compute, copy and instance counts,
-pools and their instance types, and what it all costs. `loadmaster.plan.make_plan` turns the result into the plan.
+pools and their instance types, and what it all costs. `loadmaster.planner.make` turns the result into the plan,
+each hosting pattern its own units (`loadmaster.hostings`).
 
 What the user wrote is never changed: an explicit hosting, pool, instance type, per_copy, copies or instances is
 taken as is, and where it keeps a model from its peak the plan carries a note instead.
@@ -13,7 +14,10 @@ from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, Instanc
 from loadmaster.errors import Problem
 from loadmaster.planner.cost import CostSummary, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
 from loadmaster.planner.devices import Devices, model_devices
-from loadmaster.planner.hosting import DEDICATED, INFERENCE_COMPONENT, HostingChoice, cheapest_alone, cheapest_share, choose_hosting, restated
+from loadmaster.hostings import dedicated, inference_component
+from loadmaster.hostings.auto import HostingChoice, choose_hosting, restated
+from loadmaster.hostings.dedicated import cheapest_alone
+from loadmaster.hostings.inference_component import cheapest_share
 from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
 from loadmaster.planner.sizing import (
     HOST_MEMORY_OVERHEAD,
@@ -26,17 +30,20 @@ from loadmaster.planner.sizing import (
     mean_is_stated,
     unit_counts,
 )
-from loadmaster.portfolio import MAX_COUNT, ModelSpec, PoolSpec, Portfolio
+from loadmaster.hostings.inference_component import PoolSpec
+from loadmaster.limits import MAX_COUNT
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
+from loadmaster.spec.base import ModelSpec
+from loadmaster.spec.schema import Portfolio
 
 
 @dataclass(frozen=True)
 class ModelDecision:
-    hosting: str
+    hosting: str  # the pattern's name (`loadmaster.hostings.registry`)
     reasons: tuple[str, ...]
     counts: Counts  # copies of an inference component, instances of a dedicated endpoint
     bounds: tuple[int, int]  # what autoscaling may reach: (min, max)
-    pool: str | None
+    pool: str | None  # an inference component's
     instance_type: str | None  # a dedicated endpoint's
     demand: Demand | None  # per copy, on the pool's instance type
     notes: tuple[str, ...]
@@ -95,7 +102,7 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     models = [_first_look(f"models[{index}] ({spec.name})", spec, portfolio, catalog, problems) for index, spec in enumerate(portfolio.models)]
     if problems:
         raise PlanningProblems(problems)
-    placed = [model for model in models if model.choice.hosting == INFERENCE_COMPONENT]
+    placed = [model for model in models if model.choice.hosting == inference_component.HOSTING]
     pools = [_explicit_pool(index, pool, [m for m in placed if m.spec.pool == pool.name], catalog, problems)
              for index, pool in enumerate(portfolio.pools)]
     unplaced = [model for model in placed if model.spec.pool is None]
@@ -122,7 +129,7 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     decided_pools = tuple(pool for pool, _ in pools if pool is not None)
     decisions = {model.spec.name: decision for pool, members in pools if pool for model, decision in members}
     for model in models:
-        if model.choice.hosting == DEDICATED:
+        if model.choice.hosting == dedicated.HOSTING:
             decisions[model.spec.name] = _dedicated_decision(model, catalog)
     ordered = {model.spec.name: decisions[model.spec.name] for model in models}
     cost = _cost(decided_pools, ordered, models, catalog)
@@ -146,7 +153,7 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
     devices = model_devices(spec, catalog[pinned_type] if pinned_type else None)
     demands = demands_by_type(spec, catalog, only=pinned_type, devices=devices)
     shareable = demands if pool and pool.instance_type else {name: demand for name, demand in demands.items() if catalog[name].hosts_inference_components}
-    unplanned = _Model(spec, devices, HostingChoice(INFERENCE_COMPONENT, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
+    unplanned = _Model(spec, devices, HostingChoice(inference_component.HOSTING, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
     # A dedicated endpoint the user typed needs no per-copy demand: it takes whole instances.
     if not demands and spec.instance_type is None:
         field = "per_copy" if spec.per_copy else "size_gb"
@@ -158,9 +165,9 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
         return unplanned
     choice = choose_hosting(spec, demands, catalog)
     if choice.weighed and not _components_in(portfolio.region):
-        choice = HostingChoice(DEDICATED, choice.reasons[:-1] + (
-            f"chosen: {DEDICATED}, CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE}",))
-    shared = choice.hosting == INFERENCE_COMPONENT
+        choice = HostingChoice(dedicated.HOSTING, choice.reasons[:-1] + (
+            f"chosen: {dedicated.HOSTING}, CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE}",))
+    shared = choice.hosting == inference_component.HOSTING
     if shared and not shareable and pool is None:
         problems.append(Problem(f"{where}.hosting", f"an inference component, but no {' or '.join(devices.kinds)} instance type that holds a copy "
                                 "takes inference components (families reported not to: " + ", ".join(sorted(NO_INFERENCE_COMPONENT_FAMILIES))
@@ -190,9 +197,9 @@ def _cheaper_alone(members: list[_Model], pool: PoolDecision, catalog: Catalog) 
     pool_hourly, alone_hourly = price(catalog, pool.instance_type) * pool.instances.expected, price(catalog, alone) * counts.expected
     if alone_hourly >= pool_hourly:
         return None
-    chosen = (f"chosen: {DEDICATED}, no other model shares its pool: {counts.expected} x {alone} alone cost {alone_hourly:.3f} USD/h at mean, "
+    chosen = (f"chosen: {dedicated.HOSTING}, no other model shares its pool: {counts.expected} x {alone} alone cost {alone_hourly:.3f} USD/h at mean, "
               f"its pool's {pool.instances.expected} x {pool.instance_type} {pool_hourly:.3f}")
-    choice = HostingChoice(DEDICATED, model.choice.reasons[:-1] + (chosen,))
+    choice = HostingChoice(dedicated.HOSTING, model.choice.reasons[:-1] + (chosen,))
     return replace(model, choice=choice, counts=counts, bounds=(counts.min, counts.peak), notes=model.notes + notes)
 
 
@@ -280,7 +287,7 @@ def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
 def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], models: list[_Model], catalog: Catalog) -> CostSummary:
     def charges(level: str) -> list[tuple[str, int]]:
         return [(pool.instance_type, getattr(pool.instances, level)) for pool in pools] + [
-            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting == DEDICATED]
+            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting == dedicated.HOSTING]
 
     used = sorted({name for name, _ in charges("peak")})
     return CostSummary(
@@ -310,7 +317,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
         if not model.choice.weighed:
             updated[model.spec.name] = decision
             continue
-        if decision.hosting == DEDICATED:
+        if decision.hosting == dedicated.HOSTING:
             alone, alone_price = decision.instance_type, price(catalog, decision.instance_type)
             shared = cheapest_share(model.demands, catalog)[0]  # weighed: it has a share
             demand = model.demands[shared]
@@ -322,7 +329,8 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
             continue
         share = demand.share_of(catalog[shared])
         pattern = model.spec.traffic.pattern if model.spec.traffic else None
-        reasons = restated(model.choice, alone, alone_price, shared, price(catalog, shared) * share, share, pattern)
+        offers = [dedicated.offer(alone, alone_price), inference_component.offer(shared, price(catalog, shared) * share, share)]
+        reasons = restated(model.choice, offers, pattern)
         updated[model.spec.name] = replace(decision, reasons=reasons)
     return updated
 
@@ -330,7 +338,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:
     """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint on a type the user wrote
     takes whole instances (its copies may not even be sized for it: a dedicated model needs no per_copy)."""
-    if decision.hosting == DEDICATED and model.spec.instance_type:
+    if decision.hosting == dedicated.HOSTING and model.spec.instance_type:
         whole = Demand(*capacity(catalog[model.spec.instance_type]))
         return Unit(model.spec.name, {model.spec.instance_type: whole}, model.counts, model.bounds[1])
     return model.unit(model.demands)

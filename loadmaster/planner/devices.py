@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from loadmaster.catalog import CPU, GPU, NEURON, InstanceType
-from loadmaster.portfolio import ECR_IMAGE, FrameworkImage, ModelSpec
+from loadmaster.spec.base import FrameworkImage, ModelSpec, ECR_IMAGE
 
 # Weights small enough to serve on CPU when nothing else says where the model runs: a BERT-large classifier
 # (1.3 GB at fp32) serves there. Our judgement, not an AWS figure: set `devices` to decide it per model.

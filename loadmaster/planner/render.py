@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from loadmaster.plan import Bounds, Plan, PoolPlan
+from loadmaster.hostings.pattern import counts_document
+from loadmaster.plan import Plan
 from loadmaster.planner.bill import HOURS_PER_MONTH, SavingsPlanRate, savings_plan_advice
-from loadmaster.planner.packing import Placement
-from loadmaster.planner.sizing import Counts
+
+if TYPE_CHECKING:
+    from loadmaster.planner.packing import Placement
 
 COST_DIGITS = 4
 
@@ -68,33 +70,20 @@ def _plan_cost_document(plan: Plan) -> dict[str, Any]:
                 "endpoint_name": pool.endpoint_name,
                 "instance_type": pool.instance_type.name,
                 "price_usd_per_hour": pool.instance_type.price_usd_per_hour,
-                "instances": _counts(pool.instance_counts, pool.instances),
+                "instances": counts_document(pool.instance_counts, pool.instances),
                 "placement": _placement(pool.placement),
                 "peak_placement": _placement(pool.peak_placement),
                 "notes": list(pool.notes),
             }
             for pool in plan.pools
         ],
-        "models": [_component(pool, component) for pool in plan.pools for component in pool.components]
-        + [
-            {
-                "name": endpoint.model,
-                "hosting": "dedicated",
-                "pool": None,
-                "endpoint_name": endpoint.endpoint_name,
-                "instance_type": endpoint.instance_type.name,
-                "copies": _counts(endpoint.instance_counts, endpoint.instances),  # one copy per instance
-                "reasons": list(endpoint.reasons),
-                "notes": list(endpoint.notes),
-            }
-            for endpoint in plan.dedicated
-        ],
+        "models": [model for unit in plan.units for model in unit.model_documents()],
     }
 
 
 def _estimated_prices(plan: Plan) -> list[dict[str, Any]]:
     """The instance types the plan uses whose catalog price is an estimate, not a published figure, with its method."""
-    used = {instance.name: instance for instance in [pool.instance_type for pool in plan.pools] + [model.instance_type for model in plan.dedicated]}
+    used = {charge.instance_type.name: charge.instance_type for unit in plan.units for charge in unit.charges()}
     return [{"instance_type": name, "price_usd_per_hour": instance.price_usd_per_hour, "source": instance.price_source_title}
             for name, instance in sorted(used.items()) if instance.price_is_estimate]
 
@@ -103,26 +92,8 @@ def render_json(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> str:
     return json.dumps(plan_document(plan, savings_plan), indent=2)
 
 
-def _counts(counts: Counts, bounds: Bounds) -> dict[str, int]:
-    return {"min": counts.min, "expected": counts.expected, "peak": counts.peak, "max": bounds.max}
-
-
 def _placement(placement: Placement) -> list[dict[str, int]]:
     return [dict(instance) for instance in placement]
-
-
-def _component(pool: PoolPlan, component) -> dict[str, Any]:
-    return {
-        "name": component.model,
-        "hosting": "inference-component",
-        "pool": pool.name,
-        "component_name": component.component_name,
-        "instance_type": pool.instance_type.name,
-        "per_copy": {"accelerators": component.accelerators, "memory_mb": component.memory_mb, "cpu_cores": component.cpu_cores},
-        "copies": _counts(component.copy_counts, component.copies),
-        "reasons": list(component.reasons),
-        "notes": list(component.notes),
-    }
 
 
 def render_markdown(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> str:

@@ -12,10 +12,11 @@ import math
 
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.errors import Problem
+from loadmaster.hostings import dedicated
 from loadmaster.limits import ENDPOINTS, INSTANCES, Quota, instances_of_type
 from loadmaster.planner.decide import Decisions
 from loadmaster.planner.sizing import Demand, capacity
-from loadmaster.portfolio import Portfolio
+from loadmaster.spec.schema import Portfolio
 
 # A copy's demand and an instance's capacity are floats (CPU cores): 48 / 0.25 must count as 192 copies, not 191.
 EPSILON = 1e-9
@@ -84,7 +85,7 @@ def _maxima_beyond_their_pool(portfolio: Portfolio, decisions: Decisions) -> lis
 def _quota_warnings(portfolio: Portfolio, decisions: Decisions) -> list[Problem]:
     """Each endpoint at its instances.max, against the per-type, total-instance and endpoint quotas."""
     endpoints = [(f"pool {pool.name}", pool.instance_type, pool.bounds[1]) for pool in decisions.pools] + [
-        (name, decision.instance_type, decision.bounds[1]) for name, decision in decisions.models.items() if decision.pool is None
+        (name, decision.instance_type, decision.bounds[1]) for name, decision in decisions.models.items() if decision.hosting == dedicated.HOSTING
     ]
     by_type: dict[str, list[tuple[str, int]]] = {}
     for owner, instance_type, most in endpoints:

@@ -11,8 +11,11 @@ import math
 from dataclasses import dataclass
 
 from loadmaster.catalog import CPU, Catalog, InstanceType
+from loadmaster.hostings.inference_component import PerCopy
+from loadmaster.limits import MIN_MEMORY_PER_COPY_MB
 from loadmaster.planner.devices import Devices, model_devices
-from loadmaster.portfolio import CountRange, ModelSpec, PerCopy
+from loadmaster.scaling import DEFAULT_TARGET_CONCURRENCY
+from loadmaster.spec.base import CountRange, ModelSpec
 
 # Accelerator memory to serve a model = weights x 1.2: a 20 % overhead for the KV cache, activation buffers and
 # the serving framework (BentoML, "Calculating GPU memory for serving LLMs": Memory = P x Q/8 x (1 + overhead),
@@ -30,10 +33,6 @@ CPU_CORES_PER_CPU_COPY = 1
 # Measured in AWS's scale-to-zero blog: about 5 minutes from zero copies to serving again (FACTS.md, "Scale to
 # zero"). A model whose latency objective is shorter must keep a copy warm.
 COLD_START_MS = 5 * 60 * 1000
-# Defaults when a model says nothing of scaling: the high-resolution concurrency metrics with the target of AWS's
-# faster-autoscaling example notebook (Llama3-8B on TGI, target 5; FACTS.md "How the concurrency metrics and alarms behave").
-DEFAULT_TARGET_CONCURRENCY = 5.0
-MIN_MEMORY_MB = 128  # MinMemoryRequiredInMb >= 128 (CloudFormation schema, FACTS.md)
 
 BYTES_PER_GB = 10**9
 BYTES_PER_GIB = 2**30
@@ -79,7 +78,7 @@ def derived_demand(size_gb: float, instance: InstanceType) -> Demand | None:
     if not instance.accelerators or not instance.accelerator_memory_gib:
         return None  # weights are sized for accelerator memory here; derived_cpu_demand sizes copies served on CPU
     accelerators = accelerators_needed(accelerator_memory_needed_gib(size_gb), instance)
-    memory_mb = max(MIN_MEMORY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))
+    memory_mb = max(MIN_MEMORY_PER_COPY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))
     demand = Demand(accelerators, memory_mb, float(CPU_CORES_PER_ACCELERATOR * accelerators))
     return demand if demand.fits(instance) else None
 
@@ -91,7 +90,7 @@ def accelerators_needed(memory_gib: float, instance: InstanceType) -> int:
 
 def derived_cpu_demand(size_gb: float, instance: InstanceType) -> Demand | None:
     """The smallest copy of a `size_gb` model served on the CPU of `instance`: the weights in host memory."""
-    memory_mb = max(MIN_MEMORY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))
+    memory_mb = max(MIN_MEMORY_PER_COPY_MB, math.ceil(size_gb * BYTES_PER_GB / BYTES_PER_MIB * HOST_MEMORY_OVERHEAD))
     demand = Demand(0, memory_mb, float(CPU_CORES_PER_CPU_COPY))
     return demand if demand.fits(instance) else None
 

@@ -10,7 +10,8 @@ import random
 from typing import Any
 
 from loadmaster.catalog import Catalog
-from loadmaster.portfolio import Portfolio, validate_portfolio
+from loadmaster.spec.load import validate_portfolio
+from loadmaster.spec.schema import Portfolio
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
 # (share of models, size range in GB, patterns with their weights, mean concurrency range, peak / mean range)

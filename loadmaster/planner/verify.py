@@ -6,8 +6,13 @@ type's capacity, the bounds), not how the planner got there; the tests and the b
 
 from __future__ import annotations
 
-from loadmaster.plan import Plan, PoolPlan
-from loadmaster.planner.packing import Placement
+from typing import TYPE_CHECKING
+
+from loadmaster.plan import Plan
+
+if TYPE_CHECKING:
+    from loadmaster.hostings.inference_component import PoolPlan
+    from loadmaster.planner.packing import Placement
 
 EPSILON = 1e-9
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.synthesis import synthesize
 
 PORTFOLIO = Path(__file__).resolve().parents[1] / "portfolio.yaml"

@@ -1,18 +1,18 @@
-"""A read-only view of one stack's resources as CloudFormation will receive them: what the rules judge.
+"""A read-only view of one synthesized stack template: what the rules judge.
 
-Properties are read as they will be written (`{"Ref": ...}` and `{"Fn::GetAtt": ...}` for references), so a rule is
-written against the CloudFormation resource reference, whichever construct made the resource. Each resource's
-properties are resolved once, when a rule first needs them: a stack holds hundreds of resources, and resolving is
-a round trip to CDK's JavaScript.
+Properties are read as CloudFormation receives them (`{"Ref": ...}` and `{"Fn::GetAtt": ...}` for references, property
+overrides applied), so a rule is written against the CloudFormation resource reference, whichever construct made the
+resource. The view is plain JSON in Python: judging a stack of hundreds of resources costs no round trip to CDK's
+JavaScript.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
-import aws_cdk as cdk
-from aws_cdk import region_info
 from loadmaster.catalog import load_catalog
 
 SCALABLE_TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
@@ -22,43 +22,41 @@ IAM_POLICY_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::M
 
 
 class Resource:
-    """One resource of a `StackTemplate`."""
+    """One resource of a `StackTemplate`: its logical id, type and properties."""
 
-    def __init__(self, node: cdk.CfnResource, logical_id: str) -> None:
-        self._node = node
+    def __init__(self, logical_id: str, declaration: dict[str, Any]) -> None:
         self.logical_id = logical_id
-        self.type = node.cfn_resource_type
-
-    @cached_property
-    def properties(self) -> dict[str, Any]:
-        """Every token resolved; property overrides (`add_property_override`) are not seen."""
-        stack = cdk.Stack.of(self._node)
-        # Resolved before they are rendered: rendering checks types, and a lazy list (CDK's L2 constructs) is no list yet.
-        return stack.resolve(self._node._render_properties(stack.resolve(self._node._cfn_properties))) or {}
+        self.type: str = declaration["Type"]
+        self.properties: dict[str, Any] = declaration.get("Properties") or {}
 
     @property
     def ref(self) -> dict[str, str]:
-        """What a `Ref` to this resource looks like in a resolved property."""
+        """What a `Ref` to this resource looks like in a property."""
         return {"Ref": self.logical_id}
 
 
 class StackTemplate:
-    """The resources of `stack` as they are when the view is made."""
+    """The resources of a synthesized template (the JSON of `<stack>.template.json`).
 
-    def __init__(self, stack: cdk.Stack) -> None:
-        nodes = [node for node in stack.node.find_all() if isinstance(node, cdk.CfnResource)]
-        self._by_id = {resource.logical_id: resource for resource in (Resource(node, stack.get_logical_id(node)) for node in nodes)}
-        #: `aws`, `aws-cn`, `aws-us-gov`...: the partition of the stack's region; None when the stack has no region.
-        self.partition: str | None = None if cdk.Token.is_unresolved(stack.region) else region_info.RegionInfo.get(stack.region).partition
+    :param partition: `aws`, `aws-cn`, `aws-us-gov`...: the partition of the stack's region; None when the stack has
+        no region.
+    """
 
-    def resource(self, node: cdk.CfnResource) -> Resource:
-        return self._by_id[cdk.Stack.of(node).get_logical_id(node)]
+    def __init__(self, template: dict[str, Any], partition: str | None) -> None:
+        self._by_id = {logical_id: Resource(logical_id, declaration) for logical_id, declaration in template.get("Resources", {}).items()}
+        self.partition = partition
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self._by_id.values())
+
+    def resource(self, logical_id: str) -> Resource:
+        return self._by_id[logical_id]
 
     def of_type(self, resource_type: str) -> list[Resource]:
-        return [resource for resource in self._by_id.values() if resource.type == resource_type]
+        return self._by_type.get(resource_type, [])
 
     def referenced(self, value: Any) -> Resource | None:
-        """The resource a resolved `Ref` or `Fn::GetAtt` names; None for anything else, or another stack's."""
+        """The resource a `Ref` or `Fn::GetAtt` names; None for anything else, or another stack's."""
         if isinstance(value, dict) and "Ref" in value:
             return self._by_id.get(value["Ref"])
         if isinstance(value, dict) and "Fn::GetAtt" in value:
@@ -67,15 +65,11 @@ class StackTemplate:
 
     def policies_on(self, target: Resource) -> list[Resource]:
         """Every scaling policy attached to the scalable target `target`."""
-        return [policy for policy in self.of_type(SCALING_POLICY) if policy.properties.get("ScalingTargetId") == target.ref]
+        return self._policies_by_target.get(target.logical_id, [])
 
     def has_scaling_policy(self, resource_id: str, dimension: str) -> bool:
         """Whether a scalable target for `resource_id` and `dimension` is registered with a policy on it."""
-        return any(
-            self.policies_on(target)
-            for target in self.of_type(SCALABLE_TARGET)
-            if target.properties.get("ResourceId") == resource_id and target.properties.get("ScalableDimension") == dimension
-        )
+        return any(self.policies_on(target) for target in self._targets_by_scaled.get((resource_id, dimension), []))
 
     def model_variants(self, endpoint: Resource) -> list[dict[str, Any]]:
         """The production variants that name a model, in the endpoint config of an `AWS::SageMaker::Endpoint`.
@@ -87,6 +81,33 @@ class StackTemplate:
             return []
         return [variant for variant in config.properties.get("ProductionVariants", []) if "ModelName" in variant]
 
+    # Indexes, so that judging every resource of a stack takes time in proportion to its resources.
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[Resource]]:
+        by_type = defaultdict(list)
+        for resource in self:
+            by_type[resource.type].append(resource)
+        return by_type
+
+    @cached_property
+    def _policies_by_target(self) -> dict[str, list[Resource]]:
+        policies = defaultdict(list)
+        for policy in self.of_type(SCALING_POLICY):
+            target = policy.properties.get("ScalingTargetId")
+            if isinstance(target, dict) and list(target) == ["Ref"]:  # a target of this stack, as `Resource.ref` names it
+                policies[target["Ref"]].append(policy)
+        return policies
+
+    @cached_property
+    def _targets_by_scaled(self) -> dict[tuple[Any, Any], list[Resource]]:
+        targets = defaultdict(list)
+        for target in self.of_type(SCALABLE_TARGET):
+            key = (target.properties.get("ResourceId"), target.properties.get("ScalableDimension"))
+            if all(isinstance(part, str) for part in key):  # a reference names nothing a rule can compare with
+                targets[key].append(target)
+        return targets
+
 
 def runs_on_local_nvme(endpoint_config: dict[str, Any]) -> bool:
     """Whether a variant of these endpoint config properties runs on an instance type with local NVMe storage.
@@ -95,7 +116,7 @@ def runs_on_local_nvme(endpoint_config: dict[str, Any]) -> bool:
     """
     catalog = load_catalog()
     instance_types = [variant.get("InstanceType") for variant in endpoint_config.get("ProductionVariants", [])]
-    return any(name in catalog and catalog[name].has_local_nvme for name in instance_types)
+    return any(isinstance(name, str) and name in catalog and catalog[name].has_local_nvme for name in instance_types)
 
 
 def permission_statements(resource: Resource) -> list[dict[str, Any]]:

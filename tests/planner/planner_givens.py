@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from loadmaster.catalog import load_catalog
-from loadmaster.plan import Plan, make_plan
-from loadmaster.portfolio import Portfolio, validate_portfolio
+from loadmaster.plan import Plan
+from loadmaster.planner.make import make_plan
+from loadmaster.spec.load import validate_portfolio
+from loadmaster.spec.schema import Portfolio
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"  # cu124: GPUs only
 UNTAGGED = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bert-classifier:latest"  # says nothing of its hardware

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 from loadmaster.planner.render import plan_document
 from loadmaster.synthesis import DEFAULT_PORTFOLIO, synthesize
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from loadmaster.catalog import Catalog
-from loadmaster.plan import make_plan
+from loadmaster.planner.make import make_plan
 from loadmaster.planner.cost import lower_bound
 from loadmaster.planner.packing import Unit
 from loadmaster.planner.render import plan_document, render_markdown

@@ -10,7 +10,7 @@ import pytest
 from loadmaster.catalog import Catalog
 
 from loadmaster.errors import PortfolioError
-from loadmaster.plan import make_plan
+from loadmaster.planner.make import make_plan
 from loadmaster.planner import packing
 from loadmaster.planner.cost import lower_bound
 from loadmaster.planner.packing import Unit

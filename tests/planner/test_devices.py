@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from loadmaster.errors import PortfolioError
+from loadmaster.hostings.auto import AutoModel
 from loadmaster.planner.devices import model_devices
-from loadmaster.portfolio import ModelSpec
 from planner_givens import IMAGE, auto_model, portfolio_of
 
 ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com"
@@ -14,7 +14,7 @@ UNTAGGED = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bert-classifier:latest"
 
 
 def devices_of(pinned=None, **fields):
-    model = ModelSpec.model_validate({"name": "m", "image": UNTAGGED, "hosting": "auto", **fields})
+    model = AutoModel.model_validate({"name": "m", "image": UNTAGGED, "hosting": "auto", **fields})
     return model_devices(model, pinned).kinds
 
 

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from loadmaster.errors import PortfolioError
-from loadmaster.plan import plan_file
+from loadmaster.planner.make import plan_file
 
 AUTO_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "auto-platform.yaml"
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from loadmaster.catalog import load_catalog
 from loadmaster.errors import PortfolioError
-from loadmaster.plan import Bounds, make_plan
+from loadmaster.plan import Bounds
+from loadmaster.planner.make import make_plan
 from loadmaster.planner import packing
 from loadmaster.planner.packing import _first_fit_decreasing, pack, resource_lower_bound
 from loadmaster.planner.sizing import Demand, capacity
@@ -55,7 +56,7 @@ def test_every_model_fits_at_its_peak_within_its_pools_instances_max(models, see
 def test_the_peak_check_catches_a_pool_too_small_for_its_peak(catalog):
     plan = make_plan(generated_portfolio(12, 1, catalog), "generated", catalog)
     pool = plan.pools[0]
-    squeezed = replace(plan, pools=(replace(pool, instances=Bounds(pool.instances.min, len(pool.peak_placement) - 1)),))
+    squeezed = plan.with_units_of("inference-component", (replace(pool, instances=Bounds(pool.instances.min, len(pool.peak_placement) - 1)),))
     assert peak_violations(squeezed) == [f"{pool.name}: {len(pool.peak_placement)} instances at peak, instances.max is {len(pool.peak_placement) - 1}"]
 
 

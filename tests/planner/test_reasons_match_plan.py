@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from loadmaster.plan import make_plan
-from loadmaster.planner.hosting import SIMPLICITY_MARGIN
+from loadmaster.planner.make import make_plan
+from loadmaster.hostings.pattern import SIMPLICITY_MARGIN
 from loadmaster.planner.sizing import derived_demand
 from loadmaster.planner.synthetic import generated_portfolio
 

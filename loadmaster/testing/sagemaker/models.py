@@ -25,6 +25,7 @@ from moto.sagemaker.utils import arn_formatter
 from moto.utilities.paginator import paginate
 
 from loadmaster.catalog import load_catalog
+from loadmaster.limits import MIN_CPU_CORES_PER_COPY, MIN_MEMORY_PER_COPY_MB
 from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.placement import CopyRequirements, Fleet, NotEnoughHardware
 from loadmaster.testing.status import Transition
@@ -629,8 +630,8 @@ def _requirements(specification: dict[str, Any]) -> CopyRequirements:
     if requirements is None or "MinMemoryRequiredInMb" not in requirements:
         raise _constraint_error(None, "specification.computeResourceRequirements.minMemoryRequiredInMb", "Member must not be null")
     limits = (
-        ("MinMemoryRequiredInMb", 128, "minMemoryRequiredInMb"),
-        ("NumberOfCpuCoresRequired", 0.25, "numberOfCpuCoresRequired"),
+        ("MinMemoryRequiredInMb", MIN_MEMORY_PER_COPY_MB, "minMemoryRequiredInMb"),
+        ("NumberOfCpuCoresRequired", MIN_CPU_CORES_PER_COPY, "numberOfCpuCoresRequired"),
         ("NumberOfAcceleratorDevicesRequired", 1, "numberOfAcceleratorDevicesRequired"),
     )
     for key, minimum, field in limits:
