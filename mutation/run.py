@@ -18,12 +18,14 @@ share that one kernel: they must use it one after the other, never at once.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,7 +141,9 @@ def _toml_list(values: list[str]) -> str:
 
 def changed_files() -> list[str]:
     """Files changed since the branch left main: committed, staged, in the work tree, or new."""
-    base = _git("merge-base", "HEAD", "main").strip()
+    # A clone made from a branch may know main only as origin/main.
+    main = "main" if subprocess.run(["git", "rev-parse", "--verify", "-q", "main"], cwd=REPO, capture_output=True).returncode == 0 else "origin/main"
+    base = _git("merge-base", "HEAD", main).strip()
     changed = _git("diff", "--name-only", base).splitlines() + _git("ls-files", "--others", "--exclude-standard").splitlines()
     return sorted(set(changed))
 
@@ -155,7 +159,28 @@ def mutant_pattern(path: str) -> str:
     return dotted.removesuffix(".__init__") + ".x*" if dotted.endswith(".__init__") else dotted + ".*"
 
 
+def widen_to_whole_test_files(folder: Path) -> None:
+    """Run every mutant against every test of the files whose tests call its function.
+
+    mutmut records which tests call each function, but a module-scoped fixture's calls count for the first test that
+    uses it only: a mutant a later test of that file would kill (the fixture's template, asserted again) would survive.
+    The first run of a module, which records the calls, runs as mutmut recorded them."""
+    stats_file = folder / "mutants" / "mutmut-stats.json"
+    if not stats_file.exists():
+        return
+    stats = json.loads(stats_file.read_text())
+    by_file = defaultdict(set)
+    for test in stats["duration_by_test"]:
+        by_file[test.split("::")[0]].add(test)
+    stats["tests_by_mangled_function_name"] = {
+        function: sorted({each for test in tests for each in by_file[test.split("::")[0]]} | set(tests))
+        for function, tests in stats["tests_by_mangled_function_name"].items()
+    }
+    stats_file.write_text(json.dumps(stats, indent=4))
+
+
 def run(folder: Path, patterns: list[str]) -> None:
+    widen_to_whole_test_files(folder)
     subprocess.run([str(MUTMUT), "run", "--max-children", "1", *patterns], cwd=folder, check=False)
 
 
@@ -209,7 +234,9 @@ def tally(results: Results, equivalents: list[Equivalent]) -> Tally:
 def report(name: str, results: Results, result: Tally, threshold: float) -> bool:
     rate = result.rate
     verdict = "no mutants" if rate is None else f"{rate:.0%} killed ({result.killed} of {len(result.tested)})"
-    print(f"\n== {name}: {verdict}; {len(result.equivalent)} equivalent left out, of {len(result.status)} mutants")
+    unchecked = sum(status in NOT_RUN for status in result.status.values())
+    partial = f"; {unchecked} NOT TESTED YET (the rate is of those tested)" if unchecked else ""
+    print(f"\n== {name}: {verdict}; {len(result.equivalent)} equivalent left out, of {len(result.status)} mutants{partial}")
     print(f"   (each mutant's change: `mutmut show <mutant>` in .mutation/{name})")
     for entry, line in result.equivalent:
         print(f"   equivalent {entry.mutant}: {line}\n      because {entry.reason}")
@@ -244,16 +271,20 @@ def main() -> int:
             shutil.rmtree(WORK / module.name, ignore_errors=True)
         folder = prepare(module)
         if args.survivors:
-            patterns = [mutant for mutant, status in Results(folder).status.items() if status not in KILLED]
+            patterns = [mutant for mutant, status in Results(folder).status.items() if status not in KILLED | NOT_RUN]
         if not args.report and (patterns or not args.survivors):
             run(folder, patterns)
         results = Results(folder)
         result = tally(results, equivalents)
         rows.append((module.name, result, report(module.name, results, result, threshold)))
-    print(f"\n{'module':<12} {'killed':>7} {'tested':>7} {'equiv.':>7} {'rate':>6}")
+    if not rows:
+        print("No file of a module in mutation/modules.toml changed since the branch left main: nothing to mutate.")
+        return 0
+    print(f"\n{'module':<12} {'killed':>7} {'tested':>7} {'equiv.':>7} {'untested':>9} {'rate':>6}")
     for name, result, _ in rows:
         rate = "-" if result.rate is None else f"{result.rate:.0%}"
-        print(f"{name:<12} {result.killed:>7} {len(result.tested):>7} {len(result.equivalent):>7} {rate:>6}")
+        untested = sum(status in NOT_RUN for status in result.status.values())
+        print(f"{name:<12} {result.killed:>7} {len(result.tested):>7} {len(result.equivalent):>7} {untested:>9} {rate:>6}")
     failing = [name for name, _, passed in rows if not passed]
     if failing:
         print(f"\nUnder {threshold:.0%} killed: {', '.join(failing)}", file=sys.stderr)

@@ -1,5 +1,7 @@
 """InferenceComponent: container, per-copy compute, copy count, and the grants its container needs."""
 
+import re
+
 import pytest
 from aws_cdk.assertions import Match, Template
 
@@ -130,3 +132,40 @@ def test_updates_roll_through_copies_and_roll_back_on_the_components_own_alarms(
 def test_batch_percent_outside_sagemakers_range_is_rejected(stack):
     with pytest.raises(ValueError, match="batch_percent must be 5 to 50, got 80"):
         make_component(stack, guardrails=DeploymentGuardrails(batch_percent=80))
+
+
+def test_a_component_asks_for_one_copy_and_no_accelerator_unless_told(stack):
+    endpoint = InferenceComponentEndpoint(stack, "Endpoint", endpoint_name="shared-cpu", instance_type="ml.c5.xlarge")
+
+    InferenceComponent(stack, "Component", endpoint=endpoint, component_name="tagger", image=IMAGE, memory_mb=1024)
+
+    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::InferenceComponent", {
+        "Specification": {"ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024, "NumberOfAcceleratorDevicesRequired": Match.absent()}},
+        "RuntimeConfig": {"CopyCount": 1},
+    })
+
+
+def test_one_startup_timeout_alone_is_passed_alone(stack):
+    make_component(stack, health_check_timeout_s=900)
+
+    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::InferenceComponent", {
+        "Specification": {"StartupParameters": {"ContainerStartupHealthCheckTimeoutInSeconds": 900, "ModelDataDownloadTimeoutInSeconds": Match.absent()}},
+    })
+
+
+def test_the_component_keeps_the_logical_id_of_its_construct(stack):
+    # The construct's own resource takes its logical id: another would make CloudFormation replace the component.
+    make_component(stack)
+
+    (logical_id,) = Template.from_stack(stack).find_resources("AWS::SageMaker::InferenceComponent")
+    assert re.fullmatch(r"Component[0-9A-F]{8}", logical_id)
+
+
+def test_an_artifact_encrypted_with_a_kms_key_is_decrypted_by_the_endpoints_role(stack):
+    key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    make_component(stack, artifact_kms_key_arn=key)
+
+    Template.from_stack(stack).has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": Match.array_with([
+        {"Action": "kms:Decrypt", "Effect": "Allow", "Resource": key},
+    ])}})

@@ -3,6 +3,9 @@ with a message naming the prop, and grants stay on the one endpoint they are for
 
 from __future__ import annotations
 
+import json
+import re
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
@@ -240,3 +243,34 @@ def test_a_whole_vpc_or_none_is_accepted():
     groups = [ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-0123")]
 
     assert EndpointIsolation(subnets=subnets, security_groups=groups).problems() == EndpointIsolation().problems() == []
+
+
+def test_a_dedicated_endpoint_starts_with_one_instance_unless_told():
+    stack = new_stack()
+
+    endpoint = DedicatedEndpoint(stack, "Dedicated", endpoint_name="inline", image=IMAGE, instance_type="ml.c5.xlarge")
+
+    assert endpoint.instance_type == "ml.c5.xlarge"
+    assert variant_of(Template.from_stack(stack), "inline")["InitialInstanceCount"] == 1
+
+
+def test_a_dedicated_endpoints_problems_are_reported_together():
+    with pytest.raises(ValueError) as raised:
+        dedicated(new_stack(), "in.line", initial_instance_count=0)
+
+    assert str(raised.value) == "DedicatedEndpoint: endpoint_name 'in.line' is not a valid SageMaker name; initial_instance_count must be at least 1, got 0"
+
+
+def test_a_dedicated_endpoints_role_reads_its_artifact_with_its_key_and_keeps_its_logical_id():
+    stack = new_stack()
+    key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    dedicated(stack, artifact_url="s3://models/inline/model.tar.gz", artifact_kms_key_arn=key)
+
+    template = Template.from_stack(stack)
+    (role_id,) = template.find_resources("AWS::IAM::Role")
+    assert re.fullmatch(r"DedicatedinlineExecutionRole[0-9A-F]{8}", role_id)
+    (policy,) = template.find_resources("AWS::IAM::Policy").values()
+    granted = {json.dumps(statement["Action"]): statement["Resource"] for statement in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert granted['"kms:Decrypt"'] == key
+    assert granted['"s3:GetObject"'] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::models/inline/*"]]}

@@ -4,6 +4,7 @@ zero, deployment strategy, storage keys, tags), and where the lock file's stack 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -222,10 +223,79 @@ def test_a_new_component_joins_its_pools_stack_beside_the_locked_ones(scaled_pla
     assert stack_of_each_unit(stacks)["component:steady"] == "units-hosting-2"
 
 
-def test_a_stack_over_cloudformations_resource_quota_is_refused_naming_it(scaled_plan, monkeypatch):
+def test_a_stack_at_cloudformations_resource_quota_passes_and_one_over_it_is_refused_naming_it(scaled_plan, monkeypatch):
+    import re
+
     import stacks as stacks_module
 
-    # The smallest stack there is stands in for a portfolio too large for CloudFormation.
-    monkeypatch.setattr(stacks_module, "MAX_RESOURCES_PER_STACK", 3)
-    with pytest.raises(PortfolioError, match="stack units-hosting would have [0-9]+ resources; CloudFormation allows 3 per stack"):
+    # Given the number of resources the stack holds, as CloudFormation receives it
+    (stack,) = hosting_stacks(cdk.App(), scaled_plan)
+    resources = [resource for resource in Template.from_stack(stack).to_json()["Resources"].values() if resource["Type"] != "AWS::CDK::Metadata"]
+    # When the quota is that number, the stack passes; when it is one less, it is refused with the stack's count
+    monkeypatch.setattr(stacks_module, "MAX_RESOURCES_PER_STACK", len(resources))
+    add_stacks(cdk.App(), scaled_plan)
+    monkeypatch.setattr(stacks_module, "MAX_RESOURCES_PER_STACK", len(resources) - 1)
+    with pytest.raises(PortfolioError) as refused:
         add_stacks(cdk.App(), scaled_plan)
+    assert re.search(rf"stack units-hosting would have {len(resources)} resources; CloudFormation allows {len(resources) - 1} per stack", str(refused.value))
+
+
+# The app: compliance checks, cdk.json's flags, the lock
+
+
+def test_both_packs_check_every_stack_of_the_app(tmp_path):
+    # Given a stack breaking one rule of each pack: a role with a wildcard resource, a scalable target with a role
+    from aws_cdk import aws_applicationautoscaling as appscaling
+    from aws_cdk import aws_iam as iam
+
+    from stacks import add_compliance_checks
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Checked", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
+    appscaling.CfnScalableTarget(stack, "Target", service_namespace="sagemaker", resource_id="inference-component/x", scalable_dimension="sagemaker:inference-component:DesiredCopyCount",
+                                 min_capacity=1, max_capacity=2, role_arn="arn:aws:iam::123456789012:role/scaler")
+    # When
+    add_compliance_checks(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    # Then
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    found = {violation["ruleName"] for plugin in report["pluginReports"] for violation in plugin["violations"]}
+    assert {"AwsSolutions-IAM5[Resource::*]", "Loadmaster-ScalableTargetHasNoRole"} <= found
+
+
+def test_an_app_is_built_with_cdk_jsons_flags_into_the_folder_asked_for(scaled_plan, tmp_path):
+    from stacks import CDK_JSON, build_app
+
+    app = build_app(scaled_plan, outdir=str(tmp_path))
+
+    flags = json.loads(CDK_JSON.read_text())["context"]
+    assert flags and all(app.node.try_get_context(flag) == value for flag, value in flags.items())
+    assert Path(app.outdir) == tmp_path
+
+
+def test_the_identities_as_deployed_name_the_stack_of_every_endpoint_and_component(scaled_plan):
+    from stacks import identities_as_deployed
+
+    lock = identities_as_deployed(scaled_plan)
+
+    assert {key: identity.stack for key, identity in lock.endpoints.items()} == {"pool:neuron": "units-hosting", "dedicated:inline": "units-hosting"}
+    assert {model: identity.stack for model, identity in lock.components.items()} == {"waker": "units-hosting", "steady": "units-hosting"}
+
+
+def test_a_portfolio_with_an_account_and_a_region_deploys_there_only(scaled_plan):
+    (stack,) = add_stacks(cdk.App(), dataclasses.replace(scaled_plan, account="111122223333"))
+
+    assert (stack.account, stack.region) == ("111122223333", "us-east-1")
+
+
+def test_a_dedicated_endpoint_the_lock_places_in_the_second_stack_stays_there(scaled_plan):
+    locked = tuple(dataclasses.replace(model, stack="units-hosting-2") for model in scaled_plan.dedicated)
+
+    stacks = hosting_stacks(cdk.App(), dataclasses.replace(scaled_plan, dedicated=locked))
+
+    assert stack_of_each_unit(stacks) == {
+        "pool:neuron": "units-hosting-2", "component:waker": "units-hosting-2", "component:steady": "units-hosting-2", "dedicated:inline": "units-hosting-2",
+    }
