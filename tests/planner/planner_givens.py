@@ -10,7 +10,8 @@ from loadmaster.planner.make import make_plan
 from loadmaster.spec.load import validate_portfolio
 from loadmaster.spec.schema import Portfolio
 
-IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"  # cu124: GPUs only
+UNTAGGED = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bert-classifier:latest"  # says nothing of its hardware
 
 
 def auto_model(name: str, size_gb: float = 15, pattern: str = "variable", mean: float = 10, peak: float = 20, **fields: Any) -> dict[str, Any]:
