@@ -316,8 +316,12 @@ def test_registering_a_minimum_above_a_model_variants_instances_scales_it_out(au
     ]
 
 
-def test_registering_a_model_variants_provisioned_concurrency_leaves_its_instances(autoscaling_client, sagemaker_client, dedicated):
-    register(autoscaling_client, resource_id=dedicated, dimension="sagemaker:variant:DesiredProvisionedConcurrency", minimum=2, maximum=4)
+def test_registering_provisioned_concurrency_of_an_instance_variant_is_refused_and_leaves_its_instances(autoscaling_client, sagemaker_client, dedicated):
+    # Only a serverless variant with provisioned concurrency has it to scale (tests/testing/test_serverless_endpoints.py)
+    assert error_of(lambda: register(autoscaling_client, resource_id=dedicated, dimension="sagemaker:variant:DesiredProvisionedConcurrency", minimum=2, maximum=4)) == (
+        "ValidationException",
+        f"SageMaker variant {dedicated} has no provisioned concurrency to scale",
+    )
     assert sagemaker_client.describe_endpoint(EndpointName="inline")["ProductionVariants"][0]["CurrentInstanceCount"] == 1
     assert activities(autoscaling_client) == []
 
