@@ -108,7 +108,7 @@ def render_markdown(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> 
         lines += _pool_lines(pool)
     lines += ["## Models", "", "| model | hosting | on | per copy | copies min / expected / peak (max) |", "| --- | --- | --- | --- | --- |"]
     for model in document["models"]:
-        # A model without instances (serverless) says what it runs on in `on` and has no copies.
+        # A model without instances (billed by use) says what it runs on in `on` and has no copies.
         lines.append(f"| {model['name']} | {model['hosting']} | {model['pool'] or model['instance_type'] or model['on']} | "
                      f"{_per_copy(model.get('per_copy'))} | {_range(model['copies']) if 'copies' in model else 'none: billed by use'} |")
     lines += ["", "## Baseline: one endpoint per model", "",
