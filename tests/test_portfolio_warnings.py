@@ -212,6 +212,20 @@ def test_a_region_without_sagemaker_is_warned_about(portfolio):
     assert warnings_of(in_region(portfolio, region)) == [f"warning: portfolio.yaml: region: {BOTOCORE} knows no SageMaker endpoint in {region}: check that SageMaker hosting is offered there"]
 
 
+def test_a_portfolio_in_another_region_than_the_catalogs_prices_is_told_its_costs_are_that_regions(portfolio):
+    # Given a portfolio in eu-west-1, priced by the shipped catalog's us-east-1 prices
+    assert warnings_of(in_region(portfolio, "eu-west-1")) == [
+        "warning: portfolio.yaml: region: costs are at the catalog's us-east-1 prices, and SageMaker's differ in eu-west-1: price it there with "
+        "`loadmaster catalog refresh --region eu-west-1 --out FILE` and `--catalog FILE`, or write your prices under `prices:`"
+    ]
+
+
+def test_a_portfolio_with_its_own_prices_is_not_told_about_the_catalogs_region(portfolio):
+    portfolio["prices"] = {"ml.g5.12xlarge": 7.8}
+
+    assert warnings_of(in_region(portfolio, "eu-west-1")) == []
+
+
 def test_an_image_in_another_region_than_the_portfolios_is_rejected(portfolio):
     model(portfolio, INLINE)["image"] = IMAGE.replace("us-east-1", "eu-west-1")
 

@@ -278,7 +278,7 @@ def _image_problems(where: str, model: ModelSpec, region: str | None) -> list[Pr
 
 
 def portfolio_warnings(portfolio: Portfolio, catalog: Catalog) -> list[Problem]:
-    return _region_warnings(portfolio.region) + _idle_pool_warnings(portfolio, catalog)
+    return _region_warnings(portfolio.region) + _price_region_warnings(portfolio, catalog) + _idle_pool_warnings(portfolio, catalog)
 
 
 def _region_warnings(region: str | None) -> list[Problem]:
@@ -291,6 +291,15 @@ def _region_warnings(region: str | None) -> list[Problem]:
     if region not in sagemaker_regions():
         return [Problem("region", f"{BOTOCORE} knows no SageMaker endpoint in {region}: check that SageMaker hosting is offered there")]
     return []
+
+
+def _price_region_warnings(portfolio: Portfolio, catalog: Catalog) -> list[Problem]:
+    """SageMaker's prices differ by region (SageMaker pricing page): a cost at another region's prices says so."""
+    if portfolio.region in (None, catalog.region) or catalog.region is None or portfolio.prices or portfolio.region not in sagemaker_regions():
+        return []  # a region without SageMaker is warned about by itself
+    return [Problem("region", f"costs are at the catalog's {catalog.region} prices, and SageMaker's differ in {portfolio.region}: "
+                              f"price it there with `loadmaster catalog refresh --region {portfolio.region} --out FILE` and `--catalog FILE`, "
+                              "or write your prices under `prices:`")]
 
 
 def _idle_pool_warnings(portfolio: Portfolio, catalog: Catalog) -> list[Problem]:
