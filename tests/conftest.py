@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from loadmaster.synthesis import DEFAULT_PORTFOLIO, prepare_cdk_runtime
 
 # Before anything imports aws_cdk: the venv's Node for jsii, and our top-level packages importable.
 prepare_cdk_runtime()
+
+# The CDK CLI collects telemetry by default, handing each command's record to a child process through a file in the
+# temp folder (aws-cdk CLI, lib/cli/telemetry): the tests run the CLI offline, and check that an interrupted run leaves
+# nothing in its temp folder. CDK_DISABLE_CLI_TELEMETRY is the CLI's own switch; the subprocesses inherit it.
+os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
 
 EXAMPLE = DEFAULT_PORTFOLIO
 
