@@ -261,16 +261,3 @@ def test_without_target_models_a_caller_may_invoke_every_model(stack):
 
     assert "Condition" not in statement
 
-
-def test_the_endpoint_rehearses_create_update_and_delete_serving_models_by_their_path(synthesized):
-    from loadmaster.rehearsal import Stack, rehearse
-
-    _, _, template_file = synthesized
-    deployed = json.loads(template_file.read_text())
-    more_instances = json.loads(json.dumps(deployed).replace('"MaxCapacity": 3', '"MaxCapacity": 4'))
-
-    report = rehearse([Stack("MultiModelStack", deployed)], [Stack("MultiModelStack", more_instances)])
-
-    assert report.count(f"multi-model endpoint {ENDPOINT}: serves the models under {PREFIX} by their path (TargetModel)") == 2  # created, updated
-    assert f"at peak: {ENDPOINT}: 4 of 1..4 ml.c5.large instances" in report
-    assert report[-2:] == ["deleted: nothing left behind", report[-1]] and report[-1].startswith("rehearsal passed")
