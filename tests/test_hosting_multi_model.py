@@ -161,6 +161,8 @@ def test_an_auto_model_that_lists_held_models_writes_no_instance_type_of_dedicat
         ({"holds": [{"name": "a", "artifact": "/a.tar.gz"}]}, "models[0] (churn).holds[0] (a).artifact", "must name an artifact relative to the prefix"),
         ({"holds": [{"name": "a", "size_gb": 5}]}, "models[0] (churn).holds[0] (a).size_gb",
          "5 GB does not fit the 3,686 MiB usable memory of one ml.c5.large: SageMaker could never load it"),
+        ({"scaling": {"metric": "gpu-utilization", "target": 60}}, "models[0] (churn).scaling.metric",
+         "gpu-utilization, but ml.c5.large has no GPU: scale on invocations-per-instance"),
         ({"pool": "shared"}, "models[0] (churn).pool", "does not apply to hosting: multi-model"),
     ],
 )

@@ -111,6 +111,9 @@ def multi_model_problems(where: str, model: Any, items: Any, catalog: Catalog) -
         instance = catalog[model.instance_type]
         if (refusal := instance_type_refusal(instance.name, instance.accelerator_kind)) is not None:
             problems.append(Problem(f"{where}.instance_type", refusal))
+        gpu_metric = isinstance(model.scaling, MultiModelScaling) and model.scaling.metric == "gpu-utilization"
+        if gpu_metric and not runs_on_gpu(instance.accelerator_kind):
+            problems.append(Problem(f"{where}.scaling.metric", f"gpu-utilization, but {instance.name} has no GPU: scale on invocations-per-instance"))
     if model.instances is not None and model.instances.min < 1:
         problems.append(Problem(f"{where}.instances.min", "a multi-model endpoint keeps at least 1 instance"))
     if not model.holds:
