@@ -102,3 +102,18 @@ DEFAULT_ROLLBACK_LATENCY_MS = 10_000
 # Asynchronous endpoints track 5 queued requests per instance, the developer guide's example ("Autoscale an
 # asynchronous endpoint").
 DEFAULT_BACKLOG_PER_INSTANCE = 5.0
+# Multi-model endpoints (`Mode: MultiModel`) run on every CPU instance type, and on these single-GPU types only
+# through the SageMaker Triton Inference Server container (SageMaker developer guide, "Supported algorithms,
+# frameworks, and instances for multi-model endpoints", GPU table: p2, p3, g4dn, g5). Accelerators of other kinds
+# (Inferentia, Trainium, Gaudi) are not listed, so they are refused.
+MULTI_MODEL_GPU_INSTANCE_TYPES = frozenset({
+    "ml.p2.xlarge", "ml.p3.2xlarge",
+    "ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.16xlarge",
+    "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.16xlarge",
+})
+# A multi-model endpoint scales its instances on the invocations of all its models together (SageMaker developer
+# guide, "Set Auto Scaling Policies for Multi-Model Endpoint Deployments"): by default to 70 invocations per instance
+# and minute, the target of the guide's `SageMakerVariantInvocationsPerInstance` example, and, on a GPU instance, also
+# to GPUUtilization (a custom metric, as that page shows it) at 60 %, our own figure, not AWS's.
+DEFAULT_MULTI_MODEL_INVOCATIONS_PER_INSTANCE = 70.0
+DEFAULT_MULTI_MODEL_GPU_UTILIZATION_PERCENT = 60.0

@@ -56,10 +56,17 @@ CHECKED_TYPES = {
 VERIFIERS = {
     "AWS::SageMaker::Endpoint": "_endpoint_exists",
     "AWS::SageMaker::InferenceComponent": "_component_placed",
+    "AWS::SageMaker::Model": "_model_serves",
     "AWS::ApplicationAutoScaling::ScalableTarget": "_target_registered",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "_policy_attached",
     "AWS::CloudWatch::Alarm": "_alarm_acts",
 }
+
+
+# A model's container modes (botocore sagemaker ContainerMode), and the artifact the rehearsal puts under a
+# multi-model endpoint's prefix to invoke it by.
+SINGLE_MODEL, MULTI_MODEL = "SingleModel", "MultiModel"
+PROBE_ARTIFACT = "loadmaster-rehearsal-probe.tar.gz"
 
 
 class RehearsalFailed(Exception):
@@ -283,6 +290,48 @@ class _Rehearsal:
         declared_image = properties["Specification"].get("Container", {}).get("Image")
         image = component["Specification"].get("Container", {}).get("DeployedImage", {}).get("SpecifiedImage")
         self.check(image == declared_image, f"inference component {name} runs {declared_image} (found {image})")
+
+    def _model_serves(self, logical_id: str, properties: dict[str, Any], physical: dict[str, str]) -> None:
+        """A model runs its container in the mode declared; a multi-model one (`Mode: MultiModel`) serves, on each
+        endpoint that hosts it, an artifact put under its prefix by its path, and refuses one that is not there."""
+        name = physical[logical_id].split("/")[-1]
+        container = self.call(f"describe model {name}", lambda: self.sagemaker.describe_model(ModelName=name)).get("PrimaryContainer", {})
+        declared = properties.get("PrimaryContainer", {}).get("Mode", SINGLE_MODEL)
+        self.check(container.get("Mode", SINGLE_MODEL) == declared, f"model {logical_id} runs its container in {declared} mode (found {container.get('Mode', SINGLE_MODEL)})")
+        if declared == MULTI_MODEL:
+            for endpoint in self._endpoints_hosting(name):
+                self._routes_by_target_model(endpoint, container["ModelDataUrl"])
+
+    def _endpoints_hosting(self, model: str) -> list[str]:
+        endpoints = []
+        for endpoint in _every(self.sagemaker, "list_endpoints", "Endpoints"):
+            config = self.sagemaker.describe_endpoint_config(EndpointConfigName=self.sagemaker.describe_endpoint(EndpointName=endpoint["EndpointName"])["EndpointConfigName"])
+            if any(variant.get("ModelName") == model for variant in config["ProductionVariants"]):
+                endpoints.append(endpoint["EndpointName"])
+        return endpoints
+
+    def _routes_by_target_model(self, endpoint: str, prefix: str) -> None:
+        """Invoke a probe artifact put under `prefix` (in the mock's S3, then removed) and one that is not there."""
+        bucket, _, key_prefix = prefix.removeprefix("s3://").partition("/")
+        s3 = boto3.client("s3", region_name=self.region, config=_NO_RETRIES)
+        created_bucket = bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        if created_bucket:
+            s3.create_bucket(Bucket=bucket, **({} if self.region == DEFAULT_REGION else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}))
+        s3.put_object(Bucket=bucket, Key=key_prefix + PROBE_ARTIFACT, Body=b"")
+        runtime = boto3.client("sagemaker-runtime", region_name=self.region, config=_NO_RETRIES)
+        try:
+            self.call(f"invoke {endpoint} with TargetModel {PROBE_ARTIFACT}", lambda: runtime.invoke_endpoint(EndpointName=endpoint, TargetModel=PROBE_ARTIFACT, Body=b"{}"))
+            try:
+                runtime.invoke_endpoint(EndpointName=endpoint, TargetModel="not-" + PROBE_ARTIFACT, Body=b"{}")
+                refused = None
+            except ClientError as error:
+                refused = error.response["Error"]["Code"]
+            self.check(refused == "ValidationError", f"multi-model endpoint {endpoint} refuses a target model not under {prefix} (found {refused or 'an answer'})")
+        finally:
+            s3.delete_object(Bucket=bucket, Key=key_prefix + PROBE_ARTIFACT)
+            if created_bucket:
+                s3.delete_bucket(Bucket=bucket)
+        self.say(f"multi-model endpoint {self.named(endpoint)}: serves the models under {prefix} by their path (TargetModel)")
 
     def _target_registered(self, logical_id: str, properties: dict[str, Any], physical: dict[str, str]) -> None:
         resource_id, dimension, namespace = physical[logical_id].split("|")

@@ -45,6 +45,9 @@ class ScalingMetric(Enum):
     # Asynchronous endpoints: no predefined type, so a customized metric (`TargetTracking.custom_metric`) on
     # ApproximateBacklogSizePerInstance (SageMaker developer guide, "Autoscale an asynchronous endpoint").
     BACKLOG_SIZE_PER_INSTANCE = ("backlog-size-per-instance", None, ScalableDimension.INSTANCES, 60)
+    # GPU multi-model endpoints: GPUUtilization of the instances (namespace /aws/sagemaker/Endpoints), likewise a
+    # customized metric (SageMaker developer guide, "Set Auto Scaling Policies for Multi-Model Endpoint Deployments").
+    GPU_UTILIZATION = ("gpu-utilization", None, ScalableDimension.INSTANCES, 60)
 
     @property
     def portfolio_name(self) -> str:

@@ -164,12 +164,11 @@ def _where(error: Any) -> tuple[Any, ...]:
 
 
 # Keys (of the portfolio, a pool or a model) and hosting values that name a SageMaker feature loadmaster does not
-# support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `multi-model`).
+# support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `batch-transform`).
 _UNSUPPORTED_FEATURES = {
     "SageMaker data capture": ("data_capture", "data_capture_config"),
     "SageMaker shadow variants": ("shadow", "shadow_variants", "shadow_production_variants", "shadow_test"),
     "several production variants on one endpoint": ("variants", "production_variants"),
-    "SageMaker multi-model endpoints": ("multi_model", "multi_model_endpoint", "multi_model_config"),
     "multi-container endpoints and inference pipelines": ("containers", "multi_container", "inference_pipeline", "pipeline"),
     "SageMaker Batch Transform": ("batch", "batch_transform", "transform"),
     "SageMaker Clarify online explainability": ("explainer", "explainer_config"),
@@ -195,7 +194,7 @@ def _unknown_key(loc: tuple[Any, ...]) -> str:
     owners = [hosting for hosting, cls in MODEL_CLASSES.items() if isinstance(key, str) and key in cls.model_fields and cls is not AutoModel]
     if spec in MODEL_CLASSES.values() and owners:  # a key of another hosting, written on this one
         written = hosting_in(loc)
-        return f"does not apply to hosting: {written}; it is a key of hosting: {' and '.join(owners)}"
+        return f"does not apply to hosting: {written}; it is a key of hosting: {', '.join(owners[:-1]) + ' and ' if owners[1:] else ''}{owners[-1]}"
     closest = _closest_key(loc)
     if closest is not None:
         return f"unknown key `{shown(str(key))}`: did you mean `{closest}`?"

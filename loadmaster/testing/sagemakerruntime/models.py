@@ -67,6 +67,40 @@ class SageMakerRuntimeBackend(MotoSageMakerRuntimeBackend):
         if component.current_copy_count() == 0:
             raise InvocationError(NO_CAPACITY)
 
+    def target_model_must_be_served(self, endpoint_name: str, target_model: str | None) -> None:
+        """InvokeEndpoint's TargetModel as a multi-model endpoint takes it: the header only on an endpoint whose model
+        runs in ``MultiModel`` mode, and there always; the model an artifact under the container's ModelDataUrl
+        prefix, which SageMaker downloads on its first invocation (SageMaker developer guide, "Invoke a Multi-Model
+        Endpoint"). The refusals are ValidationErrors in SageMaker's words where users have quoted them: a target
+        model on a single-model endpoint (aws/amazon-sagemaker-examples issues 1026 and 1216) and a missing header
+        (aws/sagemaker-tensorflow-serving-container issue 166, its end cut off there); the wording for an artifact
+        that does not exist is not verified against AWS here."""
+        prefix = self._multi_model_prefix(endpoint_name)
+        if prefix is None:
+            if target_model is not None:
+                raise InvocationError(f"Endpoint {endpoint_name} is not a multi-model endpoint and does not support target model header.")
+            return
+        if target_model is None:
+            raise InvocationError(f"Request {mock_random.uuid4()} is missing a target model header.")
+        location = prefix.rstrip("/") + "/" + target_model
+        if target_model.startswith("/") or not _s3_object_exists(self.account_id, self.partition, location):
+            bucket, key = _split(location)
+            raise InvocationError(
+                f"Failed to download model data(bucket: {bucket}, key: {key}). Please ensure that there is an object located at the "
+                "URL and that the role passed to CreateModel has permissions to download the model."
+            )
+
+    def _multi_model_prefix(self, endpoint_name: str) -> str | None:
+        """The ModelDataUrl of the endpoint's multi-model container, None when its models run one model each."""
+        sagemaker = sagemaker_backends[self.account_id][self.region_name]
+        config = sagemaker.endpoint_configs.get(sagemaker.endpoints[endpoint_name].endpoint_config_name)
+        for variant in getattr(config, "production_variants", []):
+            model = sagemaker._models.get(variant.get("ModelName"))
+            container = model.primary_container if model else {}
+            if container.get("Mode") == "MultiModel":
+                return container.get("ModelDataUrl")
+        return None
+
     def payload_must_fit(self, endpoint_name: str, payload_bytes: int) -> None:
         """A serverless endpoint takes payloads up to 4 MB (SageMaker developer guide, "Inference options"), where
         real-time endpoints take 6 MB (botocore's BodyBlob). The real text is unknown to us."""

@@ -1,4 +1,5 @@
-"""moto's SageMaker Runtime handler, refusing invocations nothing can serve and queueing asynchronous ones."""
+"""moto's SageMaker Runtime handler, refusing invocations nothing can serve (an endpoint, a component without a
+copy, a target model not under a multi-model endpoint's prefix) and queueing asynchronous ones."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class SageMakerRuntimeResponse(moto_responses.SageMakerRuntimeResponse):
         component = self.headers.get("X-Amzn-SageMaker-Inference-Component")
         endpoint = self._endpoint_name()
         self.sagemakerruntime_backend.must_be_invocable(endpoint, component)
+        self.sagemakerruntime_backend.target_model_must_be_served(endpoint, self.headers.get("X-Amzn-SageMaker-Target-Model"))
         self.sagemakerruntime_backend.payload_must_fit(endpoint, len(self.body or b""))
         return super().invoke_endpoint()
 

@@ -1,0 +1,396 @@
+"""`hosting: multi-model`: many models behind one endpoint, every artifact under one S3 prefix served by one shared
+container that loads each model on its first invocation (`Mode: MultiModel`; `loadmaster.multi_model`). One portfolio
+model names the container, the prefix, the instance type and bounds, and lists the models it holds; the instances
+scale on the invocations of all of them together. Its keys and checks, its plan unit, and its place in `auto`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from loadmaster import limits
+from loadmaster.catalog import Catalog, InstanceType
+from loadmaster.errors import Problem
+from loadmaster.hostings.dedicated import DedicatedFields
+from loadmaster.hostings.pattern import (
+    Candidate,
+    HostingPattern,
+    PlanningContext,
+    bounds_range,
+    counts_document,
+    deployment_of,
+    endpoint_named_like_a_pool,
+    network_of,
+    raise_unless_scaling_within,
+    scaling_summary,
+)
+from loadmaster.multi_model import (
+    artifact_path,
+    hourly_cost,
+    instance_type_refusal,
+    instances_for,
+    multi_model_scaling,
+    one_endpoint_each_hourly,
+    runs_on_gpu,
+    target_model_problem,
+)
+from loadmaster.naming import DEFAULT_VARIANT_NAME
+from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
+from loadmaster.scaling import Scaling, ScalingMetric
+from loadmaster.spec.base import HOSTING_DESCRIPTION, S3_URI, ModelSpec, Name, Spec, Traffic, unknown_instance_type
+from loadmaster.spec.base import Scaling as ScalingSpec
+
+if TYPE_CHECKING:
+    from loadmaster.planner.cost import BaselineEndpoint
+    from loadmaster.planner.sizing import Counts, Demand
+
+NAME = "multi-model"
+MULTI_MODEL_METRICS = ("gpu-utilization",)  # invocations-per-instance is dedicated's too: it does not pin `auto`
+SCALING_LEVELS = 1
+BYTES_PER_GB, BYTES_PER_MIB = 10**9, 2**20
+# Held models whose sizes differ more than this share one instance's memory badly: SageMaker's guidance is models
+# "fairly similar in size and invocation latency" ("Multi-model endpoints"); the factor is our reading of "fairly".
+SIMILAR_SIZE_FACTOR = 4
+
+
+class HeldModel(Spec):
+    """One model a multi-model endpoint serves: an artifact under its prefix, invoked by its path there."""
+
+    name: Name = Field(description="The model's name in the portfolio and the plan.")
+    artifact: str | None = Field(default=None, min_length=1, max_length=1024, description=(
+        "Its path under the endpoint's prefix, what callers send as TargetModel. Default: NAME.tar.gz."))
+    size_gb: float | None = Field(default=None, gt=0, le=10_000, description="Its weights in GB: it must fit an instance's memory to be loaded.")
+    traffic: Traffic | None = Field(default=None, description="Its traffic, for the planner to count the endpoint's instances from.")
+
+
+class MultiModelScaling(ScalingSpec):
+    metric: Literal["invocations-per-instance", "gpu-utilization"] = Field(description=(
+        "invocations-per-instance (of all models together, per minute) or gpu-utilization (percent, GPU instance types only)."))
+
+
+class MultiModelFields(ModelSpec):
+    """The keys only a multi-model endpoint has (an `auto` model that writes `holds` is one); it shares a dedicated
+    endpoint's instance keys."""
+
+    holds: list[HeldModel] | None = Field(default=None, min_length=1, description=(
+        "The models the endpoint serves, each an artifact under `artifact` (the prefix). Required for hosting: multi-model."))
+    model_cache: bool = Field(default=True, description=(
+        "Keep loaded models for the next request (ModelCacheSetting). false unloads each after its request: for models invoked about once. Default: true."))
+
+
+class MultiModelModel(MultiModelFields, DedicatedFields):
+    """Many models behind one endpoint and one container."""
+
+    hosting: Literal["multi-model"] = Field(description=HOSTING_DESCRIPTION)
+    artifact: str | None = Field(default=None, description="The S3 prefix every held model lies under, s3://bucket/prefix/ (ending in /). Required.")
+    scaling: MultiModelScaling | Literal["none"] | None = Field(default=None, description=(
+        "Target tracking on the instances; none turns autoscaling off. Default: invocations-per-instance at 70, and on a GPU also "
+        "gpu-utilization at 60 %."))
+    # An inference component's keys, which a multi-model endpoint does not have.
+    pool: ClassVar[None] = None
+    per_copy: ClassVar[None] = None
+    copies: ClassVar[None] = None
+
+
+def multi_model_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
+    """What needs the catalog or the whole file; `model` is a multi-model one, or an `auto` model that writes `holds`."""
+    problems = []
+    if model.artifact is None or not model.artifact.endswith("/") or not S3_URI.match(model.artifact):
+        problems.append(Problem(f"{where}.artifact", f"the S3 prefix every held model lies under, s3://bucket/prefix/ (ending in /); got {model.artifact!r}"))
+    instance = None
+    if model.instance_type is None:
+        if model.size_gb is None:
+            problems.append(Problem(f"{where}.instance_type", "required unless size_gb (the largest held model's) is given for the planner to choose it"))
+    elif model.instance_type not in catalog:
+        problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
+    else:
+        instance = catalog[model.instance_type]
+        if (refusal := instance_type_refusal(instance.name, instance.accelerator_kind)) is not None:
+            problems.append(Problem(f"{where}.instance_type", refusal))
+        gpu_metric = isinstance(model.scaling, MultiModelScaling) and model.scaling.metric == "gpu-utilization"
+        if gpu_metric and not runs_on_gpu(instance.accelerator_kind):
+            problems.append(Problem(f"{where}.scaling.metric", f"gpu-utilization, but {instance.name} has no GPU: scale on invocations-per-instance"))
+    if model.instances is not None and model.instances.min < 1:
+        problems.append(Problem(f"{where}.instances.min", "a multi-model endpoint keeps at least 1 instance"))
+    if not model.holds:
+        problems.append(Problem(f"{where}.holds", "required: the models the endpoint serves (name, optional artifact, size_gb, traffic)"))
+    problems += _held_problems(where, model.holds or [], instance)
+    return problems + endpoint_named_like_a_pool(where, items, model.name)
+
+
+def _held_problems(where: str, held: list[HeldModel], instance: InstanceType | None) -> list[Problem]:
+    problems = []
+    seen_names: dict[str, int] = {}
+    seen_paths: dict[str, int] = {}
+    for index, model in enumerate(held):
+        at = f"{where}.holds[{index}] ({model.name})"
+        if model.name in seen_names:
+            problems.append(Problem(f"{at}.name", f"duplicate name, also holds[{seen_names[model.name]}]"))
+        seen_names.setdefault(model.name, index)
+        path = artifact_path(model.name, model.artifact)
+        if (problem := target_model_problem(path)) is not None:
+            problems.append(Problem(f"{at}.artifact", problem))
+        elif path in seen_paths:
+            problems.append(Problem(f"{at}.artifact", f"{path} is also the artifact of holds[{seen_paths[path]}]: callers could not tell them apart"))
+        seen_paths.setdefault(path, index)
+        memory_mib = _model_memory_mib(instance)
+        if model.size_gb is not None and memory_mib is not None and model.size_gb * BYTES_PER_GB / BYTES_PER_MIB > memory_mib:
+            problems.append(Problem(f"{at}.size_gb", f"{model.size_gb:g} GB does not fit the {memory_mib:,.0f} MiB {_memory_kind(instance)} of one "
+                                                     f"{instance.name}: SageMaker could never load it"))
+    return problems
+
+
+def _model_memory_mib(instance: InstanceType | None) -> float | None:
+    """What one loaded model may take of an instance: its GPU's memory on a GPU, else its usable host memory."""
+    if instance is None:
+        return None
+    return instance.usable_accelerator_memory_gib * 1024 if runs_on_gpu(instance.accelerator_kind) else instance.usable_memory_mb
+
+
+def _memory_kind(instance: InstanceType) -> str:
+    return "GPU memory" if runs_on_gpu(instance.accelerator_kind) else "usable memory"
+
+
+# The plan
+
+
+@dataclass(frozen=True)
+class HeldPlan:
+    """A model the endpoint serves, as callers address it."""
+
+    name: str
+    target_model: str  # its path under the prefix
+    size_gb: float | None = None
+
+
+@dataclass(frozen=True)
+class MultiModelPlan:
+    """A multi-model endpoint and the models it holds."""
+
+    pattern: ClassVar[str] = NAME
+
+    model: str
+    endpoint_name: str
+    container: ContainerDefinition  # its artifact is the prefix
+    instance_type: InstanceType
+    instances: Bounds
+    scaling: Scaling | None  # on the instances; None: `scaling: none`
+    held: tuple[HeldPlan, ...]
+    model_cache: bool = True
+    instance_counts: Counts | None = None
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    deployment: DeploymentPlan = DeploymentPlan()
+    network: NetworkPlan | None = None
+    ssm_access: bool = False
+    generation: int = 1
+    stack: str | None = None
+
+    def __post_init__(self) -> None:
+        raise_unless_scaling_within(self.scaling, self.instances, f"multi-model endpoint {self.model}")
+
+    @property
+    def key(self) -> str:
+        return f"{NAME}:{self.model}"
+
+    @property
+    def label(self) -> str:
+        return f"multi-model endpoint {self.model}"
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return (self.model,)
+
+    @staticmethod
+    def counted(endpoints: tuple[MultiModelPlan, ...]) -> list[tuple[int, str]]:
+        return [(len(endpoints), "multi-model endpoint"), (sum(len(endpoint.held) for endpoint in endpoints), "held model")]
+
+    def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
+        # Every held model's requests together: CloudWatch has no per-model metric of a multi-model endpoint.
+        return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)), "ConcurrentRequestsPerModel")]
+
+    def sagemaker_names(self) -> dict[str, str]:
+        return {self.endpoint_name: f"model {self.model}"}
+
+    def charges(self) -> tuple[Charge, ...]:
+        return (Charge(self.instance_type, self.instance_counts),)
+
+    def summary_lines(self) -> list[str]:
+        return [f"  multi-model {self.model} -> endpoint {self.endpoint_name}: {len(self.held)} models under {self.container.artifact}, "
+                f"{self.instance_type.name} x {bounds_range(self.instances)} instances, {scaling_summary(self.scaling)}"]
+
+    def model_documents(self) -> list[dict[str, Any]]:
+        return [{
+            "name": self.model,
+            "hosting": NAME,
+            "pool": None,
+            "endpoint_name": self.endpoint_name,
+            "instance_type": self.instance_type.name,
+            "copies": counts_document(self.instance_counts, self.instances),  # the shared instances
+            "holds": [{"name": held.name, "target_model": held.target_model, "size_gb": held.size_gb} for held in self.held],
+            "reasons": list(self.reasons),
+            "notes": list(self.notes),
+        }]
+
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> MultiModelPlan:
+        return replace(self, reasons=reasons(self.model, self.reasons))
+
+    def identified(self, names: Any) -> MultiModelPlan:
+        endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
+        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
+
+
+def _invocations_target(model: Any) -> float:
+    written = model.scaling
+    if isinstance(written, MultiModelScaling) and written.metric == "invocations-per-instance":
+        return written.target
+    return limits.DEFAULT_MULTI_MODEL_INVOCATIONS_PER_INSTANCE
+
+
+def _per_minute(traffic: Traffic, concurrency: float, latency_slo_ms: int | None) -> float | None:
+    """Invocations a minute at `concurrency`: the stated rate scaled to it, else by Little's law at the latency
+    objective; None when neither is known."""
+    if traffic.requests_per_s is not None:
+        scale = concurrency / traffic.mean_concurrency if traffic.mean_concurrency else 1
+        return traffic.requests_per_s * 60 * scale
+    return concurrency / (latency_slo_ms / 1000) * 60 if latency_slo_ms else None
+
+
+def _rates(model: Any) -> dict[str, tuple[float | None, float | None]]:
+    """Each held model's invocations a minute at mean and at peak (None: not known)."""
+    return {held.name: (_per_minute(held.traffic, held.traffic.mean_concurrency, model.latency_slo_ms),
+                        _per_minute(held.traffic, held.traffic.peak_concurrency, model.latency_slo_ms)) if held.traffic else (None, None)
+            for held in model.holds or []}
+
+
+def mean_is_stated(model: Any) -> bool:
+    """Whether the endpoint's count at mean comes from traffic: every held model's rate is known (or it is fixed)."""
+    return model.scaling == "none" or all(mean is not None for mean, _ in _rates(model).values())
+
+
+def baseline(model: Any, plan_type: InstanceType, counts: Counts, catalog: Catalog) -> tuple[BaselineEndpoint, ...]:
+    """One endpoint per held model, as AWS's pricing example compares them: each alone on an endpoint of the plan's
+    instance type, at the instances its own invocations need (one at least, and without a rate)."""
+    from loadmaster.planner.cost import BaselineEndpoint  # the planner's, not needed to read a plan
+
+    target = _invocations_target(model)
+    at = (lambda rate: 1 if rate is None else instances_for(rate, target, min_instances=1, max_instances=limits.MAX_COUNT))
+    return tuple(BaselineEndpoint(f"{model.name}/{name}", plan_type.name, plan_type.price_usd_per_hour, at(mean), at(peak))
+                 for name, (mean, peak) in _rates(model).items())
+
+
+def instance_counts(model: Any) -> tuple[Counts, tuple[int, int], list[str]]:
+    """Instances at the floor, at mean and at peak: the invocations of every held model together over the target per
+    instance (`instances_for`), within the written bounds (default: 1 to what the peak needs). A held model whose
+    rate is unknown counts as nothing known, and the note says so: the counts are then a floor."""
+    from loadmaster.planner.sizing import Counts  # the planner's, not needed to read a plan
+
+    target = _invocations_target(model)
+    rates = _rates(model)
+    unknown = [name for name, (mean, _) in rates.items() if mean is None]
+    mean = sum(rate for rate, _ in rates.values() if rate is not None)
+    peak = sum(rate for _, rate in rates.values() if rate is not None)
+    written = model.instances
+    low = written.min if written else 1
+    high = written.max if written else max(low, instances_for(peak, target, min_instances=low, max_instances=limits.MAX_COUNT))
+    if model.scaling == "none":
+        return Counts(low, low, low), (low, max(low, high)), []
+    notes = []
+    if unknown:
+        notes.append(f"no invocation rate for {', '.join(unknown)} (traffic with requests_per_s, or latency_slo_ms): their requests are not counted, "
+                     "so the instance counts are a floor")
+    at = (lambda rate: instances_for(rate, target, min_instances=low, max_instances=high))
+    return Counts(low, at(mean), at(peak)), (low, high), notes
+
+
+def scaling_of(model: Any, bounds: Bounds, gpu: bool) -> Scaling | None:
+    """As written (one policy), else invocations per instance and, on a GPU, its utilization; None for `scaling: none`."""
+    if model.scaling == "none":
+        return None
+    written = model.scaling
+    if written is None:
+        return multi_model_scaling(bounds.min, bounds.max, gpu=gpu)
+    both = multi_model_scaling(bounds.min, bounds.max, gpu=True, invocations_per_instance=written.target, gpu_utilization_percent=written.target,
+                               scale_in_cooldown_s=written.scale_in_cooldown_s, scale_out_cooldown_s=written.scale_out_cooldown_s)
+    chosen = ScalingMetric.named(written.metric)
+    return replace(both, target_tracking=tuple(policy for policy in both.target_tracking if policy.metric is chosen))
+
+
+def cost_reason(held: int, instance: InstanceType, counts: Counts) -> str:
+    """The seed's comparison, from the plan's own figures: the endpoint at its floor against each model alone."""
+    price = instance.price_usd_per_hour
+    together, alone = hourly_cost(price, counts.min), one_endpoint_each_hourly(price, held)
+    if together is None or alone is None:
+        return f"cost: {instance.name} has no known price (set it under prices:), so neither this endpoint nor {held} endpoints of their own can be priced"
+    return (f"cost: {held} models on {counts.min} shared {instance.name} instance{'s' if counts.min != 1 else ''}: {together:.3f} USD/h at the floor; "
+            f"each alone on an {instance.name} endpoint of its own: {held} x {price:.3f} = {alone:.2f} USD/h")
+
+
+def fitness_notes(model: Any) -> list[str]:
+    """Where the held models fit a multi-model endpoint less well, as SageMaker's guidance says: sizes far apart, or
+    one model with most of the traffic (better on an endpoint of its own)."""
+    notes = []
+    sizes = {held.name: held.size_gb for held in model.holds or [] if held.size_gb is not None}
+    if len(sizes) > 1 and max(sizes.values()) > SIMILAR_SIZE_FACTOR * min(sizes.values()):
+        largest, smallest = max(sizes, key=sizes.get), min(sizes, key=sizes.get)
+        notes.append(f"sizes differ more than {SIMILAR_SIZE_FACTOR}x ({largest} {sizes[largest]:g} GB, {smallest} {sizes[smallest]:g} GB): "
+                     "multi-model endpoints share memory best among models of similar size")
+    traffic = {held.name: held.traffic.mean_concurrency for held in model.holds or [] if held.traffic}
+    total = sum(traffic.values())
+    if len(traffic) > 1 and total and (busiest := max(traffic, key=traffic.get)) and traffic[busiest] > total / 2:
+        notes.append(f"{busiest} has {traffic[busiest] / total:.0%} of the traffic: a model much busier than the others is better on an endpoint of its own")
+    return notes
+
+
+def plan_units(context: PlanningContext) -> tuple[tuple[MultiModelPlan, ...], list[Problem]]:
+    units = []
+    problems = []
+    for index, (name, decision) in enumerate(context.models_of(NAME).items()):
+        model = context.spec_of(name)
+        instance = context.catalog[decision.instance_type]
+        if (refusal := instance_type_refusal(instance.name, instance.accelerator_kind)) is not None:  # the planner's choice, not written
+            problems.append(Problem(f"models ({name}).instance_type", f"the planner's cheapest type for it, {refusal}: name an instance_type"))
+            continue
+        instances = Bounds(*decision.bounds)
+        held = tuple(HeldPlan(held.name, artifact_path(held.name, held.artifact), held.size_gb) for held in model.holds)
+        units.append(MultiModelPlan(
+            model=name,
+            endpoint_name=f"{context.portfolio.name}-{name}",
+            container=context.containers[name],
+            instance_type=instance,
+            instances=instances,
+            scaling=scaling_of(model, instances, runs_on_gpu(instance.accelerator_kind)),
+            held=held,
+            model_cache=model.model_cache,
+            instance_counts=decision.counts,
+            reasons=decision.reasons + (cost_reason(len(held), instance, decision.counts),),
+            notes=decision.notes + tuple(fitness_notes(model)),
+            deployment=deployment_of(model),
+            network=network_of(model.network),
+            ssm_access=model.ssm_access,
+        ))
+    return tuple(units), problems
+
+
+def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candidate:
+    """A multi-model endpoint hosts a group of models (`holds`), not one: an `auto` model that writes `holds` is one
+    (the key decides it), and a model that does not cannot be."""
+    why = "multi-model: serves the models listed under holds behind one container, and this model lists none"
+    return Candidate(NAME, why, SCALING_LEVELS, unfit=why)
+
+
+def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pattern: str | None) -> str:
+    return f"chosen: {NAME}, " + "; ".join(other.unfit for other in others if other.unfit)
+
+
+PATTERN = HostingPattern(
+    name=NAME, spec=MultiModelModel, fields=MultiModelFields, metrics=MULTI_MODEL_METRICS, unit=MultiModelPlan, plan_units=plan_units,
+    candidate=candidate, verdict=verdict,
+    scaling_complexity="a multi-model endpoint scales one level (instances, on the invocations of all its models)",
+    rehearsed_types=("AWS::SageMaker::Endpoint",),  # its model's routing by TargetModel: VERIFIERS["AWS::SageMaker::Model"]
+    instance_counts=instance_counts, model_problems=multi_model_problems, baseline=baseline, mean_is_stated=mean_is_stated,
+)
