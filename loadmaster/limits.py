@@ -102,3 +102,22 @@ DEFAULT_ROLLBACK_LATENCY_MS = 10_000
 # Asynchronous endpoints track 5 queued requests per instance, the developer guide's example ("Autoscale an
 # asynchronous endpoint").
 DEFAULT_BACKLOG_PER_INSTANCE = 5.0
+
+# Batch transform (CreateTransformJob, botocore sagemaker service-2.json and its documentation): at least 1 instance;
+# MaxConcurrentTransforms at least 0 (0 or unset: SageMaker asks the container's execution-parameters, else 1);
+# MaxPayloadInMB 0 to 100 (0: HTTP chunked encoding, for containers that support it; default 6), and with
+# MaxConcurrentTransforms set, MaxConcurrentTransforms x MaxPayloadInMB at most 100; BatchStrategy takes effect
+# only with a SplitType other than None.
+TRANSFORM_MIN_INSTANCE_COUNT = 1
+TRANSFORM_MAX_CONCURRENT_TRANSFORMS_MIN = 0
+TRANSFORM_MAX_PAYLOAD_RANGE_MB = (0, 100)
+TRANSFORM_MAX_PAYLOAD_TIMES_CONCURRENCY_MB = 100
+TRANSFORM_BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
+TRANSFORM_SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
+# ModelClientConfig: InvocationsTimeoutInSeconds 1..3600 (default 600), InvocationsMaxRetries 0..3 (default 3).
+TRANSFORM_INVOCATION_TIMEOUT_RANGE_S = (1, 3600)
+TRANSFORM_INVOCATION_RETRIES_RANGE = (0, 3)
+# A transform job's name: 63 characters at most, SageMaker's name rule (TransformJobName). loadmaster names each
+# run's job <prefix>-<12 hex digits>, so the prefix keeps 50 of them.
+TRANSFORM_JOB_NAME_MAX = 63
+TRANSFORM_JOB_SUFFIX_CHARS = 13
