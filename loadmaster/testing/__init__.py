@@ -53,6 +53,7 @@ from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: 
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
 from loadmaster.testing.kms import models as _kms_keys  # noqa: F401 (registers AWS::KMS::Key with tags)
 from loadmaster.testing.s3 import models as _bucket_policies  # noqa: F401 (registers AWS::S3::BucketPolicy)
+from loadmaster.testing.scheduler import models as _schedules  # noqa: F401 (registers AWS::Scheduler::Schedule)
 from loadmaster.testing.sns import models as _topic_policies  # noqa: F401 (registers AWS::SNS::TopicPolicy)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
