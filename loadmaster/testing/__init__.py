@@ -58,6 +58,7 @@ from loadmaster.testing.sns import models as _topic_policies  # noqa: F401 (regi
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
 from loadmaster.testing.status import status_transitions
+from loadmaster.testing.stepfunctions.sagemaker_tasks import install_sagemaker_tasks
 
 __all__ = ["mock_sagemaker", "install", "status_transitions", "placements", "InstancePlacement"]
 
@@ -86,6 +87,7 @@ def install() -> None:
                     backend.__class__ = extended
                     backend.add_extension_state()
     install_cloudformation()
+    install_sagemaker_tasks()
 
 
 @dataclass(frozen=True)

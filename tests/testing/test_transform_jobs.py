@@ -109,6 +109,7 @@ def test_a_job_name_is_used_once(sagemaker_client, s3_client, model):
         ({"TransformResources": {"InstanceType": "ml.p5.48xlarge", "InstanceCount": 1}}, "Value 'ml.p5.48xlarge' at 'transformResources.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [ml.m4.xlarge, "),
         ({"BatchStrategy": "Everything"}, "Value 'Everything' at 'batchStrategy' failed to satisfy constraint: Member must satisfy enum value set: [MultiRecord, SingleRecord]"),
         ({"ModelClientConfig": {"InvocationsMaxRetries": 4}}, "Value '4' at 'modelClientConfig.invocationsMaxRetries' failed to satisfy constraint: Member must have value less than or equal to 3"),
+        ({"TransformOutput": {"S3OutputPath": "results/"}}, "Value 'results/' at 'transformOutput.s3OutputPath' failed to satisfy constraint: Member must satisfy regular expression pattern: "),
         ({"MaxPayloadInMB": 101}, "MaxPayloadInMB (101) cannot be greater than 100 MB."),
         ({"MaxPayloadInMB": 20, "MaxConcurrentTransforms": 6}, "The value of (MaxConcurrentTransforms * MaxPayloadInMB) (6 * 20) cannot exceed 100 MB."),
     ],
@@ -169,3 +170,53 @@ def test_a_schedule_expression_scheduler_refuses_fails_the_stack(cloudformation_
 
     with pytest.raises(Exception, match="Invalid Schedule Expression cron\\(0 2 \\* \\* \\*\\)"):
         cloudformation_client.create_stack(StackName="batch", TemplateBody=json.dumps({"Resources": {"Nightly": schedule}}))
+
+
+def run_state_machine(aws_region, parameters: dict, execution_input: dict) -> dict:
+    """A one-task state machine on createTransformJob.sync, executed by moto's interpreter; the ended execution."""
+    import time
+
+    definition = {"StartAt": "Transform", "States": {"Transform": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync", "Parameters": parameters, "End": True}}}
+    with loadmaster.testing.mock_sagemaker(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name=aws_region)
+        machine = sfn.create_state_machine(name="nightly", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"]
+        for _ in range(100):
+            described = sfn.describe_execution(executionArn=execution)
+            if described["status"] != "RUNNING":
+                return described
+            time.sleep(0.1)
+    raise AssertionError("the execution did not end")
+
+
+TASK_PARAMETERS = {
+    "TransformJobName.$": "$.job_name",
+    "ModelName": "churn",
+    "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri.$": "$.input"}}, "SplitType": "Line"},
+    "TransformOutput": {"S3OutputPath": OUTPUT},
+    "TransformResources": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2},
+}
+
+
+def test_a_state_machine_task_runs_the_transform_job_and_waits_for_it(sagemaker_client, s3_client, model, aws_region):
+    with loadmaster.testing.status_transitions(describes=3):
+        execution = run_state_machine(aws_region, TASK_PARAMETERS, {"job_name": "churn-1", "input": INPUT})
+
+    output = json.loads(execution["output"])
+    job = sagemaker_client.describe_transform_job(TransformJobName="churn-1")
+    assert (execution["status"], output["TransformJobStatus"], output["TransformJobName"]) == ("SUCCEEDED", "Completed", "churn-1")
+    assert (job["TransformResources"], job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]) == ({"InstanceType": "ml.m5.xlarge", "InstanceCount": 2}, INPUT)
+
+
+def test_a_failed_job_fails_the_task_with_its_description_as_cause(sagemaker_client, s3_client, model, aws_region):
+    execution = run_state_machine(aws_region, TASK_PARAMETERS, {"job_name": "churn-1", "input": "s3://team-data/nothing-here/"})
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "States.TaskFailed")
+    assert json.loads(execution["cause"])["FailureReason"] == "ClientError: No objects found under S3 URI s3://team-data/nothing-here/"
+
+
+def test_a_refused_request_fails_the_task_with_sagemakers_error(sagemaker_client, s3_client, aws_region):
+    execution = run_state_machine(aws_region, TASK_PARAMETERS, {"job_name": "churn-1", "input": INPUT})
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "SageMaker.ValidationException")
+    assert execution["cause"] == 'Could not find model "arn:aws:sagemaker:us-east-1:123456789012:model/churn".'

@@ -16,6 +16,7 @@ Messages whose real text is not known say what is wrong in SageMaker's style, an
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
@@ -67,6 +68,13 @@ def validate_transform_request(request: dict[str, Any]) -> None:
             raise _constraint_error(value, where, f"Member must have value greater than or equal to {low}")
         if shape.type_name == "integer" and high is not None and value > high:
             raise _constraint_error(value, where, f"Member must have value less than or equal to {high}")
+    for value, where in (
+        ((((request.get("TransformInput") or {}).get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri"), "transformInput.dataSource.s3DataSource.s3Uri"),
+        ((request.get("TransformOutput") or {}).get("S3OutputPath"), "transformOutput.s3OutputPath"),
+    ):
+        pattern = _shape("S3Uri").metadata["pattern"]
+        if value is not None and not re.match(pattern, value):
+            raise _constraint_error(value, where, f"Member must satisfy regular expression pattern: {pattern}")
     payload, concurrency = request.get("MaxPayloadInMB"), request.get("MaxConcurrentTransforms")
     if payload is not None and payload > TRANSFORM_MAX_PAYLOAD_RANGE_MB[1]:
         # Real text unknown; the documentation: "The value of MaxPayloadInMB cannot be greater than 100 MB."
