@@ -54,6 +54,7 @@ from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401
 from loadmaster.testing.kms import models as _kms_keys  # noqa: F401 (registers AWS::KMS::Key with tags)
 from loadmaster.testing.s3 import models as _bucket_policies  # noqa: F401 (registers AWS::S3::BucketPolicy)
 from loadmaster.testing.scheduler import models as _schedules  # noqa: F401 (registers AWS::Scheduler::Schedule)
+from loadmaster.testing.stepfunctions import models as _state_machines  # noqa: F401 (registers AWS::StepFunctions::StateMachine)
 from loadmaster.testing.sns import models as _topic_policies  # noqa: F401 (registers AWS::SNS::TopicPolicy)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
