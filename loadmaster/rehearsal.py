@@ -328,6 +328,7 @@ class _Rehearsal:
         self.check(task.get("Resource", "").endswith(":states:::sagemaker:createTransformJob.sync"), f"state machine {logical_id} runs createTransformJob.sync (found {task.get('Resource')})")
         whole_prefix = states["WholePrefix"]["Parameters"]["input"]
         self._put_an_input_under(whole_prefix)
+        self._bucket_exists(re.match(r"States\.Format\('s3://([^/]+)/", task["Parameters"]["TransformOutput"]["S3OutputPath.$"])[1])
         run = self._run(arn, {})
         self.check(run["status"] == "SUCCEEDED", f"a run of {logical_id} over {whole_prefix} succeeds (status {run['status']}: {run.get('error')} {run.get('cause')})")
         job = json.loads(run["output"])
@@ -339,10 +340,14 @@ class _Rehearsal:
 
     def _put_an_input_under(self, prefix_uri: str) -> None:
         bucket, _, prefix = prefix_uri.removeprefix("s3://").partition("/")
-        if bucket not in [b["Name"] for b in self.s3.list_buckets()["Buckets"]]:
-            self.s3.create_bucket(Bucket=bucket, **({} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}))
+        self._bucket_exists(bucket)
         if not self.s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount"):
             self.s3.put_object(Bucket=bucket, Key=f"{prefix}rehearsal.csv", Body=b"1,2,3\n")
+
+    def _bucket_exists(self, bucket: str) -> None:
+        """A bucket the portfolio names and the stack does not create, as it exists in the account."""
+        if bucket not in [b["Name"] for b in self.s3.list_buckets()["Buckets"]]:
+            self.s3.create_bucket(Bucket=bucket, **({} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}))
 
     def _run(self, state_machine_arn: str, execution_input: dict[str, Any]) -> dict[str, Any]:
         self._runs += 1  # named, as Step Functions would name it: moto's interpreter names every unnamed run alike

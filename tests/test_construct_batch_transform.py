@@ -367,15 +367,3 @@ def test_an_imported_transform_grants_starting_its_runs(stack):
     assert [(actions(statement), statement["Resource"]) for statement in statements_of_role(Template.from_stack(stack), "Caller")] == [(["states:StartExecution"], arn)]
     assert imported.metric_executions_failed().dimensions == {"StateMachineArn": arn}
 
-
-def test_the_stack_rehearses_create_a_run_and_delete_in_loadmaster_testing(synthesized):
-    from loadmaster.rehearsal import Stack, rehearse
-
-    _, _, template_file = synthesized
-
-    report = rehearse([Stack("BatchStack", json.loads(template_file.read_text()))], None)
-
-    (run,) = [line for line in report if line.startswith("batch transform ")]
-    assert run.startswith(f"batch transform ChurnStateMachine127964CE: run over s3://team-data/{INPUTS} ran job {NAME}-")
-    assert run.endswith("on 2 x ml.m5.xlarge, Completed")
-    assert report[-2:] == ["deleted: nothing left behind", report[-1]] and report[-1].startswith("rehearsal passed")

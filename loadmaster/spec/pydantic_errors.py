@@ -171,7 +171,6 @@ _UNSUPPORTED_FEATURES = {
     "several production variants on one endpoint": ("variants", "production_variants"),
     "SageMaker multi-model endpoints": ("multi_model", "multi_model_endpoint", "multi_model_config"),
     "multi-container endpoints and inference pipelines": ("containers", "multi_container", "inference_pipeline", "pipeline"),
-    "SageMaker Batch Transform": ("batch", "batch_transform", "transform"),
     "SageMaker Clarify online explainability": ("explainer", "explainer_config"),
     "inference-component adapters": ("adapter", "adapters", "base_inference_component", "base_inference_component_name"),
     "SageMaker Model Registry packages": ("model_package", "model_package_name"),
