@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -24,6 +25,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from constructs.model_execution_role import ModelExecutionRole
+from constructs.multi_container_model import InferenceExecution, MultiContainerModel, multi_container_problems
 from loadmaster.batch_transform import Schedule, transform_problems
 from loadmaster.limits import TRANSFORM_JOB_NAME_MAX, TRANSFORM_JOB_SUFFIX_CHARS
 from loadmaster.naming import is_sagemaker_name
@@ -96,6 +98,9 @@ class BatchTransform(BatchTransformBase):
     :param transform_name: prefixes each run's job name (``<transform_name>-<12 hex digits>``, SageMaker's name rule,
         50 characters at most) and names the state machine's log group.
     :param container: the model's image, artifact and environment (as for an endpoint).
+    :param pipeline: instead of `container`, a serial inference pipeline's containers by hostname, in the order a
+        record goes through them, 2 to 15 (`constructs.multi_container_model`, mode Serial: batch transform takes no
+        direct invocation).
     :param instance_type: a batch transform instance type (botocore's TransformInstanceType).
     :param instance_count: instances a run uses, at least 1. Default: 1.
     :param input_bucket: where the inputs are; `input_prefix` their key prefix, ending in ``/`` (``""``: the whole
@@ -133,10 +138,11 @@ class BatchTransform(BatchTransformBase):
         id: str,
         *,
         transform_name: str,
-        container: ContainerDefinition,
         instance_type: str,
         input_bucket: s3.IBucket,
         input_prefix: str,
+        container: ContainerDefinition | None = None,
+        pipeline: Mapping[str, ContainerDefinition] | None = None,
         instance_count: int = 1,
         output_bucket: s3.IBucket | None = None,
         output_prefix: str | None = None,
@@ -158,6 +164,10 @@ class BatchTransform(BatchTransformBase):
             instance_type=instance_type, instance_count=instance_count, max_concurrent_transforms=max_concurrent_transforms,
             max_payload_mb=max_payload_mb, batch_strategy=batch_strategy, split_type=split_type,
         )
+        if (container is None) == (pipeline is None):
+            problems.append("give container, or pipeline (a serial pipeline's containers), and only one")
+        elif pipeline is not None:
+            problems += multi_container_problems(pipeline, InferenceExecution.SERIAL)
         if assemble_with not in (None, "None", "Line"):
             problems.append(f"assemble_with must be None or Line, got {assemble_with!r}")
         if problems:
@@ -172,16 +182,19 @@ class BatchTransform(BatchTransformBase):
         self.output_bucket = output_bucket or self._create_output_bucket()
 
         self.execution_role = ModelExecutionRole(self, "ExecutionRole")
-        self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
         self._grant_reading_inputs(input_key_arn)
         self._grant_writing_results()
-        self.model = sagemaker.CfnModel(
-            self,
-            "Model",
-            execution_role_arn=self.execution_role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=container.image, model_data_url=container.artifact, environment=container.environment or None),
-        )
-        self.model.node.add_dependency(self.execution_role.grants)
+        if pipeline is not None:
+            self.model = MultiContainerModel(self, "Pipeline", containers=pipeline, mode=InferenceExecution.SERIAL, execution_role=self.execution_role).model
+        else:
+            self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
+            self.model = sagemaker.CfnModel(
+                self,
+                "Model",
+                execution_role_arn=self.execution_role.role_arn,
+                primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=container.image, model_data_url=container.artifact, environment=container.environment or None),
+            )
+            self.model.node.add_dependency(self.execution_role.grants)
 
         job = {
             "TransformJobName.$": "$.job_name",

@@ -367,3 +367,39 @@ def test_an_imported_transform_grants_starting_its_runs(stack):
     assert [(actions(statement), statement["Resource"]) for statement in statements_of_role(Template.from_stack(stack), "Caller")] == [(["states:StartExecution"], arn)]
     assert imported.metric_executions_failed().dimensions == {"StateMachineArn": arn}
 
+
+
+def test_a_serial_pipeline_runs_as_one_model_of_its_containers_in_order(stack):
+    from loadmaster.plan import ContainerDefinition
+
+    features = ContainerDefinition("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3", "s3://models/churn/features.tar.gz", {})
+    score = ContainerDefinition(IMAGE, "s3://models/churn/model.tar.gz", {"SAGEMAKER_PROGRAM": "score.py"})
+
+    make_transform(stack, container=None, pipeline={"features": features, "score": score})
+    template = Template.from_stack(stack)
+
+    template.resource_count_is("AWS::SageMaker::Model", 1)
+    template.has_resource_properties(
+        "AWS::SageMaker::Model",
+        {
+            "Containers": [
+                Match.object_like({"ContainerHostname": "features", "Image": features.image, "ModelDataUrl": features.artifact}),
+                Match.object_like({"ContainerHostname": "score", "Image": IMAGE, "Environment": {"SAGEMAKER_PROGRAM": "score.py"}}),
+            ],
+            "InferenceExecutionConfig": {"Mode": "Serial"},
+            "PrimaryContainer": Match.absent(),
+        },
+    )
+    (model,) = template.find_resources("AWS::SageMaker::Model")
+    assert definition_of(template)["States"]["Transform"]["Parameters"]["ModelName"] == "${" + model + ".ModelName}"
+
+
+def test_a_transform_needs_one_container_or_a_pipeline_of_two_or_more(stack):
+    from loadmaster.plan import ContainerDefinition
+
+    one = ContainerDefinition(IMAGE, None, {})
+
+    with pytest.raises(ValueError, match="give container, or pipeline .*, and only one"):
+        make_transform(stack, id="Both", pipeline={"a": one, "b": one})
+    with pytest.raises(ValueError, match="Serial mode runs 2 to 15 containers in one model, got 1"):
+        make_transform(stack, id="Short", container=None, pipeline={"a": one})
