@@ -372,7 +372,8 @@ class BatchTransform(BatchTransformBase):
         objects = self._s3_arn(f"{self.output_bucket.bucket_name}/{self.output_prefix}*")
         role.add_to_principal_policy(iam.PolicyStatement(actions=S3_WRITE_ACTIONS, resources=[objects]))
         role.add_to_principal_policy(iam.PolicyStatement(actions=KMS_WRITE_ACTIONS, resources=[self.output_key.key_arn]))
-        acknowledge(role, wildcard_resource_finding(self, objects), f"SageMaker names each result after its input, under {self.output_path}: the role may write there and nowhere else in the bucket.")
+        bucket = "the results bucket" if cdk.Token.is_unresolved(self.output_bucket.bucket_name) else self.output_bucket.bucket_name
+        acknowledge(role, wildcard_resource_finding(self, objects), f"SageMaker names each result after its input, under {self.output_prefix} of {bucket}: the role may write there and nowhere else in the bucket.")
 
     def _create_output_bucket(self) -> s3.Bucket:
         access_logs = s3.Bucket(self, "OutputAccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)
