@@ -75,6 +75,11 @@ ASYNC_MAX_PROCESSING_S = 3600
 # AsyncInferenceClientConfig.MaxConcurrentInvocationsPerInstance (botocore sagemaker service-2.json); unset, "SageMaker
 # chooses an optimal value", which the planner counts as 1.
 ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE = (1, 1000)
+# A model's Containers: at most 15 (botocore sagemaker service-2.json, ContainerDefinitionList max 15; SageMaker
+# developer guide, "Create a multi-container endpoint": "a limit of up to 15 containers"); a serial inference
+# pipeline has 2 to 15 ("Inference pipelines in Amazon SageMaker AI"), a multi-container endpoint "more than one".
+MAX_CONTAINERS_PER_MODEL = 15
+MIN_PIPELINE_CONTAINERS = 2
 # A region's name as AWS writes them (us-east-1, us-gov-west-1, ap-southeast-2); which ones exist is
 # `loadmaster.regions`' to say, from botocore.
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
@@ -117,3 +122,22 @@ MULTI_MODEL_GPU_INSTANCE_TYPES = frozenset({
 # to GPUUtilization (a custom metric, as that page shows it) at 60 %, our own figure, not AWS's.
 DEFAULT_MULTI_MODEL_INVOCATIONS_PER_INSTANCE = 70.0
 DEFAULT_MULTI_MODEL_GPU_UTILIZATION_PERCENT = 60.0
+
+# Batch transform (CreateTransformJob, botocore sagemaker service-2.json and its documentation): at least 1 instance;
+# MaxConcurrentTransforms at least 0 (0 or unset: SageMaker asks the container's execution-parameters, else 1);
+# MaxPayloadInMB 0 to 100 (0: HTTP chunked encoding, for containers that support it; default 6), and with
+# MaxConcurrentTransforms set, MaxConcurrentTransforms x MaxPayloadInMB at most 100; BatchStrategy takes effect
+# only with a SplitType other than None.
+TRANSFORM_MIN_INSTANCE_COUNT = 1
+TRANSFORM_MAX_CONCURRENT_TRANSFORMS_MIN = 0
+TRANSFORM_MAX_PAYLOAD_RANGE_MB = (0, 100)
+TRANSFORM_MAX_PAYLOAD_TIMES_CONCURRENCY_MB = 100
+TRANSFORM_BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
+TRANSFORM_SPLIT_TYPES = ("None", "Line", "RecordIO", "TFRecord")
+# ModelClientConfig: InvocationsTimeoutInSeconds 1..3600 (default 600), InvocationsMaxRetries 0..3 (default 3).
+TRANSFORM_INVOCATION_TIMEOUT_RANGE_S = (1, 3600)
+TRANSFORM_INVOCATION_RETRIES_RANGE = (0, 3)
+# A transform job's name: 63 characters at most, SageMaker's name rule (TransformJobName). loadmaster names each
+# run's job <prefix>-<12 hex digits>, so the prefix keeps 50 of them.
+TRANSFORM_JOB_NAME_MAX = 63
+TRANSFORM_JOB_SUFFIX_CHARS = 13

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import tempfile
+import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -47,6 +48,9 @@ CHECKED_TYPES = {
     "AWS::ApplicationAutoScaling::ScalableTarget": "scalable targets",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "scaling policies",
     "AWS::CloudWatch::Alarm": "alarms",
+    "AWS::StepFunctions::StateMachine": "state machines",
+    "AWS::Scheduler::Schedule": "schedules",
+    "AWS::Events::Rule": "event rules",
 }
 
 
@@ -60,7 +64,11 @@ VERIFIERS = {
     "AWS::ApplicationAutoScaling::ScalableTarget": "_target_registered",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "_policy_attached",
     "AWS::CloudWatch::Alarm": "_alarm_acts",
+    "AWS::StepFunctions::StateMachine": "_transform_runs",
+    "AWS::Scheduler::Schedule": "_schedule_starts",
 }
+# How long a batch transform's rehearsed run may take in moto (its job is done at once; the interpreter polls it).
+RUN_TIMEOUT_S = 30
 
 
 # A model's container modes (botocore sagemaker ContainerMode), and the artifact the rehearsal puts under a
@@ -116,7 +124,8 @@ def portfolio_names(plan: Plan) -> dict[str, str]:
 def rehearse(stacks: list[Stack], update: list[Stack] | None, region: str = DEFAULT_REGION, names: Mapping[str, str] | None = None) -> list[str]:
     """Create, scale, optionally update and scale again, then delete the stacks. `names` says what the report calls
     a SageMaker name (`portfolio_names`); without it the report uses SageMaker's names."""
-    with mock_sagemaker(), _quiet_about_unsupported_types():
+    # moto's interpreter runs a batch transform's state machine (loadmaster.testing runs its SageMaker task).
+    with mock_sagemaker(config={"stepfunctions": {"execute_state_machine": True}}), _quiet_about_unsupported_types():
         rehearsal = _Rehearsal(region, names or {})
         rehearsal.bootstrap(stacks + (update or []))
         rehearsal.create(stacks)
@@ -151,9 +160,11 @@ class _Rehearsal:
         self.report: list[str] = []
         self.checks = 0
         self._policies_by_arn: dict[str, dict[str, Any]] = {}
+        self._runs = 0
         session = boto3.Session(region_name=region)
-        self.cloudformation, self.sagemaker, self.autoscaling, self.cloudwatch, self.ssm, self.iam = (
-            session.client(service, config=_NO_RETRIES) for service in ("cloudformation", "sagemaker", "application-autoscaling", "cloudwatch", "ssm", "iam")
+        self.cloudformation, self.sagemaker, self.autoscaling, self.cloudwatch, self.ssm, self.iam, self.stepfunctions, self.scheduler, self.s3 = (
+            session.client(service, config=_NO_RETRIES)
+            for service in ("cloudformation", "sagemaker", "application-autoscaling", "cloudwatch", "ssm", "iam", "stepfunctions", "scheduler", "s3")
         )
 
     def say(self, line: str) -> None:
@@ -228,6 +239,8 @@ class _Rehearsal:
             "alarms": [a["AlarmName"] for a in self.cloudwatch.describe_alarms()["MetricAlarms"]],
             "IAM roles": [r["RoleName"] for r in self.iam.list_roles()["Roles"]],
             "IAM managed policies": [p["PolicyName"] for p in self.iam.list_policies(Scope="Local")["Policies"]],
+            "state machines": [m["name"] for m in self.stepfunctions.list_state_machines()["stateMachines"]],
+            "schedules": [schedule["Name"] for schedule in self.scheduler.list_schedules()["Schedules"]],
         }
         for kind, names in left.items():
             self.check(not names, f"after deletion, no {kind} are left (found: {', '.join(names)})")
@@ -352,6 +365,56 @@ class _Rehearsal:
         declared_actions = sorted(physical.get(action["Ref"], "?") if isinstance(action, dict) else action for action in properties.get("AlarmActions", []))
         actions = [sorted(alarm["AlarmActions"]) for alarm in alarms]
         self.check(actions == [declared_actions], f"alarm {logical_id} exists and triggers {declared_actions} (found {actions})")
+
+    def _transform_runs(self, logical_id: str, properties: dict[str, Any], physical: dict[str, str]) -> None:
+        """A batch transform's state machine, run once over its whole input prefix (an object is put there when the
+        prefix holds none, as a bucket of yours would): the execution succeeds, its job runs on the declared
+        instances, and an input outside the prefix is refused."""
+        arn = physical[logical_id]
+        definition = json.loads(self.call(f"describe state machine {logical_id}", lambda: self.stepfunctions.describe_state_machine(stateMachineArn=arn))["definition"])
+        states = definition["States"]
+        task = states.get("Transform", {})
+        self.check(task.get("Resource", "").endswith(":states:::sagemaker:createTransformJob.sync"), f"state machine {logical_id} runs createTransformJob.sync (found {task.get('Resource')})")
+        whole_prefix = states["WholePrefix"]["Parameters"]["input"]
+        self._put_an_input_under(whole_prefix)
+        self._bucket_exists(re.match(r"States\.Format\('s3://([^/]+)/", task["Parameters"]["TransformOutput"]["S3OutputPath.$"])[1])
+        run = self._run(arn, {})
+        self.check(run["status"] == "SUCCEEDED", f"a run of {logical_id} over {whole_prefix} succeeds (status {run['status']}: {run.get('error')} {run.get('cause')})")
+        job = json.loads(run["output"])
+        declared = task["Parameters"]["TransformResources"]
+        self.check(job["TransformResources"] == declared, f"the job of {logical_id} runs on {declared} (found {job['TransformResources']})")
+        self.say(f"batch transform {logical_id}: run over {whole_prefix} ran job {job['TransformJobName']} on {declared['InstanceCount']} x {declared['InstanceType']}, {job['TransformJobStatus']}")
+        outside = self._run(arn, {"input": "s3://elsewhere/not-its-input/"})
+        self.check((outside["status"], outside.get("error")) == ("FAILED", "InputOutsidePrefix"), f"a run of {logical_id} outside its input prefix is refused (found {outside['status']} {outside.get('error')})")
+
+    def _put_an_input_under(self, prefix_uri: str) -> None:
+        bucket, _, prefix = prefix_uri.removeprefix("s3://").partition("/")
+        self._bucket_exists(bucket)
+        if not self.s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount"):
+            self.s3.put_object(Bucket=bucket, Key=f"{prefix}rehearsal.csv", Body=b"1,2,3\n")
+
+    def _bucket_exists(self, bucket: str) -> None:
+        """A bucket the portfolio names and the stack does not create, as it exists in the account."""
+        if bucket not in [b["Name"] for b in self.s3.list_buckets()["Buckets"]]:
+            self.s3.create_bucket(Bucket=bucket, **({} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}))
+
+    def _run(self, state_machine_arn: str, execution_input: dict[str, Any]) -> dict[str, Any]:
+        self._runs += 1  # named, as Step Functions would name it: moto's interpreter names every unnamed run alike
+        execution = self.stepfunctions.start_execution(stateMachineArn=state_machine_arn, name=f"rehearsal-{self._runs}", input=json.dumps(execution_input))["executionArn"]
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while (described := self.stepfunctions.describe_execution(executionArn=execution))["status"] == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return described
+
+    def _schedule_starts(self, logical_id: str, properties: dict[str, Any], physical: dict[str, str]) -> None:
+        name = physical[logical_id]
+        schedule = self.call(f"get schedule {name}", lambda: self.scheduler.get_schedule(Name=name))
+        declared = (properties["ScheduleExpression"], properties.get("ScheduleExpressionTimezone", "UTC"))
+        found = (schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone", "UTC"))
+        self.check(found == declared, f"schedule {logical_id} runs on {declared[0]} in {declared[1]} (found {found[0]} in {found[1]})")
+        target = properties["Target"]["Arn"]
+        expected = physical.get(target["Ref"]) if isinstance(target, dict) else target
+        self.check(schedule["Target"]["Arn"] == expected, f"schedule {logical_id} starts {expected} (found {schedule['Target']['Arn']})")
 
     def named(self, sagemaker_name: str) -> str:
         """`model blockgen (codegen-platform-blockgen)` where the portfolio's name is known, else the SageMaker name."""

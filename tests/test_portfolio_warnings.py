@@ -254,11 +254,11 @@ def test_images_in_several_regions_without_a_portfolio_region_are_rejected(portf
     [
         (lambda m: m.update(data_capture={"sampling_percent": 10}), "data_capture: `data_capture` (SageMaker data capture) is not supported by loadmaster yet"),
         (lambda m: m.update(ShadowVariants=[]), "ShadowVariants: `ShadowVariants` (SageMaker shadow variants) is not supported by loadmaster yet"),
-        (lambda m: m.update(hosting="batch-transform"),
-         "hosting: `batch-transform` (SageMaker Batch Transform) is not supported by loadmaster yet; hosting is "
-         "'inference-component', 'dedicated', 'serverless', 'async', 'multi-model' or 'auto'"),
+        (lambda m: m.update(hosting="model-package"),
+         "hosting: `model-package` (SageMaker Model Registry packages) is not supported by loadmaster yet; hosting is "
+         "'inference-component', 'dedicated', 'serverless', 'async', 'multi-model', 'batch' or 'auto'"),
     ],
-    ids=["feature-key", "feature-key-in-camel-case", "batch-transform-hosting"],
+    ids=["feature-key", "feature-key-in-camel-case", "unsupported-hosting"],
 )
 def test_a_sagemaker_feature_loadmaster_does_not_support_yet_is_named_instead_of_called_a_typo(portfolio, change, expected):
     change(model(portfolio, INLINE))
@@ -267,10 +267,10 @@ def test_a_sagemaker_feature_loadmaster_does_not_support_yet_is_named_instead_of
 
 
 def test_a_feature_name_deep_inside_a_model_is_only_an_unknown_key(portfolio):
-    # `batch` names Batch Transform on a model, but inside `deployment` it can only be a misspelt key
-    model(portfolio, INLINE)["deployment"] = {"batch": 25}
+    # `data_capture` names SageMaker data capture on a model, but inside `deployment` it can only be a misspelt key
+    model(portfolio, INLINE)["deployment"] = {"data_capture": 25}
 
-    assert problems_in(portfolio) == ["portfolio.yaml: models[1] (inline).deployment.batch: unknown key (check its spelling)"]
+    assert problems_in(portfolio) == ["portfolio.yaml: models[1] (inline).deployment.data_capture: unknown key (check its spelling)"]
 
 
 def test_a_misspelt_required_key_is_reported_once_with_the_key_it_resembles_and_not_as_missing(portfolio):

@@ -170,7 +170,6 @@ _UNSUPPORTED_FEATURES = {
     "SageMaker shadow variants": ("shadow", "shadow_variants", "shadow_production_variants", "shadow_test"),
     "several production variants on one endpoint": ("variants", "production_variants"),
     "multi-container endpoints and inference pipelines": ("containers", "multi_container", "inference_pipeline", "pipeline"),
-    "SageMaker Batch Transform": ("batch", "batch_transform", "transform"),
     "SageMaker Clarify online explainability": ("explainer", "explainer_config"),
     "inference-component adapters": ("adapter", "adapters", "base_inference_component", "base_inference_component_name"),
     "SageMaker Model Registry packages": ("model_package", "model_package_name"),

@@ -53,10 +53,13 @@ from loadmaster.testing.cloudwatch import models as _cloudwatch_alarms  # noqa: 
 from loadmaster.testing.iam import models as _iam_managed_policies  # noqa: F401 (registers AWS::IAM::ManagedPolicy)
 from loadmaster.testing.kms import models as _kms_keys  # noqa: F401 (registers AWS::KMS::Key with tags)
 from loadmaster.testing.s3 import models as _bucket_policies  # noqa: F401 (registers AWS::S3::BucketPolicy)
+from loadmaster.testing.scheduler import models as _schedules  # noqa: F401 (registers AWS::Scheduler::Schedule)
+from loadmaster.testing.stepfunctions import models as _state_machines  # noqa: F401 (registers AWS::StepFunctions::StateMachine)
 from loadmaster.testing.sns import models as _topic_policies  # noqa: F401 (registers AWS::SNS::TopicPolicy)
 from loadmaster.testing.sagemaker.models import SageMakerBackend
 from loadmaster.testing.sagemakerruntime.models import SageMakerRuntimeBackend
 from loadmaster.testing.status import status_transitions
+from loadmaster.testing.stepfunctions.sagemaker_tasks import install_sagemaker_tasks
 
 __all__ = ["mock_sagemaker", "install", "status_transitions", "placements", "InstancePlacement"]
 
@@ -85,6 +88,7 @@ def install() -> None:
                     backend.__class__ = extended
                     backend.add_extension_state()
     install_cloudformation()
+    install_sagemaker_tasks()
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,10 @@ class Transition:
     def current(self) -> str:
         return self._status if self._remaining > 0 else IN_SERVICE
 
+    def settle(self) -> None:
+        """End the transition now (a transform job that is stopped)."""
+        self._remaining = 0
+
     def describe(self) -> str:
         status = self.current
         self._remaining = max(self._remaining - 1, 0)

@@ -62,11 +62,23 @@ MODES = {
 # scaling, you must have already created an Amazon SageMaker model endpoint": SageMaker developer guide,
 # endpoint-auto-scaling-prerequisites); these moto tests register variants of endpoints they never created.
 _NO_ENDPOINT = "registers a SageMaker variant without creating its endpoint; AWS refuses that, loadmaster.testing too"
+# CreateTransformJob needs its model ("ModelName must be the name of an existing Amazon SageMaker model": SageMaker API
+# reference, CreateTransformJob); these moto tests start jobs of models they never created.
+_NO_MODEL = "creates a transform job of a model it never created; AWS refuses that (Could not find model), loadmaster.testing too"
 EXPECTED_DIFFERENCES = {
     "tests.test_applicationautoscaling.test_applicationautoscaling::test_register_scalable_target_resource_id_variations": _NO_ENDPOINT,
     "tests.test_applicationautoscaling.test_applicationautoscaling::test_describe_scaling_policies": _NO_ENDPOINT,
     "tests.test_applicationautoscaling.test_applicationautoscaling::test_delete_scaling_policies": _NO_ENDPOINT,
     "tests.test_applicationautoscaling.test_applicationautoscaling::test_deregister_scalable_target": _NO_ENDPOINT,
+    "tests.test_sagemaker.test_sagemaker_transform::test_create_transform_job": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_list_transform_jobs": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_list_transform_jobs_multiple": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_list_transform_jobs_with_name_filters": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_list_transform_jobs_paginated": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_list_transform_jobs_paginated_with_target_in_middle": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_list_transform_jobs_paginated_with_fragmented_targets": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_add_tags_to_transform_job": _NO_MODEL,
+    "tests.test_sagemaker.test_sagemaker_transform::test_delete_tags_from_transform_job": _NO_MODEL,
 }
 
 

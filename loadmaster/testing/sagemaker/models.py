@@ -30,6 +30,7 @@ from loadmaster.limits import MIN_CPU_CORES_PER_COPY, MIN_MEMORY_PER_COPY_MB
 from loadmaster.testing.cloudformation import ExtensionModel
 from loadmaster.testing.placement import CopyRequirements, Fleet, NotEnoughHardware
 from loadmaster.testing.status import Transition
+from loadmaster.testing.sagemaker.transform_jobs import TransformJobs
 
 VARIANT_DEFAULTS = {"InitialInstanceCount": 1}
 PAGINATION_MODEL = {
@@ -414,7 +415,7 @@ class FakeInferenceComponent(ExtensionModel):
         sagemaker_backends[account_id][region_name].delete_inference_component(resource_name.split("/")[-1])
 
 
-class SageMakerBackend(SageMakerModelBackend):
+class SageMakerBackend(TransformJobs, SageMakerModelBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         self.add_extension_state()

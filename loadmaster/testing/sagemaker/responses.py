@@ -33,6 +33,10 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
         config = self.sagemaker_backend.describe_endpoint_config(self._get_param("EndpointConfigName"))
         return ActionResult(without_unset_structures(dict(config), "DataCaptureConfig", "AsyncInferenceConfig"))
 
+    def stop_transform_job(self) -> ActionResult:
+        self.sagemaker_backend.stop_transform_job(self._get_param("TransformJobName"))
+        return EmptyResult()
+
     def update_endpoint(self) -> ActionResult:
         endpoint = self.sagemaker_backend.update_endpoint(
             endpoint_name=self._get_param("EndpointName"),

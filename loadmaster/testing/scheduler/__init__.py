@@ -1,0 +1,1 @@
+"""EventBridge Scheduler for moto's CloudFormation (`models`)."""

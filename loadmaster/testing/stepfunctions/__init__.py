@@ -1,0 +1,1 @@
+"""Step Functions executions for moto's state-machine interpreter (`sagemaker_tasks`)."""

@@ -1,0 +1,180 @@
+"""hosting: batch: what the portfolio accepts and refuses with SageMaker's reasons, what a run and a month cost and
+why, what `hosting: auto` says of a batch traffic pattern, and a transform synthesized and rehearsed from create
+through update to delete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from loadmaster.batch_transform import DAYS_PER_MONTH, HOURS_PER_MONTH, Schedule
+from loadmaster.catalog import load_catalog
+from loadmaster.errors import PortfolioError
+from loadmaster.spec.load import load_portfolio
+
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+NIGHTLY = {
+    "name": "churn", "image": IMAGE, "artifact": "s3://models/churn/model.tar.gz", "hosting": "batch",
+    "batch": {"input": "s3://team-data/customers/daily/", "schedule": "cron(0 2 * * ? *)", "time_zone": "Europe/Paris",
+              "instance_type": "ml.m5.xlarge", "instance_count": 2, "run_hours": 1.5, "split_type": "Line", "batch_strategy": "MultiRecord"},
+    "traffic": {"pattern": "batch", "mean_concurrency": 4, "peak_concurrency": 8},
+}
+ON_UPLOADS = {
+    "name": "fraud", "image": IMAGE, "hosting": "batch",
+    "batch": {"input": "s3://team-data/claims/", "output": "s3://team-results/fraud/", "on_new_objects": True, "runs_per_month": 300,
+              "instance_type": "ml.c5.xlarge", "records": 36_000, "record_processing_s": 0.5, "max_concurrent_transforms": 2},
+}
+
+
+def portfolio_file(tmp_path: Path, *models: dict, name: str = "batch") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "name": "team", "region": "us-east-1", "models": list(models)}))
+    return path
+
+
+def problems_of(tmp_path: Path, model: dict) -> dict[str, str]:
+    with pytest.raises(PortfolioError) as raised:
+        load_portfolio(portfolio_file(tmp_path, model), load_catalog())
+    return {problem.location: problem.message for problem in raised.value.problems}
+
+
+def with_batch(**changes) -> dict:
+    return {**NIGHTLY, "batch": {**NIGHTLY["batch"], **changes}}
+
+
+@pytest.mark.parametrize(
+    "model, location, reason",
+    [
+        (with_batch(schedule="cron(0 2 * * *)"), "models[0] (churn).batch.schedule", "six fields"),
+        (with_batch(schedule="cron(0 2 * * MON *)"), "models[0] (churn).batch.schedule", "one of day-of-month and day-of-week must be ?"),
+        (with_batch(schedule="rate(1 hours)"), "models[0] (churn).batch.schedule", "singular for a value of 1"),
+        (with_batch(schedule="at(2027-01-01T00:00:00)"), "models[0] (churn).batch.schedule", "runs once"),
+        (with_batch(time_zone="Europe/Atlantis"), "models[0] (churn).batch.time_zone", "is not an IANA time zone name"),
+        (with_batch(instance_count=0), "models[0] (churn).batch.instance_count", "expected at least 1, found 0"),
+        (with_batch(max_payload_mb=101), "models[0] (churn).batch.max_payload_mb", "at most 100"),
+        (with_batch(max_payload_mb=30, max_concurrent_transforms=4), "models[0] (churn).batch.max_concurrent_transforms", "x max_payload_mb must not exceed 100 MB, got 4 x 30 = 120"),
+        (with_batch(max_concurrent_transforms=-1), "models[0] (churn).batch.max_concurrent_transforms", "expected at least 0, found -1"),
+        (with_batch(batch_strategy="AllRecords"), "models[0] (churn).batch.batch_strategy", "'MultiRecord' or 'SingleRecord'"),
+        (with_batch(split_type="None"), "models[0] (churn).batch.batch_strategy", "takes effect only with split_type Line, RecordIO or TFRecord"),
+        (with_batch(instance_type="ml.p5.48xlarge"), "models[0] (churn).batch.instance_type", "is not a batch transform instance type"),
+        (with_batch(instance_type="ml.m5.hugexlarge"), "models[0] (churn).batch.instance_type", "unknown instance type 'ml.m5.hugexlarge'"),
+        (with_batch(input="s3://team-data/customers"), "models[0] (churn).batch.input", "should match pattern"),
+        (with_batch(run_hours=None), "models[0] (churn).batch.run_hours", "required unless records and record_processing_s are given"),
+        (with_batch(schedule=None), "models[0] (churn).batch.runs_per_month", "required to cost runs started by hand"),
+        (with_batch(on_new_objects=True), "models[0] (churn).batch.on_new_objects", "a schedule or on new objects, not both"),
+        ({**NIGHTLY, "name": "c" * 46}, f"models[0] ({'c' * 46}).name", "at most 50"),
+        ({**NIGHTLY, "instance_type": "ml.m5.xlarge"}, "models[0] (churn).instance_type", "does not apply to hosting: batch"),
+    ],
+)
+def test_a_transform_sagemaker_or_scheduler_would_refuse_is_refused_with_the_reason(tmp_path, model, location, reason):
+    problems = problems_of(tmp_path, model)
+
+    assert location in problems and reason in problems[location], problems
+
+
+def test_every_problem_of_a_transform_is_reported_at_once(tmp_path):
+    problems = problems_of(tmp_path, with_batch(schedule="cron(0 2 * * *)", instance_type="ml.p5.48xlarge", run_hours=None))
+
+    assert {"models[0] (churn).batch.schedule", "models[0] (churn).batch.instance_type", "models[0] (churn).batch.run_hours"} <= problems.keys()
+
+
+def test_the_batch_key_on_another_hosting_is_refused(tmp_path):
+    problems = problems_of(tmp_path, {**NIGHTLY, "hosting": "dedicated", "instance_type": "ml.m5.xlarge"})
+
+    assert "does not apply to hosting: dedicated" in problems["models[0] (churn).batch"]
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    from loadmaster.planner.make import plan_file
+
+    return plan_file(portfolio_file(tmp_path_factory.mktemp("plan"), NIGHTLY, ON_UPLOADS))
+
+
+def test_a_run_costs_its_instances_for_its_hours_and_a_month_its_scheduled_runs(plan):
+    nightly, uploads = plan.units
+    price = load_catalog()["ml.m5.xlarge"].price_usd_per_hour
+
+    assert nightly.cost.per_run == pytest.approx(2 * price * 1.5)
+    assert nightly.cost.runs_per_month == pytest.approx(Schedule("cron(0 2 * * ? *)").runs_per_month)
+    assert nightly.hourly_at_mean == nightly.hourly_at_peak == pytest.approx(2 * price * 1.5 * nightly.cost.runs_per_month / HOURS_PER_MONTH)
+    assert uploads.cost.run_time.basis == "36000 records x 0.5 s / (1 instances x 2 concurrent) = 2.5 h"
+    assert uploads.cost.runs_per_month == 300
+
+
+def test_the_plan_bills_transforms_by_use_in_their_own_part_with_its_basis(plan):
+    (part,) = [part for part in plan.bill.plan.parts if part.name == "batch transform"]
+
+    assert part.hourly_at_mean == pytest.approx(sum(unit.hourly_at_mean for unit in plan.units))
+    assert plan.cost.hourly_at_mean == pytest.approx(sum(unit.hourly_at_mean for unit in plan.units))
+
+
+def test_the_summary_says_when_each_transform_runs_and_what_it_costs(plan):
+    nightly, uploads = (unit.summary_lines()[0] for unit in plan.units)
+
+    assert nightly.startswith("  batch churn -> transform team-churn: 2 x ml.m5.xlarge over s3://team-data/customers/daily/, on cron(0 2 * * ? *) (Europe/Paris), ")
+    assert uploads.endswith("USD a month (300 runs)") and "on each new object" in uploads
+
+
+def test_the_plan_says_where_a_runs_time_and_the_runs_a_month_come_from(plan):
+    (document,) = plan.units[0].model_documents()
+
+    assert document["run_time_basis"] == "run_hours 1.5 as stated"
+    assert "30.44 runs a month from cron(0 2 * * ? *)" in plan.units[0].notes
+    assert document["runs_per_month"] == pytest.approx(30.4375)
+    assert DAYS_PER_MONTH == pytest.approx(30.436875)
+
+
+def test_an_auto_model_with_a_batch_traffic_pattern_is_told_what_a_transform_needs(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    auto = {"name": "scorer", "image": IMAGE, "hosting": "auto", "size_gb": 0.5, "traffic": {"pattern": "batch", "mean_concurrency": 1, "peak_concurrency": 2}}
+
+    plan = plan_file(portfolio_file(tmp_path, auto))
+
+    (reasons,) = [unit.reasons for unit in plan.units]
+    cost = next(reason for reason in reasons if reason.startswith("cost: "))
+    assert "batch transform: cannot host it, its traffic pattern is batch (offline scoring), which a batch transform serves best: write batch:" in cost
+
+
+def test_an_auto_model_that_writes_batch_becomes_a_transform_and_says_why(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    plan = plan_file(portfolio_file(tmp_path, {**NIGHTLY, "hosting": "auto", "size_gb": 0.5}))
+
+    (unit,) = plan.units
+    assert (unit.pattern, unit.reasons[0]) == ("batch", "auto, decided by `batch`, which only batch hosting has")
+
+
+def test_the_transforms_synthesize_compliant_and_rehearse_create_update_delete(tmp_path):
+    from loadmaster.rehearsal import rehearse_portfolio
+
+    before = portfolio_file(tmp_path, NIGHTLY, ON_UPLOADS, name="before")
+    after = portfolio_file(tmp_path, with_batch(schedule="rate(12 hours)", instance_count=3), ON_UPLOADS, name="after")
+
+    report = rehearse_portfolio(before, update_to=after)
+
+    runs = [line for line in report if line.startswith("batch transform ")]
+    assert len(runs) == 4  # each transform run once after the create and once after the update
+    assert runs[2].endswith("on 3 x ml.m5.xlarge, Completed")
+    assert report[-2] == "deleted: nothing left behind" and report[-1].startswith("rehearsal passed")
+
+
+def test_the_template_has_the_state_machine_its_schedule_and_its_new_object_rule(plan, tmp_path_factory):
+    from aws_cdk.assertions import Match, Template
+
+    from loadmaster.synthesis import synthesize
+
+    (stack,) = synthesize(plan, tmp_path_factory.mktemp("batch") / "cdk.out")  # both compliance packs: fails on a finding
+    template = Template.from_json(stack.template)
+
+    template.has_resource_properties("AWS::Scheduler::Schedule", {"ScheduleExpression": "cron(0 2 * * ? *)", "ScheduleExpressionTimezone": "Europe/Paris"})
+    template.has_resource_properties("AWS::Events::Rule", {"EventPattern": {"source": ["aws.s3"], "detail-type": ["Object Created"],
+                                                                          "detail": {"bucket": {"name": ["team-data"]}, "object": {"key": [{"prefix": "claims/"}]}}}})
+    machines = template.find_resources("AWS::StepFunctions::StateMachine")
+    assert len(machines) == 2
+    assert all("createTransformJob.sync" in json.dumps(machine["Properties"]["DefinitionString"]) for machine in machines.values())
+    template.has_resource_properties("AWS::StepFunctions::StateMachine", Match.object_like({"DefinitionString": Match.any_value()}))
