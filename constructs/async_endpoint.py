@@ -258,7 +258,9 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
 
     def autoscale(self, scaling: Scaling) -> ScalableCapacity:
         """The instance count between `scaling.min` and `scaling.max`, on its target tracking (the backlog per
-        instance: `loadmaster.async_inference.backlog_scaling`) and, from zero, its wake-up step policy and alarm."""
+        instance: `loadmaster.async_inference.backlog_scaling`), its scheduled actions and step policies (their
+        alarms on the variant's metrics unless they name other dimensions) and, from zero, its wake-up step policy
+        and alarm."""
         if scaling.dimension is not ScalableDimension.INSTANCES:
             raise ValueError(f"AsyncEndpoint: an asynchronous endpoint scales its instances, not {scaling.dimension.value}")
         capacity = ScalableCapacity.of_instances(
@@ -267,6 +269,7 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
         )
         for index, tracking in enumerate(scaling.target_tracking):
             capacity.track("TargetTracking" + (str(index + 1) if index else ""), tracking, metric_dimensions={"EndpointName": self.endpoint_name})
+        capacity.schedule_and_step(scaling, metric_dimensions=self.metric_dimensions)
         if scaling.wake_from_zero is not None:
             self.scale_from_zero = ScaleFromZero(
                 self,
