@@ -18,6 +18,7 @@ from typing import Any
 import botocore.session
 from moto.applicationautoscaling import models as moto_models
 from moto.applicationautoscaling.exceptions import AWSValidationException
+from moto.cloudformation.exceptions import ValidationError as StackValidationError
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
 from moto.sagemaker.exceptions import ValidationError
@@ -292,6 +293,13 @@ def _capacities(action: dict[str, Any] | None) -> dict[str, int] | None:
     return {key: int(value) for key, value in action.items() if key in ("MinCapacity", "MaxCapacity") and value is not None}
 
 
+def _as_resource_failure(error: JsonRESTError) -> StackValidationError:
+    """An Application Auto Scaling error met while CloudFormation creates a resource, as a CloudFormation error that
+    carries the service's message: moto's JSON-only errors would break the XML answer of CloudFormation's API. (moto
+    fails the stack operation at once, where CloudFormation would fail the stack and roll back.)"""
+    return StackValidationError(message=f"{error.error_type}: {error.message}")
+
+
 class ScalableTarget(UpsertedResource, ExtensionModel):
     """`AWS::ApplicationAutoScaling::ScalableTarget`. `Ref` gives `resource-id|scalable-dimension|service-namespace`."""
 
@@ -309,7 +317,13 @@ class ScalableTarget(UpsertedResource, ExtensionModel):
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> "ScalableTarget":
-        properties = cloudformation_json["Properties"]
+        try:
+            return cls._create(cloudformation_json["Properties"], account_id, region_name)
+        except JsonRESTError as error:
+            raise _as_resource_failure(error) from error
+
+    @classmethod
+    def _create(cls, properties: dict[str, Any], account_id: str, region_name: str) -> "ScalableTarget":
         target = applicationautoscaling_backends[account_id][region_name].register_scalable_target(
             properties["ServiceNamespace"],
             properties["ResourceId"],
@@ -353,14 +367,17 @@ class ScalingPolicy(UpsertedResource, ExtensionModel):
             resource_id, dimension, namespace = properties["ResourceId"], properties["ScalableDimension"], properties["ServiceNamespace"]
         policy_type = properties["PolicyType"]
         body_key = "StepScalingPolicyConfiguration" if policy_type == "StepScaling" else "TargetTrackingScalingPolicyConfiguration"
-        policy = applicationautoscaling_backends[account_id][region_name].put_scaling_policy(
-            policy_name=resource_name,
-            service_namespace=namespace,
-            resource_id=resource_id,
-            scalable_dimension=dimension,
-            policy_body=properties.get(body_key),
-            policy_type=policy_type,
-        )
+        try:
+            policy = applicationautoscaling_backends[account_id][region_name].put_scaling_policy(
+                policy_name=resource_name,
+                service_namespace=namespace,
+                resource_id=resource_id,
+                scalable_dimension=dimension,
+                policy_body=properties.get(body_key),
+                policy_type=policy_type,
+            )
+        except JsonRESTError as error:
+            raise _as_resource_failure(error) from error
         return cls(policy)
 
     @property
