@@ -167,8 +167,6 @@ def _where(error: Any) -> tuple[Any, ...]:
 # support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `multi-model`).
 _UNSUPPORTED_FEATURES = {
     "SageMaker data capture": ("data_capture", "data_capture_config"),
-    "SageMaker shadow variants": ("shadow", "shadow_variants", "shadow_production_variants", "shadow_test"),
-    "several production variants on one endpoint": ("variants", "production_variants"),
     "SageMaker multi-model endpoints": ("multi_model", "multi_model_endpoint", "multi_model_config"),
     "multi-container endpoints and inference pipelines": ("containers", "multi_container", "inference_pipeline", "pipeline"),
     "SageMaker Batch Transform": ("batch", "batch_transform", "transform"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from loadmaster.naming import DEFAULT_VARIANT_NAME
-from loadmaster.spec.base import CountRange, FrameworkImage
+from loadmaster.spec.base import ECR_IMAGE, S3_URI, CountRange
 from loadmaster.spec.strict import Spec
 
 MAX_PRODUCTION_VARIANTS = 10
@@ -27,11 +27,25 @@ class VariantSpec(Spec):
     """What a variant changes of the model; what it leaves out it takes from the model."""
 
     name: VariantName = Field(description="The variant's name (letters, digits and hyphens, at most 63), unique on the endpoint.")
-    image: str | FrameworkImage | None = Field(default=None, description="Its serving container. Default: the model's image.")
+    image: str | None = Field(default=None, description="Its serving container, an Amazon ECR image URI. Default: the model's image.")
     artifact: str | None = Field(default=None, description="Its model artifact, s3://bucket/key. Default: the model's artifact.")
     environment: dict[str, str] | None = Field(default=None, description="Its container's environment. Default: the model's.")
     instance_type: str | None = Field(default=None, description="Its instance type. Default: the model's.")
     instances: CountRange | None = Field(default=None, description="Its instances at least (1 or more) and at most. Default: the model's.")
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, image: str | None) -> str | None:
+        if image is not None and not ECR_IMAGE.match(image):
+            raise ValueError(f"{image!r} is not an Amazon ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG])")
+        return image
+
+    @field_validator("artifact")
+    @classmethod
+    def _artifact(cls, artifact: str | None) -> str | None:
+        if artifact is not None and not S3_URI.match(artifact):
+            raise ValueError(f"{artifact!r} is not an s3://bucket/key URI")
+        return artifact
 
 
 class ProductionVariantSpec(VariantSpec):
