@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from loadmaster import limits
 from loadmaster.naming import DEFAULT_VARIANT_NAME
 from loadmaster.spec.base import ECR_IMAGE, S3_URI, CountRange
 from loadmaster.spec.strict import Spec
@@ -31,7 +32,6 @@ class VariantSpec(Spec):
     artifact: str | None = Field(default=None, description="Its model artifact, s3://bucket/key. Default: the model's artifact.")
     environment: dict[str, str] | None = Field(default=None, description="Its container's environment. Default: the model's.")
     instance_type: str | None = Field(default=None, description="Its instance type. Default: the model's.")
-    instances: CountRange | None = Field(default=None, description="Its instances at least (1 or more) and at most. Default: the model's.")
 
     @field_validator("image")
     @classmethod
@@ -49,14 +49,18 @@ class VariantSpec(Spec):
 
 
 class ProductionVariantSpec(VariantSpec):
-    """A production variant: it serves `weight` / (the sum of the weights) of the requests."""
+    """A production variant: it serves `weight` / (the sum of the weights) of the requests, and scales on its own."""
 
+    instances: CountRange | None = Field(default=None, description="Its instances at least (1 or more) and at most. Default: the model's.")
     weight: float = Field(gt=0, le=1_000_000, description="Its share of the requests relative to the other variants' weights, above 0.")
 
 
 class ShadowVariantSpec(VariantSpec):
-    """A shadow variant: a copy of `sampling_percent` of the production variant's requests, its responses discarded."""
+    """A shadow variant: a copy of `sampling_percent` of the production variant's requests, its responses discarded. It
+    keeps `instance_count` instances: loadmaster does not autoscale it (we found no AWS source saying Application Auto
+    Scaling takes a shadow variant)."""
 
+    instance_count: int = Field(default=1, ge=1, le=limits.MAX_COUNT, description="Its instances, not autoscaled. Default: 1.")
     sampling_percent: int = Field(default=100, ge=1, le=100, description="Percent of the production requests copied to it, 1 to 100. Default: 100.")
 
 
@@ -77,7 +81,7 @@ def variants_problems(variants: list[ProductionVariantSpec] | None, shadow: Shad
         problems.append(("shadow.name", f"{shadow.name!r} is also the name of variants[{seen[shadow.name]}]; a variant's name is unique on the endpoint"))
     if shadow is not None and not written and shadow.name == DEFAULT_VARIANT_NAME:
         problems.append(("shadow.name", f"{DEFAULT_VARIANT_NAME} is the name of the model's own variant; name the shadow otherwise"))
-    for where, variant in [(f"variants[{index}] ({variant.name})", variant) for index, variant in enumerate(written)] + [("shadow", shadow)]:
-        if variant is not None and variant.instances is not None and variant.instances.min < 1:
-            problems.append((f"{where}.instances.min", "a variant keeps at least 1 instance"))
+    for index, variant in enumerate(written):
+        if variant.instances is not None and variant.instances.min < 1:
+            problems.append((f"variants[{index}] ({variant.name}).instances.min", "a variant keeps at least 1 instance"))
     return problems

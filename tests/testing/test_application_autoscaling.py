@@ -537,18 +537,3 @@ def test_step_adjustments_breaking_the_rules_raise_validation_error(autoscaling_
 
     assert code == "ValidationException" and expected in message
 
-
-def test_each_variant_of_an_endpoint_is_a_scalable_target_the_shadow_too(autoscaling_client, sagemaker_client):
-    # Given an endpoint with a production and a shadow variant
-    for name in ("current", "candidate"):
-        sagemaker_client.create_model(ModelName=name, ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker", PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0"})
-    variant = {"InstanceType": "ml.g5.xlarge", "InitialInstanceCount": 1, "InitialVariantWeight": 1.0}
-    sagemaker_client.create_endpoint_config(EndpointConfigName="ab", ProductionVariants=[{"VariantName": "current", "ModelName": "current", **variant}],
-                                            ShadowProductionVariants=[{"VariantName": "shadow", "ModelName": "candidate", **variant}])
-    sagemaker_client.create_endpoint(EndpointName="ab", EndpointConfigName="ab")
-    # When both variants are registered
-    for name in ("current", "shadow"):
-        register(autoscaling_client, resource_id=f"endpoint/ab/variant/{name}", dimension=INSTANCES, minimum=1, maximum=3)
-    # Then both are targets
-    targets = autoscaling_client.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
-    assert sorted(target["ResourceId"] for target in targets) == ["endpoint/ab/variant/current", "endpoint/ab/variant/shadow"]

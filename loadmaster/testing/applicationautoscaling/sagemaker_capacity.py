@@ -35,8 +35,7 @@ class SageMakerCapacity:
                 raise _missing(resource_id)
             return cls(backend, parts[1], None, "desired copy count")
         endpoint = backend.endpoints.get(parts[1])  # endpoint/<name>/variant/<variant>
-        variants = [*endpoint.production_variants, *(getattr(endpoint, "shadow_production_variants", None) or [])] if endpoint else []
-        variant = next((v for v in variants if v["VariantName"] == parts[3]), None)  # a shadow variant scales too
+        variant = next((v for v in endpoint.production_variants if v["VariantName"] == parts[3]), None) if endpoint else None
         if variant is None:
             raise _missing(resource_id)
         if dimension == PROVISIONED_CONCURRENCY:
