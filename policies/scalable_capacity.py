@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -144,13 +144,15 @@ class ScalableCapacity(Construct):
         scaled resource's (`metric_dimensions`) when it names none."""
         return StepPolicy(self, id, capacity=self, policy=policy, metric_dimensions=metric_dimensions)
 
-    def schedule_and_step(self, scaling: Scaling, *, metric_dimensions: dict[str, str]) -> None:
-        """`scaling`'s scheduled actions and step policies (its target tracking and wake-up are the callers'). Several
-        policies on one target combine as Application Auto Scaling combines them: the largest capacity wins."""
+    def schedule_and_step(self, scaling: Scaling, *, metric_dimensions: dict[str, str] | Callable[[str], dict[str, str]]) -> None:
+        """`scaling`'s scheduled actions and step policies (its target tracking and wake-up are the callers'), each
+        alarm on the scaled resource's `metric_dimensions` (or those for its metric's name) unless it names its own.
+        Several policies on one target combine as Application Auto Scaling combines them: the largest capacity wins."""
         if scaling.scheduled:
             self.schedule(scaling.scheduled)
         for index, policy in enumerate(scaling.step):
-            self.step(f"Step{index + 1}", policy, metric_dimensions=metric_dimensions)
+            dimensions = metric_dimensions(policy.alarm.metric_name) if callable(metric_dimensions) else metric_dimensions
+            self.step(f"Step{index + 1}", policy, metric_dimensions=dimensions)
 
 
 class StepPolicy(Construct):
