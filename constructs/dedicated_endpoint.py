@@ -142,12 +142,6 @@ class DedicatedEndpoint(EndpointBase):
             enable_ssm_access=self._isolation.ssm_access,
         )
 
-    def resource_id_of(self, variant_name: str) -> str:
-        """A variant as Application Auto Scaling names it, to scale its instances."""
-        if variant_name not in [*self.variant_names, self.shadow_variant_name]:
-            raise ValueError(f"DedicatedEndpoint {self.endpoint_name}: no variant {variant_name!r}")
-        return f"endpoint/{self.endpoint_name}/variant/{variant_name}"
-
     @classmethod
     def from_endpoint_name(cls, scope: Construct, id: str, endpoint_name: str, variant_name: str = DEFAULT_VARIANT_NAME) -> EndpointBase:
         return ImportedEndpoint(scope, id, endpoint_name=endpoint_name, variant_name=variant_name)

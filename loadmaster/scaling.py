@@ -189,7 +189,7 @@ def _cron_value_problem(token: str, field: tuple[str, int, int, tuple[str, ...],
     name, low, high, names, _ = field
     if token.upper() in names:
         return None
-    if not token.isdigit():
+    if not token.isdecimal():
         return f"{token!r} is not a number" + (f" nor one of {'/'.join(names)}" if names else "")
     if not low <= int(token) <= high:
         return f"{token} is outside {low}-{high}"
@@ -202,11 +202,11 @@ def _cron_field_problem(text: str, field: tuple[str, int, int, tuple[str, ...], 
         return None
     for item in text.split(","):
         base, _, step = item.partition("/")
-        if step and not step.isdigit():
+        if step and not step.isdecimal():
             return f"{name}: step {step!r} is not a number"
         if base in ("*", "") and step:
             continue
-        if "L" in special and base.upper() in ("L", "LW") or "W" in special and base.upper().endswith("W") and base[:-1].isdigit():
+        if "L" in special and base.upper() in ("L", "LW") or "W" in special and base.upper().endswith("W") and base[:-1].isdecimal():
             continue
         if "#" in special and "#" in base:
             day, _, nth = base.partition("#")
@@ -238,7 +238,7 @@ def cron_problems(fields: str) -> list[str]:
 def rate_problems(text: str) -> list[str]:
     """What is wrong with the `value unit` of `rate(...)`: a positive whole number and minute(s), hour(s) or day(s)."""
     parts = text.split()
-    if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1 or parts[1] not in RATE_UNITS:
+    if len(parts) != 2 or not parts[0].isdecimal() or int(parts[0]) < 1 or parts[1] not in RATE_UNITS:
         return [f"a rate is 'VALUE UNIT', VALUE a whole number from 1 and UNIT one of {', '.join(RATE_UNITS)}; got {text!r}"]
     return []
 

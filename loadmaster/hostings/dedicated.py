@@ -203,8 +203,11 @@ def plan_units(context: PlanningContext) -> tuple[tuple[DedicatedPlan, ...], lis
         if variants or shadow:
             # Rolling deployments exclude multi-variant endpoints (SageMaker developer guide, "Deployment guardrails").
             deployment = replace(deployment, strategy="blue-green")
-            notes += (f"each variant serves its share of the traffic: counted as that share of the model's instances, within the variant's range; "
-                      "updates blue-green (rolling deployments exclude multi-variant endpoints)",)
+            notes += ("updates blue-green (rolling deployments exclude multi-variant endpoints)",)
+        if variants:
+            notes += ("each production variant serves its weight's share of the traffic: counted as that share of the model's instances, within its range",)
+        if shadow:
+            notes += (f"the shadow {shadow.name} keeps {shadow.instances.min} instance(s) all day, not autoscaled",)
         units.append(DedicatedPlan(
             model=name,
             endpoint_name=f"{context.portfolio.name}-{name}",
