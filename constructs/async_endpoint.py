@@ -34,6 +34,9 @@ _S3_PREFIX = re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<prefix>(?:[^/]+/)*)$")
 KMS_WRITE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 S3_WRITE_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload"]
 
+# The queue's metrics, published per endpoint only (SageMaker developer guide, "Monitor asynchronous endpoints").
+QUEUE_METRICS = frozenset({"ApproximateBacklogSize", "ApproximateBacklogSizePerInstance", "ApproximateAgeOfOldestRequest", "HasBacklogWithoutCapacity"})
+
 
 @dataclass(frozen=True)
 class AsyncNotifications:
@@ -126,6 +129,10 @@ class AsyncEndpointBase(EndpointBase):
         # The queue's metrics have the endpoint as their only dimension (SageMaker developer guide, "Monitor
         # asynchronous endpoints"); the others have the variant too.
         return sagemaker_metric({"EndpointName": self.endpoint_name}, metric_name, statistic, None)
+
+    def _dimensions_of(self, metric_name: str) -> dict[str, str]:
+        """The dimensions SageMaker publishes `metric_name` with for this endpoint (see `_endpoint_metric`)."""
+        return {"EndpointName": self.endpoint_name} if metric_name in QUEUE_METRICS else self.metric_dimensions
 
     def _objects_arn(self, prefix: str) -> str:
         return self._s3_arn(f"{self.output_bucket.bucket_name}/{prefix}*")
@@ -258,7 +265,9 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
 
     def autoscale(self, scaling: Scaling) -> ScalableCapacity:
         """The instance count between `scaling.min` and `scaling.max`, on its target tracking (the backlog per
-        instance: `loadmaster.async_inference.backlog_scaling`) and, from zero, its wake-up step policy and alarm."""
+        instance: `loadmaster.async_inference.backlog_scaling`), its scheduled actions and step policies (their
+        alarms on the variant's metrics unless they name other dimensions) and, from zero, its wake-up step policy
+        and alarm."""
         if scaling.dimension is not ScalableDimension.INSTANCES:
             raise ValueError(f"AsyncEndpoint: an asynchronous endpoint scales its instances, not {scaling.dimension.value}")
         capacity = ScalableCapacity.of_instances(
@@ -267,6 +276,7 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
         )
         for index, tracking in enumerate(scaling.target_tracking):
             capacity.track("TargetTracking" + (str(index + 1) if index else ""), tracking, metric_dimensions={"EndpointName": self.endpoint_name})
+        capacity.schedule_and_step(scaling, metric_dimensions=self._dimensions_of)
         if scaling.wake_from_zero is not None:
             self.scale_from_zero = ScaleFromZero(
                 self,

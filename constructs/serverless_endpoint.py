@@ -110,7 +110,7 @@ class ServerlessEndpoint(EndpointBase):
     def scale_provisioned_concurrency(self, scaling: Scaling) -> ScalableCapacity:
         """Register the variant's provisioned concurrency with Application Auto Scaling and add `scaling`'s
         target-tracking policy, if any (on `SageMakerVariantProvisionedConcurrencyUtilization`, the fraction of the
-        provisioned concurrency in use).
+        provisioned concurrency in use), its scheduled actions and its step policies.
 
         The range lies within 1..`max_concurrency` and the endpoint must start with provisioned concurrency: scaling
         adjusts it, it does not create it (SageMaker developer guide, "Automatically scale Provisioned Concurrency
@@ -125,8 +125,8 @@ class ServerlessEndpoint(EndpointBase):
         wrong_metrics = [policy.metric.portfolio_name for policy in scaling.target_tracking if policy.metric is not ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION]
         if wrong_metrics:
             problems.append(f"provisioned concurrency scales on {ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION.portfolio_name} only, got {', '.join(wrong_metrics)}")
-        if scaling.step or scaling.scheduled or scaling.wake_from_zero or len(scaling.target_tracking) > 1:
-            problems.append("provisioned concurrency takes one target-tracking policy, nothing else")
+        if scaling.wake_from_zero or len(scaling.target_tracking) > 1:
+            problems.append("provisioned concurrency takes at most one target-tracking policy, and never scales to zero to wake from")
         if problems:
             raise ValueError(f"ServerlessEndpoint {self.endpoint_name}: " + "; ".join(problems))
         capacity = ScalableCapacity(
@@ -146,6 +146,7 @@ class ServerlessEndpoint(EndpointBase):
                 scale_in_cooldown_s=policy.scale_in_cooldown_s,
                 scale_out_cooldown_s=policy.scale_out_cooldown_s,
             )
+        capacity.schedule_and_step(scaling, metric_dimensions=self.metric_dimensions)
         return capacity
 
     # Serverless metrics (SageMaker developer guide, "Alarms and logs for tracking metrics from serverless endpoints").

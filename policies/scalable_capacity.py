@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
-from loadmaster.scaling import TargetTracking
+from constructs.metric_alarm import metric_alarm
+from loadmaster.scaling import Scaling, ScheduledAction, Step, StepScaling, TargetTracking
 
 COPY_COUNT_DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCE_COUNT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -120,3 +124,79 @@ class ScalableCapacity(Construct):
                 disable_scale_in=tracking.disable_scale_in or None,
             ),
         )
+
+    def schedule(self, actions: Sequence[ScheduledAction]) -> None:
+        """Scheduled actions on the target itself (`ScalableTarget.ScheduledActions`): from each one's schedule on,
+        autoscaling keeps the capacity between the action's min and max (those it sets)."""
+        target = appscaling.CfnScalableTarget
+        self.target.scheduled_actions = [
+            target.ScheduledActionProperty(
+                scheduled_action_name=action.name,
+                schedule=action.schedule,
+                timezone=action.timezone,
+                scalable_target_action=target.ScalableTargetActionProperty(min_capacity=action.min, max_capacity=action.max),
+            )
+            for action in actions
+        ] or None
+
+    def step(self, id: str, policy: StepScaling, *, metric_dimensions: dict[str, str]) -> StepPolicy:
+        """A step-scaling policy run by its own CloudWatch alarm, on the alarm's metric with its dimensions, or the
+        scaled resource's (`metric_dimensions`) when it names none."""
+        return StepPolicy(self, id, capacity=self, policy=policy, metric_dimensions=metric_dimensions)
+
+    def schedule_and_step(self, scaling: Scaling, *, metric_dimensions: dict[str, str] | Callable[[str], dict[str, str]]) -> None:
+        """`scaling`'s scheduled actions and step policies (its target tracking and wake-up are the callers'), each
+        alarm on the scaled resource's `metric_dimensions` (or those for its metric's name) unless it names its own.
+        Several policies on one target combine as Application Auto Scaling combines them: the largest capacity wins."""
+        if scaling.scheduled:
+            self.schedule(scaling.scheduled)
+        for index, policy in enumerate(scaling.step):
+            dimensions = metric_dimensions(policy.alarm.metric_name) if callable(metric_dimensions) else metric_dimensions
+            self.step(f"Step{index + 1}", policy, metric_dimensions=dimensions)
+
+
+class StepPolicy(Construct):
+    """A step-scaling policy (`Policy`) and the alarm whose actions run it (`Alarm`)."""
+
+    def __init__(self, scope: Construct, id: str, *, capacity: ScalableCapacity, policy: StepScaling, metric_dimensions: dict[str, str]) -> None:
+        super().__init__(scope, id)
+        self.policy = step_scaling_policy(self, "Policy", capacity=capacity, policy=policy, name=f"{capacity.resource_id.replace('/', '-')}-{id.lower()}")
+        alarm = policy.alarm
+        metric = cloudwatch.Metric(namespace=alarm.namespace, metric_name=alarm.metric_name, dimensions_map=dict(alarm.dimensions) or metric_dimensions)
+        self.alarm = metric_alarm(
+            self,
+            "Alarm",
+            alarm_description=f"{alarm.metric_name} {alarm.comparison} {alarm.threshold:g}: step scaling of {capacity.resource_id}",
+            metric=metric,
+            statistic=alarm.statistic,
+            period_s=alarm.period_s,
+            threshold=alarm.threshold,
+            evaluation_periods=alarm.evaluation_periods,
+            datapoints_to_alarm=alarm.datapoints_to_alarm,
+            comparison_operator=alarm.comparison,
+            treat_missing_data=alarm.treat_missing_data,
+            alarm_actions=[self.policy.ref],  # a scaling policy's Ref is its ARN
+        )
+
+
+def step_scaling_policy(scope: Construct, id: str, *, capacity: ScalableCapacity, policy: StepScaling, name: str) -> appscaling.CfnScalingPolicy:
+    """A `StepScaling` policy on `capacity` as the plan describes it."""
+    return appscaling.CfnScalingPolicy(
+        scope,
+        id,
+        policy_name=name,
+        policy_type="StepScaling",
+        scaling_target_id=capacity.target.ref,
+        step_scaling_policy_configuration=appscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty(
+            adjustment_type=policy.adjustment_type,
+            metric_aggregation_type=policy.metric_aggregation,
+            cooldown=policy.cooldown_s,
+            step_adjustments=[step_adjustment(step) for step in policy.steps],
+        ),
+    )
+
+
+def step_adjustment(step: Step) -> appscaling.CfnScalingPolicy.StepAdjustmentProperty:
+    return appscaling.CfnScalingPolicy.StepAdjustmentProperty(
+        metric_interval_lower_bound=step.lower, metric_interval_upper_bound=step.upper, scaling_adjustment=step.adjustment
+    )

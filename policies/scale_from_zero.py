@@ -3,12 +3,11 @@ endpoint's instances."""
 
 from __future__ import annotations
 
-from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 from constructs.metric_alarm import metric_alarm
-from loadmaster.scaling import Step, StepScaling, wake_on_no_capacity
-from policies.scalable_capacity import ScalableCapacity
+from loadmaster.scaling import StepScaling, wake_on_no_capacity
+from policies.scalable_capacity import ScalableCapacity, step_scaling_policy
 
 # An inference component's wake-up: +1 copy once a request failed for want of one (its figures, cited, in
 # loadmaster.scaling, where the plan takes them from).
@@ -41,19 +40,7 @@ class ScaleFromZero(Construct):
         description: str | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self.policy = appscaling.CfnScalingPolicy(
-            self,
-            "StepPolicy",
-            policy_name=f"{capacity.resource_id.replace('/', '-')}-scale-from-zero",
-            policy_type="StepScaling",
-            scaling_target_id=capacity.target.ref,
-            step_scaling_policy_configuration=appscaling.CfnScalingPolicy.StepScalingPolicyConfigurationProperty(
-                adjustment_type=wake.adjustment_type,
-                metric_aggregation_type=wake.metric_aggregation,
-                cooldown=wake.cooldown_s,
-                step_adjustments=[_step_adjustment(step) for step in wake.steps],
-            ),
-        )
+        self.policy = step_scaling_policy(self, "StepPolicy", capacity=capacity, policy=wake, name=f"{capacity.resource_id.replace('/', '-')}-scale-from-zero")
         alarm = wake.alarm
         self.alarm = metric_alarm(
             self,
@@ -70,8 +57,3 @@ class ScaleFromZero(Construct):
             alarm_actions=[self.policy.ref],  # a scaling policy's Ref is its ARN
         )
 
-
-def _step_adjustment(step: Step) -> appscaling.CfnScalingPolicy.StepAdjustmentProperty:
-    return appscaling.CfnScalingPolicy.StepAdjustmentProperty(
-        metric_interval_lower_bound=step.lower, metric_interval_upper_bound=step.upper, scaling_adjustment=step.adjustment
-    )

@@ -70,8 +70,10 @@ _seconds = cache(cdk.Duration.seconds)
 _milliseconds = cache(cdk.Duration.millis)
 
 
-def track(capacity: ScalableCapacity, scaling: Scaling) -> None:
-    """The plan's target-tracking policies on `capacity` (the first keeps the logical id it always had)."""
+def track(capacity: ScalableCapacity, scaling: Scaling, *, metric_dimensions: dict[str, str]) -> None:
+    """The plan's target-tracking policies on `capacity` (the first keeps the logical id it always had), then its
+    scheduled actions and step policies (their alarms on the scaled resource's `metric_dimensions` unless they name
+    others)."""
     for index, policy in enumerate(scaling.target_tracking):
         capacity.track_metric(
             "TargetTracking" if index == 0 else f"TargetTracking{index + 1}",
@@ -80,3 +82,4 @@ def track(capacity: ScalableCapacity, scaling: Scaling) -> None:
             scale_in_cooldown_s=policy.scale_in_cooldown_s,
             scale_out_cooldown_s=policy.scale_out_cooldown_s,
         )
+    capacity.schedule_and_step(scaling, metric_dimensions=metric_dimensions)

@@ -378,3 +378,24 @@ def test_on_a_cpu_instance_type_the_storage_key_encrypts_the_volumes_and_the_out
             "ProductionVariants": [Match.object_like({"InstanceType": "ml.c5.xlarge"})],
         },
     )
+
+
+def test_an_async_endpoint_takes_scheduled_actions_and_step_policies_beside_its_backlog_tracking(stack):
+    from dataclasses import replace
+
+    from loadmaster.async_inference import backlog_scaling
+    from loadmaster.scaling import MetricAlarm, ScheduledAction, Step, StepScaling
+    endpoint = make_endpoint(stack)
+    oldest = StepScaling(MetricAlarm("AWS/SageMaker", "ApproximateAgeOfOldestRequest", "Maximum", 60, threshold=300), (Step(1),), cooldown_s=300)
+    scaling = replace(backlog_scaling(0, 3), scheduled=(ScheduledAction("batch-window", "cron(0 1 * * ? *)", min=1, max=3),), step=(oldest,))
+
+    endpoint.autoscale(scaling)
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {
+        "ResourceId": "endpoint/transcribe/variant/AllTraffic",
+        "ScheduledActions": [{"ScheduledActionName": "batch-window", "Schedule": "cron(0 1 * * ? *)", "Timezone": "UTC",
+                              "ScalableTargetAction": {"MinCapacity": 1, "MaxCapacity": 3}}],
+    })
+    # the queue's metric is published per endpoint only
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "ApproximateAgeOfOldestRequest", "Dimensions": [{"Name": "EndpointName", "Value": "transcribe"}]})

@@ -1,9 +1,9 @@
-"""DedicatedEndpoint: one model, one variant, its own instances."""
+"""DedicatedEndpoint: one model, one variant, its own instances; or production variants by weight, or a shadow variant."""
 
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from constructs.dedicated_endpoint import DedicatedEndpoint
+from constructs.dedicated_endpoint import DedicatedEndpoint, EndpointVariant
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.plan import ContainerDefinition
@@ -119,3 +119,55 @@ def test_network_isolation_and_vpc_apply_to_the_model(stack):
         "AWS::SageMaker::Model",
         {"EnableNetworkIsolation": True, "VpcConfig": {"Subnets": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456789abcdef0"]}},
     )
+
+
+# Variants (issue 11 point 6)
+
+CANDIDATE = EndpointVariant("candidate", ContainerDefinition(IMAGE, "s3://models/inline-v2/model.tar.gz", {}), "ml.g5.xlarge", 1, weight=1)
+BLUE_GREEN = DeploymentGuardrails(blue_green=True)
+
+
+def test_production_variants_share_the_requests_by_weight_each_with_its_own_model(stack):
+    make_endpoint(stack, variant_name="current", weight=9, variants=[CANDIDATE], guardrails=BLUE_GREEN)
+
+    template = Template.from_stack(stack)
+
+    template.resource_count_is("AWS::SageMaker::Model", 2)
+    template.has_resource_properties("AWS::SageMaker::Model", {"PrimaryContainer": {"Image": IMAGE, "ModelDataUrl": "s3://models/inline-v2/model.tar.gz"}})
+    template.has_resource_properties("AWS::SageMaker::EndpointConfig", {
+        "ProductionVariants": [
+            Match.object_like({"VariantName": "current", "InstanceType": "ml.g5.2xlarge", "InitialInstanceCount": 2, "InitialVariantWeight": 9,
+                               "ModelName": {"Fn::GetAtt": [Match.string_like_regexp("InlineModel[0-9A-F]"), "ModelName"]}}),
+            Match.object_like({"VariantName": "candidate", "InstanceType": "ml.g5.xlarge", "InitialInstanceCount": 1, "InitialVariantWeight": 1,
+                               "ModelName": {"Fn::GetAtt": [Match.string_like_regexp("InlineModelcandidate"), "ModelName"]}}),
+        ],
+        "ShadowProductionVariants": Match.absent(),
+    })
+
+
+def test_a_shadow_variant_receives_its_sampling_percent_of_the_production_requests(stack):
+    shadow = EndpointVariant("shadow", CANDIDATE.container, "ml.g5.xlarge", 1, sampling_percent=50)
+
+    make_endpoint(stack, shadow=shadow, guardrails=BLUE_GREEN)
+
+    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::EndpointConfig", {
+        "ProductionVariants": [Match.object_like({"VariantName": "AllTraffic", "InitialVariantWeight": 1})],
+        "ShadowProductionVariants": [Match.object_like({
+            "VariantName": "shadow", "InstanceType": "ml.g5.xlarge", "InitialInstanceCount": 1, "InitialVariantWeight": 0.5,
+            "ModelName": {"Fn::GetAtt": [Match.string_like_regexp("InlineModelshadow"), "ModelName"]},
+        })],
+    })
+
+
+def test_every_variant_rule_is_reported_at_once(stack):
+    eleven = [EndpointVariant(f"v{index}", CANDIDATE.container, "ml.g5.xlarge") for index in range(10)]
+    shadow = EndpointVariant("v1", CANDIDATE.container, "ml.g5.xlarge", 0, sampling_percent=0)
+
+    with pytest.raises(ValueError) as raised:
+        make_endpoint(stack, weight=0, variants=eleven, shadow=shadow)
+
+    message = str(raised.value)
+    for problem in ("weight must be above 0, got 0", "at most 10 production variants, got 11", "with a shadow variant the endpoint has exactly one production variant",
+                    "variant names must be unique, v1 used twice", "variant v1: initial_instance_count must be at least 1", "variant v1: sampling_percent must be 1 to 100",
+                    "updates blue/green only"):
+        assert problem in message

@@ -163,7 +163,7 @@ def test_provisioned_concurrency_takes_a_single_target_tracking_policy(stack):
     endpoint = make_endpoint(stack, provisioned_concurrency=2)
     tracking = utilization_tracking()
 
-    with pytest.raises(ValueError, match="one target-tracking policy, nothing else"):
+    with pytest.raises(ValueError, match="at most one target-tracking policy"):
         endpoint.scale_provisioned_concurrency(Scaling(PROVISIONED, 1, 10, target_tracking=tracking.target_tracking * 2))
 
 
@@ -239,3 +239,25 @@ def test_cfn_lint_reports_nothing(compliant_assembly):
     result = subprocess.run([str(cfn_lint), "--", str(template)], capture_output=True, text=True, timeout=300)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_provisioned_concurrency_takes_scheduled_actions_and_step_policies_beside_its_tracking(stack):
+    from dataclasses import replace
+
+    from loadmaster.scaling import MetricAlarm, ScheduledAction, Step, StepScaling
+    endpoint = make_endpoint(stack, provisioned_concurrency=2)
+    spillover = StepScaling(MetricAlarm("AWS/SageMaker", "ServerlessProvisionedConcurrencySpilloverInvocations", "Sum", 60, threshold=10), (Step(2),), cooldown_s=120)
+    scaling = replace(utilization_tracking(), scheduled=(ScheduledAction("mornings", "cron(0 7 ? * * *)", min=4, max=None),), step=(spillover,))
+
+    endpoint.scale_provisioned_concurrency(scaling)
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {
+        "ScalableDimension": "sagemaker:variant:DesiredProvisionedConcurrency",
+        "ScheduledActions": [Match.object_like({"ScheduledActionName": "mornings", "ScalableTargetAction": {"MinCapacity": 4}})],
+    })
+    template.has_resource_properties("AWS::ApplicationAutoScaling::ScalingPolicy", {"PolicyType": "StepScaling"})
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "ServerlessProvisionedConcurrencySpilloverInvocations",
+        "Dimensions": [{"Name": "EndpointName", "Value": "tagger"}, {"Name": "VariantName", "Value": "AllTraffic"}],
+    })

@@ -4,6 +4,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from loadmaster.scaling import MetricAlarm, ScalableDimension, Scaling, ScheduledAction, Step, StepScaling
 from policies.scalable_capacity import ScalableCapacity
 from policies.scale_from_zero import ScaleFromZero
 
@@ -171,3 +172,76 @@ def test_the_wake_alarm_says_what_it_does_and_keeps_its_logical_id(stack):
     ((logical_id, alarm),) = alarms.items()
     assert logical_id.startswith("WakeNoCapacityAlarm")
     assert alarm["Properties"]["AlarmDescription"] == "Requests to inference-component/apexguru failed for lack of capacity: add a copy"
+
+
+# Scheduled actions and step policies (issue 11 point 5)
+
+BUSINESS_HOURS = ScheduledAction("business-hours", "cron(0 8 ? * MON-FRI *)", min=2, max=None, timezone="Europe/Berlin")
+NIGHTS = ScheduledAction("nights", "cron(0 20 ? * MON-FRI *)", min=1, max=4, timezone="Europe/Berlin")
+LATENCY_STEPS = StepScaling(
+    alarm=MetricAlarm("AWS/SageMaker", "ModelLatency", "Maximum", 60, threshold=500_000, evaluation_periods=3),
+    steps=(Step(adjustment=1, lower=0, upper=200_000), Step(adjustment=2, lower=200_000)),
+    cooldown_s=300,
+)
+
+
+def scaling_with(**changes):
+    return Scaling(ScalableDimension.COPIES, 0, 4, **changes)
+
+
+def test_scheduled_actions_are_written_on_the_scalable_target_with_their_time_zone(stack):
+    capacity = copies_of(stack)
+
+    capacity.schedule_and_step(scaling_with(scheduled=(BUSINESS_HOURS, NIGHTS)), metric_dimensions={"InferenceComponentName": "apexguru"})
+
+    Template.from_stack(stack).has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"ScheduledActions": [
+        {"ScheduledActionName": "business-hours", "Schedule": "cron(0 8 ? * MON-FRI *)", "Timezone": "Europe/Berlin",
+         "ScalableTargetAction": {"MinCapacity": 2, "MaxCapacity": Match.absent()}},
+        {"ScheduledActionName": "nights", "Schedule": "cron(0 20 ? * MON-FRI *)", "Timezone": "Europe/Berlin",
+         "ScalableTargetAction": {"MinCapacity": 1, "MaxCapacity": 4}},
+    ]})
+
+
+def test_a_target_without_windows_has_no_scheduled_actions(stack):
+    copies_of(stack).schedule_and_step(scaling_with(), metric_dimensions={})
+
+    Template.from_stack(stack).has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"ScheduledActions": Match.absent()})
+
+
+def test_a_step_policy_is_run_by_its_alarm_on_the_scaled_resource_metric(stack):
+    capacity = copies_of(stack)
+
+    capacity.schedule_and_step(scaling_with(step=(LATENCY_STEPS,)), metric_dimensions={"InferenceComponentName": "apexguru"})
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::ApplicationAutoScaling::ScalingPolicy", {
+        "PolicyType": "StepScaling",
+        "PolicyName": "inference-component-apexguru-step1",
+        "StepScalingPolicyConfiguration": {
+            "AdjustmentType": "ChangeInCapacity", "Cooldown": 300, "MetricAggregationType": "Maximum",
+            "StepAdjustments": [
+                {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 200_000, "ScalingAdjustment": 1},
+                {"MetricIntervalLowerBound": 200_000, "MetricIntervalUpperBound": Match.absent(), "ScalingAdjustment": 2},
+            ],
+        },
+    })
+    policy_id = next(iter(template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")))
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "Namespace": "AWS/SageMaker", "MetricName": "ModelLatency", "Statistic": "Maximum", "Period": 60, "EvaluationPeriods": 3,
+        "Threshold": 500_000, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": [{"Name": "InferenceComponentName", "Value": "apexguru"}],
+        "AlarmActions": [{"Ref": policy_id}],
+    })
+
+
+def test_a_step_policy_on_another_resource_metric_keeps_its_dimensions(stack):
+    queue_depth = StepScaling(
+        alarm=MetricAlarm("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Sum", 60, threshold=100, dimensions=(("QueueName", "requests"),)),
+        steps=(Step(adjustment=1),), cooldown_s=120, metric_aggregation="Average",
+    )
+
+    copies_of(stack).schedule_and_step(scaling_with(step=(queue_depth, LATENCY_STEPS)), metric_dimensions={"InferenceComponentName": "apexguru"})
+
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 2)
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"Namespace": "AWS/SQS", "Dimensions": [{"Name": "QueueName", "Value": "requests"}]})

@@ -253,7 +253,7 @@ def test_images_in_several_regions_without_a_portfolio_region_are_rejected(portf
     ("change", "expected"),
     [
         (lambda m: m.update(data_capture={"sampling_percent": 10}), "data_capture: `data_capture` (SageMaker data capture) is not supported by loadmaster yet"),
-        (lambda m: m.update(ShadowVariants=[]), "ShadowVariants: `ShadowVariants` (SageMaker shadow variants) is not supported by loadmaster yet"),
+        (lambda m: m.update(ExplainerConfig={}), "ExplainerConfig: `ExplainerConfig` (SageMaker Clarify online explainability) is not supported by loadmaster yet"),
         (lambda m: m.update(hosting="model-package"),
          "hosting: `model-package` (SageMaker Model Registry packages) is not supported by loadmaster yet; hosting is "
          "'inference-component', 'dedicated', 'serverless', 'async', 'multi-model', 'batch' or 'auto'"),

@@ -30,6 +30,8 @@ from loadmaster.hostings.pattern import (
     network_of,
     raise_unless_scaling_within,
     request_of,
+    window_problems,
+    with_schedule_and_steps,
     scaling_summary,
 )
 from loadmaster.hostings.dedicated import DedicatedFields, cheapest_alone
@@ -217,11 +219,12 @@ def scaling_of(model: Any, bounds: Bounds) -> Scaling | None:
     written = model.scaling
     if written is None:
         return backlog_scaling(bounds.min, bounds.max)
-    return backlog_scaling(bounds.min, bounds.max, target=written.target, scale_in_cooldown_s=written.scale_in_cooldown_s, scale_out_cooldown_s=written.scale_out_cooldown_s)
+    tracked = backlog_scaling(bounds.min, bounds.max, target=written.target, scale_in_cooldown_s=written.scale_in_cooldown_s, scale_out_cooldown_s=written.scale_out_cooldown_s)
+    return with_schedule_and_steps(tracked, model)
 
 
 def plan_units(context: PlanningContext) -> tuple[tuple[AsyncPlan, ...], list[Problem]]:
-    units = []
+    units, problems = [], []
     for name, decision in context.models_of(NAME).items():
         model = context.spec_of(name)
         instances = Bounds(*decision.bounds)
@@ -246,7 +249,8 @@ def plan_units(context: PlanningContext) -> tuple[tuple[AsyncPlan, ...], list[Pr
             network=network_of(model.network),
             ssm_access=model.ssm_access,
         ))
-    return tuple(units), []
+        problems += window_problems(context, name, units[-1].scaling)
+    return tuple(units), problems
 
 
 def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candidate:

@@ -1,5 +1,6 @@
 """`hosting: dedicated`: the model alone on its own real-time endpoint, one copy per instance, scaled by whole
-instances (one level of scaling). Its portfolio keys and checks, its plan unit, and its candidate for `hosting: auto`.
+instances (one level of scaling), optionally in several production variants or beside a shadow variant
+(`loadmaster.hostings.variants`). Its portfolio keys and checks, its plan unit, and its candidate for `hosting: auto`.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from loadmaster.hostings.pattern import (
     raise_unless_scaling_within,
     scaling_of,
     scaling_summary,
+    window_problems,
 )
+from loadmaster.hostings.variants import VariantPlan, endpoint_variants
 from loadmaster.naming import DEFAULT_VARIANT_NAME
 from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import Scaling, ScalingMetric
 from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Network, Scaling as ScalingSpec, unknown_instance_type
+from loadmaster.spec.variants import ProductionVariantSpec, ShadowVariantSpec, variants_problems
 
 if TYPE_CHECKING:
     from loadmaster.planner.sizing import Counts, Demand
@@ -58,6 +62,11 @@ class DedicatedModel(DedicatedFields):
     hosting: Literal["dedicated"] = Field(description=HOSTING_DESCRIPTION)
     scaling: DedicatedScaling | Literal["none"] | None = Field(default=None, description=(
         "Target tracking on the instances; none turns autoscaling off. Default: concurrent-requests-per-model at the planner's target."))
+    variants: list[ProductionVariantSpec] | None = Field(default=None, min_length=1, description=(
+        "The endpoint's production variants, sharing the requests by weight (A/B tests); each takes the model's keys it "
+        "leaves out. Default: one, the model (AllTraffic)."))
+    shadow: ShadowVariantSpec | None = Field(default=None, description=(
+        "A shadow variant receiving a copy of the production requests, its responses discarded. Default: none."))
     # An inference component's keys, which a dedicated endpoint does not have.
     pool: ClassVar[None] = None
     per_copy: ClassVar[None] = None
@@ -73,7 +82,19 @@ def dedicated_problems(where: str, model: Any, items: Any, catalog: Catalog) -> 
         problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
     if model.instances is not None and model.instances.min < 1:
         problems.append(Problem(f"{where}.instances.min", "a dedicated endpoint keeps at least 1 instance; scale to zero needs hosting: inference-component"))
-    return problems + endpoint_named_like_a_pool(where, items, model.name)
+    return problems + _variant_problems(where, model, catalog) + endpoint_named_like_a_pool(where, items, model.name)
+
+
+def _variant_problems(where: str, model: Any, catalog: Catalog) -> list[Problem]:
+    variants, shadow = getattr(model, "variants", None), getattr(model, "shadow", None)  # an `auto` model has neither
+    problems = [Problem(f"{where}.{field}", message) for field, message in variants_problems(variants, shadow)]
+    located = [(f"variants[{index}] ({variant.name})", variant) for index, variant in enumerate(variants or [])] + ([("shadow", shadow)] if shadow else [])
+    problems += [Problem(f"{where}.{at}.instance_type", unknown_instance_type(variant.instance_type, catalog))
+                 for at, variant in located if variant.instance_type is not None and variant.instance_type not in catalog]
+    if located and "strategy" in model.deployment.model_fields_set and model.deployment.strategy == "rolling":
+        problems.append(Problem(f"{where}.deployment.strategy", "an endpoint with variants or a shadow updates blue-green: SageMaker excludes "
+                                "multi-variant endpoints from rolling deployments"))
+    return problems
 
 
 # The plan
@@ -101,9 +122,20 @@ class DedicatedPlan:
     ssm_access: bool = False
     generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
     stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
+    variant_name: str = DEFAULT_VARIANT_NAME  # the first production variant's, which the fields above describe
+    weight: float = 1.0
+    variants: tuple[VariantPlan, ...] = ()  # the other production variants
+    shadow: VariantPlan | None = None
 
     def __post_init__(self) -> None:
         raise_unless_scaling_within(self.scaling, self.instances, f"dedicated model {self.model}")
+        for variant in self.other_variants:
+            raise_unless_scaling_within(variant.scaling, variant.instances, f"dedicated model {self.model}, variant {variant.name}")
+
+    @property
+    def other_variants(self) -> tuple[VariantPlan, ...]:
+        """The variants besides the first, the shadow last."""
+        return self.variants + ((self.shadow,) if self.shadow else ())
 
     @property
     def key(self) -> str:
@@ -126,17 +158,18 @@ class DedicatedPlan:
         return [(len(endpoints), "dedicated endpoint")]
 
     def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
-        return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)), "ConcurrentRequestsPerModel")]
+        return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", self.variant_name)), "ConcurrentRequestsPerModel")]
 
     def sagemaker_names(self) -> dict[str, str]:
         return {self.endpoint_name: f"model {self.model}"}
 
     def charges(self) -> tuple[Charge, ...]:
-        return (Charge(self.instance_type, self.instance_counts),)
+        return (Charge(self.instance_type, self.instance_counts), *(Charge(variant.instance_type, variant.instance_counts) for variant in self.other_variants))
 
     def summary_lines(self) -> list[str]:
         return [f"  dedicated {self.model} -> endpoint {self.endpoint_name}: {self.instance_type.name} x {bounds_range(self.instances)} instances, "
-                f"{scaling_summary(self.scaling)}"]
+                f"{scaling_summary(self.scaling)}"] + ([f"    variant {self.variant_name} (weight {self.weight:g})"] if self.variants else []) + [
+                   variant.summary_line() for variant in self.other_variants]
 
     def model_documents(self) -> list[dict[str, Any]]:
         return [{
@@ -159,25 +192,43 @@ class DedicatedPlan:
 
 
 def plan_units(context: PlanningContext) -> tuple[tuple[DedicatedPlan, ...], list[Problem]]:
-    units = []
+    units, problems = [], []
     for name, decision in context.models_of(HOSTING).items():
         model = context.spec_of(name)
-        instances = Bounds(*decision.bounds)
+        first, variants, shadow = endpoint_variants(
+            model, context.containers[name], context.catalog[decision.instance_type], Bounds(*decision.bounds), decision.counts, context.catalog,
+            lambda bounds, model=model: scaling_of(model, ScalingMetric.CONCURRENT_REQUESTS_PER_MODEL, bounds),
+        )
+        notes, deployment = decision.notes, deployment_of(model)
+        if variants or shadow:
+            # Rolling deployments exclude multi-variant endpoints (SageMaker developer guide, "Deployment guardrails").
+            deployment = replace(deployment, strategy="blue-green")
+            notes += ("updates blue-green (rolling deployments exclude multi-variant endpoints)",)
+        if variants:
+            notes += ("each production variant serves its weight's share of the traffic: counted as that share of the model's instances, within its range",)
+        if shadow:
+            notes += (f"the shadow {shadow.name} keeps {shadow.instances.min} instance(s) all day, not autoscaled",)
         units.append(DedicatedPlan(
             model=name,
             endpoint_name=f"{context.portfolio.name}-{name}",
-            container=context.containers[name],
-            instance_type=context.catalog[decision.instance_type],
-            instances=instances,
-            scaling=scaling_of(model, ScalingMetric.CONCURRENT_REQUESTS_PER_MODEL, instances),
-            instance_counts=decision.counts,
+            container=first.container,
+            instance_type=first.instance_type,
+            instances=first.instances,
+            scaling=first.scaling,
+            instance_counts=first.instance_counts,
             reasons=decision.reasons,
-            notes=decision.notes,
-            deployment=deployment_of(model),
+            notes=notes,
+            deployment=deployment,
             network=network_of(model.network),
             ssm_access=model.ssm_access,
+            variant_name=first.name,
+            weight=first.weight,
+            variants=variants,
+            shadow=shadow,
         ))
-    return tuple(units), []
+        problems += [problem for variant in (first, *variants, *([shadow] if shadow else []))
+                     for problem in window_problems(context, name, variant.scaling, of="" if variant is first and not (variants or shadow) else f" of variant {variant.name}")]
+    return tuple(units), problems
 
 
 def cheapest_alone(demands: dict[str, Demand], catalog: Catalog) -> str:

@@ -31,6 +31,7 @@ from loadmaster.hostings.pattern import (
     network_of,
     raise_unless_scaling_within,
     scaling_of,
+    window_problems,
     scaling_summary,
 )
 from loadmaster.naming import SAGEMAKER_NAME_MAX
@@ -287,6 +288,7 @@ def plan_units(context: PlanningContext) -> tuple[tuple[PoolPlan, ...], list[Pro
         )
         for pool in decisions.pools
     )
+    problems += [problem for pool in pools for component in pool.components for problem in window_problems(context, component.model, component.scaling)]
     return pools, problems
 
 

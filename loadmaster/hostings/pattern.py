@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from loadmaster.async_inference import Request
@@ -17,6 +17,7 @@ from loadmaster.scaling import (
     StepScaling,
     TargetTracking,
 )
+from loadmaster.spec.scaling import step_policies_of, windows_of, windows_outside
 
 if TYPE_CHECKING:
     from loadmaster.catalog import Catalog, InstanceType
@@ -172,6 +173,11 @@ class PlanningContext:
     def spec_of(self, model: str) -> Any:
         return next(spec for spec in self.portfolio.models if spec.name == model)
 
+    def where(self, model: str) -> str:
+        """A model's location in the file, as problems name it: `models[2] (blockgen)`."""
+        index = next(index for index, spec in enumerate(self.portfolio.models) if spec.name == model)
+        return f"models[{index}] ({model})"
+
 
 def endpoint_named_like_a_pool(where: str, items: Any, name: str) -> list[Problem]:
     """A model's own endpoint and a pool's are both named PORTFOLIO-NAME: SageMaker would refuse the second."""
@@ -194,8 +200,26 @@ def scaling_of(model: Any, default_metric: ScalingMetric, bounds: Bounds, wake_f
         scale_in_cooldown_s=written.scale_in_cooldown_s if written else DEFAULT_SCALE_IN_COOLDOWN_S,
         scale_out_cooldown_s=written.scale_out_cooldown_s if written else DEFAULT_SCALE_OUT_COOLDOWN_S,
     )
-    return Scaling(default_metric.dimension, bounds.min, bounds.max, target_tracking=(tracking,),
-                   wake_from_zero=wake_from_zero if bounds.min == 0 else None)
+    scaling = Scaling(default_metric.dimension, bounds.min, bounds.max, target_tracking=(tracking,),
+                      wake_from_zero=wake_from_zero if bounds.min == 0 else None)
+    return with_schedule_and_steps(scaling, model)
+
+
+def with_schedule_and_steps(scaling: Scaling | None, model: Any) -> Scaling | None:
+    """`scaling` with the model's scheduled actions and step policies (`scaling.schedule`, `scaling.step`): every
+    pattern that scales takes them on its target."""
+    written = model.scaling
+    if scaling is None or written is None or written == "none":
+        return scaling
+    return replace(scaling, scheduled=windows_of(written.schedule), step=step_policies_of(written.step))
+
+
+def window_problems(context: PlanningContext, model: str, scaling: Scaling | None, of: str = "") -> list[Problem]:
+    """The model's scheduled windows whose min or max lies outside the range it scales in, as planned (`of`: whose
+    range, when not the model's own, such as a variant's)."""
+    if scaling is None:
+        return []
+    return [Problem(f"{context.where(model)}.scaling.schedule", problem + of) for problem in windows_outside(scaling.scheduled, scaling.min, scaling.max)]
 
 
 def deployment_of(model: Any) -> DeploymentPlan:
@@ -217,7 +241,17 @@ def network_of(network: Any) -> NetworkPlan | None:
 def scaling_summary(scaling: Scaling | None) -> str:
     if scaling is None:
         return "no autoscaling"
-    return ", ".join(f"scales on {policy.metric.portfolio_name} (target {policy.target:g})" for policy in scaling.target_tracking)
+    parts = [f"scales on {policy.metric.portfolio_name} (target {policy.target:g})" for policy in scaling.target_tracking]
+    parts += [f"steps on {policy.alarm.metric_name} {_COMPARISONS[policy.alarm.comparison]} {policy.alarm.threshold:.15g}" for policy in scaling.step]
+    parts += [f"{action.name} {action.schedule} {action.timezone}: {_window_range(action)}" for action in scaling.scheduled]
+    return ", ".join(parts)
+
+
+_COMPARISONS = {"GreaterThanOrEqualToThreshold": ">=", "GreaterThanThreshold": ">", "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "<="}
+
+
+def _window_range(action: Any) -> str:
+    return " ".join(f"{bound} {value}" for bound, value in (("min", action.min), ("max", action.max)) if value is not None)
 
 
 def bounds_range(bounds: Bounds) -> str:

@@ -17,7 +17,18 @@ from loadmaster.catalog import CPU, Catalog
 from loadmaster.catalog import serverless as limits
 from loadmaster.catalog.serverless import MAX_CONCURRENCY, MAX_MEMORY_MB, US_EAST_1, ServerlessPrices, reasons_not_serverless, smallest_memory_size_mb
 from loadmaster.errors import Problem
-from loadmaster.hostings.pattern import NONE, Candidate, HostingPattern, PlanningContext, bounds_range, deployment_of, endpoint_named_like_a_pool, scaling_summary
+from loadmaster.hostings.pattern import (
+    NONE,
+    Candidate,
+    HostingPattern,
+    PlanningContext,
+    bounds_range,
+    deployment_of,
+    endpoint_named_like_a_pool,
+    scaling_summary,
+    window_problems,
+    with_schedule_and_steps,
+)
 from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan
 from loadmaster.planner.bill import SAGEMAKER_PRICING, Meter, PriceSource
 from loadmaster.planner.cost import UsageCost
@@ -263,7 +274,7 @@ def scaling_of(model: Any, provisioned: Bounds | None) -> Scaling | None:
         scale_in_cooldown_s=written.scale_in_cooldown_s if written else DEFAULT_SCALE_IN_COOLDOWN_S,
         scale_out_cooldown_s=written.scale_out_cooldown_s if written else DEFAULT_SCALE_OUT_COOLDOWN_S,
     )
-    return Scaling(ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION.dimension, provisioned.min, provisioned.max, target_tracking=(tracking,))
+    return with_schedule_and_steps(Scaling(ScalingMetric.PROVISIONED_CONCURRENCY_UTILIZATION.dimension, provisioned.min, provisioned.max, target_tracking=(tracking,)), model)
 
 
 def plan_units(context: PlanningContext) -> tuple[tuple[ServerlessPlan, ...], list[Problem]]:
@@ -295,6 +306,7 @@ def plan_units(context: PlanningContext) -> tuple[tuple[ServerlessPlan, ...], li
             notes=tuple(notes),
             deployment=replace(deployment_of(model), strategy="blue-green"),
         ))
+        problems += window_problems(context, name, units[-1].scaling)
     return tuple(units), problems
 
 

@@ -10,11 +10,13 @@ import difflib
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from loadmaster import limits
 from loadmaster.catalog import Catalog
 from loadmaster.naming import KMS_KEY_ARN, SAGEMAKER_NAME_MAX, SAGEMAKER_NAME_PATTERN
+from loadmaster.spec.scaling import StepPolicy, Window, unique_window_names
+from loadmaster.spec.strict import Spec  # noqa: F401  (the spec classes import it from here)
 
 ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
@@ -30,10 +32,6 @@ Device = Literal["gpu", "neuron", "cpu"]  # catalog.GPU, NEURON, CPU
 
 # What each hosting model's `hosting` key says in an editor.
 HOSTING_DESCRIPTION = "The hosting pattern (inference-component by default; the schema lists every one), or auto: the planner chooses."
-
-
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CountRange(Spec):
@@ -73,6 +71,12 @@ class Scaling(Spec):
                                      description=f"Seconds after a scale-in before the next one. Default: {limits.DEFAULT_SCALE_IN_COOLDOWN_S}.")
     scale_out_cooldown_s: int = Field(default=limits.DEFAULT_SCALE_OUT_COOLDOWN_S, ge=0, le=limits.MAX_COOLDOWN_S,
                                       description=f"Seconds after a scale-out before the next one. Default: {limits.DEFAULT_SCALE_OUT_COOLDOWN_S}.")
+    schedule: Annotated[list[Window], AfterValidator(unique_window_names)] = Field(default_factory=list, description=(
+        "Scheduled actions: from each one's cron or rate on, autoscaling keeps between its min and max (business hours, "
+        "nights). Default: none."))
+    step: list[StepPolicy] = Field(default_factory=list, description=(
+        "Step-scaling policies, each run by a CloudWatch alarm on any metric. With target tracking, the policy asking "
+        "for the most capacity wins. Default: none."))
 
 
 class FrameworkImage(Spec):

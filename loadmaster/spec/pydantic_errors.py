@@ -167,8 +167,6 @@ def _where(error: Any) -> tuple[Any, ...]:
 # support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `batch-transform`).
 _UNSUPPORTED_FEATURES = {
     "SageMaker data capture": ("data_capture", "data_capture_config"),
-    "SageMaker shadow variants": ("shadow", "shadow_variants", "shadow_production_variants", "shadow_test"),
-    "several production variants on one endpoint": ("variants", "production_variants"),
     "multi-container endpoints and inference pipelines": ("containers", "multi_container", "inference_pipeline", "pipeline"),
     "SageMaker Clarify online explainability": ("explainer", "explainer_config"),
     "inference-component adapters": ("adapter", "adapters", "base_inference_component", "base_inference_component_name"),

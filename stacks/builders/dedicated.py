@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from constructs.dedicated_endpoint import DedicatedEndpoint
+from constructs.dedicated_endpoint import DedicatedEndpoint, EndpointVariant
 from loadmaster.hostings.dedicated import HOSTING, DedicatedPlan
+from loadmaster.hostings.variants import VariantPlan
+from loadmaster.scaling import Scaling
 from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
@@ -38,16 +40,32 @@ def add_dedicated(stack: HostingStack, plan: DedicatedPlan) -> DedicatedEndpoint
         initial_instance_count=plan.instances.initial,
         guardrails=guardrails(plan.deployment),
         isolation=stack.isolation(stack, plan.instance_type, plan.network, plan.ssm_access, name=construct_id),
+        variant_name=plan.variant_name,
+        weight=plan.weight,
+        variants=[_endpoint_variant(variant) for variant in plan.variants],
+        shadow=_endpoint_variant(plan.shadow) if plan.shadow else None,
     )
     if plan.scaling is None:
         acknowledge(endpoint, rule_id(DEDICATED_ENDPOINT_HAS_SCALING_POLICY), f"The portfolio sets scaling: none for {plan.model}: its instance count stays at {plan.instances.initial}.")
         return endpoint
-    capacity = ScalableCapacity.of_instances(
-        endpoint, "Scaling", endpoint_name=plan.endpoint_name, variant_name=endpoint.variant_name, endpoint=endpoint.endpoint,
-        min_instances=plan.scaling.min, max_instances=plan.scaling.max,
-    )
-    track(capacity, plan.scaling)
+    _scale(endpoint, "Scaling", plan.variant_name, plan.scaling)  # the first variant's keeps the construct id it always had
+    for variant in plan.variants:  # the shadow keeps its instance count
+        _scale(endpoint, f"Scaling-{variant.name}", variant.name, variant.scaling)
     return endpoint
+
+
+def _scale(endpoint: DedicatedEndpoint, id: str, variant_name: str, scaling: Scaling) -> None:
+    """One variant's instances on its own scalable target."""
+    capacity = ScalableCapacity.of_instances(
+        endpoint, id, endpoint_name=endpoint.endpoint_name, variant_name=variant_name, endpoint=endpoint.endpoint,
+        min_instances=scaling.min, max_instances=scaling.max,
+    )
+    track(capacity, scaling, metric_dimensions={"EndpointName": endpoint.endpoint_name, "VariantName": variant_name})
+
+
+def _endpoint_variant(variant: VariantPlan) -> EndpointVariant:
+    return EndpointVariant(variant.name, variant.container, variant.instance_type.name, variant.instances.initial, variant.weight,
+                           variant.sampling_percent if variant.sampling_percent is not None else 100)
 
 
 BUILDER = Builder(HOSTING, head, members, FIRST_GUESS)

@@ -71,7 +71,7 @@ def add_component(stack: HostingStack, pool: PoolPlan, endpoint: InferenceCompon
     capacity = ScalableCapacity.of_copies(
         component, "Scaling", component_name=plan.component_name, component=component.resource, min_copies=plan.scaling.min, max_copies=plan.scaling.max
     )
-    track(capacity, plan.scaling)
+    track(capacity, plan.scaling, metric_dimensions={"InferenceComponentName": plan.component_name})
     wake = plan.scaling.wake_from_zero
     if wake:
         ScaleFromZero(component, "ScaleFromZero", capacity=capacity, no_capacity_metric=component.metric_no_capacity_invocation_failures(), wake=wake)

@@ -444,3 +444,96 @@ def test_an_inference_component_pools_instances_follow_managed_scaling_not_its_r
     # Then its one instance stays: managed instance scaling, not the target, sizes it
     assert sagemaker_client.describe_endpoint(EndpointName="pool")["ProductionVariants"][0]["CurrentInstanceCount"] == 1
     assert activities(autoscaling_client) == []
+
+
+# Scheduled actions and step policies (issue 11 point 5)
+
+
+def schedule(autoscaling, expression: str = "cron(0 8 ? * MON-FRI *)", timezone: str = "Europe/Berlin", name: str = "business-hours",
+             resource_id: str = "inference-component/blockgen", **capacities):
+    return autoscaling.put_scheduled_action(
+        ServiceNamespace="sagemaker", ScheduledActionName=name, ResourceId=resource_id, ScalableDimension=COPIES,
+        Schedule=expression, Timezone=timezone, ScalableTargetAction=capacities or {"MinCapacity": 2},
+    )
+
+
+def step_policy(autoscaling, steps: list[dict]):
+    return autoscaling.put_scaling_policy(
+        PolicyName="steps", ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES,
+        PolicyType="StepScaling",
+        StepScalingPolicyConfiguration={"AdjustmentType": "ChangeInCapacity", "Cooldown": 300, "StepAdjustments": steps},
+    )
+
+
+def test_a_scheduled_action_on_a_registered_target_is_listed_with_its_time_zone(autoscaling_client, component):
+    register(autoscaling_client)
+
+    schedule(autoscaling_client, MinCapacity=2, MaxCapacity=4)
+
+    (action,) = autoscaling_client.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]
+    assert (action["ScheduledActionName"], action["Schedule"], action["Timezone"], action["ScalableTargetAction"]) == (
+        "business-hours", "cron(0 8 ? * MON-FRI *)", "Europe/Berlin", {"MinCapacity": 2, "MaxCapacity": 4})
+
+
+def test_a_scheduled_action_without_a_registered_target_raises_object_not_found(autoscaling_client, component):
+    code, message = error_of(lambda: schedule(autoscaling_client))
+
+    assert code == "ObjectNotFoundException" and "resource ID: inference-component/blockgen" in message
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"expression": "cron(0 8 * * MON-FRI)"}, "a cron expression has 6 fields"),
+        ({"expression": "every morning"}, "a schedule is cron(...), rate(...) or at(...)"),
+        ({"timezone": "Europe/Munich"}, "Invalid timezone 'Europe/Munich'"),
+        ({"MinCapacity": 5, "MaxCapacity": 2}, "Minimum capacity 5 cannot be greater than maximum capacity 2"),
+        ({"name": "nine/five"}, "at 'scheduledActionName' failed to satisfy constraint"),
+    ],
+    ids=["cron-fields", "not-a-schedule", "time-zone", "min-above-max", "name"],
+)
+def test_a_scheduled_action_the_service_cannot_read_raises_validation_error(autoscaling_client, component, changes, expected):
+    register(autoscaling_client)
+
+    code, message = error_of(lambda: schedule(autoscaling_client, **changes))
+
+    assert code == "ValidationException" and expected in message
+
+
+def test_deregistering_a_target_deletes_its_scheduled_actions(autoscaling_client, component):
+    register(autoscaling_client)
+    schedule(autoscaling_client)
+
+    autoscaling_client.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId="inference-component/blockgen", ScalableDimension=COPIES)
+
+    assert autoscaling_client.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"] == []
+
+
+def test_contiguous_step_adjustments_are_accepted(autoscaling_client, component):
+    register(autoscaling_client)
+
+    step_policy(autoscaling_client, [{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+                                     {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}])
+
+    (policy,) = autoscaling_client.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert len(policy["StepScalingPolicyConfiguration"]["StepAdjustments"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ([{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1}, {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}],
+         "steps leave a gap between 10 and 20"),
+        ([{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 30, "ScalingAdjustment": 1}, {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}],
+         "steps overlap"),
+        ([{"ScalingAdjustment": 1}], "step 1 has neither a lower nor an upper bound"),
+    ],
+    ids=["gap", "overlap", "unbounded"],
+)
+def test_step_adjustments_breaking_the_rules_raise_validation_error(autoscaling_client, component, steps, expected):
+    register(autoscaling_client)
+
+    code, message = error_of(lambda: step_policy(autoscaling_client, steps))
+
+    assert code == "ValidationException" and expected in message
+

@@ -492,3 +492,46 @@ def test_a_component_without_a_runtime_config_fails_the_stack_with_sagemakers_me
     del body["Resources"]["Component"]["Properties"]["RuntimeConfig"]
     with pytest.raises(ClientError, match="Inference components copy count an integer larger than 0"):
         deploy(cloudformation_client, body)
+
+
+def with_scheduled_actions(*actions: dict) -> dict:
+    body = template()
+    body["Resources"]["Target"]["Properties"]["ScheduledActions"] = list(actions)
+    return body
+
+
+BUSINESS_HOURS = {"ScheduledActionName": "business-hours", "Schedule": "cron(0 8 ? * MON-FRI *)", "Timezone": "Europe/Berlin", "ScalableTargetAction": {"MinCapacity": 2}}
+NIGHTS = {"ScheduledActionName": "nights", "Schedule": "cron(0 20 ? * MON-FRI *)", "Timezone": "Europe/Berlin", "ScalableTargetAction": {"MinCapacity": 0, "MaxCapacity": 1}}
+
+
+def scheduled(autoscaling) -> list[tuple[str, str, dict]]:
+    actions = autoscaling.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]
+    return [(action["ScheduledActionName"], action["Schedule"], action["ScalableTargetAction"]) for action in actions]
+
+
+def test_a_targets_scheduled_actions_are_created_changed_and_deleted_with_the_stack(cloudformation_client, autoscaling_client):
+    # Given a target with two windows
+    deploy(cloudformation_client, with_scheduled_actions(BUSINESS_HOURS, NIGHTS))
+    assert scheduled(autoscaling_client) == [("business-hours", "cron(0 8 ? * MON-FRI *)", {"MinCapacity": 2}),
+                                             ("nights", "cron(0 20 ? * MON-FRI *)", {"MinCapacity": 0, "MaxCapacity": 1})]
+    # When an update drops one and changes the other
+    deploy(cloudformation_client, with_scheduled_actions(BUSINESS_HOURS | {"Schedule": "cron(0 7 ? * MON-FRI *)"}), update=True)
+    # Then
+    assert scheduled(autoscaling_client) == [("business-hours", "cron(0 7 ? * MON-FRI *)", {"MinCapacity": 2})]
+    # And deleting the stack deletes the target's actions with it
+    cloudformation_client.delete_stack(StackName="pool")
+    assert scheduled(autoscaling_client) == []
+
+
+def test_a_scheduled_action_the_service_cannot_read_fails_the_stack_with_the_reason(cloudformation_client):
+    with pytest.raises(ClientError, match="a cron expression has 6 fields"):
+        deploy(cloudformation_client, with_scheduled_actions(BUSINESS_HOURS | {"Schedule": "cron(0 8 * * MON-FRI)"}))
+
+
+def test_step_adjustments_with_a_gap_fail_the_stack_with_the_reason(cloudformation_client):
+    body = template()
+    body["Resources"]["StepPolicy"]["Properties"]["StepScalingPolicyConfiguration"]["StepAdjustments"] = [
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 1, "ScalingAdjustment": 1}, {"MetricIntervalLowerBound": 2, "ScalingAdjustment": 2}]
+
+    with pytest.raises(ClientError, match="steps leave a gap between 1 and 2"):
+        deploy(cloudformation_client, body)

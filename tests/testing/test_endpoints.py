@@ -404,3 +404,57 @@ def test_an_endpoint_config_keeps_its_data_capture_key_async_config_and_tags(sag
     assert described["DataCaptureConfig"]["DestinationS3Uri"] == "s3://capture/pool"
     assert described["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"] == "s3://async/pool"
     assert sagemaker_client.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "codegen"}]
+
+
+# Production variants by weight and shadow variants (issue 11 point 6)
+
+
+def model_variant(name: str, model: str, instances: int = 1, weight: float = 1.0) -> dict:
+    return {"VariantName": name, "ModelName": model, "InstanceType": "ml.g5.xlarge", "InitialInstanceCount": instances, "InitialVariantWeight": weight}
+
+
+@pytest.fixture
+def two_models(sagemaker_client) -> tuple[str, str]:
+    for name in ("current", "candidate"):
+        sagemaker_client.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    return "current", "candidate"
+
+
+def test_an_endpoint_lists_its_shadow_variant_with_its_instances(sagemaker_client, two_models):
+    # Given a config with a production and a shadow variant
+    sagemaker_client.create_endpoint_config(
+        EndpointConfigName="ab", ProductionVariants=[model_variant("current", "current", 2)], ShadowProductionVariants=[model_variant("shadow", "candidate", 1, 0.5)]
+    )
+    # When
+    sagemaker_client.create_endpoint(EndpointName="ab", EndpointConfigName="ab")
+    # Then
+    config = sagemaker_client.describe_endpoint_config(EndpointConfigName="ab")
+    assert [variant["VariantName"] for variant in config["ShadowProductionVariants"]] == ["shadow"]
+    endpoint = sagemaker_client.describe_endpoint(EndpointName="ab")
+    assert [(variant["VariantName"], variant["CurrentInstanceCount"], variant["CurrentWeight"]) for variant in endpoint["ShadowProductionVariants"]] == [("shadow", 1, 0.5)]
+    assert [variant["VariantName"] for variant in endpoint["ProductionVariants"]] == ["current"]
+
+
+def test_a_config_without_a_shadow_variant_describes_none(sagemaker_client, two_models):
+    sagemaker_client.create_endpoint_config(EndpointConfigName="ab", ProductionVariants=[model_variant("current", "current"), model_variant("candidate", "candidate")])
+    sagemaker_client.create_endpoint(EndpointName="ab", EndpointConfigName="ab")
+
+    assert "ShadowProductionVariants" not in sagemaker_client.describe_endpoint_config(EndpointConfigName="ab")
+    assert "ShadowProductionVariants" not in sagemaker_client.describe_endpoint(EndpointName="ab")
+
+
+def test_a_shadow_variant_beside_two_production_variants_raises_validation_error(sagemaker_client, two_models):
+    code, message = error_of(lambda: sagemaker_client.create_endpoint_config(
+        EndpointConfigName="ab", ProductionVariants=[model_variant("current", "current"), model_variant("candidate", "candidate")],
+        ShadowProductionVariants=[model_variant("shadow", "candidate")],
+    ))
+
+    assert code == "ValidationException" and "exactly one production variant and one shadow variant, got 2 and 1" in message
+
+
+def test_a_shadow_variant_named_like_the_production_variant_raises_validation_error(sagemaker_client, two_models):
+    code, message = error_of(lambda: sagemaker_client.create_endpoint_config(
+        EndpointConfigName="ab", ProductionVariants=[model_variant("current", "current")], ShadowProductionVariants=[model_variant("current", "candidate")],
+    ))
+
+    assert code == "ValidationException" and "unique" in message

@@ -1,5 +1,6 @@
 """moto's Application Auto Scaling with the dimensions and metrics of botocore's service model, SageMaker targets
-that must exist, and CloudFormation support for scalable targets and scaling policies.
+that must exist, scheduled actions and step policies checked as the service checks them, and CloudFormation support
+for scalable targets (with their `ScheduledActions`) and scaling policies.
 
 moto validates against enums of its own that lack `sagemaker:inference-component:DesiredCopyCount` (FACTS.md);
 botocore's model lists every current value.
@@ -7,7 +8,9 @@ botocore's model lists every current value.
 
 from __future__ import annotations
 
+import re
 import time
+import zoneinfo
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -15,10 +18,12 @@ from typing import Any
 import botocore.session
 from moto.applicationautoscaling import models as moto_models
 from moto.applicationautoscaling.exceptions import AWSValidationException
+from moto.cloudformation.exceptions import ValidationError as StackValidationError
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
 from moto.sagemaker.exceptions import ValidationError
 
+from loadmaster.scaling import SCHEDULED_ACTION_NAME_PATTERN, Step, schedule_problems, step_problems
 from loadmaster.testing.applicationautoscaling.alarms import target_tracking_alarms
 from loadmaster.testing.applicationautoscaling.sagemaker_capacity import SageMakerCapacity
 
@@ -69,6 +74,40 @@ def target_params_must_be_valid(namespace: str, resource_id: str, dimension: str
             valid = valid and dimension in allowed_values("ScalableDimension") and d_namespace == namespace and resource_type == d_resource_type
     if not valid:
         raise AWSValidationException("Unsupported service namespace, resource type or scalable dimension")  # moto's text
+
+
+def no_target(namespace: str, resource_id: str, dimension: str) -> ObjectNotFoundException:
+    return ObjectNotFoundException(
+        f"No scalable target registered for service namespace: {namespace}, resource ID: {resource_id}, scalable dimension: {dimension}"
+    )
+
+
+def scheduled_action_problems(name: str, schedule: str, timezone: str | None, target_action: dict[str, Any] | None) -> list[str]:
+    """What PutScheduledAction refuses: a name off the pattern, a schedule that is not cron/rate/at as the service
+    reads it, a time zone it does not know, a min above the max (botocore application-autoscaling service-2.json and
+    API reference, PutScheduledAction). The service's own wording for these is not known to us: the problems say
+    what is wrong in loadmaster's words."""
+    problems = []
+    if not re.match(SCHEDULED_ACTION_NAME_PATTERN, name or ""):
+        problems.append(f"Value '{name}' at 'scheduledActionName' failed to satisfy constraint: Member must satisfy regular expression pattern")
+    problems += [f"Invalid schedule {schedule!r}: {problem}" for problem in schedule_problems(schedule or "")]
+    if timezone is not None and timezone not in zoneinfo.available_timezones():
+        problems.append(f"Invalid timezone {timezone!r}: not an IANA time zone")
+    action = target_action or {}
+    low, high = action.get("MinCapacity"), action.get("MaxCapacity")
+    if low is not None and high is not None and int(low) > int(high):
+        problems.append(f"Minimum capacity {low} cannot be greater than maximum capacity {high}")
+    return problems
+
+
+def step_adjustments_of(policy_body: dict[str, Any] | None) -> tuple[Step, ...]:
+    def bound(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    return tuple(
+        Step(int(step["ScalingAdjustment"]), bound(step.get("MetricIntervalLowerBound")), bound(step.get("MetricIntervalUpperBound")))
+        for step in (policy_body or {}).get("StepAdjustments", [])
+    )
 
 
 def service_linked_role_arn(account_id: str, partition: str) -> str:
@@ -171,11 +210,48 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
 
     def deregister_scalable_target(self, namespace: str, r_id: str, dimension: str) -> None:
         super().deregister_scalable_target(namespace, r_id, dimension)
-        # Deregistering a target deletes its scaling policies (Application Auto Scaling API reference).
+        # Deregistering a target deletes its scaling policies and scheduled actions (Application Auto Scaling API
+        # reference, DeregisterScalableTarget); moto keeps the actions.
         for key, policy in list(self.policies.items()):
             if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == (namespace, r_id, dimension):
                 policy.delete_alarms(self.account_id, self.region_name)
                 del self.policies[key]
+        self.scheduled_actions = [action for action in self.scheduled_actions if not _of_target(action, namespace, r_id, dimension)]
+
+    def put_scheduled_action(
+        self,
+        service_namespace: str,
+        schedule: str,
+        timezone: str,
+        scheduled_action_name: str,
+        resource_id: str,
+        scalable_dimension: str,
+        start_time: str,
+        end_time: str,
+        scalable_target_action: Any,
+    ) -> None:
+        """moto's, refusing what the service refuses for SageMaker targets: an action on a target not registered, a
+        schedule or time zone it cannot read (`scheduled_action_problems`)."""
+        if service_namespace == "sagemaker":
+            raise_problems(scheduled_action_problems(scheduled_action_name, schedule, timezone, scalable_target_action))
+            if not self._scalable_target_exists(resource_id, scalable_dimension):
+                raise no_target(service_namespace, resource_id, scalable_dimension)
+        super().put_scheduled_action(service_namespace, schedule, timezone, scheduled_action_name, resource_id, scalable_dimension,
+                                     start_time, end_time, scalable_target_action)
+
+    def replace_scheduled_actions(self, namespace: str, r_id: str, dimension: str, actions: list[dict[str, Any]]) -> None:
+        """A scalable target's `ScheduledActions` as CloudFormation sets them: those no longer listed deleted, the
+        others put (created or changed)."""
+        names = {action["ScheduledActionName"] for action in actions}
+        self.scheduled_actions = [
+            action for action in self.scheduled_actions
+            if not (_of_target(action, namespace, r_id, dimension) and action.scheduled_action_name not in names)
+        ]
+        for action in actions:
+            self.put_scheduled_action(
+                namespace, action["Schedule"], action.get("Timezone"), action["ScheduledActionName"], r_id, dimension,
+                action.get("StartTime"), action.get("EndTime"), _capacities(action.get("ScalableTargetAction")),
+            )
 
     def put_scaling_policy(
         self,
@@ -192,11 +268,11 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
             metric = (policy_body or {}).get("PredefinedMetricSpecification", {}).get("PredefinedMetricType")
             where = "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType"
             raise_problems([enum_problem(metric, where, "MetricType")])
+        if policy_type == "StepScaling":
+            # The rules of the API reference's StepAdjustment; the service's own wording is not known to us.
+            raise_problems([f"Invalid step adjustments: {problem}" for problem in step_problems(step_adjustments_of(policy_body))])
         if not self._scalable_target_exists(resource_id, scalable_dimension):
-            raise ObjectNotFoundException(
-                f"No scalable target registered for service namespace: {service_namespace}, "
-                f"resource ID: {resource_id}, scalable dimension: {scalable_dimension}"
-            )
+            raise no_target(service_namespace, resource_id, scalable_dimension)
         replaced = self.policies.get(moto_models.FakeApplicationAutoscalingPolicy.formulate_key(service_namespace, resource_id, scalable_dimension, policy_name))
         if replaced is not None:
             replaced.delete_alarms(self.account_id, self.region_name)
@@ -204,6 +280,24 @@ class ApplicationAutoscalingBackend(moto_models.ApplicationAutoscalingBackend):
         if policy.policy_type == "TargetTrackingScaling":
             policy.alarms.extend(target_tracking_alarms(policy))
         return policy
+
+
+def _of_target(action: moto_models.FakeScheduledAction, namespace: str, r_id: str, dimension: str) -> bool:
+    return (action.service_namespace, action.resource_id, action.scalable_dimension) == (namespace, r_id, dimension)
+
+
+def _capacities(action: dict[str, Any] | None) -> dict[str, int] | None:
+    """A template's ScalableTargetAction as the API takes it (CloudFormation may pass the numbers as strings)."""
+    if not action:
+        return None
+    return {key: int(value) for key, value in action.items() if key in ("MinCapacity", "MaxCapacity") and value is not None}
+
+
+def _as_resource_failure(error: JsonRESTError) -> StackValidationError:
+    """An Application Auto Scaling error met while CloudFormation creates a resource, as a CloudFormation error that
+    carries the service's message: moto's JSON-only errors would break the XML answer of CloudFormation's API. (moto
+    fails the stack operation at once, where CloudFormation would fail the stack and roll back.)"""
+    return StackValidationError(message=f"{error.error_type}: {error.message}")
 
 
 class ScalableTarget(UpsertedResource, ExtensionModel):
@@ -223,7 +317,13 @@ class ScalableTarget(UpsertedResource, ExtensionModel):
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> "ScalableTarget":
-        properties = cloudformation_json["Properties"]
+        try:
+            return cls._create(cloudformation_json["Properties"], account_id, region_name)
+        except JsonRESTError as error:
+            raise _as_resource_failure(error) from error
+
+    @classmethod
+    def _create(cls, properties: dict[str, Any], account_id: str, region_name: str) -> "ScalableTarget":
         target = applicationautoscaling_backends[account_id][region_name].register_scalable_target(
             properties["ServiceNamespace"],
             properties["ResourceId"],
@@ -233,6 +333,8 @@ class ScalableTarget(UpsertedResource, ExtensionModel):
             role_arn=properties.get("RoleARN"),
             suspended_state=properties.get("SuspendedState"),
         )
+        backend = applicationautoscaling_backends[account_id][region_name]
+        backend.replace_scheduled_actions(target.service_namespace, target.resource_id, target.scalable_dimension, properties.get("ScheduledActions") or [])
         return cls(target)
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -265,14 +367,17 @@ class ScalingPolicy(UpsertedResource, ExtensionModel):
             resource_id, dimension, namespace = properties["ResourceId"], properties["ScalableDimension"], properties["ServiceNamespace"]
         policy_type = properties["PolicyType"]
         body_key = "StepScalingPolicyConfiguration" if policy_type == "StepScaling" else "TargetTrackingScalingPolicyConfiguration"
-        policy = applicationautoscaling_backends[account_id][region_name].put_scaling_policy(
-            policy_name=resource_name,
-            service_namespace=namespace,
-            resource_id=resource_id,
-            scalable_dimension=dimension,
-            policy_body=properties.get(body_key),
-            policy_type=policy_type,
-        )
+        try:
+            policy = applicationautoscaling_backends[account_id][region_name].put_scaling_policy(
+                policy_name=resource_name,
+                service_namespace=namespace,
+                resource_id=resource_id,
+                scalable_dimension=dimension,
+                policy_body=properties.get(body_key),
+                policy_type=policy_type,
+            )
+        except JsonRESTError as error:
+            raise _as_resource_failure(error) from error
         return cls(policy)
 
     @property

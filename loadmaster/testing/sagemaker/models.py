@@ -117,6 +117,22 @@ def _must_match(value: str | None, where: str, shape: str) -> None:
         raise _constraint_error(value, where, f"Member must satisfy regular expression pattern: {pattern}")
 
 
+def shadow_variants_must_be_valid(production_variants: list[dict[str, Any]], shadow_variants: list[dict[str, Any]]) -> None:
+    """With ShadowProductionVariants, exactly one production variant and one shadow variant, each serving a model, every
+    variant name once (SageMaker API reference, CreateEndpointConfig). The service's wording is not known to us."""
+    if not shadow_variants:
+        return
+    if len(production_variants) != 1 or len(shadow_variants) != 1:
+        raise ValidationError(
+            f"With ShadowProductionVariants, specify exactly one production variant and one shadow variant, got {len(production_variants)} and {len(shadow_variants)}."
+        )
+    if any("ModelName" not in variant for variant in shadow_variants):
+        raise ValidationError("A shadow variant serves a model: it needs a ModelName.")
+    names = [variant["VariantName"] for variant in production_variants + shadow_variants]
+    if len(set(names)) != len(names):
+        raise ValidationError(f"Variant names must be unique across production and shadow variants, got {', '.join(names)}.")
+
+
 def _hosts_inference_components(variant: dict[str, Any]) -> bool:
     return "ModelName" not in variant and "ServerlessConfig" not in variant
 
@@ -134,9 +150,11 @@ class EndpointConfig(FakeEndpointConfig, ExtensionModel):
     """An endpoint config that also takes model-less variants, `ManagedInstanceScaling`, `RoutingConfig` and a
     config-level `ExecutionRoleArn`, and validates instance types against botocore."""
 
-    def __init__(self, *, execution_role_arn: str | None, **kwargs: Any):
+    def __init__(self, *, execution_role_arn: str | None, shadow_production_variants: list[dict[str, Any]] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.execution_role_arn = execution_role_arn
+        # None leaves ShadowProductionVariants out of DescribeEndpointConfig's answer, as for a config without one.
+        self.shadow_production_variants = shadow_production_variants or None
 
     def validate_production_variants(self, production_variants: list[dict[str, Any]]) -> None:
         # moto knows only InstanceType and ServerlessConfig; a heterogeneous variant names its types in InstancePools.
@@ -175,6 +193,7 @@ class EndpointConfig(FakeEndpointConfig, ExtensionModel):
             kms_key_id=properties.get("KmsKeyId"),
             tags=properties.get("Tags", []),
             execution_role_arn=properties.get("ExecutionRoleArn"),
+            shadow_production_variants=properties.get("ShadowProductionVariants"),
         )
 
 
@@ -183,6 +202,8 @@ class Endpoint(FakeEndpoint, ExtensionModel):
 
     def __init__(self, config: EndpointConfig, **kwargs: Any):
         super().__init__(production_variants=config.production_variants, **kwargs)
+        # A shadow variant runs its instances like a production variant (DescribeEndpoint lists it apart); None: none.
+        self.shadow_production_variants = self._process_production_variants(config.shadow_production_variants) if config.shadow_production_variants else None
         pools = [variant for variant in config.production_variants if _hosts_inference_components(variant)]
         self.pool_instance_types = {variant["VariantName"]: _instance_type(variant) for variant in pools}
         self.instance_pools = {variant["VariantName"]: variant["InstancePools"] for variant in pools if "InstancePools" in variant}
@@ -206,6 +227,8 @@ class Endpoint(FakeEndpoint, ExtensionModel):
         response = super().response_object
         for internal in ("Fleets", "PoolInstanceTypes", "InstancePools", "Transition"):
             response.pop(internal, None)
+        if response.get("ShadowProductionVariants") is None:
+            response.pop("ShadowProductionVariants", None)
         without_unset_structures(response, "DataCaptureConfig")
         response["EndpointStatus"] = self.transition.describe()
         response["ProductionVariants"] = [dict(variant) for variant in response["ProductionVariants"]]
@@ -442,6 +465,7 @@ class SageMakerBackend(TransformJobs, SageMakerModelBackend):
         tags: list[dict[str, str]],
         kms_key_id: str,
         execution_role_arn: str | None = None,
+        shadow_production_variants: list[dict[str, Any]] | None = None,
     ) -> EndpointConfig:
         if endpoint_config_name in self.endpoint_configs:
             arn = EndpointConfig.arn_formatter(endpoint_config_name, self.account_id, self.region_name)
@@ -459,6 +483,7 @@ class SageMakerBackend(TransformJobs, SageMakerModelBackend):
                 )
         self.validate_production_variants([variant for variant in production_variants if "ModelName" in variant])
         validate_async_inference_config(async_inference_config)
+        shadow_variants_must_be_valid(production_variants, shadow_production_variants or [])
         endpoint_config = EndpointConfig(
             account_id=self.account_id,
             region_name=self.region_name,
@@ -469,7 +494,10 @@ class SageMakerBackend(TransformJobs, SageMakerModelBackend):
             tags=tags,
             kms_key_id=kms_key_id,
             execution_role_arn=execution_role_arn,
+            shadow_production_variants=shadow_production_variants,
         )
+        if shadow_production_variants:
+            endpoint_config.validate_production_variants(shadow_production_variants)
         self.endpoint_configs[endpoint_config_name] = endpoint_config
         return endpoint_config
 

@@ -22,6 +22,7 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             tags=self._get_param("Tags"),
             kms_key_id=self._get_param("KmsKeyId"),
             execution_role_arn=self._get_param("ExecutionRoleArn"),
+            shadow_production_variants=self._get_param("ShadowProductionVariants"),
         )
         return ActionResult({"EndpointConfigArn": endpoint_config.endpoint_config_arn})
 
