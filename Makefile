@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml requirements.lock package.json package-lock.json
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	$(VENV)/bin/npm ci --no-audit --no-fund --loglevel=error
+	@# The bytecode `python -O` reads (loadmaster and cdk.json's app run under -O: loadmaster/__main__.py), which pip
+	@# does not compile: without it every run would compile the CDK's bindings afresh where bytecode is not written.
+	$(PY) -O -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	touch $@
 
 ## Synthesize PORTFOLIO (default: the built-in example) with the CDK CLI into CDK_OUT (default: cdk.out), and print

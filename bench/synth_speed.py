@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             synth_s, replay_s = [], []
             for run in range(arguments.repeat):
                 synth = lambda: synth_s.append(_cpu_seconds([str(LOADMASTER), "synth", str(portfolio), "--out", f"{scratch}/{label}-synth-{run}"]))
-                floor = lambda: replay_s.append(_cpu_seconds([sys.executable, __file__, "--replay", str(reference), f"{scratch}/{label}-l1-{run}"]))
+                floor = lambda: replay_s.append(_cpu_seconds([sys.executable, "-O", __file__, "--replay", str(reference), f"{scratch}/{label}-l1-{run}"]))
                 for measure in (synth, floor) if run % 2 == 0 else (floor, synth):  # neither always runs first
                     measure()
             _raise_unless_same_templates(reference, Path(f"{scratch}/{label}-l1-0"))

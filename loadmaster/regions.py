@@ -7,7 +7,10 @@ the pinned botocore: a region announced later is unknown to it, hence warnings, 
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from functools import cache
+from pathlib import Path
 
 import botocore
 import botocore.loaders
@@ -37,13 +40,16 @@ INFERENCE_COMPONENT_TYPE = "AWS::SageMaker::InferenceComponent"
 def region_has_resource_type(region: str, resource_type: str) -> bool:
     """Whether CloudFormation in `region` has `resource_type`, by its resource provider schemas as the pinned cfn-lint
     ships them (the list CDK's synthesis checks against too). A region the schemas do not know is given the benefit of
-    the doubt: the region warnings speak of it."""
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError  # a few hundred ms: only for a region's portfolio
+    the doubt (cfn-lint reads it as us-east-1): the region warnings speak of it."""
+    return resource_type in _provider_types(region)
 
-    try:
-        PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, resource_type)
-    except ResourceNotFoundError:
-        return False
-    except Exception:  # noqa: BLE001 - no schemas for the region at all
-        return True
-    return True
+
+@cache
+def _provider_types(region: str) -> frozenset[str]:
+    """The resource types of `region`'s provider schemas: cfn-lint's `data/schemas/providers/<region>.json`, the map
+    its schema manager reads (`_load_provider_module`, falling back to us-east-1's), read without importing cfn-lint:
+    its import costs more than a second of every plan and synthesis."""
+    (package,) = importlib.util.find_spec("cfnlint").submodule_search_locations  # found, not imported
+    providers = Path(package) / "data" / "schemas" / "providers"
+    mapping = providers / f"{region}.json" if (providers / f"{region}.json").exists() else providers / "us-east-1.json"
+    return frozenset(json.loads(mapping.read_text(encoding="utf-8")))

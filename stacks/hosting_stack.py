@@ -25,6 +25,14 @@ class HostingStack(cdk.Stack):
         self.placed: list[str] = []  # what stacks.partition placed here: `pool:<name>`, `component:<model>`, `dedicated:<model>`, ...
         self._kms_key_arn = kms_key_arn
         self._kms_key: kms.IKey | None = None
+        self._scopes: dict[str, Construct] = {}
+
+    def scope(self, construct_id: str) -> Construct:
+        """The plain construct `construct_id` under this stack (a pool's), created on first use: kept in Python, as
+        looking it up among the stack's children is a jsii round trip per component."""
+        if construct_id not in self._scopes:
+            self._scopes[construct_id] = Construct(self, construct_id)
+        return self._scopes[construct_id]
 
     def isolation(self, scope: Construct, instance_type: InstanceType, network: NetworkPlan | None, ssm_access: bool, name: str = "") -> EndpointIsolation:
         """An endpoint's isolation: a key wherever the instance type accepts one, the VPC and SSM if asked."""

@@ -207,3 +207,28 @@ def test_validate_onto_a_full_disk_ends_in_one_line_and_exit_2():
         result = subprocess.run([str(script), "validate", str(EXAMPLE)], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
 
     assert (result.returncode, result.stderr) == (2, "loadmaster: [Errno 28] No space left on device\n")
+
+
+# Python's optimizations: jsii's run-time type checks off where the CDK app runs
+
+
+@pytest.mark.skipif(sys.flags.optimize > 0, reason="the tests themselves run under -O")
+def test_the_script_runs_itself_again_under_python_O_before_any_import(monkeypatch):
+    # Given the script started without -O, as a console script is
+    import loadmaster.__main__ as script
+
+    executed = []
+    monkeypatch.setattr(script.os, "execv", lambda path, argv: executed.append((path, argv)) or sys.exit(0))
+
+    # When it starts
+    with pytest.raises(SystemExit):
+        script.main()
+
+    # Then it replaces itself by the same command under -O (jsii skips its checks inside `if __debug__:`)
+    assert executed == [(sys.executable, [sys.executable, "-O", *sys.orig_argv[1:]])]
+
+
+def test_the_cdk_cli_runs_the_app_under_python_O():
+    app = json.loads((Path(__file__).resolve().parent.parent / "cdk.json").read_text())["app"]
+
+    assert app.split()[1:] == ["-O", "app.py"]

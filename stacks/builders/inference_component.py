@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from constructs import Construct
 from constructs.inference_component import InferenceComponent
 from constructs.inference_component_endpoint import InferenceComponentEndpoint
 from loadmaster.hostings.inference_component import HOSTING, ComponentPlan, PoolPlan
@@ -17,6 +16,7 @@ from stacks.builders.part import Builder, Part
 from stacks.hosting_stack import generation_suffix, guardrails, track
 
 if TYPE_CHECKING:
+    from constructs import Construct
     from stacks.hosting_stack import HostingStack
 
 FIRST_GUESS = {"pool": 8, "component": 10}
@@ -79,8 +79,7 @@ def add_component(stack: HostingStack, pool: PoolPlan, endpoint: InferenceCompon
 
 
 def _pool_scope(stack: HostingStack, pool: PoolPlan) -> Construct:
-    construct_id = f"Pool-{pool.name}" + generation_suffix(pool.generation)
-    return stack.node.try_find_child(construct_id) or Construct(stack, construct_id)
+    return stack.scope(f"Pool-{pool.name}" + generation_suffix(pool.generation))
 
 
 BUILDER = Builder(HOSTING, head, members, FIRST_GUESS)
