@@ -73,7 +73,7 @@ def run(arguments: argparse.Namespace) -> int:
     services = {model.name: parameters.model(model.name).service_time_s for model in models}
     if arguments.trace in PRESETS:
         duration = arguments.duration or parse_duration(DEFAULT_PRESET_DURATION)
-        trace = preset_trace(arguments.trace, models, str(arguments.portfolio), duration, arguments.seed, parameters.step_s)
+        trace = preset_trace(arguments.trace, models, str(arguments.portfolio), duration, arguments.seed, parameters.step_s, services)
     else:
         trace = read_trace(Path(arguments.trace), models, arguments.duration, parameters.step_s, services)
     plan = plan_file(arguments.portfolio, catalog, replan=arguments.replan)  # after the trace: a bad one ends the command sooner

@@ -110,14 +110,14 @@ def render_markdown(document: dict[str, Any]) -> str:
               "(instances and serverless use only, at the plan's prices).", ""]
     if document["unpriced"]:
         lines += [f"Unknown prices (costs that need them are unknown, not zero): {', '.join(document['unpriced'])}.", ""]
-    lines += ["## Models", "", "Waits: how long served requests queued; -: none served. Load steps: when demand jumped, and the seconds "
-              "until the first scale-out and until copies met it at the target; -: not within the step.", "",
-              "| model | unit | served | failed | p50 / p90 / p99 wait (s) | load steps: at -> first scale-out, full capacity (s after) |",
+    lines += ["## Models", "", "Waits: how long served requests queued; -: none served. Load steps: each time demand jumped, the seconds "
+              "until the first scale-out and until the serving copies met it at the target (median and longest; `--format json` "
+              "lists each step), and how many steps did not get there before the next step or the end.", "",
+              "| model | unit | served | failed | p50 / p90 / p99 wait (s) | load steps: seconds to the first scale-out, to full capacity |",
               "| --- | --- | ---: | ---: | --- | --- |"]
     for name, model in document["models"].items():
         waits = " / ".join(_seconds(model[key]) for key in ("p50_wait_s", "p90_wait_s", "p99_wait_s"))
-        steps = "; ".join(f"{_clock(at)} -> {_seconds(out)}, {_seconds(full)}"
-                          for at, out, full in zip(model["load_steps_s"], model["first_scale_out_s"], model["full_capacity_s"])) or "none"
+        steps = _load_steps(model)
         failed = f"{model['failed']:,}" + (f" ({model['waiting_at_end']:,} still waiting at the end)" if model["waiting_at_end"] else "")
         lines.append(f"| {name} | {model['unit']} | {model['served']:,} | {failed} | {waits} | {steps} |")
     lines += ["", "## Instances", "", "| unit | instance type | instance-hours | peak instances | cost | how it is counted |",
@@ -140,6 +140,19 @@ def render_markdown(document: dict[str, Any]) -> str:
     if document["plots"]:
         lines += ["", "Pictures: " + ", ".join(document["plots"])]
     return "\n".join(lines) + "\n"
+
+
+def _load_steps(model: dict[str, Any]) -> str:
+    count = len(model["load_steps_s"])
+    if not count:
+        return "none"
+    parts = [f"{count} at {_clock(model['load_steps_s'][0])}" + (" and after" if count > 1 else "")]
+    for label, key in (("scale-out", "first_scale_out_s"), ("full capacity", "full_capacity_s")):
+        reached = sorted(value for value in model[key] if value is not None)
+        missed = count - len(reached)
+        figure = f"{label} {_seconds(reached[len(reached) // 2])} / {_seconds(reached[-1])} s" if reached else f"{label} never"
+        parts.append(figure + (f" ({missed} not reached)" if missed and reached else ""))
+    return "; ".join(parts)
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

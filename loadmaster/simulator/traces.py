@@ -8,8 +8,10 @@ Presets, each scaled to a model's `traffic:` (mean_concurrency, peak_concurrency
 - `spike`: the mean, with a spike to the peak lasting SPIKE_S at a random time in each SPIKE_EVERY_S;
 - `step`: the mean, the peak from a third of the run to two thirds, then the mean again;
 - `idle-then-burst`: no traffic for the first IDLE_SHARE of the run (long enough for scale to zero), then the peak.
-The curve is the expected concurrency; each step draws the concurrency from a Poisson distribution around it (the
-number of requests in service when they arrive independently, M/G/infinity), seeded by `seed`, so a run repeats.
+The curve is the expected concurrency. Requests arrive around it as a Poisson process (independent callers) at
+rate curve / service time, and each step's concurrency is its arrivals x service time / step (Little's law over
+the step; over the service time when that is longer than a step, so a step never varies more than the number of
+requests in service does), seeded by `seed`, so a run repeats.
 
 A CSV has the header `timestamp,model,concurrency` or `timestamp,model,requests_per_s`. A timestamp is seconds from
 the start of the trace or an ISO 8601 time (the first row's is the start); rows are sorted by time. A row's value
@@ -69,9 +71,10 @@ def steps_in(duration_s: int, step_s: int) -> int:
     return max(1, math.ceil(duration_s / step_s))
 
 
-def preset_trace(name: str, models: Sequence[ModelSpec], source: str, duration_s: int, seed: int, step_s: int) -> Trace:
-    """Preset `name` for every model with traffic; a model without `traffic:` is refused (PortfolioError naming it),
-    since any figure put in its place would be made up."""
+def preset_trace(name: str, models: Sequence[ModelSpec], source: str, duration_s: int, seed: int, step_s: int,
+                 service_time_s: Mapping[str, float]) -> Trace:
+    """Preset `name` for every model with traffic, its requests taking `service_time_s`; a model without `traffic:` is
+    refused (PortfolioError naming it), since any figure put in its place would be made up."""
     missing = [Problem(f"models[{index}] ({model.name}).traffic", f"the '{name}' trace is scaled to the model's traffic "
                        "(mean_concurrency, peak_concurrency), which it does not state: state it, or give a CSV trace")
                for index, model in enumerate(models) if model.traffic is None]
@@ -83,9 +86,12 @@ def preset_trace(name: str, models: Sequence[ModelSpec], source: str, duration_s
     concurrency = {}
     for model in models:
         expected = _shape(name, model.traffic.mean_concurrency, model.traffic.peak_concurrency, times, steps * step_s, generator)
-        concurrency[model.name] = generator.poisson(expected).astype(float)
-    notes = (f"'{name}' trace over {_hours(steps * step_s)}, seed {seed}: each model's stated traffic shapes the expected "
-             f"concurrency, each {step_s}-s step draws it from a Poisson distribution around that",)
+        window_s = max(step_s, service_time_s[model.name])
+        arrivals = generator.poisson(expected * window_s / service_time_s[model.name])
+        concurrency[model.name] = arrivals * service_time_s[model.name] / window_s
+    notes = (f"'{name}' trace over {_hours(steps * step_s)}, seed {seed}: each model's stated traffic (mean, peak concurrency) "
+             "shapes its expected concurrency, around which requests arrive as a Poisson process at each model's service time: "
+             + ", ".join(f"{model.name} {service_time_s[model.name]:g} s" for model in models),)
     return Trace(Demand(concurrency, step_s), name, notes)
 
 
