@@ -77,6 +77,8 @@ def write_plots(result: Result, folder: Path) -> list[Path]:
 
 
 def _figure(plt: Any, result: Result, unit: UnitOutcome) -> Any:
+    from matplotlib.ticker import MaxNLocator
+
     hours = result.time_s / 3600
     figure, (demand_axis, count_axis) = plt.subplots(2, 1, sharex=True, figsize=FIGURE_SIZE_IN, height_ratios=(1, 1.2))
     colours = {model: plt.get_cmap("tab10")(index % 10) for index, model in enumerate(unit.demand)}
@@ -98,6 +100,7 @@ def _figure(plt: Any, result: Result, unit: UnitOutcome) -> Any:
     count_axis.set_ylabel("copies and instances", fontsize=9)
     count_axis.set_xlabel("hours from the start of the run", fontsize=9)
     count_axis.set_ylim(bottom=0)
+    count_axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # copies and instances are whole
     count_axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     for axis in (demand_axis, count_axis):
         axis.grid(alpha=0.3)

@@ -46,15 +46,15 @@ def run_costs(plan: Plan, result: Result) -> RunCosts:
     baseline: float | None = 0.0
     for endpoint in plan.cost.baseline:
         outcome = result.models.get(endpoint.model)
-        if endpoint.price is None or outcome is None:
-            unpriced.append(f"baseline of {endpoint.model}")
+        if endpoint.price is None or outcome is None:  # no priced baseline type, or a hosting the engine does not run
+            unpriced.append(f"baseline of {endpoint.model}" + ("" if outcome else " (not simulated)"))
             baseline = None
-            continue
-        copies = result.units[outcome.unit].copies[endpoint.model]
-        if baseline is not None:
+        elif baseline is not None:
+            copies = result.units[outcome.unit].copies[endpoint.model]
             baseline += endpoint.price * float(np.maximum(copies, 1).sum()) * step_hours
     for usage in plan.cost.usage:  # billed by use: the same endpoint in the baseline as in the plan
-        cost = result.units[result.models[usage.model].unit].cost_usd
+        outcome = result.models.get(usage.model)
+        cost = result.units[outcome.unit].cost_usd if outcome else None
         baseline = None if baseline is None or cost is None else baseline + cost
     estimate = None if plan.cost.hourly_at_mean is None else plan.cost.hourly_at_mean * hours
     unpriced += [f"plan type {name}" for name in plan.cost.unknown_prices]

@@ -7,12 +7,17 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pytest
 
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
 from loadmaster.planner.make import plan_file
 from loadmaster.progress import ProgressBar
+from loadmaster.simulator import Parameters, simulate
+from loadmaster.simulator.report import run_costs
+from loadmaster.simulator.traces import preset_trace
+from loadmaster.spec.load import load_portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
 
 MODELS = ("inline", "textevel", "blockgen", "flowgpt", "apexguru", "codegen-xl")
@@ -173,3 +178,25 @@ def test_the_progress_bar_writes_a_line_per_quarter_into_a_log():
         bar.update(fraction)
 
     assert stream.getvalue() == "simulating: 26%\nsimulating: 55%\nsimulating: 100%\n"
+
+
+
+def test_the_baseline_of_every_pattern_bills_an_instance_per_serving_copy_and_serverless_use_as_the_run_does():
+    every_pattern = EXAMPLE.parent / "every-pattern.yaml"
+    plan = plan_file(every_pattern)
+    models = load_portfolio(every_pattern).models
+    services = {model.name: 1.0 for model in models}
+    trace = preset_trace("step", models, str(every_pattern), 1_800, seed=0, step_s=10, service_time_s=services)
+
+    result = simulate(plan, trace.demand, Parameters())
+    costs = run_costs(plan, result)
+
+    def serving(model):
+        return result.units[result.models[model].unit].copies[model]
+
+    on_instances = sum(endpoint.price * np.maximum(serving(endpoint.model), 1).sum() * 10 / 3600 for endpoint in plan.cost.baseline)
+    tagger = result.units["serverless:tagger"]
+    assert tagger.instance_hours is None and tagger.cost_usd > 0  # billed by use, the same endpoint in both
+    assert costs.baseline_cost == pytest.approx(on_instances + tagger.cost_usd)
+    assert costs.cost == pytest.approx(sum(unit.cost_usd for unit in result.units.values()))
+    assert costs.plan_estimate_cost == pytest.approx(plan.cost.hourly_at_mean / 2)
