@@ -298,6 +298,7 @@ class _Run:
         self.alarm_state = np.zeros(count_, dtype=bool)
         self.alarm_value = np.full(count_, np.nan)
         self.alarm_invoked = np.full(count_, -math.inf)
+        self.step_cooldowns: dict[int, tuple[float, float]] = {}  # a step policy's row -> (cooling until, capacity it started from)
         self.tracking_lows: dict[int, list[int]] = {}
         for index, row in enumerate(rows):
             if row["role"] == TRACK_LOW:
@@ -365,8 +366,10 @@ class _Run:
         alarms = len(self.alarm_target)
         acting, acting_value, acting_asked = np.zeros(alarms, dtype=np.int64), np.zeros(alarms), np.zeros(alarms)
         report_every = max(steps // 100, 1)
-        reported = -report_every
+        reported = 0
         step = 0
+        if progress:
+            progress(0.0)
         while step < steps:
             now = step * dt
             if self.heap and self.heap[0][0] <= now:
@@ -418,12 +421,16 @@ class _Run:
         return min(max(asked, self.bound_min[target.index]), self.bound_max[target.index])
 
     def _step(self, target: _Target, row: int, policy: StepScaling, value: float, now: float) -> None:
-        """A step policy: its step for how far the metric is past the threshold, applied to the current capacity."""
+        """A step policy: its step for how far the metric is past the threshold, applied to the current capacity.
+        During the cooldown of a scale-out, the capacity it started from stays the base, so that only a larger step
+        adds more (Application Auto Scaling user guide, "Step scaling policies", cooldown)."""
         beyond = value - self.alarm_threshold[row]
         step = next((step for step in policy.steps if (step.lower is None or beyond >= step.lower) and (step.upper is None or beyond < step.upper)), None)
         if step is None:
             return
-        current = self.ready[target.index]
+        cooling_until, base = self.step_cooldowns.get(row, (-math.inf, 0.0))
+        cooling = now < cooling_until
+        current = base if cooling else self.ready[target.index]
         if policy.adjustment_type == "ExactCapacity":
             asked = step.adjustment
         elif policy.adjustment_type == "PercentChangeInCapacity":
@@ -435,6 +442,8 @@ class _Run:
         why = f"{policy.alarm.metric_name} {value:.3g} vs threshold {policy.alarm.threshold:g}: step {step.adjustment:+d}"
         desired = self.desired[target.index]
         if asked > desired:
+            if not cooling:
+                self.step_cooldowns[row] = (now + policy.cooldown_s, current)
             self._scale(target, int(asked), now, why)
         elif asked < desired and now - self.last_scale_in[target.index] >= policy.cooldown_s:
             lows = self.tracking_lows.get(target.index, [])
@@ -577,10 +586,12 @@ class _Run:
                     self.bound_min[target.index] = action.min
                 if action.max is not None:
                     self.bound_max[target.index] = action.max
-                bounded = min(max(self.desired[target.index], self.bound_min[target.index]), self.bound_max[target.index])
-                self._event(time_s, target, "scheduled", int(self.desired[target.index]), int(bounded),
-                            f"{action.name}: bounds {action.min}..{action.max}")
-                self._scale(target, int(bounded), time_s, f"scheduled action {action.name}", kind="scheduled")
+                bounded = int(min(max(self.desired[target.index], self.bound_min[target.index]), self.bound_max[target.index]))
+                why = f"scheduled action {action.name}: bounds {action.min}..{action.max}"
+                if bounded == self.desired[target.index]:
+                    self._event(time_s, target, "scheduled", bounded, bounded, why)
+                else:
+                    self._scale(target, bounded, time_s, why, kind="scheduled")
 
     # The result.
 
