@@ -113,6 +113,7 @@ class _Instance:
     """One instance of a pool: what its copies may still reserve, and since when it holds none."""
 
     number: int
+    pool: _Pool
     free: list[float]
     ready_at: float
     copies: list[_Copy] = field(default_factory=list)
@@ -123,6 +124,7 @@ class _Instance:
 @dataclass
 class _Pool:
     index: int
+    unit: int  # its index among the plan's units
     key: str
     label: str
     capacity: tuple[float, float, float]
@@ -184,7 +186,7 @@ class _Run:
         if hasattr(unit, "components"):
             pool_parameters = self.parameters.pool(unit.name)
             kind = unit.instance_type
-            pool = _Pool(len(self.pools), unit.key, unit.label, (kind.accelerators, kind.usable_memory_mb, kind.usable_vcpu),
+            pool = _Pool(len(self.pools), index, unit.key, unit.label, (kind.accelerators, kind.usable_memory_mb, kind.usable_vcpu),
                          unit.instances.min, unit.instances.max, pool_parameters.instance_provisioning_s, pool_parameters.instance_release_s)
             self.pools.append(pool)
             for component in unit.components:
@@ -235,14 +237,13 @@ class _Run:
                 self.ready[target.index] = target.initial
                 self.billed[target.unit] = target.initial
         for pool in self.pools:
-            unit = next(unit for unit in self.units if unit.key == pool.key)
-            for _ in range(unit.instances.initial):
-                pool.instances.append(_Instance(next(self.instance_numbers), list(pool.capacity), 0.0))
+            for _ in range(self.units[pool.unit].instances.initial):
+                pool.instances.append(_Instance(next(self.instance_numbers), pool, list(pool.capacity), 0.0))
             members = [target for target in self.targets if target.pool is pool]
             for target in members:
                 pool.waiting += [target.index] * target.initial
             self._place(pool, 0.0, deployed=True)
-            self.billed[unit_index(self.units, pool.key)] = len(pool.instances)
+            self.billed[pool.unit] = len(pool.instances)
 
     def _default_concurrency(self, target: _Target, unit: Any) -> float:
         """ModelParameters.concurrency_per_copy's default, as its docstring says."""
@@ -297,6 +298,7 @@ class _Run:
         self.alarm_state = np.zeros(count_, dtype=bool)
         self.alarm_value = np.full(count_, np.nan)
         self.alarm_invoked = np.full(count_, -math.inf)
+        self.step_cooldowns: dict[int, tuple[float, float]] = {}  # a step policy's row -> (cooling until, capacity it started from)
         self.tracking_lows: dict[int, list[int]] = {}
         for index, row in enumerate(rows):
             if row["role"] == TRACK_LOW:
@@ -364,8 +366,10 @@ class _Run:
         alarms = len(self.alarm_target)
         acting, acting_value, acting_asked = np.zeros(alarms, dtype=np.int64), np.zeros(alarms), np.zeros(alarms)
         report_every = max(steps // 100, 1)
-        reported = -report_every
+        reported = 0
         step = 0
+        if progress:
+            progress(0.0)
         while step < steps:
             now = step * dt
             if self.heap and self.heap[0][0] <= now:
@@ -417,12 +421,16 @@ class _Run:
         return min(max(asked, self.bound_min[target.index]), self.bound_max[target.index])
 
     def _step(self, target: _Target, row: int, policy: StepScaling, value: float, now: float) -> None:
-        """A step policy: its step for how far the metric is past the threshold, applied to the current capacity."""
+        """A step policy: its step for how far the metric is past the threshold, applied to the current capacity.
+        During the cooldown of a scale-out, the capacity it started from stays the base, so that only a larger step
+        adds more (Application Auto Scaling user guide, "Step scaling policies", cooldown)."""
         beyond = value - self.alarm_threshold[row]
         step = next((step for step in policy.steps if (step.lower is None or beyond >= step.lower) and (step.upper is None or beyond < step.upper)), None)
         if step is None:
             return
-        current = self.ready[target.index]
+        cooling_until, base = self.step_cooldowns.get(row, (-math.inf, 0.0))
+        cooling = now < cooling_until
+        current = base if cooling else self.ready[target.index]
         if policy.adjustment_type == "ExactCapacity":
             asked = step.adjustment
         elif policy.adjustment_type == "PercentChangeInCapacity":
@@ -434,6 +442,8 @@ class _Run:
         why = f"{policy.alarm.metric_name} {value:.3g} vs threshold {policy.alarm.threshold:g}: step {step.adjustment:+d}"
         desired = self.desired[target.index]
         if asked > desired:
+            if not cooling:
+                self.step_cooldowns[row] = (now + policy.cooldown_s, current)
             self._scale(target, int(asked), now, why)
         elif asked < desired and now - self.last_scale_in[target.index] >= policy.cooldown_s:
             lows = self.tracking_lows.get(target.index, [])
@@ -487,7 +497,7 @@ class _Run:
 
     def _idle(self, instance: _Instance, now: float) -> None:
         instance.idle_since = now
-        pool = next(pool for pool in self.pools if instance in pool.instances)
+        pool = instance.pool
         self._at(now + pool.release_s, "release", (pool, instance, now))
 
     def _place(self, pool: _Pool, now: float, deployed: bool = False) -> None:
@@ -523,9 +533,9 @@ class _Run:
 
     def _launch(self, pool: _Pool, now: float, deployed: bool) -> _Instance:
         ready_at = 0.0 if deployed else now + pool.provisioning_s
-        instance = _Instance(next(self.instance_numbers), list(pool.capacity), ready_at)
+        instance = _Instance(next(self.instance_numbers), pool, list(pool.capacity), ready_at)
         pool.instances.append(instance)
-        unit = unit_index(self.units, pool.key)
+        unit = pool.unit
         self.billed[unit] = len(pool.instances)
         if not deployed:
             self._event(now, None, "instance-launch", len(pool.instances) - 1, len(pool.instances), "a copy fits no instance of the pool", unit=unit)
@@ -557,7 +567,7 @@ class _Run:
                 self._event(time_s, target, "copy-ready", len(target.serving) - 1, len(target.serving), "model downloaded and container started")
             elif kind == "instance-ready" and payload[1].live:
                 pool, instance = payload
-                self._event(time_s, None, "instance-ready", 0, 0, f"instance {instance.number} in service", unit=unit_index(self.units, pool.key))
+                self._event(time_s, None, "instance-ready", 0, 0, f"instance {instance.number} in service", unit=pool.unit)
                 if not instance.copies:
                     self._idle(instance, time_s)
             elif kind == "release":
@@ -565,7 +575,7 @@ class _Run:
                 if instance.live and not instance.copies and instance.idle_since == since and len(pool.instances) > pool.min:
                     instance.live = False
                     pool.instances.remove(instance)
-                    unit = unit_index(self.units, pool.key)
+                    unit = pool.unit
                     self.billed[unit] = len(pool.instances)
                     self._event(time_s, None, "instance-release", len(pool.instances) + 1, len(pool.instances),
                                 f"no copy for {pool.release_s:g} s", unit=unit)
@@ -576,26 +586,35 @@ class _Run:
                     self.bound_min[target.index] = action.min
                 if action.max is not None:
                     self.bound_max[target.index] = action.max
-                bounded = min(max(self.desired[target.index], self.bound_min[target.index]), self.bound_max[target.index])
-                self._event(time_s, target, "scheduled", int(self.desired[target.index]), int(bounded),
-                            f"{action.name}: bounds {action.min}..{action.max}")
-                self._scale(target, int(bounded), time_s, f"scheduled action {action.name}", kind="scheduled")
+                bounded = int(min(max(self.desired[target.index], self.bound_min[target.index]), self.bound_max[target.index]))
+                why = f"scheduled action {action.name}: bounds {action.min}..{action.max}"
+                if bounded == self.desired[target.index]:
+                    self._event(time_s, target, "scheduled", bounded, bounded, why)
+                else:
+                    self._scale(target, bounded, time_s, why, kind="scheduled")
 
     # The result.
 
     def _result(self, demand, served, failed, wait, ready, billed) -> Result:
         p, dt = self.parameters, self.dt
         models = {}
+        outs_by_model: dict[str, list[float]] = {}
+        for event in self.events:
+            if event.kind == "scale-out":
+                outs_by_model.setdefault(event.model, []).append(event.time_s)
+        gap = max(1, round(p.load_step_gap_s / dt))
         for target in self.targets:
             i = target.index
-            steps_at = load_steps(demand[:, i], p.load_step_rise)
-            outs = [event.time_s for event in self.events if event.model == target.model and event.kind == "scale-out"]
+            steps_at = load_steps(demand[:, i], p.load_step_rise, self.per_copy[i], gap)
+            outs = np.array(sorted(outs_by_model.get(target.model, [])))
+            ends = steps_at[1:] + [len(demand)]
             first_out, full = [], []
-            for number, step in enumerate(steps_at):
-                start, end = step * dt, (steps_at[number + 1] * dt if number + 1 < len(steps_at) else len(demand) * dt)
-                first_out.append(next((time_s - start for time_s in outs if start <= time_s < end), None))
-                needed = min(math.ceil(round(demand[step, i] / self.per_copy[i], 9)), self.bound_max[i])
-                met = np.flatnonzero(ready[step:end // dt, i] >= needed)
+            for step, end in zip(steps_at, ends):
+                start_s, end_s = step * dt, end * dt
+                after = outs[np.searchsorted(outs, start_s):] if len(outs) else outs
+                first_out.append(float(after[0] - start_s) if len(after) and after[0] < end_s else None)
+                needed = min(math.ceil(demand[step, i] / self.per_copy[i] - 1e-9), self.bound_max[i])
+                met = np.flatnonzero(ready[step:end, i] >= needed)
                 full.append(float(met[0] * dt) if len(met) else None)
             p50, p90, p99 = weighted_percentiles(wait[:, i], served[:, i], (0.5, 0.9, 0.99))
             models[target.model] = ModelOutcome(
@@ -645,19 +664,20 @@ def step_sign(policy: StepScaling) -> int:
     return signs.pop() if len(signs) == 1 else 0
 
 
-def unit_index(units: list[Any], key: str) -> int:
-    return next(number for number, unit in enumerate(units) if unit.key == key)
-
-
 def fits(need: tuple[float, ...], free: list[float] | tuple[float, ...]) -> bool:
     return all(used <= have + 1e-9 for used, have in zip(need, free))
 
 
-def load_steps(demand: np.ndarray, rise: float) -> list[int]:
-    """The steps where demand jumps by `rise` of its previous value and by one request at least."""
+def load_steps(demand: np.ndarray, rise: float, per_copy: float, gap: int) -> list[int]:
+    """The steps where demand jumps by `rise` of its previous value and by a copy's worth at least (noise is no
+    step), `gap` steps at least after the previous one."""
     before = demand[:-1]
-    jumps = (demand[1:] - before >= np.maximum(before * rise, 1.0))
-    return [int(step) + 1 for step in np.flatnonzero(jumps)]
+    jumps = np.flatnonzero(demand[1:] - before >= np.maximum(before * rise, per_copy)) + 1
+    kept: list[int] = []
+    for step in jumps.tolist():
+        if not kept or step - kept[-1] >= gap:
+            kept.append(step)
+    return kept
 
 
 def weighted_percentiles(values: np.ndarray, weights: np.ndarray, quantiles: tuple[float, ...]) -> tuple[float | None, ...]:

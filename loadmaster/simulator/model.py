@@ -47,9 +47,11 @@ ALARM_ACTION_REPEAT_S = 60
 # An asynchronous request waits in the queue for up to RequestTTLSeconds, 6 h by default (SageMaker API reference,
 # InvokeEndpointAsync); a real-time request fails when it is not answered within 60 s (`loadmaster.limits`).
 ASYNC_REQUEST_TTL_S = 21_600
-# A demand that rises by half over one step (and by one request at least) is a load step, from which the result
-# times the first scale-out and full capacity: our definition, not an AWS one.
+# A demand that rises by half over one step, and by a copy's worth of requests at least, is a load step, from which
+# the result times the first scale-out and full capacity; a rise within 5 minutes of the last load step is part of
+# it. Our definition, not an AWS one.
 LOAD_STEP_RISE = 0.5
+LOAD_STEP_GAP_S = 300
 # Scheduled actions' clock: when the simulated time starts (a Monday, midnight UTC), for cron and at() schedules.
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
@@ -140,6 +142,7 @@ class Parameters:
     real_time_timeout_s: float = REAL_TIME_MAX_PROCESSING_S
     async_request_ttl_s: float = ASYNC_REQUEST_TTL_S
     load_step_rise: float = LOAD_STEP_RISE
+    load_step_gap_s: float = LOAD_STEP_GAP_S
     start: datetime = DEFAULT_START
     model_defaults: ModelParameters = ModelParameters()
     pool_defaults: PoolParameters = PoolParameters()
