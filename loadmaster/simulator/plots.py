@@ -53,6 +53,7 @@ def write_plots(result: Result, folder: Path) -> list[Path]:
     created = not folder.exists()
     folder.mkdir(exist_ok=True)
     staged: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
     try:
         for key, unit in result.units.items():
             target = folder / file_name(key)
@@ -65,10 +66,13 @@ def write_plots(result: Result, folder: Path) -> list[Path]:
                 plt.close(figure)
         for staging, target in staged:
             os.replace(staging, target)
+            placed.append(target)
     except BaseException as error:
         for staging, _ in staged:
             staging.unlink(missing_ok=True)
-        if created:
+        if created:  # everything in it is this run's: leave no folder behind
+            for target in placed:
+                target.unlink(missing_ok=True)
             folder.rmdir()
         if isinstance(error, OSError):
             raise PortfolioError(str(folder), [Problem("", f"cannot write the pictures: {error.strerror or error}")]) from None

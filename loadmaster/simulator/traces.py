@@ -159,6 +159,7 @@ def read_trace(path: Path, models: Sequence[ModelSpec], duration_s: int | None, 
     times: dict[str, list[float]] = {name: [] for name in by_name}
     values: dict[str, list[float]] = {name: [] for name in by_name}
     start: float | None = None
+    first_is_iso = False  # seconds and ISO times cannot mix: their scales differ by the epoch
     previous = -math.inf
     for number, row in enumerate(rows[1:], start=2):
         if not row or all(not cell.strip() for cell in row):
@@ -167,9 +168,13 @@ def read_trace(path: Path, models: Sequence[ModelSpec], duration_s: int | None, 
         if len(row) != 3:
             raise PortfolioError(source, [Problem(where, f"expected 3 values (timestamp,model,{column}), found {len(row)}")])
         stamp_text, name, value_text = (cell.strip() for cell in row)
-        stamp = _timestamp(stamp_text, source, where)
+        stamp, is_iso = _timestamp(stamp_text, source, where)
         if start is None:
-            start = stamp
+            start, first_is_iso = stamp, is_iso
+        elif is_iso != first_is_iso:
+            kinds = ("seconds from the start", "an ISO 8601 time")
+            raise PortfolioError(source, [Problem(where, f"timestamp {stamp_text} is {kinds[is_iso]} but the first row's is "
+                                                  f"{kinds[first_is_iso]}: write every timestamp the same way")])
         if stamp < previous:
             raise PortfolioError(source, [Problem(where, f"timestamp {stamp_text} is before the line above's: sort the trace by time")])
         previous = stamp
@@ -196,9 +201,10 @@ def read_trace(path: Path, models: Sequence[ModelSpec], duration_s: int | None, 
     return Trace(Demand(concurrency, step_s), source, tuple(notes))
 
 
-def _timestamp(text: str, source: str, where: str) -> float:
+def _timestamp(text: str, source: str, where: str) -> tuple[float, bool]:
+    """Seconds, and whether they were written as an ISO 8601 time (seconds since the epoch) rather than from the start."""
     try:
-        return _finite(float(text))
+        return _finite(float(text)), False
     except ValueError:
         pass
     try:
@@ -208,7 +214,7 @@ def _timestamp(text: str, source: str, where: str) -> float:
                                               "such as 2026-12-01T14:00:00Z")]) from None
     if moment.tzinfo is None:
         raise PortfolioError(source, [Problem(where, f"timestamp {text!r} has no time zone: add Z or an offset such as +01:00")])
-    return moment.timestamp()
+    return moment.timestamp(), True
 
 
 def _value(text: str, column: str, source: str, where: str) -> float:

@@ -162,6 +162,9 @@ BAD_TRACES = {  # the CSV, and what its one line on stderr says after "trace.csv
                              "line 2: timestamp 'noon' is neither seconds from the start nor an ISO 8601 time such as 2026-12-01T14:00:00Z"),
     "no time zone": ("timestamp,model,concurrency\n2026-12-01T14:00:00,inline,3\n",
                      "line 2: timestamp '2026-12-01T14:00:00' has no time zone: add Z or an offset such as +01:00"),
+    "mixed timestamps": ("timestamp,model,concurrency\n0,inline,3\n2026-12-01T14:00:00Z,inline,4\n",
+                         "line 3: timestamp 2026-12-01T14:00:00Z is an ISO 8601 time but the first row's is seconds from the start: "
+                         "write every timestamp the same way"),
     "missing value": ("timestamp,model,concurrency\n0,inline,3\n10,inline\n", "line 3: expected 3 values (timestamp,model,concurrency), found 2"),
 }
 
