@@ -200,3 +200,16 @@ def test_the_baseline_of_every_pattern_bills_an_instance_per_serving_copy_and_se
     assert costs.baseline_cost == pytest.approx(on_instances + tagger.cost_usd)
     assert costs.cost == pytest.approx(sum(unit.cost_usd for unit in result.units.values()))
     assert costs.plan_estimate_cost == pytest.approx(plan.cost.hourly_at_mean / 2)
+
+
+@pytest.mark.parametrize(("override", "line"), [
+    ("model_download_s", "--set: model_download_s: expected KEY=VALUE, such as model_download_s=300"),
+    ("model_download_s=soon", "--set: model_download_s=soon: 'soon' is not a number"),
+    ("models.chat.service_time_s=2", "--set: models.chat: no such model in the portfolio"),
+    ("model_download_s=-5", "--set: parameters.model_download_s: expected a number >= 0, got -5.0"),
+])
+def test_a_bad_override_is_one_line_and_exit_2(override, line, capsys):
+    code = main(["simulate", str(EXAMPLE), "--trace", "steady", "--duration", "10m", "--set", override])
+
+    assert code == EXIT_BAD_INPUT
+    assert capsys.readouterr() == ("", line + "\n")
