@@ -194,6 +194,8 @@ class _Run:
                 self._add_target(component.model, index, "component", component.scaling, component.copies, need=need, pool=pool)
         elif unit.pattern == SERVERLESS:
             self._add_target(unit.model, index, SERVERLESS, None, None)
+            self.not_modelled.append(f"{unit.label}: cold starts and provisioned-concurrency scaling are not simulated (it serves up to its max "
+                                     "concurrency at once, provisioned concurrency billed at its initial count)")
         elif all(hasattr(unit, name) for name in ("model", "instances", "instance_type", "scaling")):
             self._add_target(unit.model, index, "endpoint", unit.scaling, unit.instances)
         else:
@@ -244,6 +246,9 @@ class _Run:
                 pool.waiting += [target.index] * target.initial
             self._place(pool, 0.0, deployed=True)
             self.billed[pool.unit] = len(pool.instances)
+            for instance in pool.instances:
+                if not instance.copies:  # deployed with more instances than its copies need
+                    self._idle(instance, 0.0)
 
     def _default_concurrency(self, target: _Target, unit: Any) -> float:
         """ModelParameters.concurrency_per_copy's default, as its docstring says."""
@@ -564,10 +569,12 @@ class _Run:
                 target.starting.remove(payload)
                 target.serving.append(payload)
                 self.ready[target.index] += 1
-                self._event(time_s, target, "copy-ready", len(target.serving) - 1, len(target.serving), "model downloaded and container started")
+                started = "model downloaded and container started" if target.kind == "component" else "instance provisioned, model downloaded, container started"
+                self._event(time_s, target, "copy-ready", len(target.serving) - 1, len(target.serving), started)
             elif kind == "instance-ready" and payload[1].live:
                 pool, instance = payload
-                self._event(time_s, None, "instance-ready", 0, 0, f"instance {instance.number} in service", unit=pool.unit)
+                in_service = sum(1 for other in pool.instances if other.ready_at <= time_s)
+                self._event(time_s, None, "instance-ready", in_service - 1, in_service, f"instance {instance.number} in service", unit=pool.unit)
                 if not instance.copies:
                     self._idle(instance, time_s)
             elif kind == "release":
