@@ -194,6 +194,8 @@ class _Run:
                 self._add_target(component.model, index, "component", component.scaling, component.copies, need=need, pool=pool)
         elif unit.pattern == SERVERLESS:
             self._add_target(unit.model, index, SERVERLESS, None, None)
+            self.not_modelled.append(f"{unit.label}: cold starts and provisioned-concurrency scaling are not simulated (it serves up to its max "
+                                     "concurrency at once, provisioned concurrency billed at its initial count)")
         elif all(hasattr(unit, name) for name in ("model", "instances", "instance_type", "scaling")):
             self._add_target(unit.model, index, "endpoint", unit.scaling, unit.instances)
         else:
@@ -244,6 +246,9 @@ class _Run:
                 pool.waiting += [target.index] * target.initial
             self._place(pool, 0.0, deployed=True)
             self.billed[pool.unit] = len(pool.instances)
+            for instance in pool.instances:
+                if not instance.copies:  # deployed with more instances than its copies need
+                    self._idle(instance, 0.0)
 
     def _default_concurrency(self, target: _Target, unit: Any) -> float:
         """ModelParameters.concurrency_per_copy's default, as its docstring says."""
@@ -358,8 +363,7 @@ class _Run:
 
     def run(self, progress: Callable[[float], None] | None) -> Result:
         steps, dt, models = self.steps, self.dt, len(self.targets)
-        logs = [np.zeros((steps, models)) for _ in range(4)]  # served, failed, wait, ready
-        served_log, failed_log, wait_log, ready_log = logs
+        served_log, failed_log, ready_log = (np.zeros((steps, models)) for _ in range(3))
         billed_log = np.zeros((steps, len(self.units)))
         arrivals = np.ascontiguousarray((self.demand / self.service_s[:, None] * dt).T)  # requests arriving in each step
         rate_per_copy = self.per_copy / self.service_s  # requests a copy finishes per second
@@ -380,7 +384,7 @@ class _Run:
             step, acted = advance(
                 step, stop, dt, arrivals, self.service_s, rate_per_copy, self.waits_up_to, self.queues_without_capacity,
                 self.ready, self.queue, self.desired, self.bound_min, self.bound_max, self.last_scale_in, self.billed,
-                served_log, failed_log, wait_log, ready_log, billed_log,
+                served_log, failed_log, ready_log, billed_log,
                 self.alarm_target, self.alarm_metric, self.alarm_statistic, self.alarm_period, self.alarm_threshold, self.alarm_comparison,
                 self.alarm_needed, self.alarm_of, self.alarm_missing_breaches, self.alarm_missing_kept, self.alarm_target_value,
                 self.alarm_role, self.alarm_cooldown, self.alarm_sign, float(self.parameters.alarm_action_repeat_s),
@@ -393,7 +397,7 @@ class _Run:
                 reported = step
         if progress:
             progress(1.0)
-        return self._result(self.demand.T, served_log, failed_log, wait_log, ready_log, billed_log)
+        return self._result(self.demand.T, arrivals, served_log, failed_log, ready_log, billed_log)
 
     def _invoke(self, row: int, value: float, asked: float, now: float) -> None:
         target = self.targets[int(self.alarm_target[row])]
@@ -564,10 +568,12 @@ class _Run:
                 target.starting.remove(payload)
                 target.serving.append(payload)
                 self.ready[target.index] += 1
-                self._event(time_s, target, "copy-ready", len(target.serving) - 1, len(target.serving), "model downloaded and container started")
+                started = "model downloaded and container started" if target.kind == "component" else "instance provisioned, model downloaded, container started"
+                self._event(time_s, target, "copy-ready", len(target.serving) - 1, len(target.serving), started)
             elif kind == "instance-ready" and payload[1].live:
                 pool, instance = payload
-                self._event(time_s, None, "instance-ready", 0, 0, f"instance {instance.number} in service", unit=pool.unit)
+                in_service = sum(1 for other in pool.instances if other.ready_at <= time_s)
+                self._event(time_s, None, "instance-ready", in_service - 1, in_service, f"instance {instance.number} in service", unit=pool.unit)
                 if not instance.copies:
                     self._idle(instance, time_s)
             elif kind == "release":
@@ -595,7 +601,7 @@ class _Run:
 
     # The result.
 
-    def _result(self, demand, served, failed, wait, ready, billed) -> Result:
+    def _result(self, demand, arrivals, served, failed, ready, billed) -> Result:
         p, dt = self.parameters, self.dt
         models = {}
         outs_by_model: dict[str, list[float]] = {}
@@ -616,7 +622,8 @@ class _Run:
                 needed = min(math.ceil(demand[step, i] / self.per_copy[i] - 1e-9), self.bound_max[i])
                 met = np.flatnonzero(ready[step:end, i] >= needed)
                 full.append(float(met[0] * dt) if len(met) else None)
-            p50, p90, p99 = weighted_percentiles(wait[:, i], served[:, i], (0.5, 0.9, 0.99))
+            waits = fifo_waits(arrivals[:, i], served[:, i], failed[:, i]) * dt
+            p50, p90, p99 = weighted_percentiles(waits, served[:, i], (0.5, 0.9, 0.99))
             models[target.model] = ModelOutcome(
                 target.model, self.units[target.unit].key, float(served[:, i].sum(dtype=float)), float(failed[:, i].sum(dtype=float)),
                 float(self.queue[i]), p50, p90, p99, tuple(float(step * dt) for step in steps_at), tuple(first_out), tuple(full))
@@ -678,6 +685,16 @@ def load_steps(demand: np.ndarray, rise: float, per_copy: float, gap: int) -> li
         if not kept or step - kept[-1] >= gap:
             kept.append(step)
     return kept
+
+
+def fifo_waits(arrivals: np.ndarray, served: np.ndarray, failed: np.ndarray) -> np.ndarray:
+    """Steps each step's served requests waited, first in first out: they arrived when the cumulative arrivals
+    reached their place in the cumulative departures (the failed ones, the oldest, leave first)."""
+    arrived = np.cumsum(arrivals)
+    departed_before = np.cumsum(served + failed) - served - failed
+    middle = departed_before + failed + served / 2  # the step's median served request
+    arrival_step = np.searchsorted(arrived, middle * (1 - 1e-12), side="left")
+    return np.maximum(np.arange(len(arrivals)) - arrival_step, 0).astype(float)
 
 
 def weighted_percentiles(values: np.ndarray, weights: np.ndarray, quantiles: tuple[float, ...]) -> tuple[float | None, ...]:

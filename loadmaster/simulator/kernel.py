@@ -23,7 +23,7 @@ TRACK_HIGH, TRACK_LOW, STEP = range(3)
 @njit(cache=True)
 def advance(start, stop, dt, arrivals, service_s, rate_per_copy, waits_up_to, queues_at_zero,
             ready, queue, desired, bound_min, bound_max, last_scale_in, billed,
-            served_log, failed_log, wait_log, ready_log, billed_log,
+            served_log, failed_log, ready_log, billed_log,
             a_target, a_metric, a_statistic, a_period, a_threshold, a_comparison, a_needed, a_of, a_missing_breaches,
             a_missing_kept, a_target_value, a_role, a_cooldown, a_sign, repeat_s,
             a_sum, a_max, a_min, a_points, a_run, a_history, a_state, a_value, a_invoked,
@@ -48,7 +48,6 @@ def advance(start, stop, dt, arrivals, service_s, rate_per_copy, waits_up_to, qu
             queue[i] = left - failed
             served_log[step, i] = served
             failed_log[step, i] = failed
-            wait_log[step, i] = before / capacity if capacity > 0 else 0.0
             ready_log[step, i] = ready[i]
             if ready[i] > 0:
                 metric[CONCURRENCY, i] = (served / dt * service_s[i] + queue[i]) / ready[i]

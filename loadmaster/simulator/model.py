@@ -229,8 +229,8 @@ class Event:
 
 @dataclass(frozen=True)
 class ModelOutcome:
-    """One model's requests over the run. Waits are the time a served request queued before a copy took it (None:
-    none served). Load steps are the times the demand jumped (`Parameters.load_step_rise`); for each, the seconds
+    """One model's requests over the run. Waits are the time a served request queued before a copy took it, first in
+    first out to the step (None: none served). Load steps are the times the demand jumped (`Parameters.load_step_rise`); for each, the seconds
     until the first scale-out and until the copies serving met the demand at the target (None: not within the run
     or before the next load step)."""
 

@@ -6,6 +6,7 @@ delays takes about 5 minutes, real-time requests failing meanwhile and asynchron
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -208,3 +209,46 @@ models:
     assert result.units["pool:gpu"].copies["chat"].max() == 2
     assert result.units["pool:gpu"].instances.max() == 1
     assert result.models["chat"].failed > 0
+
+
+def test_a_dedicated_endpoint_scales_by_instances_each_serving_after_provisioning_and_its_start(tmp_path):
+    # Given a dedicated endpoint tracking 5 concurrent requests per instance (high resolution)
+    plan = plan_of(f"""
+version: 1
+name: figures
+region: us-east-1
+models:
+  - name: chat
+    image: {IMAGE}
+    artifact: s3://models/chat/model.tar.gz
+    hosting: dedicated
+    instance_type: ml.g5.2xlarge
+    instances: {{min: 1, max: 3}}
+    scaling: {{metric: concurrent-requests-per-model, target: 5}}
+""", tmp_path)
+
+    # When the load steps from 2 to 12
+    result = simulate(plan, demand((2, 10), (12, 20)), Parameters())
+
+    # Then it scales out 30 s after the step to 3 instances, which serve 1.75 + 2.28 min later, billed from launch
+    out = next(event for event in result.events if event.kind == "scale-out")
+    assert (out.time_s, out.from_count, out.to_count) == (10 * MINUTE + 30, 1, 3)
+    ready = [event.time_s for event in result.events if event.kind == "copy-ready"]
+    assert ready == [out.time_s + 105 + 137] * 2
+    unit = result.units["dedicated:chat"]
+    assert unit.instance_hours == pytest.approx((30 * MINUTE + 2 * (20 * MINUTE - 30)) / 3600)
+
+
+def test_a_pool_deployed_with_more_instances_than_its_copies_need_releases_the_surplus_10_minutes_later(scale_to_zero):
+    # Given the scale-to-zero pool deployed with the 2 instances autoscaling had reached (Bounds.live), its one copy
+    # on the first
+    (pool,) = scale_to_zero.pools
+    deployed = scale_to_zero.with_units_of("inference-component", (replace(pool, instances=replace(pool.instances, live=2)),))
+
+    # When the load stays at what one copy serves
+    result = simulate(deployed, demand((2, 30)), Parameters())
+
+    # Then the empty instance is released after 10 minutes, the other stays
+    (release,) = [event for event in result.events if event.kind == "instance-release"]
+    assert (release.time_s, release.from_count, release.to_count) == (10 * MINUTE, 2, 1)
+    assert result.units["pool:gpu"].instances[-1] == 1
