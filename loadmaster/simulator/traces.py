@@ -14,9 +14,10 @@ the step; over the service time when that is longer than a step, so a step never
 requests in service does), seeded by `seed`, so a run repeats.
 
 A CSV has the header `timestamp,model,concurrency` or `timestamp,model,requests_per_s`. A timestamp is seconds from
-the start of the trace or an ISO 8601 time (the first row's is the start); rows are sorted by time. A row's value
-holds for its model until that model's next row; each step takes the time-weighted mean within it. Requests per
-second become concurrency by Little's law at the model's service time (the simulation's, `service_time_s_of`).
+the start of the trace or an ISO 8601 time with its zone (the first row's is the start), one kind per file; rows are
+sorted by time. A row's value holds for its model until that model's next row; each step takes the time-weighted
+mean within it. Requests per second become concurrency by Little's law at each model's service time, the one the
+simulation serves it with (`loadmaster.commands.simulate` passes them).
 """
 
 from __future__ import annotations
