@@ -36,7 +36,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from loadmaster.catalog.serverless import MB_PER_GB, US_EAST_1
+from loadmaster.catalog.serverless import MB_PER_GB, SECONDS_PER_HOUR, US_EAST_1
+from loadmaster.hostings.asynchronous import HOSTING as ASYNC
+from loadmaster.hostings.serverless import HOSTING as SERVERLESS
 from loadmaster.plan import Plan
 from loadmaster.scaling import DEFAULT_TARGET_CONCURRENCY, MetricAlarm, Scaling, ScalingMetric, StepScaling
 from loadmaster.simulator.kernel import (
@@ -60,11 +62,8 @@ from loadmaster.simulator.kernel import (
     TRACK_LOW,
     advance,
 )
-from loadmaster.simulator.model import Demand, Event, ModelOutcome, Parameters, Result, UnitOutcome, service_time_s_of
+from loadmaster.simulator.model import DEFAULT_SERVICE_TIME_S, Demand, Event, ModelOutcome, Parameters, Result, UnitOutcome
 
-SECONDS_PER_HOUR = 3600
-ASYNC = "async"
-SERVERLESS = "serverless"
 
 # The metrics the simulation computes, by the name CloudWatch gives them (namespace AWS/SageMaker).
 METRIC_CODES = {
@@ -123,7 +122,6 @@ class _Instance:
 
 @dataclass
 class _Pool:
-    index: int
     unit: int  # its index among the plan's units
     key: str
     label: str
@@ -186,7 +184,7 @@ class _Run:
         if hasattr(unit, "components"):
             pool_parameters = self.parameters.pool(unit.name)
             kind = unit.instance_type
-            pool = _Pool(len(self.pools), index, unit.key, unit.label, (kind.accelerators, kind.usable_memory_mb, kind.usable_vcpu),
+            pool = _Pool(index, unit.key, unit.label, (kind.accelerators, kind.usable_memory_mb, kind.usable_vcpu),
                          unit.instances.min, unit.instances.max, pool_parameters.instance_provisioning_s, pool_parameters.instance_release_s)
             self.pools.append(pool)
             for component in unit.components:
@@ -215,7 +213,7 @@ class _Run:
         self.queues_without_capacity = np.zeros(models, dtype=bool)  # async: the backlog keeps requests at zero instances
         for target in self.targets:
             own, unit = self.parameters.model(target.model), self.units[target.unit]
-            self.service_s[target.index] = own.service_time_s or service_time_s_of(None)
+            self.service_s[target.index] = own.service_time_s or DEFAULT_SERVICE_TIME_S  # callers fill it in: service_time_s_of
             self.per_copy[target.index] = own.concurrency_per_copy or self._default_concurrency(target, unit)
             if unit.pattern == ASYNC:
                 self.waits_up_to[target.index] = self.parameters.async_request_ttl_s

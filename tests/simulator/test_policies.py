@@ -4,7 +4,6 @@ largest capacity wins), step scaling, scheduled actions; and it says what it can
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
