@@ -91,6 +91,8 @@ COMPARISONS = {"GreaterThanThreshold": GT, "GreaterThanOrEqualToThreshold": GE, 
 def simulate(plan: Plan, demand: Demand, parameters: Parameters = Parameters(), progress: Callable[[float], None] | None = None) -> Result:
     """Replay `demand` against `plan`'s units and scaling policies; `progress` is called with the fraction done.
     Models of the plan without demand get none; demand for a model the plan lacks raises ValueError."""
+    if demand.step_s != parameters.step_s:
+        raise ValueError(f"demand in steps of {demand.step_s} s, parameters in steps of {parameters.step_s} s")
     unknown = sorted(set(demand.concurrency) - {model for unit in plan.units for model in unit.models})
     if unknown:
         raise ValueError(f"demand for models the plan does not have: {', '.join(unknown)}")
