@@ -41,7 +41,7 @@ from loadmaster.hostings.asynchronous import HOSTING as ASYNC
 from loadmaster.hostings.serverless import HOSTING as SERVERLESS
 from loadmaster.plan import Plan
 from loadmaster.scaling import DEFAULT_TARGET_CONCURRENCY, MetricAlarm, Scaling, ScalingMetric, StepScaling
-from loadmaster.simulator.kernel import (
+from loadmaster.simulator.codes import (
     AVERAGE,
     BACKLOG,
     BACKLOG_PER_INSTANCE,
@@ -60,7 +60,6 @@ from loadmaster.simulator.kernel import (
     SUM,
     TRACK_HIGH,
     TRACK_LOW,
-    advance,
 )
 from loadmaster.simulator.model import DEFAULT_SERVICE_TIME_S, Demand, Event, ModelOutcome, Parameters, Result, UnitOutcome
 
@@ -362,6 +361,8 @@ class _Run:
     # The loop.
 
     def run(self, progress: Callable[[float], None] | None) -> Result:
+        from loadmaster.simulator.kernel import advance  # numba: imported when a run needs it
+
         steps, dt, models = self.steps, self.dt, len(self.targets)
         served_log, failed_log, ready_log = (np.zeros((steps, models)) for _ in range(3))
         billed_log = np.zeros((steps, len(self.units)))
