@@ -36,10 +36,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from loadmaster.catalog.serverless import MB_PER_GB, US_EAST_1
+from loadmaster.catalog.serverless import MB_PER_GB, SECONDS_PER_HOUR, US_EAST_1
+from loadmaster.hostings.asynchronous import HOSTING as ASYNC
+from loadmaster.hostings.serverless import HOSTING as SERVERLESS
 from loadmaster.plan import Plan
 from loadmaster.scaling import DEFAULT_TARGET_CONCURRENCY, MetricAlarm, Scaling, ScalingMetric, StepScaling
-from loadmaster.simulator.kernel import (
+from loadmaster.simulator.codes import (
     AVERAGE,
     BACKLOG,
     BACKLOG_PER_INSTANCE,
@@ -58,13 +60,9 @@ from loadmaster.simulator.kernel import (
     SUM,
     TRACK_HIGH,
     TRACK_LOW,
-    advance,
 )
-from loadmaster.simulator.model import Demand, Event, ModelOutcome, Parameters, Result, UnitOutcome, service_time_s_of
+from loadmaster.simulator.model import DEFAULT_SERVICE_TIME_S, Demand, Event, ModelOutcome, Parameters, Result, UnitOutcome
 
-SECONDS_PER_HOUR = 3600
-ASYNC = "async"
-SERVERLESS = "serverless"
 
 # The metrics the simulation computes, by the name CloudWatch gives them (namespace AWS/SageMaker).
 METRIC_CODES = {
@@ -92,6 +90,8 @@ COMPARISONS = {"GreaterThanThreshold": GT, "GreaterThanOrEqualToThreshold": GE, 
 def simulate(plan: Plan, demand: Demand, parameters: Parameters = Parameters(), progress: Callable[[float], None] | None = None) -> Result:
     """Replay `demand` against `plan`'s units and scaling policies; `progress` is called with the fraction done.
     Models of the plan without demand get none; demand for a model the plan lacks raises ValueError."""
+    if demand.step_s != parameters.step_s:
+        raise ValueError(f"demand in steps of {demand.step_s} s, parameters in steps of {parameters.step_s} s")
     unknown = sorted(set(demand.concurrency) - {model for unit in plan.units for model in unit.models})
     if unknown:
         raise ValueError(f"demand for models the plan does not have: {', '.join(unknown)}")
@@ -123,7 +123,6 @@ class _Instance:
 
 @dataclass
 class _Pool:
-    index: int
     unit: int  # its index among the plan's units
     key: str
     label: str
@@ -186,7 +185,7 @@ class _Run:
         if hasattr(unit, "components"):
             pool_parameters = self.parameters.pool(unit.name)
             kind = unit.instance_type
-            pool = _Pool(len(self.pools), index, unit.key, unit.label, (kind.accelerators, kind.usable_memory_mb, kind.usable_vcpu),
+            pool = _Pool(index, unit.key, unit.label, (kind.accelerators, kind.usable_memory_mb, kind.usable_vcpu),
                          unit.instances.min, unit.instances.max, pool_parameters.instance_provisioning_s, pool_parameters.instance_release_s)
             self.pools.append(pool)
             for component in unit.components:
@@ -215,7 +214,7 @@ class _Run:
         self.queues_without_capacity = np.zeros(models, dtype=bool)  # async: the backlog keeps requests at zero instances
         for target in self.targets:
             own, unit = self.parameters.model(target.model), self.units[target.unit]
-            self.service_s[target.index] = own.service_time_s or service_time_s_of(None)
+            self.service_s[target.index] = own.service_time_s or DEFAULT_SERVICE_TIME_S  # callers fill it in: service_time_s_of
             self.per_copy[target.index] = own.concurrency_per_copy or self._default_concurrency(target, unit)
             if unit.pattern == ASYNC:
                 self.waits_up_to[target.index] = self.parameters.async_request_ttl_s
@@ -362,6 +361,8 @@ class _Run:
     # The loop.
 
     def run(self, progress: Callable[[float], None] | None) -> Result:
+        from loadmaster.simulator.kernel import advance  # numba: imported when a run needs it
+
         steps, dt, models = self.steps, self.dt, len(self.targets)
         served_log, failed_log, ready_log = (np.zeros((steps, models)) for _ in range(3))
         billed_log = np.zeros((steps, len(self.units)))

@@ -13,11 +13,24 @@ import math
 import numpy as np
 from numba import njit
 
-# Metric codes (engine.METRIC_CODES maps CloudWatch's names onto them), statistics, comparisons, alarm roles.
-CONCURRENCY, INVOCATIONS_PER_COPY, NO_CAPACITY_FAILURES, BACKLOG_PER_INSTANCE, BACKLOG_WITHOUT_CAPACITY, BACKLOG, INVOCATIONS = range(7)
-SUM, AVERAGE, MAXIMUM, MINIMUM = range(4)
-GT, GE, LT, LE = range(4)
-TRACK_HIGH, TRACK_LOW, STEP = range(3)
+from loadmaster.simulator.codes import (
+    AVERAGE,
+    BACKLOG,
+    BACKLOG_PER_INSTANCE,
+    BACKLOG_WITHOUT_CAPACITY,
+    CONCURRENCY,
+    GE,
+    GT,
+    INVOCATIONS,
+    INVOCATIONS_PER_COPY,
+    LT,
+    MAXIMUM,
+    METRIC_COUNT,
+    NO_CAPACITY_FAILURES,
+    STEP,
+    SUM,
+    TRACK_HIGH,
+)
 
 
 @njit(cache=True)
@@ -32,7 +45,7 @@ def advance(start, stop, dt, arrivals, service_s, rate_per_copy, waits_up_to, qu
     the step before the returned one, `acting[:count]` are their rows, with their datapoints and target tracking's ask."""
     models = ready.shape[0]
     alarms = a_target.shape[0]
-    metric = np.zeros((7, models))
+    metric = np.zeros((METRIC_COUNT, models))
     for step in range(start, stop):
         now_end = (step + 1) * dt
         for i in range(models):

@@ -188,6 +188,14 @@ def _field_names(cls: type) -> set[str]:
 
 
 def _checked(where: str, value: Any, current: Any) -> Any:
+    if isinstance(current, datetime):  # `start`: a datetime, or ISO 8601 text with its offset
+        try:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ParameterError(f"{where}: expected a date and time such as 2026-01-05T00:00:00+00:00, got {value!r}") from None
+        if moment.tzinfo is None:
+            raise ParameterError(f"{where}: expected a date and time with its offset, such as 2026-01-05T00:00:00+00:00, got {value!r}")
+        return moment
     if isinstance(current, bool) or not isinstance(current, (int, float)) or current is None:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -249,8 +257,8 @@ class ModelOutcome:
 
 @dataclass(frozen=True)
 class UnitOutcome:
-    """One plan unit over the run: its instances (a pool's, an endpoint's), each model's demand and serving copies,
-    one value per step. `instance_hours` is None for units not billed by the instance (serverless); `cost_usd` None
+    """One plan unit over the run: its instances billed (a pool's, an endpoint's; launching ones included), each
+    model's demand and serving copies, one value per step. `instance_hours` is None for units not billed by the instance (serverless); `cost_usd` None
     when the price is unknown."""
 
     key: str

@@ -4,7 +4,6 @@ largest capacity wins), step scaling, scheduled actions; and it says what it can
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -164,10 +163,28 @@ def test_progress_is_reported_up_to_done(plan):
     ({"models": {"chat": {"model_download": 1}}}, "parameters.models.chat.model_download: unknown parameter"),
     ({"pools": {"gpu": {"instance_release_s": -5}}}, r"parameters.pools.gpu.instance_release_s: expected a number >= 0, got -5"),
     ({"step_s": "ten"}, "parameters.step_s: expected a number >= 0, got 'ten'"),
+    ({"start": "monday"}, "parameters.start: expected a date and time such as"),
+    ({"start": "2026-01-05T00:00:00"}, "parameters.start: expected a date and time with its offset"),
 ])
 def test_a_bad_parameter_override_names_its_key(overrides, message):
     with pytest.raises(ParameterError, match=message):
         Parameters().overridden(overrides)
+
+
+def test_demand_and_parameters_in_different_steps_are_refused(plan):
+    with pytest.raises(ValueError, match="demand in steps of 60 s, parameters in steps of 10 s"):
+        simulate(plan, Demand({"chat": np.zeros(6)}, step_s=60), Parameters())
+
+
+def test_the_start_of_the_run_may_be_given_as_iso_text(plan):
+    # Given a run starting at 07:00 UTC, and a scheduled action at 08:00
+    parameters = Parameters().overridden({"start": "2026-01-05T07:00:00+00:00"})
+    morning = ScheduledAction("morning", "cron(0 8 * * ? *)", min=4, max=None)
+
+    result = simulate(with_scaling(plan, scheduled=(morning,)), demand((0, 90)), parameters)
+
+    # Then the action fires an hour into the run
+    assert [event.time_s for event in result.events if event.kind == "scheduled"] == [3600]
 
 
 def test_overrides_reach_every_model_or_one(plan):
