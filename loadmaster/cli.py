@@ -10,11 +10,11 @@ import argparse
 import sys
 
 from loadmaster import __version__
-from loadmaster.commands import catalog, init, lock, observe, plan, rehearse, review, schema, synth, validate
+from loadmaster.commands import catalog, init, lock, observe, plan, rehearse, review, schema, simulate, synth, validate
 from loadmaster.errors import EXIT_BAD_INPUT, EXIT_NOT_COMPLIANT, PortfolioError
 from loadmaster.synthesis import ComplianceFailed
 
-COMMANDS = (validate, plan, review, observe, synth, rehearse, lock, catalog, init, schema)
+COMMANDS = (validate, plan, simulate, review, observe, synth, rehearse, lock, catalog, init, schema)
 
 
 def build_parser() -> argparse.ArgumentParser:
