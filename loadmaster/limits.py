@@ -75,6 +75,11 @@ ASYNC_MAX_PROCESSING_S = 3600
 # AsyncInferenceClientConfig.MaxConcurrentInvocationsPerInstance (botocore sagemaker service-2.json); unset, "SageMaker
 # chooses an optimal value", which the planner counts as 1.
 ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE = (1, 1000)
+# A model's Containers: at most 15 (botocore sagemaker service-2.json, ContainerDefinitionList max 15; SageMaker
+# developer guide, "Create a multi-container endpoint": "a limit of up to 15 containers"); a serial inference
+# pipeline has 2 to 15 ("Inference pipelines in Amazon SageMaker AI").
+MAX_CONTAINERS_PER_MODEL = 15
+MIN_PIPELINE_CONTAINERS = 2
 # A region's name as AWS writes them (us-east-1, us-gov-west-1, ap-southeast-2); which ones exist is
 # `loadmaster.regions`' to say, from botocore.
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
