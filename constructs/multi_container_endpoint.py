@@ -108,7 +108,7 @@ class MultiContainerEndpoint(_ContainersEndpoint):
 
     :param endpoint_name: the endpoint's name (the model and config are named by CloudFormation, so that a change that
         replaces them does not collide with the old ones).
-    :param containers: 1 to 15 containers by hostname, the name a caller invokes each by.
+    :param containers: 2 to 15 containers by hostname, the name a caller invokes each by.
     :param instance_type: a CPU instance type, e.g. ``ml.c5.large``: multi-container endpoints take no GPU.
     :param initial_instance_count: instances at creation, at least 1. Default: 1.
     :param isolation: KMS key, VPC (on the model), network isolation and SSM access. Default: none of them.

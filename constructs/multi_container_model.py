@@ -20,19 +20,15 @@ class InferenceExecution(Enum):
     SERIAL = "Serial"  # a pipeline: each container's response is the next one's request
     DIRECT = "Direct"  # each request names the one container that serves it (TargetContainerHostname)
 
-    @property
-    def min_containers(self) -> int:
-        """A pipeline runs 2 to 15 containers ("Inference pipelines in Amazon SageMaker AI"); direct invocation needs
-        one to name (up to 15, "Create a multi-container endpoint")."""
-        return MIN_PIPELINE_CONTAINERS if self is InferenceExecution.SERIAL else 1
-
 
 def multi_container_problems(containers: Mapping[str, ContainerDefinition], mode: InferenceExecution) -> list[str]:
-    """What CreateModel refuses of `containers` (by hostname) in `mode`: more than 15, fewer than the mode runs, a
-    hostname that is not one (botocore sagemaker service-2.json, ContainerHostname)."""
+    """What CreateModel refuses of `containers` (by hostname) in `mode`: fewer than 2 or more than 15 (a pipeline runs
+    2 to 15, "Inference pipelines in Amazon SageMaker AI"; a multi-container endpoint has "more than one container",
+    up to 15, "Create a multi-container endpoint"), a hostname that is not one (botocore sagemaker service-2.json,
+    ContainerHostname)."""
     problems = []
-    if not mode.min_containers <= len(containers) <= MAX_CONTAINERS_PER_MODEL:
-        problems.append(f"{mode.value} mode runs {mode.min_containers} to {MAX_CONTAINERS_PER_MODEL} containers in one model, got {len(containers)}")
+    if not MIN_PIPELINE_CONTAINERS <= len(containers) <= MAX_CONTAINERS_PER_MODEL:
+        problems.append(f"{mode.value} mode runs {MIN_PIPELINE_CONTAINERS} to {MAX_CONTAINERS_PER_MODEL} containers in one model, got {len(containers)}")
     problems += [f"container hostname {hostname!r} is not a valid hostname" for hostname in containers if not is_sagemaker_name(hostname)]
     return problems
 

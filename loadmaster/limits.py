@@ -77,7 +77,7 @@ ASYNC_MAX_PROCESSING_S = 3600
 ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE = (1, 1000)
 # A model's Containers: at most 15 (botocore sagemaker service-2.json, ContainerDefinitionList max 15; SageMaker
 # developer guide, "Create a multi-container endpoint": "a limit of up to 15 containers"); a serial inference
-# pipeline has 2 to 15 ("Inference pipelines in Amazon SageMaker AI").
+# pipeline has 2 to 15 ("Inference pipelines in Amazon SageMaker AI"), a multi-container endpoint "more than one".
 MAX_CONTAINERS_PER_MODEL = 15
 MIN_PIPELINE_CONTAINERS = 2
 # A region's name as AWS writes them (us-east-1, us-gov-west-1, ap-southeast-2); which ones exist is

@@ -185,7 +185,7 @@ def test_more_than_15_containers_and_a_gpu_instance_are_refused_with_every_reaso
 
     message = str(raised.value)
     assert message.startswith("MultiContainerEndpoint: ")
-    for problem in ("instance_type ml.g5.xlarge has 1 GPU", "run on CPU instances only", "Direct mode runs 1 to 15 containers in one model, got 16",
+    for problem in ("instance_type ml.g5.xlarge has 1 GPU", "run on CPU instances only", "Direct mode runs 2 to 15 containers in one model, got 16",
                     "endpoint_name 'tab ular' is not a valid SageMaker name", "initial_instance_count must be at least 1, got 0"):
         assert problem in message
 
@@ -211,6 +211,11 @@ def test_an_unknown_instance_type_is_refused(stack):
 def test_a_pipeline_has_2_to_15_containers(stack, count):
     with pytest.raises(ValueError, match=f"Serial mode runs 2 to 15 containers in one model, got {count}"):
         PipelineEndpoint(stack, "Churn", endpoint_name="churn", containers=tabular_containers(count), instance_type="ml.c5.xlarge")
+
+
+def test_a_multi_container_endpoint_has_more_than_one_container(stack):
+    with pytest.raises(ValueError, match="Direct mode runs 2 to 15 containers in one model, got 1"):
+        MultiContainerEndpoint(stack, "Tabular", endpoint_name="tabular", containers=tabular_containers(1), instance_type="ml.c5.large")
 
 
 def test_a_container_hostname_must_be_a_hostname(stack):
