@@ -16,6 +16,7 @@ from constructs.invocation_metrics import sagemaker_metric
 from constructs.multi_container_model import InferenceExecution, MultiContainerModel, multi_container_problems
 from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
 from loadmaster.catalog import load_catalog
+from loadmaster.catalog.multi_container import direct_invocation_refusal
 from loadmaster.plan import ContainerDefinition
 
 # The IAM condition key that limits InvokeEndpoint to some containers of a direct-invocation endpoint (SageMaker
@@ -24,15 +25,11 @@ TARGET_CONTAINER_CONDITION = "sagemaker:TargetContainerHostname"
 
 
 def cpu_only_problems(instance_type: str) -> list[str]:
-    """Multi-container endpoints run on CPU instances only: the seed guidance on SageMaker hosting patterns, and
-    "multi-container endpoints are not possible on GPU" (aws/sagemaker-huggingface-inference-toolkit issue 59)."""
     catalog = load_catalog()
     if instance_type not in catalog:
         return [f"instance_type {instance_type!r} is not a SageMaker hosting instance type"]
-    instance = catalog[instance_type]
-    if instance.accelerators:
-        return [f"instance_type {instance_type} has {instance.describe_accelerators()}: multi-container endpoints with direct invocation run on CPU instances only"]
-    return []
+    refusal = direct_invocation_refusal(catalog[instance_type])
+    return [f"instance_type {refusal}"] if refusal else []
 
 
 class _ContainersEndpoint(EndpointBase):
