@@ -242,10 +242,10 @@ def test_images_in_several_regions_without_a_portfolio_region_are_rejected(portf
         (lambda m: m.update(ShadowVariants=[]), "ShadowVariants: `ShadowVariants` (SageMaker shadow variants) is not supported by loadmaster yet"),
         (lambda m: m.update(hosting="batch-transform"),
          "hosting: `batch-transform` (SageMaker Batch Transform) is not supported by loadmaster yet; hosting is "
-         "'inference-component', 'dedicated', 'serverless', 'async' or 'auto'"),
+         "'inference-component', 'dedicated', 'serverless', 'async', 'multi-container', 'pipeline' or 'auto'"),
         (lambda m: m.update(hosting="multi-model"),
          "hosting: `multi-model` (SageMaker multi-model endpoints) is not supported by loadmaster yet; hosting is "
-         "'inference-component', 'dedicated', 'serverless', 'async' or 'auto'"),
+         "'inference-component', 'dedicated', 'serverless', 'async', 'multi-container', 'pipeline' or 'auto'"),
     ],
     ids=["feature-key", "feature-key-in-camel-case", "batch-transform-hosting", "multi-model-hosting"],
 )
