@@ -1,6 +1,6 @@
 """`hosting: multi-container` and `hosting: pipeline` end to end: every-pattern's two models of several containers
-plan, synthesize a model with several `Containers` (Direct and Serial) on an endpoint of its own each, scaled by
-instances, rehearse create -> update -> delete; every rule of their keys is refused with its reason."""
+plan to an endpoint of their own each, scaled by instances, and rehearse create -> update -> delete; every rule of
+their keys is refused with its reason."""
 
 from __future__ import annotations
 
@@ -39,18 +39,12 @@ def problems(tmp_path: Path, document: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory):
+def plan(tmp_path_factory):
+    """Planned only: the constructs' tests assert their templates, and every-pattern's synthesis (tests/test_async_hosting.py)
+    lints them and passes them through both compliance packs with these two models in it."""
     from loadmaster.planner.make import plan_file
-    from loadmaster.synthesis import synthesize
 
-    directory = tmp_path_factory.mktemp("multi-container-hosting")
-    plan = plan_file(written(directory, portfolio()))
-    (stack,) = synthesize(plan, directory / "cdk.out")
-    return plan, stack.template
-
-
-def of_type(template: dict, resource_type: str) -> list[dict]:
-    return [resource["Properties"] for resource in template["Resources"].values() if resource["Type"] == resource_type]
+    return plan_file(written(tmp_path_factory.mktemp("multi-container-hosting"), portfolio()))
 
 
 def test_every_pattern_has_a_model_of_each_hosting_of_several_containers():
@@ -59,32 +53,24 @@ def test_every_pattern_has_a_model_of_each_hosting_of_several_containers():
     assert all(hosting in hostings for hosting in MINE)
 
 
-def test_the_multi_container_model_is_one_model_of_named_containers_invoked_directly(synthesized):
-    _, template = synthesized
+def test_the_hosting_patterns_example_has_both_too():
+    from loadmaster.planner.make import plan_file
 
-    (direct,) = [model for model in of_type(template, "AWS::SageMaker::Model") if model["InferenceExecutionConfig"] == {"Mode": "Direct"}]
-    assert [container["ContainerHostname"] for container in direct["Containers"]] == ["churn", "fraud", "ltv"]
-    assert "PrimaryContainer" not in direct
+    plan = plan_file(Path("examples/hosting-patterns.yaml"))
 
-
-def test_the_pipeline_is_one_model_of_its_containers_in_order(synthesized):
-    _, template = synthesized
-
-    (serial,) = [model for model in of_type(template, "AWS::SageMaker::Model") if model["InferenceExecutionConfig"] == {"Mode": "Serial"}]
-    assert [container["ContainerHostname"] for container in serial["Containers"]] == ["features", "score", "explain"]
+    assert [unit.model for hosting in MINE for unit in plan.units_of(hosting)] == ["tabular", "scoring"]
 
 
-def test_each_endpoint_scales_its_instances(synthesized):
-    _, template = synthesized
+def test_the_pipeline_unit_keeps_its_containers_in_order(plan):
+    (scoring,) = plan.units_of("pipeline")
 
-    targets = {target["ResourceId"]: (target["MinCapacity"], target["MaxCapacity"]) for target in of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget")}
-    assert targets == {"endpoint/every-pattern-tabular/variant/AllTraffic": (1, 2), "endpoint/every-pattern-scoring/variant/AllTraffic": (1, 3)}
+    assert list(scoring.containers) == ["features", "score", "explain"]
+    assert scoring.containers["features"].environment == {"SAGEMAKER_PROGRAM": "features.py"}
 
 
-def test_the_plan_names_each_endpoints_containers_and_charges_its_instances(synthesized):
+def test_the_plan_names_each_endpoints_containers_and_charges_its_instances(plan):
     from loadmaster.summary import render_summary
 
-    plan, _ = synthesized
     (tabular,) = plan.units_of("multi-container")
 
     assert ("  multi-container tabular -> endpoint every-pattern-tabular: churn, fraud, ltv on ml.c5.large x 1..2 instances, "

@@ -20,7 +20,7 @@ from pydantic import Field
 from loadmaster.catalog import CPU, Catalog, InstanceType
 from loadmaster.catalog.multi_container import direct_invocation_refusal
 from loadmaster.errors import Problem
-from loadmaster.hostings.dedicated import DedicatedFields, DedicatedScaling, dedicated_problems, offer
+from loadmaster.hostings.dedicated import DedicatedFields, DedicatedScaling, dedicated_problems
 from loadmaster.hostings.pattern import (
     Candidate,
     HostingPattern,
