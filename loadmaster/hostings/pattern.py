@@ -19,9 +19,9 @@ from loadmaster.scaling import (
 )
 
 if TYPE_CHECKING:
-    from loadmaster.catalog import Catalog
+    from loadmaster.catalog import Catalog, InstanceType
     from loadmaster.identity import IdentityLock
-    from loadmaster.planner.cost import UsageCost
+    from loadmaster.planner.cost import BaselineEndpoint, UsageCost
     from loadmaster.planner.sizing import Counts, Demand
     from loadmaster.spec.base import ModelSpec
 
@@ -107,7 +107,12 @@ class HostingPattern:
       None (default): billed by the hour of the instances the planner decides for it, which its units' `charges()`
       repeat (tests/test_hosting_registry.py checks that they add up to the plan's cost);
     - `locked_placement(model, lock)`: where the lock file has a model on it, or None; None (default): the
-      endpoint the lock keys `<pattern>:<model>` (its units' `key`), on its instance type unless `NONE`.
+      endpoint the lock keys `<pattern>:<model>` (its units' `key`), on its instance type unless `NONE`;
+    - `baseline(model, plan_type, counts, catalog)`: the endpoints "one endpoint per model" compares a model of it
+      with (`loadmaster.planner.cost.BaselineEndpoint`); None (default): the model alone on the cheapest type that
+      holds a copy (`baseline_endpoint`). A model that stands for several (a multi-model endpoint's) has one each;
+    - `mean_is_stated(model)`: whether its count at mean traffic comes from traffic it states; None (default):
+      `loadmaster.planner.sizing.mean_is_stated`, from the model's own `traffic`.
     """
 
     name: str
@@ -126,6 +131,8 @@ class HostingPattern:
     model_problems: Callable[[str, Any, Any, Catalog], list[Problem]] = no_problems
     cost_by_use: Callable[[ModelSpec, Catalog], UsageCost] | None = None
     locked_placement: Callable[[str, IdentityLock], LockedPlacement | None] | None = None
+    baseline: Callable[[ModelSpec, InstanceType, Counts, Catalog], tuple[BaselineEndpoint, ...]] | None = None
+    mean_is_stated: Callable[[ModelSpec], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.instances == NONE and self.cost_by_use is None:

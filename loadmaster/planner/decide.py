@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, InstanceType
 from loadmaster.errors import Problem
-from loadmaster.planner.cost import CostSummary, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
+from loadmaster.planner.cost import BaselineEndpoint, CostSummary, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
 from loadmaster.planner.devices import Devices, model_devices
 from loadmaster.hostings import dedicated, inference_component
 from loadmaster.hostings.auto import HostingChoice, NoHostingFits, choose_hosting, restated
@@ -322,13 +322,18 @@ def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], 
     return CostSummary(
         hourly_at_mean=None if at_mean is None else at_mean + sum(cost.hourly_at_mean for cost in usage),
         hourly_at_peak=None if at_peak is None else at_peak + sum(cost.hourly_at_peak for cost in usage),
-        baseline=tuple(baseline_endpoint(model.spec, _plan_type(decisions[model.spec.name], pools, catalog), decisions[model.spec.name].counts, catalog)
-                       for model in on_instances),
+        baseline=tuple(endpoint for model in on_instances for endpoint in _baseline(model.spec, decisions[model.spec.name], pools, catalog)),
         lower_bound_hourly=None if bound is None else bound + sum(cost.hourly_at_mean for cost in usage),
         unknown_prices=tuple(name for name in used if price(catalog, name) is None),
-        mean_not_stated=tuple(model.spec.name for model in models if not mean_is_stated(model.spec)),
+        mean_not_stated=tuple(model.spec.name for model in models if not (PATTERNS[decisions[model.spec.name].hosting].mean_is_stated or mean_is_stated)(model.spec)),
         usage=usage,
     )
+
+
+def _baseline(spec: ModelSpec, decision: ModelDecision, pools: tuple[PoolDecision, ...], catalog: Catalog) -> tuple[BaselineEndpoint, ...]:
+    """The endpoints the baseline compares the model with: its pattern's (`HostingPattern.baseline`), else one."""
+    plan_type, own = _plan_type(decision, pools, catalog), PATTERNS[decision.hosting].baseline
+    return own(spec, plan_type, decision.counts, catalog) if own else (baseline_endpoint(spec, plan_type, decision.counts, catalog),)
 
 
 def _plan_type(decision: ModelDecision, pools: tuple[PoolDecision, ...], catalog: Catalog) -> InstanceType:
