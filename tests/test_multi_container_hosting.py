@@ -79,6 +79,14 @@ def test_the_plan_names_each_endpoints_containers_and_charges_its_instances(plan
     assert [(charge.instance_type.name, charge.counts.expected) for charge in tabular.charges()] == [("ml.c5.large", tabular.instance_counts.expected)]
 
 
+def test_the_baseline_runs_each_container_on_an_endpoint_of_its_own(plan):
+    baseline = {endpoint.model: (endpoint.instance_type, endpoint.instances_at_mean) for endpoint in plan.cost.baseline}
+
+    assert {name: baseline[name] for name in baseline if name.startswith("tabular")} == {
+        "tabular/churn": ("ml.c5.large", 1), "tabular/fraud": ("ml.c5.large", 1), "tabular/ltv": ("ml.c5.large", 1)}
+    assert "scoring" in baseline  # a pipeline is one model: one endpoint
+
+
 def test_both_rehearse_create_update_and_delete(tmp_path):
     from loadmaster.rehearsal import rehearse_portfolio
 

@@ -213,6 +213,15 @@ def unfit_for_one_image(pattern: str, what: str) -> Callable[[Any, dict[str, Dem
     return candidate
 
 
+def baseline(model: Any, plan_type: InstanceType, counts: Counts, catalog: Catalog) -> tuple[Any, ...]:
+    """One endpoint per container, as it would run without the multi-container endpoint: each alone on the plan's
+    instance type, one instance at mean and at peak (a floor: the portfolio states the containers' traffic together,
+    not each one's)."""
+    from loadmaster.planner.cost import BaselineEndpoint  # the planner's, not needed to read a plan
+
+    return tuple(BaselineEndpoint(f"{model.name}/{container.name}", plan_type.name, plan_type.price_usd_per_hour, 1, 1) for container in model.containers)
+
+
 def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pattern: str | None) -> str:
     return f"chosen: {chosen.pattern}, written in the portfolio"
 
@@ -221,5 +230,5 @@ PATTERN = HostingPattern(
     HOSTING, MultiContainerModel, MultiContainerFields, (), MultiContainerPlan, units_of(MultiContainerPlan),
     unfit_for_one_image(HOSTING, "serves several models' containers on one endpoint"), verdict,
     scaling_complexity="a multi-container endpoint scales one level (instances, over every container's traffic)",
-    rehearsed_types=("AWS::SageMaker::Endpoint",), model_problems=multi_container_problems,
+    rehearsed_types=("AWS::SageMaker::Endpoint",), model_problems=multi_container_problems, baseline=baseline,
 )
