@@ -257,7 +257,7 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model", "Async": "model"}
+_OWNERS = {"Pool": "pool", "Component": "model", "Dedicated": "model", "Async": "model", "MultiContainer": "model", "Pipeline": "model"}
 
 
 def owner_of(construct_path: str) -> str:

@@ -306,8 +306,8 @@ def test_every_field_of_a_dedicated_endpoint_on_an_inference_component_is_refuse
     text = with_().replace("    pool: gpu-pool\n", "    pool: gpu-pool\n    instance_type: ml.g5.xlarge\n    ssm_access: true\n", 1)
     code, problems = check.text(text)
     assert (code, problems) == (2, [
-        "models[0] (shared).instance_type: does not apply to hosting: inference-component; it is a key of hosting: dedicated, async and multi-model",
-        "models[0] (shared).ssm_access: does not apply to hosting: inference-component; it is a key of hosting: dedicated, async and multi-model"])
+        "models[0] (shared).instance_type: does not apply to hosting: inference-component; it is a key of hosting: dedicated, async, multi-model, multi-container and pipeline",
+        "models[0] (shared).ssm_access: does not apply to hosting: inference-component; it is a key of hosting: dedicated, async, multi-model, multi-container and pipeline"])
 
 
 def test_every_field_of_an_inference_component_on_a_dedicated_endpoint_is_refused_by_name(check):

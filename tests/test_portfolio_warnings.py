@@ -256,7 +256,7 @@ def test_images_in_several_regions_without_a_portfolio_region_are_rejected(portf
         (lambda m: m.update(ExplainerConfig={}), "ExplainerConfig: `ExplainerConfig` (SageMaker Clarify online explainability) is not supported by loadmaster yet"),
         (lambda m: m.update(hosting="model-package"),
          "hosting: `model-package` (SageMaker Model Registry packages) is not supported by loadmaster yet; hosting is "
-         "'inference-component', 'dedicated', 'serverless', 'async', 'multi-model', 'batch' or 'auto'"),
+         "'inference-component', 'dedicated', 'serverless', 'async', 'multi-model', 'batch', 'multi-container', 'pipeline' or 'auto'"),
     ],
     ids=["feature-key", "feature-key-in-camel-case", "unsupported-hosting"],
 )

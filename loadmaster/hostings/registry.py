@@ -8,9 +8,10 @@ has all its parts.
 
 from __future__ import annotations
 
-from loadmaster.hostings import asynchronous, batch, dedicated, inference_component, multi_model, serverless
+from loadmaster.hostings import asynchronous, batch, dedicated, inference_component, multi_container, multi_model, pipeline, serverless
 from loadmaster.hostings.pattern import HostingPattern
 
 PATTERNS: dict[str, HostingPattern] = {
-    pattern.name: pattern for pattern in (inference_component.PATTERN, dedicated.PATTERN, serverless.PATTERN, asynchronous.PATTERN, multi_model.PATTERN, batch.PATTERN)
+    pattern.name: pattern for pattern in (inference_component.PATTERN, dedicated.PATTERN, serverless.PATTERN, asynchronous.PATTERN, multi_model.PATTERN, batch.PATTERN,
+                                   multi_container.PATTERN, pipeline.PATTERN)
 }

@@ -52,7 +52,7 @@ def model_devices(model: ModelSpec, pinned: InstanceType | None) -> Devices:
         return Devices((accelerator,), "per_copy reserves accelerators")
     if pinned is not None:
         return Devices((pinned.device,), f"the hardware of {pinned.name}, written in the portfolio")
-    from_image = _image_devices(model.image)
+    from_image = _image_devices(model.image) if model.image is not None else None  # None: a model of several containers
     if from_image:
         return from_image
     if model.size_gb is not None and model.size_gb <= CPU_SERVING_MAX_GB:

@@ -85,6 +85,8 @@ def _containers(portfolio: Portfolio, source: str) -> dict[str, ContainerDefinit
     problems: list[Problem] = []
     containers = {}
     for index, model in enumerate(portfolio.models):
+        if model.image is None:  # a model of several containers: its pattern reads them (loadmaster.spec.containers)
+            continue
         try:
             containers[model.name] = _container(model, portfolio.region, portfolio.artifact_kms_key_arn)
         except ValueError as error:

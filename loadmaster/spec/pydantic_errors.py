@@ -167,7 +167,6 @@ def _where(error: Any) -> tuple[Any, ...]:
 # support yet, however they are cased or separated (`data_capture`, `DataCaptureConfig`, `batch-transform`).
 _UNSUPPORTED_FEATURES = {
     "SageMaker data capture": ("data_capture", "data_capture_config"),
-    "multi-container endpoints and inference pipelines": ("containers", "multi_container", "inference_pipeline", "pipeline"),
     "SageMaker Clarify online explainability": ("explainer", "explainer_config"),
     "inference-component adapters": ("adapter", "adapters", "base_inference_component", "base_inference_component_name"),
     "SageMaker Model Registry packages": ("model_package", "model_package_name"),

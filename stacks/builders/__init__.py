@@ -8,9 +8,10 @@ is full. Each part has a `kind` by which the partition estimates its resources b
 
 from __future__ import annotations
 
-from stacks.builders import asynchronous, batch, dedicated, inference_component, multi_model, serverless
+from stacks.builders import asynchronous, batch, dedicated, inference_component, multi_container, multi_model, pipeline, serverless
 from stacks.builders.part import Builder
 
 BUILDERS: dict[str, Builder] = {
-    builder.pattern: builder for builder in (inference_component.BUILDER, dedicated.BUILDER, serverless.BUILDER, asynchronous.BUILDER, multi_model.BUILDER, batch.BUILDER)
+    builder.pattern: builder for builder in (inference_component.BUILDER, dedicated.BUILDER, serverless.BUILDER, asynchronous.BUILDER, multi_model.BUILDER, batch.BUILDER,
+                                   multi_container.BUILDER, pipeline.BUILDER)
 }

@@ -28,6 +28,7 @@ from moto.utilities.paginator import paginate
 from loadmaster.catalog import load_catalog
 from loadmaster.limits import MIN_CPU_CORES_PER_COPY, MIN_MEMORY_PER_COPY_MB
 from loadmaster.testing.cloudformation import ExtensionModel
+from loadmaster.testing.sagemaker.multi_container import DIRECT, Model, containers_must_be_valid, invocation_mode
 from loadmaster.testing.placement import CopyRequirements, Fleet, NotEnoughHardware
 from loadmaster.testing.status import Transition
 from loadmaster.testing.sagemaker.transform_jobs import TransformJobs
@@ -454,6 +455,35 @@ class SageMakerBackend(TransformJobs, SageMakerModelBackend):
             return self._component(name)
         return super()._get_resource_from_arn(arn)
 
+    # Models
+
+    def create_model(  # type: ignore[override]
+        self,
+        model_name: str,
+        execution_role_arn: str,
+        primary_container: dict[str, Any] | None,
+        vpc_config: dict[str, Any] | None,
+        containers: list[dict[str, Any]] | None,
+        tags: list[dict[str, str]] | None,
+        inference_execution_config: dict[str, Any] | None = None,
+        enable_network_isolation: bool = False,
+    ) -> Model:
+        containers_must_be_valid(primary_container, containers, inference_execution_config)
+        model = Model(
+            account_id=self.account_id,
+            region_name=self.region_name,
+            model_name=model_name,
+            execution_role_arn=execution_role_arn,
+            primary_container=primary_container or {},
+            vpc_config=vpc_config or {},
+            containers=containers or [],
+            tags=tags or [],
+            inference_execution_config=inference_execution_config,
+            enable_network_isolation=enable_network_isolation,
+        )
+        self._models[model_name] = model
+        return model
+
     # Endpoint configs and endpoints
 
     def create_endpoint_config(  # type: ignore[override]
@@ -482,6 +512,7 @@ class SageMakerBackend(TransformJobs, SageMakerModelBackend):
                     f'ManagedInstanceScaling is only supported for inference components: variant "{variant["VariantName"]}" has a ModelName.'
                 )
         self.validate_production_variants([variant for variant in production_variants if "ModelName" in variant])
+        self._direct_invocation_on_cpu_only(production_variants)
         validate_async_inference_config(async_inference_config)
         shadow_variants_must_be_valid(production_variants, shadow_production_variants or [])
         endpoint_config = EndpointConfig(
@@ -500,6 +531,16 @@ class SageMakerBackend(TransformJobs, SageMakerModelBackend):
             endpoint_config.validate_production_variants(shadow_production_variants)
         self.endpoint_configs[endpoint_config_name] = endpoint_config
         return endpoint_config
+
+    def _direct_invocation_on_cpu_only(self, production_variants: list[dict[str, Any]]) -> None:
+        """A model with direct invocation runs on CPU instances only (docs/aws-facts.md, "Multi-container endpoints and
+        serial pipelines"). Real text unknown."""
+        catalog = load_catalog()
+        for variant in production_variants:
+            model = self._models.get(variant.get("ModelName", ""))
+            instance_type = variant.get("InstanceType")
+            if model is not None and invocation_mode(model) == DIRECT and instance_type in catalog and catalog[instance_type].accelerators:
+                raise ValidationError(f"Multi-container endpoints with direct invocation are not supported for instance type {instance_type}.")
 
     def create_endpoint(self, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]]) -> Endpoint:
         if endpoint_name in self.endpoints:

@@ -1,4 +1,4 @@
-"""The SageMaker API operations moto lacks (inference components, UpdateEndpoint) and the endpoint-config fields it drops."""
+"""The SageMaker API operations moto lacks (inference components, UpdateEndpoint) and the endpoint-config and model fields it drops."""
 
 from __future__ import annotations
 
@@ -25,6 +25,19 @@ class SageMakerResponse(moto_responses.SageMakerResponse):
             shadow_production_variants=self._get_param("ShadowProductionVariants"),
         )
         return ActionResult({"EndpointConfigArn": endpoint_config.endpoint_config_arn})
+
+    def create_model(self) -> ActionResult:
+        model = self.sagemaker_backend.create_model(
+            model_name=self._get_param("ModelName"),
+            execution_role_arn=self._get_param("ExecutionRoleArn"),
+            primary_container=self._get_param("PrimaryContainer"),
+            vpc_config=self._get_param("VpcConfig"),
+            containers=self._get_param("Containers"),
+            tags=self._get_param("Tags"),
+            inference_execution_config=self._get_param("InferenceExecutionConfig"),
+            enable_network_isolation=self._get_param("EnableNetworkIsolation", False),
+        )
+        return ActionResult(model.response_create)
 
     def describe_model(self) -> ActionResult:
         model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))

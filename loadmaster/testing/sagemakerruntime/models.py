@@ -1,5 +1,6 @@
 """moto's SageMaker Runtime backend, which answers any endpoint name with canned data, checking first that the
-endpoint exists and that the inference component named in the request has a copy to serve it; asynchronous
+endpoint exists, that the inference component named in the request has a copy to serve it and that the container it
+names (TargetContainerHostname) is one of a direct-invocation endpoint's; asynchronous
 invocations go through the endpoint's queue and land where its AsyncInferenceConfig says.
 
 The answers themselves stay moto's (its result queues, `/moto-api/static/sagemaker/endpoint-results` and
@@ -17,6 +18,7 @@ from moto.sagemaker.models import sagemaker_backends
 from moto.sagemakerruntime.models import SageMakerRuntimeBackend as MotoSageMakerRuntimeBackend
 
 from loadmaster.catalog.serverless import MAX_PAYLOAD_MB
+from loadmaster.testing.sagemaker.multi_container import DIRECT, hostnames, invocation_mode
 
 BYTES_PER_MB = 1024 * 1024
 
@@ -100,6 +102,29 @@ class SageMakerRuntimeBackend(MotoSageMakerRuntimeBackend):
             if container.get("Mode") == "MultiModel":
                 return container.get("ModelDataUrl")
         return None
+
+    def target_container_must_exist(self, endpoint_name: str, hostname: str | None) -> None:
+        """A direct-invocation endpoint serves a request with the container it names, and only such an endpoint takes
+        a TargetContainerHostname: naming none, naming one it does not have, or naming one on another endpoint are
+        validation errors (SageMaker developer guide, "Invoke a multi-container endpoint with direct invocation").
+        The real texts are unknown to us."""
+        direct = [model for model in self._models_of(endpoint_name) if invocation_mode(model) == DIRECT]
+        if not direct:
+            if hostname is not None:
+                raise InvocationError(f"Endpoint {endpoint_name} is not configured for direct invocation: it takes no TargetContainerHostname.")
+            return
+        known = [name for model in direct for name in hostnames(model)]
+        if hostname is None:
+            raise InvocationError(f"Endpoint {endpoint_name} is configured for direct invocation: specify a TargetContainerHostname, one of {', '.join(known)}.")
+        if hostname not in known:
+            raise InvocationError(f"TargetContainerHostname {hostname} does not exist on endpoint {endpoint_name}: its containers are {', '.join(known)}.")
+
+    def _models_of(self, endpoint_name: str) -> list[object]:
+        sagemaker = sagemaker_backends[self.account_id][self.region_name]
+        endpoint = sagemaker.endpoints[endpoint_name]
+        config = sagemaker.endpoint_configs.get(endpoint.endpoint_config_name)
+        names = [variant.get("ModelName") for variant in (config.production_variants if config else [])]
+        return [sagemaker._models[name] for name in names if name in sagemaker._models]
 
     def payload_must_fit(self, endpoint_name: str, payload_bytes: int) -> None:
         """A serverless endpoint takes payloads up to 4 MB (SageMaker developer guide, "Inference options"), where

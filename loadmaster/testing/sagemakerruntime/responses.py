@@ -20,6 +20,7 @@ class SageMakerRuntimeResponse(moto_responses.SageMakerRuntimeResponse):
         endpoint = self._endpoint_name()
         self.sagemakerruntime_backend.must_be_invocable(endpoint, component)
         self.sagemakerruntime_backend.target_model_must_be_served(endpoint, self.headers.get("X-Amzn-SageMaker-Target-Model"))
+        self.sagemakerruntime_backend.target_container_must_exist(endpoint, self.headers.get("X-Amzn-SageMaker-Target-Container-Hostname"))
         self.sagemakerruntime_backend.payload_must_fit(endpoint, len(self.body or b""))
         return super().invoke_endpoint()
 

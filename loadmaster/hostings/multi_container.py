@@ -1,0 +1,234 @@
+"""`hosting: multi-container`: several containers of different models on one real-time endpoint of their own, each
+request served by the container it names (`InferenceExecutionConfig.Mode: Direct`, `TargetContainerHostname` on
+InvokeEndpoint). 2 to 15 containers, CPU instances only, scaled by whole instances on the endpoint's traffic: the
+containers' traffic adds up on its instances. Fit for a few heterogeneous CPU models with little traffic each, which
+would each leave a dedicated instance mostly idle.
+
+The model is the endpoint: its `containers:` (loadmaster.spec.containers) are the models it serves, its `traffic`
+their sum, its `size_gb` what they hold in memory together. `hosting: pipeline` (loadmaster.hostings.pipeline) is
+the same endpoint with the containers run in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from loadmaster.catalog import CPU, Catalog, InstanceType
+from loadmaster.catalog.multi_container import direct_invocation_refusal
+from loadmaster.errors import Problem
+from loadmaster.hostings.dedicated import DedicatedFields, DedicatedScaling, dedicated_problems
+from loadmaster.hostings.pattern import (
+    Candidate,
+    HostingPattern,
+    PlanningContext,
+    bounds_range,
+    counts_document,
+    deployment_of,
+    network_of,
+    raise_unless_scaling_within,
+    scaling_of,
+    scaling_summary,
+)
+from loadmaster.naming import DEFAULT_VARIANT_NAME
+from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
+from loadmaster.scaling import Scaling, ScalingMetric
+from loadmaster.spec.base import HOSTING_DESCRIPTION, ModelSpec
+from loadmaster.spec.containers import PipelineContainers, container_definitions, containers_problems
+
+if TYPE_CHECKING:
+    from loadmaster.planner.sizing import Counts, Demand
+
+HOSTING = "multi-container"
+SCALING_LEVELS = 1  # whole instances, as a dedicated endpoint
+
+
+class ContainersModel(DedicatedFields):
+    """What a model of several containers on an endpoint of its own has: the containers instead of one image, and a
+    dedicated endpoint's instance keys."""
+
+    containers: PipelineContainers
+    scaling: DedicatedScaling | Literal["none"] | None = Field(default=None, description=(
+        "Target tracking on the instances, over every container's traffic; none turns autoscaling off. "
+        "Default: concurrent-requests-per-model at the planner's target."))
+    # One container's keys, which each of `containers` has instead.
+    image: ClassVar[None] = None
+    artifact: ClassVar[None] = None
+    environment: ClassVar[dict[str, str]] = {}
+    artifact_kms_key_arn: ClassVar[None] = None
+    # An inference component's keys.
+    pool: ClassVar[None] = None
+    per_copy: ClassVar[None] = None
+    copies: ClassVar[None] = None
+
+
+class MultiContainerFields(ModelSpec):
+    """No keys an `auto` model may write: it has one image, and no key of its own makes it a model of several
+    containers."""
+
+
+class MultiContainerModel(ContainersModel):
+    """A multi-container endpoint with direct invocation: each container a model that callers invoke by its name."""
+
+    hosting: Literal["multi-container"] = Field(description=HOSTING_DESCRIPTION)
+    devices: list[Literal["cpu"]] = Field(default_factory=lambda: [CPU], min_length=1, description=(  # type: ignore[assignment]
+        "cpu: multi-container endpoints with direct invocation run on CPU instances only."))
+
+
+def containers_model_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
+    """A dedicated endpoint's checks, and every problem of the containers."""
+    return dedicated_problems(where, model, items, catalog) + containers_problems(where, model.containers, items.region)
+
+
+def multi_container_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
+    problems = containers_model_problems(where, model, items, catalog)
+    refusal = direct_invocation_refusal(catalog[model.instance_type]) if model.instance_type in catalog else None
+    if refusal:
+        problems.append(Problem(f"{where}.instance_type", refusal))
+    return problems
+
+
+# The plan
+
+
+@dataclass(frozen=True)
+class ContainersPlan:
+    """A model of several containers alone on its own endpoint."""
+
+    pattern: ClassVar[str] = HOSTING
+
+    model: str
+    endpoint_name: str
+    containers: dict[str, ContainerDefinition]  # by hostname, in the model's order
+    instance_type: InstanceType
+    instances: Bounds
+    scaling: Scaling | None  # on the instances, between `instances`; None: `scaling: none`
+    instance_counts: Counts | None = None
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    deployment: DeploymentPlan = DeploymentPlan()
+    network: NetworkPlan | None = None
+    ssm_access: bool = False
+    generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
+    stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
+
+    def __post_init__(self) -> None:
+        raise_unless_scaling_within(self.scaling, self.instances, self.label)
+
+    @property
+    def key(self) -> str:
+        return f"{self.pattern}:{self.model}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.pattern} model {self.model}"
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return (self.model,)
+
+    @classmethod
+    def counted(cls, endpoints: tuple[ContainersPlan, ...]) -> list[tuple[int, str]]:
+        return [(len(endpoints), f"{cls.pattern} endpoint")]
+
+    def with_instances(self, instances: Bounds) -> ContainersPlan:
+        return replace(self, instances=instances, scaling=replace(self.scaling, min=instances.min, max=instances.max) if self.scaling else None)
+
+    def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
+        return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)), "ConcurrentRequestsPerModel")]
+
+    def sagemaker_names(self) -> dict[str, str]:
+        return {self.endpoint_name: f"model {self.model}"}
+
+    def charges(self) -> tuple[Charge, ...]:
+        return (Charge(self.instance_type, self.instance_counts),)
+
+    def summary_lines(self) -> list[str]:
+        return [f"  {self.pattern} {self.model} -> endpoint {self.endpoint_name}: {', '.join(self.containers)} on "
+                f"{self.instance_type.name} x {bounds_range(self.instances)} instances, {scaling_summary(self.scaling)}"]
+
+    def model_documents(self) -> list[dict[str, Any]]:
+        return [{
+            "name": self.model,
+            "hosting": self.pattern,
+            "pool": None,
+            "endpoint_name": self.endpoint_name,
+            "instance_type": self.instance_type.name,
+            "containers": list(self.containers),
+            "copies": counts_document(self.instance_counts, self.instances),  # the containers run on every instance
+            "reasons": list(self.reasons),
+            "notes": list(self.notes),
+        }]
+
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> ContainersPlan:
+        return replace(self, reasons=reasons(self.model, self.reasons))
+
+    def identified(self, names: Any) -> ContainersPlan:
+        endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
+        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
+
+
+@dataclass(frozen=True)
+class MultiContainerPlan(ContainersPlan):
+    pattern: ClassVar[str] = HOSTING
+
+
+def units_of(unit: type[ContainersPlan]) -> Callable[[PlanningContext], tuple[tuple[ContainersPlan, ...], list[Problem]]]:
+    """`plan_units` of the pattern whose unit is `unit`: one endpoint per model, on the planner's instances."""
+
+    def plan_units(context: PlanningContext) -> tuple[tuple[ContainersPlan, ...], list[Problem]]:
+        units = []
+        for name, decision in context.models_of(unit.pattern).items():
+            model = context.spec_of(name)
+            instances = Bounds(*decision.bounds)
+            units.append(unit(
+                model=name,
+                endpoint_name=f"{context.portfolio.name}-{name}",
+                containers=container_definitions(model.containers, context.portfolio.artifact_kms_key_arn),
+                instance_type=context.catalog[decision.instance_type],
+                instances=instances,
+                scaling=scaling_of(model, ScalingMetric.CONCURRENT_REQUESTS_PER_MODEL, instances),
+                instance_counts=decision.counts,
+                reasons=decision.reasons,
+                notes=decision.notes,
+                deployment=deployment_of(model),
+                network=network_of(model.network),
+                ssm_access=model.ssm_access,
+            ))
+        return tuple(units), []
+
+    return plan_units
+
+
+def unfit_for_one_image(pattern: str, what: str) -> Callable[[Any, dict[str, Demand], Catalog], Candidate]:
+    """The candidate of a pattern no `auto` model can take: an auto model has one image, and `what` needs several."""
+
+    def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candidate:
+        why = f"{pattern}: {what}, written as hosting: {pattern} with containers:; this model has one image"
+        return Candidate(pattern, why, SCALING_LEVELS, unfit=why)
+
+    return candidate
+
+
+def baseline(model: Any, plan_type: InstanceType, counts: Counts, catalog: Catalog) -> tuple[Any, ...]:
+    """One endpoint per container, as it would run without the multi-container endpoint: each alone on the plan's
+    instance type, one instance at mean and at peak (a floor: the portfolio states the containers' traffic together,
+    not each one's)."""
+    from loadmaster.planner.cost import BaselineEndpoint  # the planner's, not needed to read a plan
+
+    return tuple(BaselineEndpoint(f"{model.name}/{container.name}", plan_type.name, plan_type.price_usd_per_hour, 1, 1) for container in model.containers)
+
+
+def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pattern: str | None) -> str:
+    return f"chosen: {chosen.pattern}, written in the portfolio"
+
+
+PATTERN = HostingPattern(
+    HOSTING, MultiContainerModel, MultiContainerFields, (), MultiContainerPlan, units_of(MultiContainerPlan),
+    unfit_for_one_image(HOSTING, "serves several models' containers on one endpoint"), verdict,
+    scaling_complexity="a multi-container endpoint scales one level (instances, over every container's traffic)",
+    rehearsed_types=("AWS::SageMaker::Endpoint",), model_problems=multi_container_problems, baseline=baseline,
+)
