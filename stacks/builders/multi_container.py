@@ -48,7 +48,7 @@ def add_containers_endpoint(stack: HostingStack, plan: ContainersPlan) -> MultiC
         endpoint, "Scaling", endpoint_name=plan.endpoint_name, variant_name=endpoint.variant_name, endpoint=endpoint.endpoint,
         min_instances=plan.scaling.min, max_instances=plan.scaling.max,
     )
-    track(capacity, plan.scaling)
+    track(capacity, plan.scaling, metric_dimensions={"EndpointName": plan.endpoint_name, "VariantName": endpoint.variant_name})
     return endpoint
 
 
