@@ -4,8 +4,7 @@ instances (one level of scaling). Its portfolio keys and checks, its plan unit, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -16,18 +15,17 @@ from loadmaster.hostings.pattern import (
     SIMPLICITY_MARGIN,
     Candidate,
     HostingPattern,
+    ModelOnInstances,
     PlanningContext,
     bounds_range,
-    counts_document,
     deployment_of,
     endpoint_named_like_a_pool,
     network_of,
-    raise_unless_scaling_within,
     scaling_of,
     scaling_summary,
 )
 from loadmaster.naming import DEFAULT_VARIANT_NAME
-from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
+from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import Scaling, ScalingMetric
 from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Network, Scaling as ScalingSpec, unknown_instance_type
 
@@ -82,7 +80,7 @@ SCALING_LEVELS = 1
 
 
 @dataclass(frozen=True)
-class DedicatedPlan:
+class DedicatedPlan(ModelOnInstances):
     """One model alone on its own endpoint."""
 
     pattern: ClassVar[str] = HOSTING
@@ -102,60 +100,12 @@ class DedicatedPlan:
     generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
     stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
-    def __post_init__(self) -> None:
-        raise_unless_scaling_within(self.scaling, self.instances, f"dedicated model {self.model}")
-
-    @property
-    def key(self) -> str:
-        return f"dedicated:{self.model}"
-
-    def with_instances(self, instances: Bounds) -> DedicatedPlan:
-        """The endpoint between other bounds, its scaling with it."""
-        return replace(self, instances=instances, scaling=replace(self.scaling, min=instances.min, max=instances.max) if self.scaling else None)
-
-    @property
-    def label(self) -> str:
-        return f"dedicated model {self.model}"
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        return (self.model,)
-
-    @staticmethod
-    def counted(endpoints: tuple[DedicatedPlan, ...]) -> list[tuple[int, str]]:
-        return [(len(endpoints), "dedicated endpoint")]
-
     def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
         return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)), "ConcurrentRequestsPerModel")]
-
-    def sagemaker_names(self) -> dict[str, str]:
-        return {self.endpoint_name: f"model {self.model}"}
-
-    def charges(self) -> tuple[Charge, ...]:
-        return (Charge(self.instance_type, self.instance_counts),)
 
     def summary_lines(self) -> list[str]:
         return [f"  dedicated {self.model} -> endpoint {self.endpoint_name}: {self.instance_type.name} x {bounds_range(self.instances)} instances, "
                 f"{scaling_summary(self.scaling)}"]
-
-    def model_documents(self) -> list[dict[str, Any]]:
-        return [{
-            "name": self.model,
-            "hosting": HOSTING,
-            "pool": None,
-            "endpoint_name": self.endpoint_name,
-            "instance_type": self.instance_type.name,
-            "copies": counts_document(self.instance_counts, self.instances),  # one copy per instance
-            "reasons": list(self.reasons),
-            "notes": list(self.notes),
-        }]
-
-    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> DedicatedPlan:
-        return replace(self, reasons=reasons(self.model, self.reasons))
-
-    def identified(self, names: Any) -> DedicatedPlan:
-        endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
-        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
 
 
 def plan_units(context: PlanningContext) -> tuple[tuple[DedicatedPlan, ...], list[Problem]]:
