@@ -9,7 +9,7 @@ from constructs import Construct
 from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, endpoint_problems
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.model_execution_role import ModelExecutionRole
-from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
+from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.plan import ContainerDefinition
 
 
@@ -50,19 +50,7 @@ class DedicatedEndpoint(EndpointBase):
         self.variant_name = DEFAULT_VARIANT_NAME
         self.instance_type = instance_type
         self.execution_role = ModelExecutionRole(self, "ExecutionRole")
-        self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
-
-        self.model = sagemaker.CfnModel(
-            self,
-            "Model",
-            execution_role_arn=self.execution_role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=container.image, model_data_url=container.artifact, environment=container.environment or None
-            ),
-            vpc_config=isolation.vpc_config(sagemaker.CfnModel.VpcConfigProperty),
-            enable_network_isolation=isolation.network_isolation,
-        )
-        self.model.node.add_dependency(self.execution_role.grants)
+        self.model = self._create_model("Model", container, isolation)
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
@@ -78,8 +66,7 @@ class DedicatedEndpoint(EndpointBase):
                 )
             ],
         )
-        self.rollback_alarms = RollbackAlarms(self, "RollbackAlarms", errors=self.metric_invocation_5xx_errors(), latency=self.metric_model_latency(), guardrails=guardrails)
-        self.endpoint = self._create_endpoint(deployment_config=_deployment_config(guardrails, self.rollback_alarms))
+        self.endpoint = self._create_guarded_endpoint(guardrails)
 
     @classmethod
     def from_endpoint_name(cls, scope: Construct, id: str, endpoint_name: str, variant_name: str = DEFAULT_VARIANT_NAME) -> EndpointBase:
@@ -89,20 +76,3 @@ class DedicatedEndpoint(EndpointBase):
         """Requests in flight per model instance, queued ones included: the high-resolution scaling metric (10 s)."""
         return self.metric("ConcurrentRequestsPerModel", statistic="Maximum", period=cdk.Duration.seconds(10))
 
-
-def _deployment_config(guardrails: DeploymentGuardrails, alarms: RollbackAlarms) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
-    rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=name) for name in alarms.alarm_names])
-    wait_s = guardrails.wait_s
-    if guardrails.blue_green:
-        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-            auto_rollback_configuration=rollback,
-            blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
-                traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(type="ALL_AT_ONCE", wait_interval_in_seconds=wait_s),
-                termination_wait_in_seconds=wait_s,
-            ),
-        )
-    batch = sagemaker.CfnEndpoint.CapacitySizeProperty(type="CAPACITY_PERCENT", value=guardrails.batch_percent)
-    return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-        auto_rollback_configuration=rollback,
-        rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=wait_s),
-    )
