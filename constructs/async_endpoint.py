@@ -265,8 +265,7 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
             self, "Scaling", endpoint_name=self.endpoint_name, variant_name=self.variant_name, endpoint=self.endpoint,
             min_instances=scaling.min, max_instances=scaling.max,
         )
-        for index, tracking in enumerate(scaling.target_tracking):
-            capacity.track("TargetTracking" + (str(index + 1) if index else ""), tracking, metric_dimensions={"EndpointName": self.endpoint_name})
+        capacity.track_all(scaling, metric_dimensions={"EndpointName": self.endpoint_name})
         if scaling.wake_from_zero is not None:
             self.scale_from_zero = ScaleFromZero(
                 self,

@@ -126,14 +126,7 @@ class ServerlessEndpoint(EndpointBase):
             max_capacity=scaling.max,
             scaled=self.endpoint,
         )
-        for policy in scaling.target_tracking:
-            capacity.track_metric(
-                "TargetTracking",
-                predefined_metric_type=policy.metric.predefined_metric_type,
-                target_value=policy.target,
-                scale_in_cooldown_s=policy.scale_in_cooldown_s,
-                scale_out_cooldown_s=policy.scale_out_cooldown_s,
-            )
+        capacity.track_all(scaling, metric_dimensions=self.metric_dimensions)
         return capacity
 
     # Serverless metrics (SageMaker developer guide, "Alarms and logs for tracking metrics from serverless endpoints").

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
-from loadmaster.scaling import TargetTracking
+from loadmaster.scaling import Scaling, TargetTracking
 
 COPY_COUNT_DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCE_COUNT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -86,6 +86,12 @@ class ScalableCapacity(Construct):
                 scale_out_cooldown=scale_out_cooldown_s,
             ),
         )
+
+    def track_all(self, scaling: Scaling, *, metric_dimensions: dict[str, str]) -> list[appscaling.CfnScalingPolicy]:
+        """Every target tracking of `scaling` (`track`): the first as ``TargetTracking``, the logical id it always had,
+        the next ones ``TargetTracking2``, ..."""
+        return [self.track("TargetTracking" + (str(index + 1) if index else ""), tracking, metric_dimensions=metric_dimensions)
+                for index, tracking in enumerate(scaling.target_tracking)]
 
     def track(self, id: str, tracking: TargetTracking, *, metric_dimensions: dict[str, str]) -> appscaling.CfnScalingPolicy:
         """Target tracking as the plan describes it: on a predefined metric, or, for a metric without a predefined

@@ -10,21 +10,13 @@ from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
 from policies.scalable_capacity import ScalableCapacity
-from stacks.builders.part import Builder, Part
-from stacks.hosting_stack import generation_suffix, guardrails, track
+from stacks.builders.part import one_part
+from stacks.hosting_stack import generation_suffix, guardrails
 
 if TYPE_CHECKING:
     from stacks.hosting_stack import HostingStack
 
 FIRST_GUESS = {"dedicated": 12}
-
-
-def head(model: DedicatedPlan) -> Part:
-    return Part(model.key, "dedicated", model.stack, lambda stack, _: add_dedicated(stack, model))
-
-
-def members(model: DedicatedPlan) -> list[Part]:
-    return []
 
 
 def add_dedicated(stack: HostingStack, plan: DedicatedPlan) -> DedicatedEndpoint:
@@ -46,8 +38,8 @@ def add_dedicated(stack: HostingStack, plan: DedicatedPlan) -> DedicatedEndpoint
         endpoint, "Scaling", endpoint_name=plan.endpoint_name, variant_name=endpoint.variant_name, endpoint=endpoint.endpoint,
         min_instances=plan.scaling.min, max_instances=plan.scaling.max,
     )
-    track(capacity, plan.scaling)
+    capacity.track_all(plan.scaling, metric_dimensions=endpoint.metric_dimensions)
     return endpoint
 
 
-BUILDER = Builder(HOSTING, head, members, FIRST_GUESS)
+BUILDER = one_part(HOSTING, "dedicated", add_dedicated, FIRST_GUESS)
