@@ -30,10 +30,10 @@ from loadmaster.hostings.pattern import (
     request_of,
     scaling_summary,
 )
-from loadmaster.hostings.dedicated import DedicatedFields, cheapest_alone
+from loadmaster.hostings.dedicated import DedicatedFields, cheapest_alone, instance_type_problems
 from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import Scaling
-from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Scaling as ScalingSpec, Spec, unknown_instance_type
+from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Scaling as ScalingSpec, Spec
 
 if TYPE_CHECKING:
     from loadmaster.planner.sizing import Counts, Demand
@@ -92,11 +92,7 @@ class AsyncModel(AsyncFields, DedicatedFields):
 def async_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
     """What needs the catalog or the file; `model` is an async one, or an `auto` model its keys make one (its
     `request:` is checked against `Request.async_refusals` with every pattern's)."""
-    problems = []
-    if model.instance_type is not None and model.instance_type not in catalog:
-        problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
-    if model.instance_type is None and model.size_gb is None:
-        problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
+    problems = instance_type_problems(where, model, catalog)
     if model.scaling == "none" and model.instances is not None and model.instances.min == 0:
         problems.append(Problem(f"{where}.scaling", "none, but instances.min is 0: without autoscaling nothing scales to zero or back"))
     return problems + endpoint_named_like_a_pool(where, items, model.name)

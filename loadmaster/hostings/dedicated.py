@@ -62,13 +62,19 @@ class DedicatedModel(DedicatedFields):
     copies: ClassVar[None] = None
 
 
+def instance_type_problems(where: str, model: Any, catalog: Catalog) -> list[Problem]:
+    """An endpoint of its own on instances (dedicated, async): its instance type is in the catalog, or the planner
+    can choose one from the model's size."""
+    if model.instance_type is not None and model.instance_type not in catalog:
+        return [Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog))]
+    if model.instance_type is None and model.size_gb is None:
+        return [Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it")]
+    return []
+
+
 def dedicated_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
     """What needs the catalog or the file; `model` is a dedicated one, or an `auto` model its keys make one."""
-    problems = []
-    if model.instance_type is not None and model.instance_type not in catalog:
-        problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
-    if model.instance_type is None and model.size_gb is None:
-        problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
+    problems = instance_type_problems(where, model, catalog)
     if model.instances is not None and model.instances.min < 1:
         problems.append(Problem(f"{where}.instances.min", "a dedicated endpoint keeps at least 1 instance; scale to zero needs hosting: inference-component"))
     return problems + endpoint_named_like_a_pool(where, items, model.name)
