@@ -27,19 +27,13 @@ class UpsertedResource:
         return cls.create_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
 
 
-class ReappliedResource:
-    """Mixed into a `CloudFormationModel` whose resource is a setting of others (a bucket's or a topic's policy): an
-    update takes the old setting off what it was on and applies the new one, under the same physical id. A subclass
-    has `physical_resource_id` and `delete()`."""
-
-    physical_resource_id: str
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        raise NotImplementedError
+class ReappliedResource(UpsertedResource):
+    """An `UpsertedResource` that is a setting of others (a bucket's or a topic's policy): an update first takes the
+    old setting off what it was on, then applies the new one."""
 
     @classmethod
     def update_from_cloudformation_json(
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> Any:
         original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(original_resource.physical_resource_id, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
+        return super().update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json, account_id, region_name)

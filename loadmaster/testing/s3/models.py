@@ -28,6 +28,11 @@ class BucketPolicy(ReappliedResource, ExtensionModel):
     def physical_resource_id(self) -> str:
         return self.bucket_name
 
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """A bucket has one policy: its bucket names it."""
+        return self.bucket_name
+
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
