@@ -274,9 +274,7 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
             self, "Scaling", endpoint_name=self.endpoint_name, variant_name=self.variant_name, endpoint=self.endpoint,
             min_instances=scaling.min, max_instances=scaling.max,
         )
-        for index, tracking in enumerate(scaling.target_tracking):
-            capacity.track("TargetTracking" + (str(index + 1) if index else ""), tracking, metric_dimensions={"EndpointName": self.endpoint_name})
-        capacity.schedule_and_step(scaling, metric_dimensions=self._dimensions_of)
+        capacity.scale(scaling, metric_dimensions=self._dimensions_of)
         if scaling.wake_from_zero is not None:
             self.scale_from_zero = ScaleFromZero(
                 self,

@@ -13,7 +13,7 @@ from constructs import Construct
 from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint, endpoint_problems
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.model_execution_role import ModelExecutionRole
-from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
+from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.naming import is_sagemaker_name
 from loadmaster.plan import ContainerDefinition
 
@@ -104,8 +104,10 @@ class DedicatedEndpoint(EndpointBase):
         self.execution_role = ModelExecutionRole(self, "ExecutionRole")
         self._isolation = isolation
 
-        self.model = self._model("Model", container)
-        self.variant_models = {variant.name: self._model(f"Model-{variant.name}", variant.container) for variant in [*variants, *([shadow] if shadow else [])]}
+        self.model = self._create_model("Model", container, isolation)
+        self.variant_models = {
+            variant.name: self._create_model(f"Model-{variant.name}", variant.container, isolation) for variant in [*variants, *([shadow] if shadow else [])]
+        }
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
@@ -113,24 +115,7 @@ class DedicatedEndpoint(EndpointBase):
             production_variants=[self._variant(first, self.model)] + [self._variant(variant, self.variant_models[variant.name]) for variant in variants],
             shadow_production_variants=[self._variant(shadow, self.variant_models[shadow.name], weight=weight * shadow.sampling_percent / 100)] if shadow else None,
         )
-        self.rollback_alarms = RollbackAlarms(self, "RollbackAlarms", errors=self.metric_invocation_5xx_errors(), latency=self.metric_model_latency(), guardrails=guardrails)
-        self.endpoint = self._create_endpoint(deployment_config=_deployment_config(guardrails, self.rollback_alarms))
-
-    def _model(self, id: str, container: ContainerDefinition) -> sagemaker.CfnModel:
-        """A SageMaker model of `container`, which the execution role may pull and read."""
-        self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
-        model = sagemaker.CfnModel(
-            self,
-            id,
-            execution_role_arn=self.execution_role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=container.image, model_data_url=container.artifact, environment=container.environment or None
-            ),
-            vpc_config=self._isolation.vpc_config(sagemaker.CfnModel.VpcConfigProperty),
-            enable_network_isolation=self._isolation.network_isolation,
-        )
-        model.node.add_dependency(self.execution_role.grants)
-        return model
+        self.endpoint = self._create_guarded_endpoint(guardrails)
 
     def _variant(self, variant: EndpointVariant, model: sagemaker.CfnModel, weight: float | None = None) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
         return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
@@ -170,20 +155,3 @@ def _variants_problems(first: EndpointVariant, variants: list[EndpointVariant], 
         problems.append("an endpoint with several variants updates blue/green only (rolling deployments exclude multi-variant endpoints): set blue_green")
     return problems
 
-
-def _deployment_config(guardrails: DeploymentGuardrails, alarms: RollbackAlarms) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
-    rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=name) for name in alarms.alarm_names])
-    wait_s = guardrails.wait_s
-    if guardrails.blue_green:
-        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-            auto_rollback_configuration=rollback,
-            blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
-                traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(type="ALL_AT_ONCE", wait_interval_in_seconds=wait_s),
-                termination_wait_in_seconds=wait_s,
-            ),
-        )
-    batch = sagemaker.CfnEndpoint.CapacitySizeProperty(type="CAPACITY_PERCENT", value=guardrails.batch_percent)
-    return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-        auto_rollback_configuration=rollback,
-        rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(maximum_batch_size=batch, rollback_maximum_batch_size=batch, wait_interval_in_seconds=wait_s),
-    )

@@ -9,12 +9,11 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.dedicated_endpoint import _deployment_config
 from constructs.endpoint_base import DEFAULT_VARIANT_NAME, INVOKE_ACTIONS, EndpointBase, ImportedEndpoint, endpoint_problems
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.invocation_metrics import sagemaker_metric
 from constructs.multi_container_model import InferenceExecution, MultiContainerModel, multi_container_problems
-from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
+from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.catalog import load_catalog
 from loadmaster.catalog.multi_container import direct_invocation_refusal
 from loadmaster.plan import ContainerDefinition
@@ -76,8 +75,7 @@ class _ContainersEndpoint(EndpointBase):
                 )
             ],
         )
-        self.rollback_alarms = RollbackAlarms(self, "RollbackAlarms", errors=self.metric_invocation_5xx_errors(), latency=self.metric_model_latency(), guardrails=guardrails)
-        self.endpoint = self._create_endpoint(deployment_config=_deployment_config(guardrails, self.rollback_alarms))
+        self.endpoint = self._create_guarded_endpoint(guardrails)
 
     @property
     def hostnames(self) -> tuple[str, ...]:

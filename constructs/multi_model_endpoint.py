@@ -149,8 +149,7 @@ class MultiModelEndpoint(DedicatedEndpoint, MultiModelEndpointBase):
             self, "Scaling", endpoint_name=self.endpoint_name, variant_name=self.variant_name, endpoint=self.endpoint,
             min_instances=scaling.min, max_instances=scaling.max,
         )
-        for index, tracking in enumerate(scaling.target_tracking):
-            policy = capacity.track("TargetTracking" + (str(index + 1) if index else ""), tracking, metric_dimensions=self.metric_dimensions)
+        for tracking, policy in zip(scaling.target_tracking, capacity.scale(scaling, metric_dimensions=self.metric_dimensions), strict=True):
             # A policy's name is its identity on the target: a second one of the same name would replace the first.
             policy.policy_name = f"{capacity.resource_id.replace('/', '-')}-{tracking.metric.portfolio_name}"
         return capacity

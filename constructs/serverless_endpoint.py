@@ -6,10 +6,9 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
-from constructs.dedicated_endpoint import _deployment_config
 from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase, ImportedEndpoint
 from constructs.model_execution_role import ModelExecutionRole
-from constructs.rollback_alarms import DeploymentGuardrails, RollbackAlarms
+from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.catalog.serverless import concurrency_problems, memory_size_problem
 from loadmaster.naming import is_sagemaker_name
 from loadmaster.plan import ContainerDefinition
@@ -70,17 +69,7 @@ class ServerlessEndpoint(EndpointBase):
         self.max_concurrency = max_concurrency
         self.provisioned_concurrency = provisioned_concurrency
         self.execution_role = execution_role or ModelExecutionRole(self, "ExecutionRole")
-        self.execution_role.grant_container(container.image, container.artifact, artifact_kms_key_arn=container.artifact_kms_key_arn)
-
-        self.model = sagemaker.CfnModel(
-            self,
-            "Model",
-            execution_role_arn=self.execution_role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=container.image, model_data_url=container.artifact, environment=container.environment or None
-            ),
-        )
-        self.model.node.add_dependency(self.execution_role.grants)
+        self.model = self._create_model("Model", container)
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
             "Config",
@@ -95,8 +84,7 @@ class ServerlessEndpoint(EndpointBase):
                 )
             ],
         )
-        self.rollback_alarms = RollbackAlarms(self, "RollbackAlarms", errors=self.metric_invocation_5xx_errors(), latency=self.metric_model_latency(), guardrails=guardrails)
-        self.endpoint = self._create_endpoint(deployment_config=_deployment_config(guardrails, self.rollback_alarms))
+        self.endpoint = self._create_guarded_endpoint(guardrails)
 
     @classmethod
     def from_endpoint_name(cls, scope: Construct, id: str, endpoint_name: str, variant_name: str = DEFAULT_VARIANT_NAME) -> EndpointBase:
@@ -138,15 +126,7 @@ class ServerlessEndpoint(EndpointBase):
             max_capacity=scaling.max,
             scaled=self.endpoint,
         )
-        for policy in scaling.target_tracking:
-            capacity.track_metric(
-                "TargetTracking",
-                predefined_metric_type=policy.metric.predefined_metric_type,
-                target_value=policy.target,
-                scale_in_cooldown_s=policy.scale_in_cooldown_s,
-                scale_out_cooldown_s=policy.scale_out_cooldown_s,
-            )
-        capacity.schedule_and_step(scaling, metric_dimensions=self.metric_dimensions)
+        capacity.scale(scaling, metric_dimensions=self.metric_dimensions)
         return capacity
 
     # Serverless metrics (SageMaker developer guide, "Alarms and logs for tracking metrics from serverless endpoints").

@@ -11,6 +11,10 @@ from constructs import Construct
 from constructs.metric_alarm import metric_alarm
 from loadmaster.scaling import Scaling, ScheduledAction, Step, StepScaling, TargetTracking
 
+# The scaled resource's CloudWatch dimensions, or those for a metric's name (an asynchronous endpoint publishes its
+# queue metrics per endpoint, its others per variant).
+MetricDimensions = dict[str, str] | Callable[[str], dict[str, str]]
+
 COPY_COUNT_DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 INSTANCE_COUNT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 
@@ -91,10 +95,25 @@ class ScalableCapacity(Construct):
             ),
         )
 
-    def track(self, id: str, tracking: TargetTracking, *, metric_dimensions: dict[str, str]) -> appscaling.CfnScalingPolicy:
+    def scale(self, scaling: Scaling, *, metric_dimensions: MetricDimensions) -> list[appscaling.CfnScalingPolicy]:
+        """Everything `scaling` asks of this target but its wake-up from zero (the caller's): its target tracking
+        (`track_all`), scheduled actions and step policies (`schedule_and_step`). Returns the target-tracking policies."""
+        policies = self.track_all(scaling, metric_dimensions=metric_dimensions)
+        self.schedule_and_step(scaling, metric_dimensions=metric_dimensions)
+        return policies
+
+    def track_all(self, scaling: Scaling, *, metric_dimensions: MetricDimensions) -> list[appscaling.CfnScalingPolicy]:
+        """Every target tracking of `scaling` (`track`): the first as ``TargetTracking``, the logical id it always had,
+        the next ones ``TargetTracking2``, ..."""
+        return [
+            self.track("TargetTracking" + (str(index + 1) if index else ""), tracking, metric_dimensions=metric_dimensions)
+            for index, tracking in enumerate(scaling.target_tracking)
+        ]
+
+    def track(self, id: str, tracking: TargetTracking, *, metric_dimensions: MetricDimensions) -> appscaling.CfnScalingPolicy:
         """Target tracking as the plan describes it: on a predefined metric, or, for a metric without a predefined
         type (an asynchronous endpoint's backlog), on `tracking.custom_metric` with `metric_dimensions` (the scaled
-        resource's, as CloudWatch publishes the metric)."""
+        resource's, or those for the metric's name, as CloudWatch publishes the metric)."""
         if tracking.custom_metric is None:
             return self.track_metric(
                 id,
@@ -116,7 +135,7 @@ class ScalableCapacity(Construct):
                     namespace=metric.namespace,
                     metric_name=metric.metric_name,
                     statistic=metric.statistic,
-                    dimensions=[policy.MetricDimensionProperty(name=name, value=value) for name, value in metric_dimensions.items()],
+                    dimensions=[policy.MetricDimensionProperty(name=name, value=value) for name, value in _dimensions(metric_dimensions, metric.metric_name).items()],
                 ),
                 target_value=tracking.target,
                 scale_in_cooldown=tracking.scale_in_cooldown_s,
@@ -144,15 +163,18 @@ class ScalableCapacity(Construct):
         scaled resource's (`metric_dimensions`) when it names none."""
         return StepPolicy(self, id, capacity=self, policy=policy, metric_dimensions=metric_dimensions)
 
-    def schedule_and_step(self, scaling: Scaling, *, metric_dimensions: dict[str, str] | Callable[[str], dict[str, str]]) -> None:
+    def schedule_and_step(self, scaling: Scaling, *, metric_dimensions: MetricDimensions) -> None:
         """`scaling`'s scheduled actions and step policies (its target tracking and wake-up are the callers'), each
         alarm on the scaled resource's `metric_dimensions` (or those for its metric's name) unless it names its own.
         Several policies on one target combine as Application Auto Scaling combines them: the largest capacity wins."""
         if scaling.scheduled:
             self.schedule(scaling.scheduled)
         for index, policy in enumerate(scaling.step):
-            dimensions = metric_dimensions(policy.alarm.metric_name) if callable(metric_dimensions) else metric_dimensions
-            self.step(f"Step{index + 1}", policy, metric_dimensions=dimensions)
+            self.step(f"Step{index + 1}", policy, metric_dimensions=_dimensions(metric_dimensions, policy.alarm.metric_name))
+
+
+def _dimensions(metric_dimensions: MetricDimensions, metric_name: str) -> dict[str, str]:
+    return metric_dimensions(metric_name) if callable(metric_dimensions) else metric_dimensions
 
 
 class StepPolicy(Construct):

@@ -12,8 +12,6 @@ from constructs.endpoint_isolation import EndpointIsolation
 from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.catalog import InstanceType
 from loadmaster.plan import DeploymentPlan, NetworkPlan
-from loadmaster.scaling import Scaling
-from policies.scalable_capacity import ScalableCapacity
 
 
 class HostingStack(cdk.Stack):
@@ -77,17 +75,3 @@ def guardrails(deployment: DeploymentPlan) -> DeploymentGuardrails:
 _seconds = cache(cdk.Duration.seconds)
 _milliseconds = cache(cdk.Duration.millis)
 
-
-def track(capacity: ScalableCapacity, scaling: Scaling, *, metric_dimensions: dict[str, str]) -> None:
-    """The plan's target-tracking policies on `capacity` (the first keeps the logical id it always had), then its
-    scheduled actions and step policies (their alarms on the scaled resource's `metric_dimensions` unless they name
-    others)."""
-    for index, policy in enumerate(scaling.target_tracking):
-        capacity.track_metric(
-            "TargetTracking" if index == 0 else f"TargetTracking{index + 1}",
-            predefined_metric_type=policy.metric.predefined_metric_type,
-            target_value=policy.target,
-            scale_in_cooldown_s=policy.scale_in_cooldown_s,
-            scale_out_cooldown_s=policy.scale_out_cooldown_s,
-        )
-    capacity.schedule_and_step(scaling, metric_dimensions=metric_dimensions)

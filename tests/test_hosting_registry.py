@@ -160,3 +160,15 @@ def test_the_planner_the_checks_and_the_lock_name_no_pattern_but_the_pools(path)
              for alias in node.names if node.module in pattern_modules or f"{node.module}.{alias.name}" in pattern_modules]
 
     assert {name for _, name in named} <= POOL_NAMES, named
+
+
+def test_a_pattern_without_instances_the_planner_decides_must_bill_by_use():
+    # Given serverless' parts, but no cost by use
+    from dataclasses import replace
+
+    from loadmaster.hostings.pattern import NONE
+
+    # Then it cannot be made: nothing would count its cost
+    with pytest.raises(ValueError, match="it bills by use: give it a cost_by_use"):
+        replace(PATTERNS["serverless"], cost_by_use=None)
+    assert PATTERNS["serverless"].instances == NONE

@@ -9,8 +9,7 @@ it, and its candidate for `hosting: auto`; SageMaker's async limits and the scal
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
@@ -22,22 +21,21 @@ from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import (
     Candidate,
     HostingPattern,
+    ModelOnInstances,
     PlanningContext,
     bounds_range,
-    counts_document,
     deployment_of,
     endpoint_named_like_a_pool,
     network_of,
-    raise_unless_scaling_within,
     request_of,
     window_problems,
     with_schedule_and_steps,
     scaling_summary,
 )
-from loadmaster.hostings.dedicated import DedicatedFields, cheapest_alone
-from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
+from loadmaster.hostings.dedicated import DedicatedFields, cheapest_alone, instance_type_problems
+from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import Scaling
-from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Scaling as ScalingSpec, Spec, unknown_instance_type
+from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Scaling as ScalingSpec, Spec
 
 if TYPE_CHECKING:
     from loadmaster.planner.sizing import Counts, Demand
@@ -96,18 +94,14 @@ class AsyncModel(AsyncFields, DedicatedFields):
 def async_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
     """What needs the catalog or the file; `model` is an async one, or an `auto` model its keys make one (its
     `request:` is checked against `Request.async_refusals` with every pattern's)."""
-    problems = []
-    if model.instance_type is not None and model.instance_type not in catalog:
-        problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
-    if model.instance_type is None and model.size_gb is None:
-        problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
+    problems = instance_type_problems(where, model, catalog)
     if model.scaling == "none" and model.instances is not None and model.instances.min == 0:
         problems.append(Problem(f"{where}.scaling", "none, but instances.min is 0: without autoscaling nothing scales to zero or back"))
     return problems + endpoint_named_like_a_pool(where, items, model.name)
 
 
 @dataclass(frozen=True)
-class AsyncPlan:
+class AsyncPlan(ModelOnInstances):
     """One model on an asynchronous endpoint of its own."""
 
     pattern: ClassVar[str] = NAME
@@ -132,63 +126,19 @@ class AsyncPlan:
     generation: int = 1
     stack: str | None = None
 
-    def __post_init__(self) -> None:
-        raise_unless_scaling_within(self.scaling, self.instances, f"async model {self.model}")
-
-    @property
-    def key(self) -> str:
-        return f"async:{self.model}"
-
-    @property
-    def label(self) -> str:
-        return f"async model {self.model}"
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        return (self.model,)
-
     @property
     def prefix(self) -> str:
         return self.output_prefix or f"{self.endpoint_name}/"
 
-    @staticmethod
-    def counted(endpoints: tuple[AsyncPlan, ...]) -> list[tuple[int, str]]:
-        return [(len(endpoints), "async endpoint")]
-
     def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
         # Requests queued or in processing: what an async endpoint publishes instead of the real-time concurrency.
         return [(self.model, (("EndpointName", self.endpoint_name),), "ApproximateBacklogSize")]
-
-    def sagemaker_names(self) -> dict[str, str]:
-        return {self.endpoint_name: f"model {self.model}"}
-
-    def charges(self) -> tuple[Charge, ...]:
-        return (Charge(self.instance_type, self.instance_counts),)
 
     def summary_lines(self) -> list[str]:
         bucket = self.output_bucket or "a bucket of the stack"
         wakes = ", wakes on HasBacklogWithoutCapacity" if self.scaling and self.scaling.wake_from_zero else ""
         return [f"  async {self.model} -> endpoint {self.endpoint_name}: {self.instance_type.name} x {bounds_range(self.instances)} instances, "
                 f"results in {bucket} under {self.prefix}, {scaling_summary(self.scaling)}{wakes}"]
-
-    def model_documents(self) -> list[dict[str, Any]]:
-        return [{
-            "name": self.model,
-            "hosting": NAME,
-            "pool": None,
-            "endpoint_name": self.endpoint_name,
-            "instance_type": self.instance_type.name,
-            "copies": counts_document(self.instance_counts, self.instances),  # one copy per instance
-            "reasons": list(self.reasons),
-            "notes": list(self.notes),
-        }]
-
-    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> AsyncPlan:
-        return replace(self, reasons=reasons(self.model, self.reasons))
-
-    def identified(self, names: Any) -> AsyncPlan:
-        endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
-        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
 
 
 def instance_counts(model: Any) -> tuple[Counts, tuple[int, int], list[str]]:

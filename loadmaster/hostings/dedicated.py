@@ -5,7 +5,6 @@ instances (one level of scaling), optionally in several production variants or b
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -17,9 +16,9 @@ from loadmaster.hostings.pattern import (
     SIMPLICITY_MARGIN,
     Candidate,
     HostingPattern,
+    ModelOnInstances,
     PlanningContext,
     bounds_range,
-    counts_document,
     deployment_of,
     endpoint_named_like_a_pool,
     network_of,
@@ -73,13 +72,19 @@ class DedicatedModel(DedicatedFields):
     copies: ClassVar[None] = None
 
 
+def instance_type_problems(where: str, model: Any, catalog: Catalog) -> list[Problem]:
+    """An endpoint of its own on instances (dedicated, async): its instance type is in the catalog, or the planner
+    can choose one from the model's size."""
+    if model.instance_type is not None and model.instance_type not in catalog:
+        return [Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog))]
+    if model.instance_type is None and model.size_gb is None:
+        return [Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it")]
+    return []
+
+
 def dedicated_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
     """What needs the catalog or the file; `model` is a dedicated one, or an `auto` model its keys make one."""
-    problems = []
-    if model.instance_type is not None and model.instance_type not in catalog:
-        problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
-    if model.instance_type is None and model.size_gb is None:
-        problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
+    problems = instance_type_problems(where, model, catalog)
     if model.instances is not None and model.instances.min < 1:
         problems.append(Problem(f"{where}.instances.min", "a dedicated endpoint keeps at least 1 instance; scale to zero needs hosting: inference-component"))
     return problems + _variant_problems(where, model, catalog) + endpoint_named_like_a_pool(where, items, model.name)
@@ -103,7 +108,7 @@ SCALING_LEVELS = 1
 
 
 @dataclass(frozen=True)
-class DedicatedPlan:
+class DedicatedPlan(ModelOnInstances):
     """One model alone on its own endpoint."""
 
     pattern: ClassVar[str] = HOSTING
@@ -128,67 +133,25 @@ class DedicatedPlan:
     shadow: VariantPlan | None = None
 
     def __post_init__(self) -> None:
-        raise_unless_scaling_within(self.scaling, self.instances, f"dedicated model {self.model}")
+        super().__post_init__()
         for variant in self.other_variants:
-            raise_unless_scaling_within(variant.scaling, variant.instances, f"dedicated model {self.model}, variant {variant.name}")
+            raise_unless_scaling_within(variant.scaling, variant.instances, f"{self.label}, variant {variant.name}")
 
     @property
     def other_variants(self) -> tuple[VariantPlan, ...]:
         """The variants besides the first, the shadow last."""
         return self.variants + ((self.shadow,) if self.shadow else ())
 
-    @property
-    def key(self) -> str:
-        return f"dedicated:{self.model}"
-
-    def with_instances(self, instances: Bounds) -> DedicatedPlan:
-        """The endpoint between other bounds, its scaling with it."""
-        return replace(self, instances=instances, scaling=replace(self.scaling, min=instances.min, max=instances.max) if self.scaling else None)
-
-    @property
-    def label(self) -> str:
-        return f"dedicated model {self.model}"
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        return (self.model,)
-
-    @staticmethod
-    def counted(endpoints: tuple[DedicatedPlan, ...]) -> list[tuple[int, str]]:
-        return [(len(endpoints), "dedicated endpoint")]
-
     def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
         return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", self.variant_name)), "ConcurrentRequestsPerModel")]
 
-    def sagemaker_names(self) -> dict[str, str]:
-        return {self.endpoint_name: f"model {self.model}"}
-
     def charges(self) -> tuple[Charge, ...]:
-        return (Charge(self.instance_type, self.instance_counts), *(Charge(variant.instance_type, variant.instance_counts) for variant in self.other_variants))
+        return (*super().charges(), *(Charge(variant.instance_type, variant.instance_counts) for variant in self.other_variants))
 
     def summary_lines(self) -> list[str]:
         return [f"  dedicated {self.model} -> endpoint {self.endpoint_name}: {self.instance_type.name} x {bounds_range(self.instances)} instances, "
                 f"{scaling_summary(self.scaling)}"] + ([f"    variant {self.variant_name} (weight {self.weight:g})"] if self.variants else []) + [
                    variant.summary_line() for variant in self.other_variants]
-
-    def model_documents(self) -> list[dict[str, Any]]:
-        return [{
-            "name": self.model,
-            "hosting": HOSTING,
-            "pool": None,
-            "endpoint_name": self.endpoint_name,
-            "instance_type": self.instance_type.name,
-            "copies": counts_document(self.instance_counts, self.instances),  # one copy per instance
-            "reasons": list(self.reasons),
-            "notes": list(self.notes),
-        }]
-
-    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> DedicatedPlan:
-        return replace(self, reasons=reasons(self.model, self.reasons))
-
-    def identified(self, names: Any) -> DedicatedPlan:
-        endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
-        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
 
 
 def plan_units(context: PlanningContext) -> tuple[tuple[DedicatedPlan, ...], list[Problem]]:

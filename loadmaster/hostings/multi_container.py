@@ -12,7 +12,7 @@ the same endpoint with the containers run in order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -24,17 +24,17 @@ from loadmaster.hostings.dedicated import DedicatedFields, DedicatedScaling, ded
 from loadmaster.hostings.pattern import (
     Candidate,
     HostingPattern,
+    ModelOnInstances,
     PlanningContext,
     bounds_range,
     counts_document,
     deployment_of,
     network_of,
-    raise_unless_scaling_within,
     scaling_of,
     scaling_summary,
 )
 from loadmaster.naming import DEFAULT_VARIANT_NAME
-from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
+from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import Scaling, ScalingMetric
 from loadmaster.spec.base import HOSTING_DESCRIPTION, ModelSpec
 from loadmaster.spec.containers import PipelineContainers, container_definitions, containers_problems
@@ -95,7 +95,7 @@ def multi_container_problems(where: str, model: Any, items: Any, catalog: Catalo
 
 
 @dataclass(frozen=True)
-class ContainersPlan:
+class ContainersPlan(ModelOnInstances):
     """A model of several containers alone on its own endpoint."""
 
     pattern: ClassVar[str] = HOSTING
@@ -115,36 +115,8 @@ class ContainersPlan:
     generation: int = 1  # a later one is a new endpoint beside the old one (loadmaster.identity)
     stack: str | None = None  # the stack it was deployed in, which it stays in; None: stacks.partition places it
 
-    def __post_init__(self) -> None:
-        raise_unless_scaling_within(self.scaling, self.instances, self.label)
-
-    @property
-    def key(self) -> str:
-        return f"{self.pattern}:{self.model}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.pattern} model {self.model}"
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        return (self.model,)
-
-    @classmethod
-    def counted(cls, endpoints: tuple[ContainersPlan, ...]) -> list[tuple[int, str]]:
-        return [(len(endpoints), f"{cls.pattern} endpoint")]
-
-    def with_instances(self, instances: Bounds) -> ContainersPlan:
-        return replace(self, instances=instances, scaling=replace(self.scaling, min=instances.min, max=instances.max) if self.scaling else None)
-
     def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
         return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)), "ConcurrentRequestsPerModel")]
-
-    def sagemaker_names(self) -> dict[str, str]:
-        return {self.endpoint_name: f"model {self.model}"}
-
-    def charges(self) -> tuple[Charge, ...]:
-        return (Charge(self.instance_type, self.instance_counts),)
 
     def summary_lines(self) -> list[str]:
         return [f"  {self.pattern} {self.model} -> endpoint {self.endpoint_name}: {', '.join(self.containers)} on "
@@ -162,13 +134,6 @@ class ContainersPlan:
             "reasons": list(self.reasons),
             "notes": list(self.notes),
         }]
-
-    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> ContainersPlan:
-        return replace(self, reasons=reasons(self.model, self.reasons))
-
-    def identified(self, names: Any) -> ContainersPlan:
-        endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
-        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
 
 
 @dataclass(frozen=True)

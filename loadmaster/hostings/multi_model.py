@@ -6,7 +6,6 @@ scale on the invocations of all of them together. Its keys and checks, its plan 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -19,13 +18,13 @@ from loadmaster.hostings.dedicated import DedicatedFields
 from loadmaster.hostings.pattern import (
     Candidate,
     HostingPattern,
+    ModelOnInstances,
     PlanningContext,
     bounds_range,
     counts_document,
     deployment_of,
     endpoint_named_like_a_pool,
     network_of,
-    raise_unless_scaling_within,
     scaling_summary,
 )
 from loadmaster.multi_model import (
@@ -39,7 +38,7 @@ from loadmaster.multi_model import (
     target_model_problem,
 )
 from loadmaster.naming import DEFAULT_VARIANT_NAME
-from loadmaster.plan import Bounds, Charge, ContainerDefinition, DeploymentPlan, NetworkPlan
+from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import Scaling, ScalingMetric
 from loadmaster.spec.base import HOSTING_DESCRIPTION, S3_URI, ModelSpec, Name, Spec, Traffic, unknown_instance_type
 from loadmaster.spec.base import Scaling as ScalingSpec
@@ -168,7 +167,7 @@ class HeldPlan:
 
 
 @dataclass(frozen=True)
-class MultiModelPlan:
+class MultiModelPlan(ModelOnInstances):
     """A multi-model endpoint and the models it holds."""
 
     pattern: ClassVar[str] = NAME
@@ -190,20 +189,9 @@ class MultiModelPlan:
     generation: int = 1
     stack: str | None = None
 
-    def __post_init__(self) -> None:
-        raise_unless_scaling_within(self.scaling, self.instances, f"multi-model endpoint {self.model}")
-
-    @property
-    def key(self) -> str:
-        return f"{NAME}:{self.model}"
-
     @property
     def label(self) -> str:
         return f"multi-model endpoint {self.model}"
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        return (self.model,)
 
     @staticmethod
     def counted(endpoints: tuple[MultiModelPlan, ...]) -> list[tuple[int, str]]:
@@ -212,12 +200,6 @@ class MultiModelPlan:
     def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
         # Every held model's requests together: CloudWatch has no per-model metric of a multi-model endpoint.
         return [(self.model, (("EndpointName", self.endpoint_name), ("VariantName", DEFAULT_VARIANT_NAME)), "ConcurrentRequestsPerModel")]
-
-    def sagemaker_names(self) -> dict[str, str]:
-        return {self.endpoint_name: f"model {self.model}"}
-
-    def charges(self) -> tuple[Charge, ...]:
-        return (Charge(self.instance_type, self.instance_counts),)
 
     def summary_lines(self) -> list[str]:
         return [f"  multi-model {self.model} -> endpoint {self.endpoint_name}: {len(self.held)} models under {self.container.artifact}, "
@@ -235,13 +217,6 @@ class MultiModelPlan:
             "reasons": list(self.reasons),
             "notes": list(self.notes),
         }]
-
-    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> MultiModelPlan:
-        return replace(self, reasons=reasons(self.model, self.reasons))
-
-    def identified(self, names: Any) -> MultiModelPlan:
-        endpoint = names.endpoint(self.key, self.endpoint_name, self.instance_type.name)
-        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
 
 
 def _invocations_target(model: Any) -> float:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from loadmaster.async_inference import Request
 from loadmaster.errors import Problem
 from loadmaster.limits import DEFAULT_ROLLBACK_LATENCY_MS, DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S
-from loadmaster.plan import Bounds, DeploymentPlan, NetworkPlan
+from loadmaster.plan import Bounds, Charge, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import (
     DEFAULT_TARGET_CONCURRENCY,
     Scaling,
@@ -149,6 +149,81 @@ class HostingPattern:
         if self.instances == NONE:
             return LockedPlacement(self.name, None)
         return LockedPlacement(self.name, endpoint.instance_type) if endpoint.instance_type else None
+
+
+class ModelEndpoint:
+    """The `loadmaster.plan.PlanUnit` members of one model on an endpoint of its own, named after its pattern: a
+    frozen dataclass with the fields `model`, `endpoint_name` and `reasons` and the class variable `pattern` inherits
+    them (dedicated, serverless and async units do)."""
+
+    pattern: ClassVar[str]
+    model: str
+    endpoint_name: str
+    reasons: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.pattern}:{self.model}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.pattern} model {self.model}"
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return (self.model,)
+
+    @classmethod
+    def counted(cls, endpoints: tuple) -> list[tuple[int, str]]:
+        return [(len(endpoints), f"{cls.pattern} endpoint")]
+
+    def sagemaker_names(self) -> dict[str, str]:
+        return {self.endpoint_name: f"model {self.model}"}
+
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> Any:
+        return replace(self, reasons=reasons(self.model, self.reasons))  # type: ignore[type-var]
+
+    @property
+    def runs_on(self) -> str:
+        """What the lock records it runs on, whose change makes it a new endpoint (loadmaster.identity)."""
+        raise NotImplementedError
+
+    def identified(self, names: Any) -> Any:
+        endpoint = names.endpoint(self.key, self.endpoint_name, self.runs_on)
+        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)  # type: ignore[type-var]
+
+
+class ModelOnInstances(ModelEndpoint):
+    """A `ModelEndpoint` on instances of its own, one copy each: with the fields `instance_type`, `instances`,
+    `instance_counts`, `scaling` and `notes` besides (dedicated and async units)."""
+
+    instance_type: Any  # loadmaster.catalog.InstanceType
+    instances: Bounds
+    instance_counts: Any  # loadmaster.planner.sizing.Counts
+    scaling: Scaling | None
+    notes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        raise_unless_scaling_within(self.scaling, self.instances, self.label)
+
+    @property
+    def runs_on(self) -> str:
+        return self.instance_type.name
+
+    def charges(self) -> tuple[Charge, ...]:
+        return (Charge(self.instance_type, self.instance_counts),)
+
+    def model_documents(self) -> list[dict[str, Any]]:
+        return [{
+            "name": self.model,
+            "hosting": self.pattern,
+            "pool": None,
+            "endpoint_name": self.endpoint_name,
+            "instance_type": self.instance_type.name,
+            "copies": counts_document(self.instance_counts, self.instances),  # one copy per instance
+            "reasons": list(self.reasons),
+            "notes": list(self.notes),
+        }]
 
 
 def request_of(model: Any) -> Request | None:

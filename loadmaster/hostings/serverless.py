@@ -21,6 +21,7 @@ from loadmaster.hostings.pattern import (
     NONE,
     Candidate,
     HostingPattern,
+    ModelEndpoint,
     PlanningContext,
     bounds_range,
     deployment_of,
@@ -142,7 +143,7 @@ def serverless_problems(where: str, model: Any, items: Any, catalog: Catalog) ->
 
 
 @dataclass(frozen=True)
-class ServerlessPlan:
+class ServerlessPlan(ModelEndpoint):
     """One model on its own serverless endpoint."""
 
     pattern: ClassVar[str] = NAME
@@ -162,29 +163,13 @@ class ServerlessPlan:
     generation: int = 1
     stack: str | None = None
 
-    @property
-    def key(self) -> str:
-        return f"serverless:{self.model}"
-
-    @property
-    def label(self) -> str:
-        return f"serverless model {self.model}"
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        return (self.model,)
-
-    @staticmethod
-    def counted(endpoints: tuple[ServerlessPlan, ...]) -> list[tuple[int, str]]:
-        return [(len(endpoints), "serverless endpoint")]
+    # A new memory size or concurrency replaces the endpoint config, never the endpoint: one identity throughout.
+    runs_on: ClassVar[str] = NAME
 
     def metric_targets(self) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
         # A serverless endpoint publishes no concurrency metric of requests (only utilizations): observe reads it by
         # Invocations and ModelLatency alone, through Little's law.
         return []
-
-    def sagemaker_names(self) -> dict[str, str]:
-        return {self.endpoint_name: f"model {self.model}"}
 
     def charges(self) -> tuple:
         return ()  # no instances: its cost is `hourly_at_mean` and `hourly_at_peak`, by usage
@@ -211,14 +196,6 @@ class ServerlessPlan:
             "reasons": list(self.reasons),
             "notes": list(self.notes),
         }]
-
-    def with_reasons(self, reasons: Any) -> ServerlessPlan:
-        return replace(self, reasons=reasons(self.model, self.reasons))
-
-    def identified(self, names: Any) -> ServerlessPlan:
-        # A new memory size or concurrency replaces the endpoint config, never the endpoint: one identity throughout.
-        endpoint = names.endpoint(self.key, self.endpoint_name, NAME)
-        return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)
 
 
 def memory_mb_of(model: Any) -> int | None:

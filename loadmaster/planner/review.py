@@ -86,7 +86,7 @@ def _maxima_beyond_their_pool(portfolio: Portfolio, decisions: Decisions) -> lis
 def _quota_warnings(portfolio: Portfolio, decisions: Decisions) -> list[Problem]:
     """Each endpoint at its instances.max, against the per-type, total-instance and endpoint quotas."""
     endpoints = [(f"pool {pool.name}", pool.instance_type, pool.bounds[1]) for pool in decisions.pools] + [
-        (name, decision.instance_type, decision.bounds[1]) for name, decision in decisions.models.items() if PATTERNS[decision.hosting].instances == ALONE
+        (name, decision.instance_type, decision.bounds[1]) for name, decision in decisions.models.items() if _own_endpoint_instances(decision.hosting)
     ]
     by_type: dict[str, list[tuple[str, int]]] = {}
     for owner, instance_type, most in endpoints:
@@ -99,6 +99,13 @@ def _quota_warnings(portfolio: Portfolio, decisions: Decisions) -> list[Problem]
     warnings += _instances_beyond(INSTANCES, "instances", [(owner, most) for owner, _, most in endpoints], portfolio.quotas)
     warnings += _beyond(ENDPOINTS, len(endpoints), f"{len(endpoints)} endpoints", portfolio.quotas)
     return warnings
+
+
+def _own_endpoint_instances(hosting: str) -> bool:
+    """Whether a model of `hosting` runs an endpoint on instances of its own that are billed by the hour: what the
+    endpoint-usage quotas count (a pattern billed by use runs none, or counts against other quotas)."""
+    pattern = PATTERNS[hosting]
+    return pattern.instances == ALONE and pattern.cost_by_use is None
 
 
 def _instances_beyond(quota: Quota, what: str, counts: list[tuple[str, int]], quotas: dict[str, int]) -> list[Problem]:

@@ -25,3 +25,15 @@ class UpsertedResource:
     ) -> Any:
         # moto passes a freshly generated name for resources without a name property: keep the original one.
         return cls.create_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
+
+
+class ReappliedResource(UpsertedResource):
+    """An `UpsertedResource` that is a setting of others (a bucket's or a topic's policy): an update first takes the
+    old setting off what it was on, then applies the new one."""
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> Any:
+        original_resource.delete(account_id, region_name)
+        return super().update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json, account_id, region_name)

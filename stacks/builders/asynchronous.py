@@ -11,7 +11,7 @@ from loadmaster.hostings.asynchronous import NAME, AsyncPlan
 from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
-from stacks.builders.part import Builder, Part
+from stacks.builders.part import one_part
 from stacks.hosting_stack import generation_suffix, guardrails
 
 if TYPE_CHECKING:
@@ -19,14 +19,6 @@ if TYPE_CHECKING:
 
 # Resources of one async endpoint with both topics and its own bucket, before any is measured.
 FIRST_GUESS = {NAME: 24}
-
-
-def head(model: AsyncPlan) -> Part:
-    return Part(model.key, NAME, model.stack, lambda stack, _: add_async(stack, model))
-
-
-def members(model: AsyncPlan) -> list[Part]:
-    return []
 
 
 def add_async(stack: HostingStack, plan: AsyncPlan) -> AsyncEndpoint:
@@ -57,4 +49,4 @@ def _topic(stack: HostingStack, id: str, wanted: bool | str) -> sns.ITopic | boo
     return sns.Topic.from_topic_arn(stack, id, wanted) if isinstance(wanted, str) else wanted
 
 
-BUILDER = Builder(NAME, head, members, FIRST_GUESS)
+BUILDER = one_part(NAME, NAME, add_async, FIRST_GUESS)

@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs.batch_transform import BatchTransform, NewObjects, TransformSchedule
 from loadmaster.hostings.batch import NAME, BatchPlan
-from stacks.builders.part import Builder, Part
+from stacks.builders.part import one_part
 from stacks.hosting_stack import generation_suffix
 
 if TYPE_CHECKING:
@@ -17,14 +17,6 @@ if TYPE_CHECKING:
 # Model, execution role and policy, state machine with its role, policy and log group, failed-runs alarm, results and
 # access-log buckets with their policies, a schedule with its role and policy.
 FIRST_GUESS = {"batch": 16}
-
-
-def head(plan: BatchPlan) -> Part:
-    return Part(plan.key, "batch", plan.stack, lambda stack, _: add_batch(stack, plan))
-
-
-def members(plan: BatchPlan) -> list[Part]:
-    return []
 
 
 def add_batch(stack: HostingStack, plan: BatchPlan) -> BatchTransform:
@@ -63,4 +55,4 @@ def add_batch(stack: HostingStack, plan: BatchPlan) -> BatchTransform:
     )
 
 
-BUILDER = Builder(NAME, head, members, FIRST_GUESS)
+BUILDER = one_part(NAME, "batch", add_batch, FIRST_GUESS)

@@ -12,21 +12,13 @@ from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
 from policies.scalable_capacity import ScalableCapacity
-from stacks.builders.part import Builder, Part
-from stacks.hosting_stack import generation_suffix, guardrails, track
+from stacks.builders.part import one_part
+from stacks.hosting_stack import generation_suffix, guardrails
 
 if TYPE_CHECKING:
     from stacks.hosting_stack import HostingStack
 
 FIRST_GUESS = {"dedicated": 12}
-
-
-def head(model: DedicatedPlan) -> Part:
-    return Part(model.key, "dedicated", model.stack, lambda stack, _: add_dedicated(stack, model))
-
-
-def members(model: DedicatedPlan) -> list[Part]:
-    return []
 
 
 def add_dedicated(stack: HostingStack, plan: DedicatedPlan) -> DedicatedEndpoint:
@@ -60,7 +52,7 @@ def _scale(endpoint: DedicatedEndpoint, id: str, variant_name: str, scaling: Sca
         endpoint, id, endpoint_name=endpoint.endpoint_name, variant_name=variant_name, endpoint=endpoint.endpoint,
         min_instances=scaling.min, max_instances=scaling.max,
     )
-    track(capacity, scaling, metric_dimensions={"EndpointName": endpoint.endpoint_name, "VariantName": variant_name})
+    capacity.scale(scaling, metric_dimensions={"EndpointName": endpoint.endpoint_name, "VariantName": variant_name})
 
 
 def _endpoint_variant(variant: VariantPlan) -> EndpointVariant:
@@ -68,4 +60,4 @@ def _endpoint_variant(variant: VariantPlan) -> EndpointVariant:
                            variant.sampling_percent if variant.sampling_percent is not None else 100)
 
 
-BUILDER = Builder(HOSTING, head, members, FIRST_GUESS)
+BUILDER = one_part(HOSTING, "dedicated", add_dedicated, FIRST_GUESS)

@@ -13,7 +13,7 @@ from policies.rules.component_has_scaling_policy import COMPONENT_HAS_SCALING_PO
 from policies.scalable_capacity import ScalableCapacity
 from policies.scale_from_zero import ScaleFromZero
 from stacks.builders.part import Builder, Part
-from stacks.hosting_stack import generation_suffix, guardrails, track
+from stacks.hosting_stack import generation_suffix, guardrails
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -71,7 +71,7 @@ def add_component(stack: HostingStack, pool: PoolPlan, endpoint: InferenceCompon
     capacity = ScalableCapacity.of_copies(
         component, "Scaling", component_name=plan.component_name, component=component.resource, min_copies=plan.scaling.min, max_copies=plan.scaling.max
     )
-    track(capacity, plan.scaling, metric_dimensions={"InferenceComponentName": plan.component_name})
+    capacity.scale(plan.scaling, metric_dimensions=component.metric_dimensions)
     wake = plan.scaling.wake_from_zero
     if wake:
         ScaleFromZero(component, "ScaleFromZero", capacity=capacity, no_capacity_metric=component.metric_no_capacity_invocation_failures(), wake=wake)

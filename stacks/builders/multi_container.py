@@ -12,21 +12,13 @@ from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
 from policies.scalable_capacity import ScalableCapacity
-from stacks.builders.part import Builder, Part
-from stacks.hosting_stack import generation_suffix, guardrails, track
+from stacks.builders.part import Builder, one_part
+from stacks.hosting_stack import generation_suffix, guardrails
 
 if TYPE_CHECKING:
     from stacks.hosting_stack import HostingStack
 
 CONSTRUCTS = {multi_container.HOSTING: MultiContainerEndpoint, pipeline.HOSTING: PipelineEndpoint}
-
-
-def head(model: ContainersPlan) -> Part:
-    return Part(model.key, model.pattern, model.stack, lambda stack, _: add_containers_endpoint(stack, model))
-
-
-def members(model: ContainersPlan) -> list[Part]:
-    return []
 
 
 def add_containers_endpoint(stack: HostingStack, plan: ContainersPlan) -> MultiContainerEndpoint | PipelineEndpoint:
@@ -48,10 +40,15 @@ def add_containers_endpoint(stack: HostingStack, plan: ContainersPlan) -> MultiC
         endpoint, "Scaling", endpoint_name=plan.endpoint_name, variant_name=endpoint.variant_name, endpoint=endpoint.endpoint,
         min_instances=plan.scaling.min, max_instances=plan.scaling.max,
     )
-    track(capacity, plan.scaling, metric_dimensions={"EndpointName": plan.endpoint_name, "VariantName": endpoint.variant_name})
+    capacity.scale(plan.scaling, metric_dimensions=endpoint.metric_dimensions)
     return endpoint
+
+
+def containers_builder(pattern: str) -> Builder:
+    """The builder of `pattern`, multi-container or pipeline: one part, its endpoint."""
+    return one_part(pattern, pattern, add_containers_endpoint, {pattern: RESOURCES_FIRST_GUESS})
 
 
 # As a dedicated endpoint's: the model, config, endpoint, role and policy, two alarms, a target and a policy.
 RESOURCES_FIRST_GUESS = 12
-BUILDER = Builder(multi_container.HOSTING, head, members, {multi_container.HOSTING: RESOURCES_FIRST_GUESS})
+BUILDER = containers_builder(multi_container.HOSTING)

@@ -9,7 +9,7 @@ from loadmaster.hostings.multi_model import NAME, MultiModelPlan
 from policies.acknowledgements import acknowledge
 from policies.loadmaster_pack import rule_id
 from policies.rules.dedicated_endpoint_has_scaling_policy import DEDICATED_ENDPOINT_HAS_SCALING_POLICY
-from stacks.builders.part import Builder, Part
+from stacks.builders.part import one_part
 from stacks.hosting_stack import generation_suffix, guardrails
 
 if TYPE_CHECKING:
@@ -17,14 +17,6 @@ if TYPE_CHECKING:
 
 # Resources of one multi-model endpoint with both scaling policies, before any is measured.
 FIRST_GUESS = {NAME: 13}
-
-
-def head(plan: MultiModelPlan) -> Part:
-    return Part(plan.key, NAME, plan.stack, lambda stack, _: add_multi_model(stack, plan))
-
-
-def members(plan: MultiModelPlan) -> list[Part]:
-    return []
 
 
 def add_multi_model(stack: HostingStack, plan: MultiModelPlan) -> MultiModelEndpoint:
@@ -47,4 +39,4 @@ def add_multi_model(stack: HostingStack, plan: MultiModelPlan) -> MultiModelEndp
     return endpoint
 
 
-BUILDER = Builder(NAME, head, members, FIRST_GUESS)
+BUILDER = one_part(NAME, NAME, add_multi_model, FIRST_GUESS)

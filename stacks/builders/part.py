@@ -31,3 +31,9 @@ class Builder:
     head: Callable[[Any], Part]
     members: Callable[[Any], list[Part]]
     first_guess: dict[str, int]
+
+
+def one_part(pattern: str, kind: str, add: Callable[[HostingStack, Any], Construct], first_guess: dict[str, int]) -> Builder:
+    """The builder of a pattern whose unit is one part, its head, built by `add(stack, unit)` (an endpoint of one
+    model, say): no members."""
+    return Builder(pattern, lambda unit: Part(unit.key, kind, unit.stack, lambda stack, _: add(stack, unit)), lambda unit: [], first_guess)

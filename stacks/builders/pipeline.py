@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from loadmaster.hostings.pipeline import HOSTING
-from stacks.builders.multi_container import RESOURCES_FIRST_GUESS, head, members
-from stacks.builders.part import Builder
+from stacks.builders.multi_container import containers_builder
 
-BUILDER = Builder(HOSTING, head, members, {HOSTING: RESOURCES_FIRST_GUESS})
+BUILDER = containers_builder(HOSTING)

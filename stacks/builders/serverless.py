@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from constructs.serverless_endpoint import ServerlessEndpoint
 from loadmaster.hostings.serverless import NAME, ServerlessPlan
-from stacks.builders.part import Builder, Part
+from stacks.builders.part import one_part
 from stacks.hosting_stack import generation_suffix, guardrails
 
 if TYPE_CHECKING:
@@ -14,14 +14,6 @@ if TYPE_CHECKING:
 
 # Model, config, endpoint, execution role and policy, two rollback alarms; a scalable target and policy with warm capacity.
 FIRST_GUESS = {"serverless": 9}
-
-
-def head(model: ServerlessPlan) -> Part:
-    return Part(model.key, "serverless", model.stack, lambda stack, _: add_serverless(stack, model))
-
-
-def members(model: ServerlessPlan) -> list[Part]:
-    return []
 
 
 def add_serverless(stack: HostingStack, plan: ServerlessPlan) -> ServerlessEndpoint:
@@ -41,4 +33,4 @@ def add_serverless(stack: HostingStack, plan: ServerlessPlan) -> ServerlessEndpo
     return endpoint
 
 
-BUILDER = Builder(NAME, head, members, FIRST_GUESS)
+BUILDER = one_part(NAME, "serverless", add_serverless, FIRST_GUESS)

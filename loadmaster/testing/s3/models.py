@@ -15,9 +15,10 @@ from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
 from loadmaster.testing.cloudformation import ExtensionModel
+from loadmaster.testing.upserted import ReappliedResource
 
 
-class BucketPolicy(ExtensionModel):
+class BucketPolicy(ReappliedResource, ExtensionModel):
     resource_type = "AWS::S3::BucketPolicy"
 
     def __init__(self, bucket_name: str):
@@ -27,6 +28,11 @@ class BucketPolicy(ExtensionModel):
     def physical_resource_id(self) -> str:
         return self.bucket_name
 
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """A bucket has one policy: its bucket names it."""
+        return self.bucket_name
+
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
@@ -34,13 +40,6 @@ class BucketPolicy(ExtensionModel):
         properties = cloudformation_json["Properties"]
         s3_backends[account_id][get_partition(region_name)].put_bucket_policy(properties["Bucket"], json.dumps(properties["PolicyDocument"]).encode())
         return cls(properties["Bucket"])
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: "BucketPolicy", new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> "BucketPolicy":
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         """What moto's CloudFormation calls to delete a resource it created."""

@@ -13,9 +13,10 @@ from typing import Any
 from moto.sns.models import sns_backends
 
 from loadmaster.testing.cloudformation import ExtensionModel
+from loadmaster.testing.upserted import ReappliedResource
 
 
-class TopicPolicy(ExtensionModel):
+class TopicPolicy(ReappliedResource, ExtensionModel):
     resource_type = "AWS::SNS::TopicPolicy"
 
     def __init__(self, name: str, topic_arns: list[str]):
@@ -35,13 +36,6 @@ class TopicPolicy(ExtensionModel):
         for arn in properties["Topics"]:
             backend.set_topic_attribute(arn, "policy", json.dumps(properties["PolicyDocument"]))
         return cls(resource_name, properties["Topics"])
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: "TopicPolicy", new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> "TopicPolicy":
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         """What moto's CloudFormation calls to delete a resource it created."""
