@@ -51,7 +51,9 @@ def test_steady_models_that_sharing_makes_cheaper_become_inference_components_sh
     # Then they share one ml.p4de.24xlarge, and the reasons say so with the plan's own figures
     assert hosting == "inference-component" and plan.pools[0].instance_type.name == "ml.p4de.24xlarge"
     assert reasons[0] == ("cost: alone, a copy takes a whole ml.g6e.12xlarge (13.116 USD/h); shared, its share of ml.p4de.24xlarge "
-                          "(25% of its busiest resource) costs 11.777 USD/h (10% less); serverless: cannot host it, it needs 1 accelerator(s): "
+                          "(25% of its busiest resource) costs 11.777 USD/h (10% less); batch transform: cannot host it, a transform serves offline "
+                          "scoring (traffic pattern batch), not steady traffic; write batch: {input, schedule, instance_type, run_hours} to run it as one; "
+                          "serverless: cannot host it, it needs 1 accelerator(s): "
                           "serverless endpoints run on CPU only and it needs 153600 MB of memory: serverless endpoints have at most 6144 MB")
     assert reasons[-1] == "chosen: inference-component, sharing instances saves money"
 
@@ -63,7 +65,7 @@ def test_a_model_weighed_on_a_share_it_does_not_get_is_told_what_its_plan_gives_
     _, reasons = hosting_of(plan, "big")
     # Then its reasons quote the type of its pool, not the one it was weighed on
     assert plan.pools[0].instance_type.name == "ml.g6e.12xlarge"
-    assert "; shared, its share of ml.g6e.12xlarge (100% of its busiest resource) costs 13.116 USD/h (0% less); serverless: cannot host it" in reasons[0]
+    assert "; shared, its share of ml.g6e.12xlarge (100% of its busiest resource) costs 13.116 USD/h (0% less); batch transform: cannot host it" in reasons[0]
     assert reasons[-1].endswith("on its pool's type it saves 0%")
 
 

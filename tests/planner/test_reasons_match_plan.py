@@ -18,6 +18,8 @@ from loadmaster.planner.synthetic import generated_portfolio
 COST = re.compile(
     r"^cost: alone, a copy takes a whole (?P<alone>ml\.[\w.]+) \((?P<alone_price>[\d.]+) USD/h\); shared, its share of "
     r"(?P<shared>ml\.[\w.]+) \((?P<share>\d+)% of its busiest resource\) costs (?P<shared_price>[\d.]+) USD/h \((?P<saving>\d+)% (?P<direction>less|more)\)"
+    # the batch transform candidate: why it cannot host the model (one it would serve says to write batch:)
+    r"(; batch transform: cannot host it, [^;]*(; write batch: [^;]*)?)?"
     # the serverless candidate: why it cannot host the model (a GPU model), or its cost by use
     r"(; serverless(: cannot host it, | at )[^;]*)?$"
 )
