@@ -1,12 +1,14 @@
 """mutation/run.py's rate on a sample of a module's mutants: what `make mutation` reports by default."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
 _SPEC = importlib.util.spec_from_file_location("mutation_run", Path(__file__).resolve().parent.parent / "mutation" / "run.py")
 run = importlib.util.module_from_spec(_SPEC)
+sys.modules["mutation_run"] = run  # its dataclasses look their module up while they are made
 _SPEC.loader.exec_module(run)
 
 
