@@ -4,8 +4,9 @@ A model whose portfolio entry leaves its placement to the planner (no `pool`, no
 an inference component without a pool) would otherwise be packed afresh on every plan, so that a traffic estimate
 that changes moves it, and other models with it, to new endpoints whose names its clients do not call. The lock file
 (loadmaster.identity) records where each model is deployed; before the planner runs, each such model is written
-into the portfolio where the lock has it, as the user could have written it: on its pool (the pool on its
-locked instance type, re-sized for today's traffic) or on its dedicated endpoint's instance type. The planner core
+into the portfolio where the lock has it, as the user could have written it: its hosting (each pattern says where
+the lock has a model of it: `HostingPattern.placement_in`) and its pool (the pool on its locked instance type,
+re-sized for today's traffic) or its endpoint's instance type. The planner core
 takes them as written; only their reasons say that they were kept, and how to re-plan (`plan --replan`).
 
 A locked placement that can no longer hold the model (one copy no longer fits the instance type, the catalog no
@@ -27,9 +28,9 @@ from typing import TYPE_CHECKING
 
 from loadmaster.catalog import Catalog
 from loadmaster.hostings.auto import pinned_hosting
-from loadmaster.hostings.dedicated import HOSTING as DEDICATED
-from loadmaster.hostings.inference_component import HOSTING as INFERENCE_COMPONENT
 from loadmaster.hostings.inference_component import PoolPlan, PoolSpec
+from loadmaster.hostings.pattern import ALONE, NONE, POOL, LockedPlacement
+from loadmaster.hostings.registry import PATTERNS
 from loadmaster.identity import IdentityLock
 from loadmaster.planner.decide import Decisions, PlanningProblems, decide
 from loadmaster.planner.devices import model_devices
@@ -77,9 +78,7 @@ def kept_placements(portfolio: Portfolio, lock: IdentityLock, catalog: Catalog) 
             continue
         if locked.pool is not None:
             kept_pools[locked.pool] = locked.instance_type
-            pinned[model.name] = model.model_copy(update={"hosting": INFERENCE_COMPONENT, "pool": locked.pool})
-        else:
-            pinned[model.name] = model.model_copy(update={"hosting": DEDICATED, "instance_type": locked.instance_type})
+        pinned[model.name] = model.model_copy(update=locked.written())
         reasons[model.name] = (f"kept from the lock: {locked}, sized for today's traffic; {REPLAN_HINT}",)
 
     new_pools: dict[str, str] = {}
@@ -89,13 +88,15 @@ def kept_placements(portfolio: Portfolio, lock: IdentityLock, catalog: Catalog) 
             decision = planned.models[model.name]
             if decision.pool in written_pools:
                 continue  # the planner's name for the pool is taken: the plan of the whole says so
-            if decision.hosting == DEDICATED:
-                pinned[model.name] = model.model_copy(update={"hosting": DEDICATED, "instance_type": decision.instance_type})
-            else:
+            instances = PATTERNS[decision.hosting].instances
+            if instances == POOL:
                 pool_type = next(pool.instance_type for pool in planned.pools if pool.name == decision.pool)
                 pool = next((name for name, kept_type in kept_pools.items() if kept_type == pool_type), decision.pool)
                 new_pools.setdefault(pool, pool_type)
-                pinned[model.name] = model.model_copy(update={"hosting": INFERENCE_COMPONENT, "pool": pool})
+                placement = LockedPlacement(decision.hosting, pool_type, pool)
+            else:
+                placement = LockedPlacement(decision.hosting, decision.instance_type if instances == ALONE else None)
+            pinned[model.name] = model.model_copy(update=placement.written())
             reasons[model.name] = decision.reasons
     pools = [*portfolio.pools, *(PoolSpec(name=name, instance_type=instance_type) for name, instance_type in {**kept_pools, **new_pools}.items())]
     models = [pinned.get(model.name, model) for model in portfolio.models]
@@ -105,34 +106,23 @@ def kept_placements(portfolio: Portfolio, lock: IdentityLock, catalog: Catalog) 
 
 
 def _placed_by_planner(model: ModelSpec) -> bool:
+    if model.hosting in PATTERNS and PATTERNS[model.hosting].instances == NONE:
+        return False  # written so, it leaves the planner no instances to place
     return model.pool is None and model.instance_type is None
 
 
-@dataclass(frozen=True)
-class _Locked:
-    """Where the lock has a model: on a pool (its name), or on a dedicated endpoint (None); and the instance type."""
-
-    pool: str | None
-    instance_type: str
-
-    def __str__(self) -> str:
-        return f"{f'pool {self.pool}' if self.pool else 'dedicated endpoint'} on {self.instance_type}"
+def _locked(lock: IdentityLock, model: str) -> LockedPlacement | None:
+    """Where the lock has the model, asking each pattern in registry order."""
+    return next((placement for pattern in PATTERNS.values() if (placement := pattern.placement_in(lock, model))), None)
 
 
-def _locked(lock: IdentityLock, model: str) -> _Locked | None:
-    component = lock.components.get(model)
-    key = component.endpoint.split("#")[0] if component else f"dedicated:{model}"
-    endpoint = lock.endpoints.get(key)
-    if endpoint is None or endpoint.instance_type is None:
-        return None
-    return _Locked(key.removeprefix("pool:") if component else None, endpoint.instance_type)
-
-
-def _cannot_keep(model: ModelSpec, locked: _Locked, region: str | None, catalog: Catalog) -> str | None:
+def _cannot_keep(model: ModelSpec, locked: LockedPlacement, region: str | None, catalog: Catalog) -> str | None:
     """Why the locked placement can no longer hold the model, or None."""
     hosting = model.hosting if model.hosting != "auto" else pinned_hosting(model)
-    if hosting is not None and hosting != (INFERENCE_COMPONENT if locked.pool else DEDICATED):
+    if hosting is not None and hosting != locked.hosting:
         return f"the model's fields now ask for hosting {hosting}"
+    if locked.instance_type is None:  # no instances of its own: nothing more to fit
+        return None
     if locked.instance_type not in catalog:
         return "the instance catalog no longer has that type"
     if locked.pool and region is not None and not region_has_resource_type(region, INFERENCE_COMPONENT_TYPE):

@@ -104,6 +104,15 @@ def test_the_plan_counts_instances_for_the_requests_in_processing(synthesized):
     assert (unit.instance_counts.min, unit.instance_counts.expected, unit.instance_counts.peak) == (0, 1, 3)
 
 
+def test_an_async_endpoints_instances_count_towards_the_accounts_instance_quotas(synthesized):
+    # Given the dedicated chat and the async transcribe, each up to 3 ml.g5.2xlarge instances
+    plan, _, _ = synthesized
+
+    # Then the quota warning counts both endpoints' instances: an async endpoint's are endpoint instances too
+    warnings = {warning.location: warning.message for warning in plan.warnings}
+    assert warnings["quotas.ml.g5.2xlarge"].startswith("up to 6 ml.g5.2xlarge instances at instances.max (chat 3, transcribe 3)")
+
+
 def test_the_portfolio_rehearses_create_update_and_delete(tmp_path):
     from loadmaster.rehearsal import rehearse_portfolio
 
@@ -164,7 +173,7 @@ def test_an_async_model_beyond_the_async_limits_is_refused_with_the_numbers(tmp_
         load_portfolio(written(tmp_path, document))
 
     assert refused.value.render().splitlines() == [
-        f"{tmp_path / 'portfolio.yaml'}: models[2] (transcribe).request: an asynchronous endpoint cannot serve it: its 2000 MB payload is above the 1000 MB (1 GB) an async request takes"
+        f"{tmp_path / 'portfolio.yaml'}: models[2] (transcribe).request: async cannot serve it: its 2000 MB payload is above the 1000 MB (1 GB) an async request takes"
     ]
 
 

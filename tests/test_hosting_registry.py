@@ -139,3 +139,24 @@ def test_the_plan_module_imports_nothing_of_the_planner():
               "print(sorted(name for name in sys.modules if name.startswith(('loadmaster.planner', 'loadmaster.hostings', 'loadmaster.spec'))))")
 
     assert subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout.strip() == "[]"
+
+
+# The planner's cost and bill, the checks, the lock and the summary ask every pattern through `HostingPattern`;
+# only the pools (`pools:` in the portfolio, inference components' alone) are named, and decide.py packs them.
+ASKING_THROUGH_THE_REGISTRY = ("loadmaster/planner/bill.py", "loadmaster/planner/cost.py", "loadmaster/planner/make.py", "loadmaster/planner/render.py",
+                               "loadmaster/planner/review.py", "loadmaster/spec/checks.py", "loadmaster/sticky.py", "loadmaster/summary.py")
+POOL_NAMES = {"PoolSpec", "PoolPlan"}
+
+
+@pytest.mark.parametrize("path", ASKING_THROUGH_THE_REGISTRY)
+def test_the_planner_the_checks_and_the_lock_name_no_pattern_but_the_pools(path):
+    import ast
+    from pathlib import Path
+
+    pattern_modules = {pattern.unit.__module__ for pattern in PATTERNS.values()}
+    tree = ast.parse((Path(__file__).parent.parent / path).read_text())
+
+    named = [(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             for alias in node.names if node.module in pattern_modules or f"{node.module}.{alias.name}" in pattern_modules]
+
+    assert {name for _, name in named} <= POOL_NAMES, named

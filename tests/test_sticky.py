@@ -11,6 +11,7 @@ import yaml
 from loadmaster.cli import main
 from loadmaster.identity import lock_path, write_lock
 from loadmaster.planner.make import plan_file
+from loadmaster.sticky import REPLAN_HINT
 from loadmaster.synthesis import PROJECT_ROOT
 
 AUTO_EXAMPLE = PROJECT_ROOT / "examples" / "auto-platform.yaml"
@@ -168,3 +169,72 @@ def test_in_a_region_without_inference_components_pooled_models_are_planned_afre
     assert plan.pools == () and placements(plan)["inline"] == placements(base)["inline"]
     assert reasons_of(plan, "textevel")[0] == ("not kept where the lock has it (pool auto-g4dn-xlarge on ml.g4dn.xlarge): CloudFormation in "
                                                "eu-west-3 has no AWS::SageMaker::InferenceComponent; planned afresh")
+
+
+# Every pattern's placement is kept: each pattern says where the lock has a model of it (HostingPattern.placement_in).
+
+CPU_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+TRANSCRIBE = {"name": "transcribe", "image": IMAGE, "hosting": "auto", "size_gb": 2,
+              "request": {"payload_mb": 1000, "processing_s": 600, "callers_wait_for_s3": True},
+              "traffic": {"pattern": "intermittent", "mean_concurrency": 1, "peak_concurrency": 6}}
+TAGGER = {"name": "tagger", "image": CPU_IMAGE, "hosting": "auto", "size_gb": 0.5, "devices": ["cpu"],
+          "traffic": {"pattern": "intermittent", "mean_concurrency": 0.2, "peak_concurrency": 4}}
+
+
+def with_models(*models: dict) -> dict:
+    document = auto_example()
+    document["models"] += [dict(model) for model in models]
+    return document
+
+
+def with_busier_tagger(document: dict) -> dict:
+    """Traffic only: tagger steady at 20 concurrent requests, which instances serve for less than serverless."""
+    tagger = next(model for model in document["models"] if model["name"] == "tagger")
+    tagger["traffic"] = {"pattern": "steady", "mean_concurrency": 20, "peak_concurrency": 30}
+    return document
+
+
+def test_a_model_the_planner_made_serverless_stays_serverless_when_its_traffic_changes(tmp_path):
+    # Given tagger planned serverless and locked
+    base = planned(tmp_path, with_models(TAGGER), None)
+    assert [unit.model for unit in base.units_of("serverless")] == ["tagger"]
+    # and, planned afresh, busier traffic would move it onto instances
+    assert not planned(tmp_path, with_busier_tagger(with_models(TAGGER)), None).units_of("serverless")
+
+    # When its traffic changes with the lock
+    plan = planned(tmp_path, with_busier_tagger(with_models(TAGGER)), base.identities)
+
+    # Then it stays on its serverless endpoint, and says so
+    (tagger,) = plan.units_of("serverless")
+    assert tagger.endpoint_name == "auto-platform-tagger" and plan.replaced == ()
+    assert tagger.reasons == (f"kept from the lock: serverless endpoint, sized for today's traffic; {REPLAN_HINT}",)
+
+
+def test_a_model_the_planner_made_async_stays_on_its_locked_instance_type(tmp_path):
+    # Given transcribe planned async on the cheapest type that holds it, and locked
+    base = planned(tmp_path, with_models(TRANSCRIBE), None)
+    (locked,) = base.units_of("async")
+    # and, planned afresh, a price change would move it to another type
+    cheaper = with_models(TRANSCRIBE) | {"prices": {locked.instance_type.name: 100.0}}
+    (fresh,) = planned(tmp_path, cheaper, None).units_of("async")
+    assert fresh.instance_type.name != locked.instance_type.name
+
+    # When the price changes with the lock
+    (kept,) = planned(tmp_path, cheaper, base.identities).units_of("async")
+
+    # Then it stays on its locked type, and says so
+    assert kept.instance_type.name == locked.instance_type.name and kept.endpoint_name == locked.endpoint_name
+    assert kept.reasons[0].startswith(f"kept from the lock: async endpoint on {locked.instance_type.name}, sized for today's traffic")
+
+
+def test_a_new_model_the_planner_makes_async_beside_kept_pools_gets_its_own_endpoint(deployed, tmp_path):
+    # Given the auto example locked with its pools
+    base, lock = deployed
+
+    # When a model whose requests only async serves is added
+    plan = planned(tmp_path, with_models(TRANSCRIBE), lock)
+
+    # Then it is planned on an async endpoint of its own, and the others stay where they were
+    (transcribe,) = plan.units_of("async")
+    assert transcribe.model == "transcribe" and placements(plan) == placements(base)
+    assert transcribe.reasons[-1].startswith("chosen: async")

@@ -26,6 +26,7 @@ from loadmaster.hostings.pattern import (
     bounds_range,
     counts_document,
     deployment_of,
+    endpoint_named_like_a_pool,
     network_of,
     raise_unless_scaling_within,
     request_of,
@@ -90,8 +91,9 @@ class AsyncModel(AsyncFields, DedicatedFields):
     copies: ClassVar[None] = None
 
 
-def async_problems(where: str, model: Any, catalog: Catalog) -> list[Problem]:
-    """What needs the catalog or the request; `model` is an async one, or an `auto` model its keys make one."""
+def async_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
+    """What needs the catalog or the file; `model` is an async one, or an `auto` model its keys make one (its
+    `request:` is checked against `Request.async_refusals` with every pattern's)."""
     problems = []
     if model.instance_type is not None and model.instance_type not in catalog:
         problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
@@ -99,10 +101,7 @@ def async_problems(where: str, model: Any, catalog: Catalog) -> list[Problem]:
         problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
     if model.scaling == "none" and model.instances is not None and model.instances.min == 0:
         problems.append(Problem(f"{where}.scaling", "none, but instances.min is 0: without autoscaling nothing scales to zero or back"))
-    request = request_of(model)
-    if request is not None and request.async_refusals():
-        problems.append(Problem(f"{where}.request", "an asynchronous endpoint cannot serve it: " + "; ".join(request.async_refusals())))
-    return problems
+    return problems + endpoint_named_like_a_pool(where, items, model.name)
 
 
 @dataclass(frozen=True)
@@ -272,5 +271,5 @@ def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pa
 PATTERN = HostingPattern(
     name=NAME, spec=AsyncModel, fields=AsyncFields, metrics=ASYNC_METRICS, unit=AsyncPlan, plan_units=plan_units, candidate=candidate, verdict=verdict,
     scaling_complexity="an async endpoint scales one level (instances, on its queue, down to zero)", rehearsed_types=("AWS::SageMaker::Endpoint",),
-    request_refusals=Request.async_refusals,
+    request_refusals=Request.async_refusals, instance_counts=instance_counts, model_problems=async_problems,
 )

@@ -156,7 +156,7 @@ def restated(choice: HostingChoice, offers: list[Candidate], pattern: str | None
 
 def _latency(model: ModelSpec) -> str:
     if model.latency_slo_ms is None:
-        return "no objective stated; both hostings are real-time endpoints on reserved instances"
+        return "no objective stated: latency rules out no hosting"
     if model.latency_slo_ms < COLD_START_MS:
         return f"{model.latency_slo_ms} ms objective is shorter than a cold start from zero (about 5 min): at least one copy stays warm"
     return f"{model.latency_slo_ms} ms objective tolerates a cold start from zero (about 5 min)"

@@ -20,6 +20,7 @@ from loadmaster.hostings.pattern import (
     bounds_range,
     counts_document,
     deployment_of,
+    endpoint_named_like_a_pool,
     network_of,
     raise_unless_scaling_within,
     scaling_of,
@@ -63,8 +64,8 @@ class DedicatedModel(DedicatedFields):
     copies: ClassVar[None] = None
 
 
-def dedicated_problems(where: str, model: Any, catalog: Catalog) -> list[Problem]:
-    """What needs the catalog; `model` is a dedicated one, or an `auto` model its keys make one."""
+def dedicated_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
+    """What needs the catalog or the file; `model` is a dedicated one, or an `auto` model its keys make one."""
     problems = []
     if model.instance_type is not None and model.instance_type not in catalog:
         problems.append(Problem(f"{where}.instance_type", unknown_instance_type(model.instance_type, catalog)))
@@ -72,7 +73,7 @@ def dedicated_problems(where: str, model: Any, catalog: Catalog) -> list[Problem
         problems.append(Problem(f"{where}.instance_type", "required unless size_gb is given for the planner to choose it"))
     if model.instances is not None and model.instances.min < 1:
         problems.append(Problem(f"{where}.instances.min", "a dedicated endpoint keeps at least 1 instance; scale to zero needs hosting: inference-component"))
-    return problems
+    return problems + endpoint_named_like_a_pool(where, items, model.name)
 
 
 # The plan
@@ -203,4 +204,5 @@ def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pa
 
 
 PATTERN = HostingPattern(HOSTING, DedicatedModel, DedicatedFields, DEDICATED_METRICS, DedicatedPlan, plan_units, candidate, verdict,
-                         scaling_complexity="a dedicated endpoint scales one level (instances)", rehearsed_types=("AWS::SageMaker::Endpoint",))
+                         scaling_complexity="a dedicated endpoint scales one level (instances)", rehearsed_types=("AWS::SageMaker::Endpoint",),
+                         model_problems=dedicated_problems)

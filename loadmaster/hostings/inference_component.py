@@ -19,9 +19,11 @@ from loadmaster import limits
 from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, InstanceType
 from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import (
+    POOL,
     SIMPLICITY_MARGIN,
     Candidate,
     HostingPattern,
+    LockedPlacement,
     PlanningContext,
     bounds_range,
     counts_document,
@@ -93,9 +95,12 @@ class InferenceComponentModel(InferenceComponentFields):
     ssm_access: ClassVar[bool] = False
 
 
-def inference_component_problems(where: str, model: Any, pools: dict[str, PoolSpec], defined_pools: set[str] | None, catalog: Catalog) -> list[Problem]:
+def inference_component_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
     """What needs the rest of the file: the pool named, the fit of a copy on its instance type. `model` is an
     inference component, or an `auto` model its keys make one."""
+    pools = {pool.name: pool for _, pool in items.pools}
+    # A malformed pool is still defined (its own problems are reported); when `pools` is not a list, nothing is known.
+    defined_pools = None if items.pool_names is None else {name for _, name in items.pool_names}
     problems = []
     if model.deployment.strategy == "blue-green":
         problems.append(Problem(f"{where}.deployment.strategy", "inference components update by rolling copies; blue-green is for hosting: dedicated"))
@@ -355,5 +360,16 @@ def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pa
     return f"chosen: {HOSTING}, {pattern or 'unstated'} traffic scales by the copy"
 
 
+def locked_placement(model: str, lock: Any) -> LockedPlacement | None:
+    """The pool the lock has the model's component on (`pool:<name>#<generation>`), on that pool's instance type."""
+    component = lock.components.get(model)
+    key = component.endpoint.split("#")[0] if component else None
+    endpoint = lock.endpoints.get(key) if key else None
+    if endpoint is None or endpoint.instance_type is None:
+        return None
+    return LockedPlacement(HOSTING, endpoint.instance_type, pool=key.removeprefix("pool:"))
+
+
 PATTERN = HostingPattern(HOSTING, InferenceComponentModel, InferenceComponentFields, INFERENCE_COMPONENT_METRICS, PoolPlan, plan_units, candidate, verdict,
-                         scaling_complexity="an inference component two (copies, then instances)", rehearsed_types=("AWS::SageMaker::InferenceComponent",))
+                         scaling_complexity="an inference component two (copies, then instances)", rehearsed_types=("AWS::SageMaker::InferenceComponent",),
+                         instances=POOL, model_problems=inference_component_problems, locked_placement=locked_placement)

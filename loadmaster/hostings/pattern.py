@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loadmaster.async_inference import Request
+from loadmaster.errors import Problem
 from loadmaster.limits import DEFAULT_ROLLBACK_LATENCY_MS, DEFAULT_SCALE_IN_COOLDOWN_S, DEFAULT_SCALE_OUT_COOLDOWN_S
 from loadmaster.plan import Bounds, DeploymentPlan, NetworkPlan
 from loadmaster.scaling import (
@@ -19,7 +20,9 @@ from loadmaster.scaling import (
 
 if TYPE_CHECKING:
     from loadmaster.catalog import Catalog
-    from loadmaster.planner.sizing import Demand
+    from loadmaster.identity import IdentityLock
+    from loadmaster.planner.cost import UsageCost
+    from loadmaster.planner.sizing import Counts, Demand
     from loadmaster.spec.base import ModelSpec
 
 # `hosting: auto` keeps a steady model on the simplest hosting when another would save it less than this. Our
@@ -47,6 +50,34 @@ class Candidate:
         return self.hourly is not None
 
 
+# How a pattern takes instances, which decides what the planner decides for its models (`loadmaster.planner.decide`):
+POOL = "pool"  # copies packed with other models' on shared instances: the planner packs pools (inference components)
+ALONE = "alone"  # a model alone on whole instances of its own: the planner picks the cheapest type that holds a copy and counts them
+NONE = "none"  # no instances the planner decides: the pattern's `plan_units` decides what it needs, and it bills by use (`cost_by_use`)
+
+
+@dataclass(frozen=True)
+class LockedPlacement:
+    """Where the lock file has a model (`loadmaster.sticky`): its hosting, and its pool or its instance type."""
+
+    hosting: str
+    instance_type: str | None  # None: no instances of its own (a pattern that takes NONE)
+    pool: str | None = None
+
+    def written(self) -> dict[str, str]:
+        """The keys that write the placement into the model, as the user could have written them."""
+        return {"hosting": self.hosting} | ({"pool": self.pool} if self.pool else {"instance_type": self.instance_type} if self.instance_type else {})
+
+    def __str__(self) -> str:
+        if self.pool:
+            return f"pool {self.pool} on {self.instance_type}"
+        return f"{self.hosting} endpoint" + (f" on {self.instance_type}" if self.instance_type else "")
+
+
+def no_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
+    return []
+
+
 @dataclass(frozen=True)
 class HostingPattern:
     """A hosting pattern's parts.
@@ -63,6 +94,20 @@ class HostingPattern:
     - `rehearsed_types`: the CloudFormation types its builder creates that `loadmaster.rehearsal` verifies;
     - `request_refusals`: why it cannot serve a model's `request:` (payload, processing time, whether callers wait
       for S3), empty when it can. Default: a real-time endpoint's limits (`Request.needs_more_than_real_time`).
+
+    The defaulted members below are what the planner, the checks, the bill and the lock ask every pattern; the
+    defaults are a real-time endpoint of its own on instances billed by the hour (a dedicated endpoint's):
+    - `instances`: how it takes instances, `POOL`, `ALONE` (default) or `NONE` (see there);
+    - `instance_counts`: for `ALONE`, its instances at the floor, mean and peak, the bounds autoscaling moves them
+      in, and notes, from the model's spec; None (default): the planner's count from the traffic, at least 1;
+    - `model_problems(where, model, items, catalog)`: its checks of a model that need the whole file (`items`:
+      `loadmaster.spec.checks.Items`) or the catalog; `where` starts each problem's location;
+    - `cost_by_use(model, catalog)`: what a model it hosts costs per hour by use, not by instance-hours
+      (`loadmaster.planner.cost.UsageCost`, with the bill's part it is counted in; its units charge no instances);
+      None (default): billed by the hour of the instances the planner decides for it, which its units' `charges()`
+      repeat (tests/test_hosting_registry.py checks that they add up to the plan's cost);
+    - `locked_placement(model, lock)`: where the lock file has a model on it, or None; None (default): the
+      endpoint the lock keys `<pattern>:<model>` (its units' `key`), on its instance type unless `NONE`.
     """
 
     name: str
@@ -76,6 +121,26 @@ class HostingPattern:
     scaling_complexity: str
     rehearsed_types: tuple[str, ...]
     request_refusals: Callable[[Request], list[str]] = Request.needs_more_than_real_time
+    instances: str = ALONE
+    instance_counts: Callable[[ModelSpec], tuple[Counts, tuple[int, int], list[str]]] | None = None
+    model_problems: Callable[[str, Any, Any, Catalog], list[Problem]] = no_problems
+    cost_by_use: Callable[[ModelSpec, Catalog], UsageCost] | None = None
+    locked_placement: Callable[[str, IdentityLock], LockedPlacement | None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.instances == NONE and self.cost_by_use is None:
+            raise ValueError(f"hosting pattern {self.name}: without instances the planner decides, it bills by use: give it a cost_by_use")
+
+    def placement_in(self, lock: IdentityLock, model: str) -> LockedPlacement | None:
+        """Where `lock` has `model` on this pattern, or None."""
+        if self.locked_placement is not None:
+            return self.locked_placement(model, lock)
+        endpoint = lock.endpoints.get(f"{self.name}:{model}")
+        if endpoint is None:
+            return None
+        if self.instances == NONE:
+            return LockedPlacement(self.name, None)
+        return LockedPlacement(self.name, endpoint.instance_type) if endpoint.instance_type else None
 
 
 def request_of(model: Any) -> Request | None:
@@ -99,6 +164,15 @@ class PlanningContext:
 
     def spec_of(self, model: str) -> Any:
         return next(spec for spec in self.portfolio.models if spec.name == model)
+
+
+def endpoint_named_like_a_pool(where: str, items: Any, name: str) -> list[Problem]:
+    """A model's own endpoint and a pool's are both named PORTFOLIO-NAME: SageMaker would refuse the second."""
+    return [
+        Problem(f"{where}.name", f"its dedicated endpoint would be named {items.name}-{name}, like the endpoint of pools[{index}]; rename one")
+        for index, pool_name in items.pool_names or []
+        if pool_name == name
+    ][:1]
 
 
 def scaling_of(model: Any, default_metric: ScalingMetric, bounds: Bounds, wake_from_zero: StepScaling | None = None) -> Scaling | None:

@@ -17,8 +17,10 @@ from loadmaster.catalog import CPU, Catalog
 from loadmaster.catalog import serverless as limits
 from loadmaster.catalog.serverless import MAX_CONCURRENCY, MAX_MEMORY_MB, US_EAST_1, ServerlessPrices, reasons_not_serverless, smallest_memory_size_mb
 from loadmaster.errors import Problem
-from loadmaster.hostings.pattern import Candidate, HostingPattern, PlanningContext, bounds_range, deployment_of, scaling_summary
+from loadmaster.hostings.pattern import NONE, Candidate, HostingPattern, PlanningContext, bounds_range, deployment_of, endpoint_named_like_a_pool, scaling_summary
 from loadmaster.plan import Bounds, ContainerDefinition, DeploymentPlan
+from loadmaster.planner.bill import SAGEMAKER_PRICING, Meter, PriceSource
+from loadmaster.planner.cost import UsageCost
 from loadmaster.planner.sizing import Demand, unit_counts
 from loadmaster.spec.base import HOSTING_DESCRIPTION, CountRange, ModelSpec, Spec
 from loadmaster.spec.base import Scaling as ScalingSpec
@@ -102,7 +104,7 @@ def payload_mb(model: Any) -> float | None:
     return model.traffic.request_kb * BYTES_PER_KB / BYTES_PER_MIB if model.traffic and model.traffic.request_kb is not None else None
 
 
-def serverless_problems(where: str, model: Any) -> list[Problem]:
+def serverless_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Problem]:
     """What keeps a model off a serverless endpoint, each with SageMaker's reason (loadmaster.catalog.serverless)."""
     needs_accelerators = model.devices is not None and CPU not in model.devices
     needed_mb = serverless_memory_needed_mb(model)
@@ -122,7 +124,7 @@ def serverless_problems(where: str, model: Any) -> list[Problem]:
                                 "(SageMaker scales on-demand containers itself)"))
     if "strategy" in model.deployment.model_fields_set and model.deployment.strategy == "rolling":
         problems.append(Problem(f"{where}.deployment.strategy", "serverless endpoints take blue-green updates only: SageMaker excludes them from rolling deployments"))
-    return problems
+    return problems + endpoint_named_like_a_pool(where, items, model.name)
 
 
 # The plan
@@ -240,10 +242,15 @@ def provisioned_of(model: Any) -> Bounds | None:
     return Bounds(written.min, written.max) if written else None
 
 
-def hourly_by_use(model: Any) -> tuple[float, float]:
+# The bill's part serverless endpoints are counted in (loadmaster.planner.bill).
+METER = Meter("serverless compute", "seconds of inference and provisioned concurrency",
+              PriceSource(US_EAST_1.source, SAGEMAKER_PRICING, US_EAST_1.region, "2026-12-01", unverified=True))
+
+
+def cost_by_use(model: Any, catalog: Catalog) -> UsageCost:
     """What the model's endpoint costs per hour at mean and at peak traffic, as the plan builds it (the planner's
     cost; its memory is valid by then: the portfolio's checks refuse a model too large)."""
-    return hourly(model, memory_mb_of(model) or MAX_MEMORY_MB, provisioned_of(model))
+    return UsageCost(model.name, *hourly(model, memory_mb_of(model) or MAX_MEMORY_MB, provisioned_of(model)), METER)
 
 
 def scaling_of(model: Any, provisioned: Bounds | None) -> Scaling | None:
@@ -328,4 +335,4 @@ def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pa
 
 PATTERN = HostingPattern(NAME, ServerlessModel, ServerlessFields, SERVERLESS_METRICS, ServerlessPlan, plan_units, candidate, verdict,
                          scaling_complexity="a serverless endpoint scales itself (provisioned concurrency, where asked, one level)",
-                         rehearsed_types=("AWS::SageMaker::Endpoint",))
+                         rehearsed_types=("AWS::SageMaker::Endpoint",), instances=NONE, model_problems=serverless_problems, cost_by_use=cost_by_use)

@@ -7,8 +7,8 @@ Parts, for the plan and for the baseline alike (docs/aws-facts.md, "The bill and
 - *data processed*: the GB a real-time endpoint takes in and sends out, from each model's `traffic` payload sizes
   and request rate. Plan and baseline serve the same requests, so the part is the same for both.
 
-A hosting pattern with its own meters (serverless compute and requests, asynchronous S3 and notifications, batch
-transform job hours) adds its parts to `PART_BUILDERS`. A part whose figure cannot be known is None, never 0, and
+A hosting pattern billed by use (serverless compute, batch transform job hours) gives each model's cost a `Meter`:
+one part per meter follows the parts above. A part whose figure cannot be known is None, never 0, and
 a total with such a part is None too; `counted_hourly_*` then says what the known parts add up to, and
 `not_counted` which parts are missing and why.
 """
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from loadmaster.catalog import Catalog, InstanceType
-from loadmaster.catalog.serverless import US_EAST_1 as SERVERLESS_PRICES
 from loadmaster.planner.cost import UsageCost
 from loadmaster.spec.base import ModelSpec
 
@@ -133,14 +132,14 @@ class Usage:
     instances_hourly_at_mean: float | None
     instances_hourly_at_peak: float | None
     storage_gb: Mapping[str, int]  # the portfolio's `storage_gb:`, volume GB by EBS-only instance type
-    by_use: tuple[UsageCost, ...] = ()  # models billed by use, not instances (serverless endpoints)
+    by_use: tuple[UsageCost, ...] = ()  # models billed by use, not instances (serverless endpoints, say)
 
 
 def plan_bill(plan_usage: Usage, baseline_usage: Usage, catalog: Catalog, always_on: tuple[tuple[InstanceType, int], ...],
               always_on_basis: str) -> Bill:
-    # A part that does not apply (None: no serverless endpoint, say) is left out; plan and baseline have the same parts.
-    plan = Side(tuple(part for part in (build(plan_usage, catalog) for build in PART_BUILDERS) if part is not None))
-    baseline = Side(tuple(part for part in (build(baseline_usage, catalog) for build in PART_BUILDERS) if part is not None))
+    # Plan and baseline have the same parts: a meter's models are billed alike in both.
+    plan = Side(tuple(build(plan_usage, catalog) for build in PART_BUILDERS) + by_use_parts(plan_usage))
+    baseline = Side(tuple(build(baseline_usage, catalog) for build in PART_BUILDERS) + by_use_parts(baseline_usage))
     return Bill(plan, baseline, _on_demand(always_on), always_on_basis)
 
 
@@ -202,18 +201,27 @@ def data_processed_part(usage: Usage, catalog: Catalog) -> Part:
     return Part("data processed", at_mean, at_peak, basis, (REAL_TIME_PRICES,))
 
 
-def serverless_part(usage: Usage, _catalog: Catalog) -> Part | None:
-    """Serverless endpoints' compute: seconds of inference by memory size, and provisioned concurrency."""
-    if not usage.by_use:
-        return None
-    basis = "seconds of inference and provisioned concurrency of " + ", ".join(cost.model for cost in usage.by_use)
-    source = PriceSource(SERVERLESS_PRICES.source, SAGEMAKER_PRICING, SERVERLESS_PRICES.region, "2026-12-01", unverified=True)
-    return Part("serverless compute", sum(cost.hourly_at_mean for cost in usage.by_use), sum(cost.hourly_at_peak for cost in usage.by_use), basis, (source,))
+@dataclass(frozen=True)
+class Meter:
+    """A part of the bill that models are billed by use in (a hosting pattern's `cost_by_use` names it): "serverless
+    compute", counted as `basis` of the models, at the price of `source`."""
+
+    part: str
+    basis: str
+    source: PriceSource
 
 
-# Each builder adds one part; a hosting pattern with its own meters adds its builders here.
-PartBuilder = Callable[[Usage, Catalog], Part | None]
-PART_BUILDERS: tuple[PartBuilder, ...] = (instances_part, storage_part, data_processed_part, serverless_part)
+def by_use_parts(usage: Usage) -> tuple[Part, ...]:
+    """One part per meter the models billed by use are counted in, in the order of their first model."""
+    meters = {cost.meter: [other for other in usage.by_use if other.meter == cost.meter] for cost in usage.by_use}
+    return tuple(Part(meter.part, sum(cost.hourly_at_mean for cost in costs), sum(cost.hourly_at_peak for cost in costs),
+                      f"{meter.basis} of " + ", ".join(cost.model for cost in costs), (meter.source,))
+                 for meter, costs in meters.items())
+
+
+# Each builder adds one part, for the plan and for the baseline alike.
+PartBuilder = Callable[[Usage, Catalog], Part]
+PART_BUILDERS: tuple[PartBuilder, ...] = (instances_part, storage_part, data_processed_part)
 
 
 def _payload(model: ModelSpec) -> tuple[float, float] | None:

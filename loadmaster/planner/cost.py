@@ -33,6 +33,7 @@ from loadmaster.planner.sizing import (
 from loadmaster.spec.base import ModelSpec
 
 if TYPE_CHECKING:  # the packer (SciPy) is not needed to read a cost
+    from loadmaster.planner.bill import Meter
     from loadmaster.planner.packing import Unit
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ class BaselineEndpoint:
 
 @dataclass(frozen=True)
 class UsageCost:
-    """A model billed by use rather than by instance (a serverless endpoint): the same in the plan and in the
-    baseline, where it is already one endpoint of its own."""
+    """A model billed by use rather than by instance (a serverless endpoint, say): the same in the plan and in the
+    baseline, where it is already one endpoint of its own. `meter` is the bill's part it is counted in."""
 
     model: str
     hourly_at_mean: float
     hourly_at_peak: float
+    meter: Meter
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ from dataclasses import dataclass, replace
 
 from loadmaster.catalog import NO_INFERENCE_COMPONENT_FAMILIES, Catalog, InstanceType
 from loadmaster.errors import Problem
-from loadmaster.planner.cost import CostSummary, UsageCost, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
+from loadmaster.planner.cost import CostSummary, baseline_endpoint, hourly, lower_bound, price, unknown_prices_note
 from loadmaster.planner.devices import Devices, model_devices
-from loadmaster.hostings import asynchronous, dedicated, inference_component, serverless
+from loadmaster.hostings import dedicated, inference_component
 from loadmaster.hostings.auto import HostingChoice, NoHostingFits, choose_hosting, restated
 from loadmaster.hostings.dedicated import cheapest_alone
 from loadmaster.hostings.inference_component import cheapest_share
+from loadmaster.hostings.pattern import ALONE, NONE, POOL
+from loadmaster.hostings.registry import PATTERNS
 from loadmaster.planner.packing import PEAK_WEIGHT, Packing, Placement, Unit, auto_pool_name, choose_pools, pack_pool
 from loadmaster.planner.sizing import (
     HOST_MEMORY_OVERHEAD,
@@ -102,7 +104,7 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     models = [_first_look(f"models[{index}] ({spec.name})", spec, portfolio, catalog, problems) for index, spec in enumerate(portfolio.models)]
     if problems:
         raise PlanningProblems(problems)
-    placed = [model for model in models if model.choice.hosting == inference_component.HOSTING]
+    placed = [model for model in models if _takes(model.choice.hosting, POOL)]
     pools = [_explicit_pool(index, pool, [m for m in placed if m.spec.pool == pool.name], catalog, problems)
              for index, pool in enumerate(portfolio.pools)]
     unplaced = [model for model in placed if model.spec.pool is None]
@@ -129,9 +131,9 @@ def decide(portfolio: Portfolio, catalog: Catalog) -> Decisions:
     decided_pools = tuple(pool for pool, _ in pools if pool is not None)
     decisions = {model.spec.name: decision for pool, members in pools if pool for model, decision in members}
     for model in models:
-        if model.choice.hosting in ALONE:
-            decisions[model.spec.name] = _dedicated_decision(model, catalog)
-        elif model.choice.hosting == serverless.NAME:  # no instances to decide
+        if _takes(model.choice.hosting, ALONE):
+            decisions[model.spec.name] = _alone_decision(model, catalog)
+        elif _takes(model.choice.hosting, NONE):  # no instances to decide
             decisions[model.spec.name] = model.decided(pool=None, instance_type=None, demand=None, note=None)
     ordered = {model.spec.name: decisions[model.spec.name] for model in models}
     cost = _cost(decided_pools, ordered, models, catalog)
@@ -153,8 +155,8 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
     pool = next((pool for pool in portfolio.pools if pool.name == spec.pool), None)
     pinned_type = pool.instance_type if pool else spec.instance_type
     devices = model_devices(spec, catalog[pinned_type] if pinned_type else None)
-    if spec.hosting == serverless.NAME:  # no instances: nothing to size, count or pack
-        return _Model(spec, devices, HostingChoice(serverless.NAME, ("written in the portfolio",)), {}, {}, Counts(0, 0, 0), (0, 0), [])
+    if _takes(spec.hosting, NONE):  # no instances: nothing to size, count or pack
+        return _Model(spec, devices, HostingChoice(spec.hosting, ("written in the portfolio",)), {}, {}, Counts(0, 0, 0), (0, 0), [])
     demands = demands_by_type(spec, catalog, only=pinned_type, devices=devices)
     shareable = demands if pool and pool.instance_type else {name: demand for name, demand in demands.items() if catalog[name].hosts_inference_components}
     unplanned = _Model(spec, devices, HostingChoice(inference_component.HOSTING, ()), {}, {}, Counts(0, 0, 0), (0, 0), [])
@@ -175,15 +177,16 @@ def _first_look(where: str, spec: ModelSpec, portfolio: Portfolio, catalog: Cata
     if choice.weighed and not _components_in(portfolio.region):
         choice = HostingChoice(dedicated.HOSTING, choice.reasons[:-1] + (
             f"chosen: {dedicated.HOSTING}, CloudFormation in {portfolio.region} has no {INFERENCE_COMPONENT_TYPE}",))
-    shared = choice.hosting == inference_component.HOSTING
+    shared = _takes(choice.hosting, POOL)
     if shared and not shareable and pool is None:
         problems.append(Problem(f"{where}.hosting", f"an inference component, but no {' or '.join(devices.kinds)} instance type that holds a copy "
                                 "takes inference components (families reported not to: " + ", ".join(sorted(NO_INFERENCE_COMPONENT_FAMILIES))
                                 + "): name a pool with its instance_type, or use hosting: dedicated"))
         return unplanned
     explicit = spec.copies if shared else spec.instances
-    if choice.hosting == asynchronous.HOSTING:  # instances for the requests in processing, from 0: requests wait in the queue
-        counts, bounds, notes = asynchronous.instance_counts(spec)
+    own_counts = PATTERNS[choice.hosting].instance_counts
+    if own_counts is not None:  # the pattern counts its instances itself (async: from 0, requests wait in the queue)
+        counts, bounds, notes = own_counts(spec)
         return _Model(spec, devices, choice, demands, shareable, counts, bounds, notes)
     counts, notes = unit_counts(spec, explicit, may_scale_to_zero=shared)
     if counts.peak > MAX_COUNT:
@@ -286,11 +289,17 @@ def _component_decision(model: _Model, pool: str, instance: InstanceType) -> Mod
     return model.decided(pool=pool, instance_type=None, demand=demand, note=derived)
 
 
-# The hostings whose model runs alone on whole instances of its own endpoint: the planner picks their instance type alike.
-ALONE = (dedicated.HOSTING, asynchronous.HOSTING)
+def _takes(hosting: str, instances: str) -> bool:
+    """Whether the pattern `hosting` (a registered one, or `auto`, which takes none of them) takes `instances`."""
+    return hosting in PATTERNS and PATTERNS[hosting].instances == instances
 
 
-def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
+def _billed_by_use(hosting: str) -> bool:
+    """Whether the pattern bills by use (`cost_by_use`) instead of by the hour of its instances."""
+    return PATTERNS[hosting].cost_by_use is not None
+
+
+def _alone_decision(model: _Model, catalog: Catalog) -> ModelDecision:
     if model.spec.instance_type:
         unsized = model.spec.size_gb is not None and not model.demands  # the sizing found no copy that fits it
         note = f"by the planner's sizing, a copy of size_gb {model.spec.size_gb:g} does not fit {model.spec.instance_type}: kept as written" if unsized else None
@@ -302,11 +311,12 @@ def _dedicated_decision(model: _Model, catalog: Catalog) -> ModelDecision:
 def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], models: list[_Model], catalog: Catalog) -> CostSummary:
     def charges(level: str) -> list[tuple[str, int]]:
         return [(pool.instance_type, getattr(pool.instances, level)) for pool in pools] + [
-            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values() if decision.hosting in ALONE]
+            (decision.instance_type, getattr(decision.counts, level)) for decision in decisions.values()
+            if _takes(decision.hosting, ALONE) and not _billed_by_use(decision.hosting)]
 
     used = sorted({name for name, _ in charges("peak")})
-    on_instances = [model for model in models if decisions[model.spec.name].hosting != serverless.NAME]
-    usage = tuple(UsageCost(model.spec.name, *serverless.hourly_by_use(model.spec)) for model in models if model not in on_instances)
+    on_instances = [model for model in models if not _billed_by_use(decisions[model.spec.name].hosting)]
+    usage = tuple(PATTERNS[decisions[model.spec.name].hosting].cost_by_use(model.spec, catalog) for model in models if model not in on_instances)
     at_mean, at_peak, bound = hourly(charges("expected"), catalog), hourly(charges("peak"), catalog), lower_bound(
         [_bound_unit(model, decisions[model.spec.name], catalog) for model in on_instances], catalog)
     return CostSummary(
@@ -334,7 +344,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
     updated = {}
     for model in models:
         decision = decisions[model.spec.name]
-        if not model.choice.weighed or decision.hosting == serverless.NAME:  # serverless: its cost is by use, as weighed
+        if not model.choice.weighed or _billed_by_use(decision.hosting):  # its cost is by use, as weighed
             updated[model.spec.name] = decision
             continue
         if decision.hosting == dedicated.HOSTING:
@@ -349,8 +359,9 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
             continue
         share = demand.share_of(catalog[shared])
         pattern = model.spec.traffic.pattern if model.spec.traffic else None
-        offers = [dedicated.offer(alone, alone_price), inference_component.offer(shared, price(catalog, shared) * share, share),
-                  serverless.candidate(model.spec, model.demands, catalog)]  # by use: the same offer as weighed
+        # The patterns billed by use offer the same as weighed: no instance type of the plan changes their cost.
+        offers = [dedicated.offer(alone, alone_price), inference_component.offer(shared, price(catalog, shared) * share, share)] + [
+            by_use.candidate(model.spec, model.demands, catalog) for by_use in PATTERNS.values() if by_use.cost_by_use is not None]
         reasons = restated(model.choice, offers, pattern)
         updated[model.spec.name] = replace(decision, reasons=reasons)
     return updated
@@ -359,7 +370,7 @@ def _with_plan_costs_in_reasons(models: list[_Model], decisions: dict[str, Model
 def _bound_unit(model: _Model, decision: ModelDecision, catalog: Catalog) -> Unit:
     """The model in the lower bound's LP: pinned types stay pinned; a dedicated endpoint on a type the user wrote
     takes whole instances (its copies may not even be sized for it: a dedicated model needs no per_copy)."""
-    if decision.hosting in ALONE and model.spec.instance_type:
+    if _takes(decision.hosting, ALONE) and model.spec.instance_type:
         whole = Demand(*capacity(catalog[model.spec.instance_type]))
         return Unit(model.spec.name, {model.spec.instance_type: whole}, model.counts, model.bounds[1])
     return model.unit(model.demands)

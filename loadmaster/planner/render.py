@@ -108,7 +108,7 @@ def render_markdown(plan: Plan, savings_plan: SavingsPlanRate | None = None) -> 
         lines += _pool_lines(pool)
     lines += ["## Models", "", "| model | hosting | on | per copy | copies min / expected / peak (max) |", "| --- | --- | --- | --- | --- |"]
     for model in document["models"]:
-        # A model without instances (serverless) says what it runs on in `on` and has no copies.
+        # A model without instances (billed by use) says what it runs on in `on` and has no copies.
         lines.append(f"| {model['name']} | {model['hosting']} | {model['pool'] or model['instance_type'] or model['on']} | "
                      f"{_per_copy(model.get('per_copy'))} | {_range(model['copies']) if 'copies' in model else 'none: billed by use'} |")
     lines += ["", "## Baseline: one endpoint per model", "",
@@ -208,12 +208,18 @@ def _estimated_price_lines(estimates: list[dict[str, Any]]) -> list[str]:
     return lines + [f"- {estimate['instance_type']}: {estimate['price_usd_per_hour']:g} USD/h, {estimate['source']}" for estimate in estimates]
 
 
+# Up to this many models counted at their floor are named in the cost table's row; more are counted (the notes name them).
+NAMED_AT_THE_FLOOR = 5
+
+
 def _mean_label(document: dict[str, Any]) -> str:
     floor = document["mean_not_stated"]
     if not floor:
         return "at mean"
     if len(floor) == len(document["models"]):
         return "at the floor (no model states traffic)"
+    if len(floor) > NAMED_AT_THE_FLOOR:
+        return f"at mean ({len(floor)} of {len(document['models'])} models at the floor: no traffic stated, see the notes)"
     return f"at mean ({', '.join(floor)} at the floor: no traffic stated)"
 
 

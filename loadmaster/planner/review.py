@@ -12,7 +12,8 @@ import math
 
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.errors import Problem
-from loadmaster.hostings import dedicated
+from loadmaster.hostings.pattern import ALONE
+from loadmaster.hostings.registry import PATTERNS
 from loadmaster.limits import ENDPOINTS, INSTANCES, Quota, instances_of_type
 from loadmaster.planner.decide import Decisions
 from loadmaster.planner.sizing import Demand, capacity
@@ -85,7 +86,7 @@ def _maxima_beyond_their_pool(portfolio: Portfolio, decisions: Decisions) -> lis
 def _quota_warnings(portfolio: Portfolio, decisions: Decisions) -> list[Problem]:
     """Each endpoint at its instances.max, against the per-type, total-instance and endpoint quotas."""
     endpoints = [(f"pool {pool.name}", pool.instance_type, pool.bounds[1]) for pool in decisions.pools] + [
-        (name, decision.instance_type, decision.bounds[1]) for name, decision in decisions.models.items() if decision.hosting == dedicated.HOSTING
+        (name, decision.instance_type, decision.bounds[1]) for name, decision in decisions.models.items() if PATTERNS[decision.hosting].instances == ALONE
     ]
     by_type: dict[str, list[tuple[str, int]]] = {}
     for owner, instance_type, most in endpoints:

@@ -29,7 +29,7 @@ Device = Literal["gpu", "neuron", "cpu"]  # catalog.GPU, NEURON, CPU
 
 
 # What each hosting model's `hosting` key says in an editor.
-HOSTING_DESCRIPTION = "inference-component (default), dedicated, serverless, or auto (the planner decides)."
+HOSTING_DESCRIPTION = "The hosting pattern (inference-component by default; the schema lists every one), or auto: the planner chooses."
 
 
 class Spec(BaseModel):

@@ -17,14 +17,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from loadmaster.catalog import CPU, Catalog
 from loadmaster.catalog.usable import DEFAULT_RESERVE, Reserve
 from loadmaster.errors import Problem
-from loadmaster.hostings import asynchronous, dedicated, inference_component, serverless
-from loadmaster.hostings.asynchronous import async_problems
 from loadmaster.hostings.auto import AutoModel, auto_problems, pinned_hosting
-from loadmaster.hostings.dedicated import dedicated_problems
-from loadmaster.hostings.inference_component import PoolSpec, inference_component_problems
+from loadmaster.hostings.inference_component import PoolSpec
 from loadmaster.hostings.pattern import request_of
 from loadmaster.hostings.registry import PATTERNS
-from loadmaster.hostings.serverless import serverless_problems
 from loadmaster.limits import NAMED_QUOTAS
 from loadmaster.naming import KMS_KEY_ARN, SAGEMAKER_NAME_MAX
 from loadmaster.regions import BOTOCORE, aws_regions, sagemaker_regions
@@ -130,8 +126,6 @@ def semantic_problems(items: Items, catalog: Catalog) -> list[Problem]:
     problems: list[Problem] = []
     catalog = catalog.with_reserve(items.reserve)
     pools = {pool.name: pool for _, pool in items.pools}
-    # A malformed pool is still defined (its own problems are reported); when `pools` is not a list, nothing is known.
-    defined_pools = None if items.pool_names is None else {name for _, name in items.pool_names}
     problems += _duplicate_names("pools", items.pool_names or [])
     problems += _duplicate_names("models", items.model_names or [])
     for name in items.prices:
@@ -165,17 +159,8 @@ def semantic_problems(items: Items, catalog: Catalog) -> list[Problem]:
         hosting = pinned_hosting(model) if isinstance(model, AutoModel) else model.hosting
         if isinstance(model, AutoModel):
             problems += auto_problems(where, model)
-        if hosting == inference_component.HOSTING:
-            problems += inference_component_problems(where, model, pools, defined_pools, catalog)
-        elif hosting == dedicated.HOSTING:
-            problems += dedicated_problems(where, model, catalog)
-            problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
-        elif hosting == serverless.HOSTING:
-            problems += serverless_problems(where, model)
-            problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
-        elif hosting == asynchronous.HOSTING:
-            problems += async_problems(where, model, catalog)
-            problems += _endpoint_name_taken_by_a_pool(where, items, model.name)
+        if hosting in PATTERNS:
+            problems += PATTERNS[hosting].model_problems(where, model, items, catalog)
         problems += _request_problems(where, model, hosting)
         problems += _device_problems(where, model, pools, catalog)
     return problems
@@ -185,9 +170,10 @@ def _request_problems(where: str, model: ModelSpec, hosting: str | None) -> list
     """A written (or pinned) hosting that cannot serve the model's `request:`, with the reason; `auto` weighs it."""
     request = request_of(model)
     refusals = PATTERNS[hosting].request_refusals(request) if request and hosting in PATTERNS else []
-    if not refusals or hosting == asynchronous.HOSTING:  # async says why itself (async_problems)
+    if not refusals:
         return []
-    instead = ": use hosting: async (or auto)" if not request.async_refusals() else ""
+    serving = [name for name, pattern in PATTERNS.items() if not pattern.request_refusals(request)]
+    instead = f": use hosting: {' or '.join(serving)} (or auto)" if serving else ""
     return [Problem(f"{where}.request", f"{hosting} cannot serve it: " + "; ".join(refusals) + instead)]
 
 
@@ -258,15 +244,6 @@ def _key_region_problems(location: str, key_arn: str | None, region: str | None)
     if match and region and match["region"] != region:
         return [Problem(location, f"the key is in {match['region']}, but the portfolio deploys to {region}, where S3 can only use keys of {region}")]
     return []
-
-
-def _endpoint_name_taken_by_a_pool(where: str, items: Items, name: str) -> list[Problem]:
-    """A dedicated model's endpoint and a pool's are both named PORTFOLIO-NAME: SageMaker would refuse the second."""
-    return [
-        Problem(f"{where}.name", f"its dedicated endpoint would be named {items.name}-{name}, like the endpoint of pools[{index}]; rename one")
-        for index, pool_name in items.pool_names or []
-        if pool_name == name
-    ][:1]
 
 
 def _duplicate_names(field: str, names: list[tuple[int, str]]) -> list[Problem]:

@@ -125,6 +125,22 @@ def test_without_traffic_the_figure_at_mean_is_the_cost_at_the_floor_and_says_so
     assert any(note.startswith("no traffic to size from for quiet") for note in plan.notes)
 
 
+def test_many_models_without_traffic_are_counted_in_the_cost_table_and_named_in_the_notes():
+    # Given one model with traffic and seven without
+    quiet = [{"name": f"quiet-{number}", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 0, "max": 2}}
+             for number in range(7)]
+    plan = plan_of([auto_model("busy", size_gb=2), *quiet])
+    # Then the row at mean counts them rather than naming each, and the note names them
+    markdown = render_markdown(plan)
+    assert "| at mean (7 of 8 models at the floor: no traffic stated, see the notes) |" in markdown and "quiet-6 at the floor" not in markdown
+    assert any(note.startswith("no traffic to size from for quiet-0, quiet-1") for note in plan.notes)
+
+
+def test_a_few_models_without_traffic_are_named_in_the_cost_table():
+    quiet = {"name": "quiet", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 0, "max": 2}}
+    assert "| at mean (quiet at the floor: no traffic stated) |" in render_markdown(plan_of([auto_model("busy", size_gb=2), quiet]))
+
+
 def test_a_model_no_priced_type_can_hold_has_an_unknown_baseline_and_no_ratio(catalog):
     # Given a catalog in which neither H200 type has a price, and a copy that needs 8 H200s
     unpriced = Catalog({**catalog.instance_types, "ml.p5e.48xlarge": replace(catalog["ml.p5e.48xlarge"], price_usd_per_hour=None)}, catalog.sources)

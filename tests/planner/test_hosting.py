@@ -30,6 +30,13 @@ def test_a_steady_model_that_sharing_would_not_make_cheaper_gets_a_dedicated_end
     assert plan.dedicated[0].instance_type.name == "ml.g4dn.xlarge"
 
 
+def test_without_a_latency_objective_the_latency_reason_rules_out_no_hosting():
+    # Given an auto model that states no latency objective
+    _, reasons = hosting_of(plan_of([auto_model("m")]), "m")
+    # Then its latency reason says so, without claiming every candidate is a real-time endpoint
+    assert reasons[1] == "inference latency: no objective stated: latency rules out no hosting"
+
+
 @pytest.mark.parametrize("pattern", ["variable", "intermittent", "batch"])
 def test_a_model_whose_traffic_varies_becomes_an_inference_component(pattern):
     plan = plan_of([auto_model("m", pattern=pattern)])
