@@ -81,3 +81,28 @@ def test_duplicate_keys_are_reported_with_the_file_beside_the_schema_problems(tm
 
     assert message.splitlines()[0] == "team.yaml: line 2, column 1: duplicate key 'version' (first on line 1); YAML would keep only the last"
     assert all(line.startswith("team.yaml: ") for line in message.splitlines()) and "bogus" in message
+
+
+def test_a_million_values_through_aliases_are_refused_even_when_no_single_list_is_large(tmp_path):
+    # Given a thousand scalars, and a list of a thousand aliases of them: 1,001,001 values once expanded
+    text = "a: &a [" + ", ".join(["x"] * 1000) + "]\nb: [" + ", ".join(["*a"] * 1000) + "]\n"
+
+    assert refusal(tmp_path, text) == f"team.yaml: expands to more than {MAX_VALUES:,} values through its aliases (a YAML bomb?): not a portfolio"
+
+
+def test_a_missing_file_a_directory_and_a_file_too_large_are_each_named(tmp_path):
+    from loadmaster.spec.reader import MAX_PORTFOLIO_BYTES
+
+    with pytest.raises(PortfolioError, match=r"^team\.yaml: file not found$"):
+        read_yaml(tmp_path / "absent.yaml", "team.yaml")
+    with pytest.raises(PortfolioError, match=r"^team\.yaml: is a directory, not a portfolio file$"):
+        read_yaml(tmp_path, "team.yaml")
+    (tmp_path / "big.yaml").write_bytes(b"#" * (MAX_PORTFOLIO_BYTES + 1))
+    with pytest.raises(PortfolioError, match=rf"^team\.yaml: larger than {MAX_PORTFOLIO_BYTES // 2**20} MB: not a portfolio"):
+        read_yaml(tmp_path / "big.yaml", "team.yaml")
+    (tmp_path / "limit.yaml").write_bytes(b"#" * MAX_PORTFOLIO_BYTES)
+    assert read_yaml(tmp_path / "limit.yaml", "limit.yaml") == (None, [])
+
+
+def test_a_character_yaml_does_not_allow_is_pointed_at(tmp_path):
+    assert refusal(tmp_path, b"version: 1\nname: a\x00b\n") == "team.yaml: line 2, column 8: not valid YAML: character 0x00 is not allowed"
