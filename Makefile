@@ -48,9 +48,10 @@ moto-suite: setup
 
 ## Mutation testing (mutation/run.py): mutmut over each module of mutation/modules.toml against the tests that cover
 ## it, and the kill rate of each. MODULES=policies limits it; CHANGED=1 mutates only the files changed since
-## `git merge-base HEAD main`; FRESH=1 forgets earlier results (kept in .mutation/, so a rerun tests only what changed).
+## `git merge-base HEAD main`; FRESH=1 forgets earlier results (kept in .mutation/, so a rerun tests only what changed);
+## each module tests a seeded sample of its mutants (mutation/modules.toml), SAMPLE=N another size, ALL=1 every one.
 mutation: setup
-	$(PY) mutation/run.py $(MODULES) $(if $(CHANGED),--changed) $(if $(FRESH),--fresh)
+	$(PY) mutation/run.py $(MODULES) $(if $(CHANGED),--changed) $(if $(FRESH),--fresh) $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(ALL),--all)
 
 ## What a deploy of PORTFOLIO would change in the account of your current AWS credentials.
 ## live_capacity: components keep the copy counts autoscaling reached (loadmaster/capacity.py).

@@ -1,7 +1,7 @@
 """`make mutation`: mutmut over each module of mutation/modules.toml, against the tests that cover it, and the kill
 rate of each, the equivalent mutants of mutation/equivalent.toml left out and listed with their reason.
 
-    python mutation/run.py [MODULE ...] [--changed] [--survivors] [--fresh] [--report]
+    python mutation/run.py [MODULE ...] [--changed] [--survivors] [--fresh] [--report] [--sample N] [--all]
 
 Each module runs in its own folder, `.mutation/<module>/`: links to the repository's files and a pyproject.toml
 whose `[tool.mutmut]` names the module's paths and tests. mutmut copies them into `mutants/` there and keeps its
@@ -9,6 +9,11 @@ results, so a second run tests only the mutants of functions that changed since;
 `--changed` mutates only the files changed since `git merge-base HEAD main` (committed or not): the everyday run.
 mutmut keeps a mutant's result until its function changes: after adding tests, `--survivors` tests the mutants that
 survived again.
+
+A full run of every mutant takes hours on 2 cores, so by default each module tests a seeded random sample of its
+mutants (`sample` in mutation/modules.toml; `--sample N` for another size, `--all` for every mutant) and reports
+the kill rate with its 95 % confidence interval (Wilson score): the sample is the same from run to run, so a rerun
+after adding tests measures the same mutants again. Mutants tested earlier count too, sampled or not.
 
 mutmut runs one mutant at a time (`--max-children 1`): each mutant's tests run in a process forked from mutmut's,
 which has imported the CDK and started its jsii kernel once, so a mutant costs its tests only. Forked processes
@@ -18,8 +23,11 @@ share that one kernel: they must use it one after the other, never at once.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
+import math
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -37,6 +45,8 @@ MUTMUT = Path(sys.executable).parent / "mutmut"
 
 KILLED = {"killed", "timeout", "segfault"}  # a test failed, hung or crashed the interpreter: the mutant was caught
 NOT_RUN = {"skipped", "not checked", "check was interrupted by user"}
+SAMPLE_SEED = 14  # the sample stays the same from run to run: tests added after a run are measured on its mutants
+NO_MUTANT = "no-mutant-has-this-name"  # a filter mutmut matches with nothing: it generates the mutants, then stops
 
 
 @dataclass(frozen=True)
@@ -79,11 +89,22 @@ class Tally:
     def rate(self) -> float | None:
         return self.killed / len(self.tested) if self.tested else None
 
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """The rate's 95 % confidence interval (Wilson score), for a rate measured on part of the mutants."""
+        tested = len(self.tested)
+        if not tested:
+            return None
+        z, rate = 1.96, self.killed / tested
+        centre = (rate + z * z / (2 * tested)) / (1 + z * z / tested)
+        half = z * math.sqrt(rate * (1 - rate) / tested + z * z / (4 * tested * tested)) / (1 + z * z / tested)
+        return max(0.0, centre - half), min(1.0, centre + half)
 
-def load_modules() -> tuple[float, dict[str, Module]]:
+
+def load_modules() -> tuple[float, int, dict[str, Module]]:
     config = tomllib.loads(MODULES_FILE.read_text())
     modules = {name: Module(name, entry["paths"], entry["tests"]) for name, entry in config["modules"].items()}
-    return config["threshold"], modules
+    return config["threshold"], config["sample"], modules
 
 
 def load_equivalents() -> list[Equivalent]:
@@ -184,6 +205,18 @@ def run(folder: Path, patterns: list[str]) -> None:
     subprocess.run([str(MUTMUT), "run", "--max-children", "1", *patterns], cwd=folder, check=False)
 
 
+def sample(folder: Path, size: int, patterns: list[str]) -> list[str]:
+    """A seeded random sample of `size` of the module's mutants (of those matching `patterns`, if any), generating
+    them first: mutmut names its mutants only once it has made them."""
+    if not (folder / "mutants").exists():
+        # mutmut generates every mutant and records which tests call each function, then stops: nothing matches.
+        subprocess.run([str(MUTMUT), "run", "--max-children", "1", NO_MUTANT], cwd=folder, check=False, capture_output=True)
+    names = sorted(Results(folder).status)
+    if patterns:
+        names = [name for name in names if any(fnmatch.fnmatch(name, pattern) for pattern in patterns)]
+    return sorted(random.Random(SAMPLE_SEED).sample(names, min(size, len(names))))
+
+
 class Results:
     """mutmut's results in a module's folder, read through mutmut 3.8's own functions (it is pinned), in this process:
     a `mutmut show` per mutant would start mutmut each time."""
@@ -235,7 +268,7 @@ def report(name: str, results: Results, result: Tally, threshold: float) -> bool
     rate = result.rate
     verdict = "no mutants" if rate is None else f"{rate:.0%} killed ({result.killed} of {len(result.tested)})"
     unchecked = sum(status in NOT_RUN for status in result.status.values())
-    partial = f"; {unchecked} NOT TESTED YET (the rate is of those tested)" if unchecked else ""
+    partial = f"; {unchecked} not tested (the rate is of those tested, 95 % interval {_interval(result)})" if unchecked else ""
     print(f"\n== {name}: {verdict}; {len(result.equivalent)} equivalent left out, of {len(result.status)} mutants{partial}")
     print(f"   (each mutant's change: `mutmut show <mutant>` in .mutation/{name})")
     for entry, line in result.equivalent:
@@ -247,14 +280,22 @@ def report(name: str, results: Results, result: Tally, threshold: float) -> bool
     return rate is None or rate >= threshold
 
 
+def _interval(result: Tally) -> str:
+    interval = result.interval
+    return "-" if interval is None else f"{interval[0]:.0%}-{interval[1]:.0%}"
+
+
 def main() -> int:
-    threshold, modules = load_modules()
+    threshold, sample_size, modules = load_modules()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", metavar="MODULE", help=f"default: all of {', '.join(modules)}")
     parser.add_argument("--changed", action="store_true", help="only the mutants of files changed since `git merge-base HEAD main`")
     parser.add_argument("--fresh", action="store_true", help="forget the modules' earlier results")
     parser.add_argument("--survivors", action="store_true", help="test again only the mutants that survived last time (after adding tests)")
     parser.add_argument("--report", action="store_true", help="report the last results without running mutmut")
+    parser.add_argument("--sample", type=int, default=sample_size, metavar="N",
+                        help=f"test a seeded random sample of N mutants per module (default {sample_size}, mutation/modules.toml)")
+    parser.add_argument("--all", action="store_true", help="test every mutant (hours on 2 cores)")
     args = parser.parse_args()
     unknown = [name for name in args.modules if name not in modules]
     if unknown:
@@ -272,6 +313,8 @@ def main() -> int:
         folder = prepare(module)
         if args.survivors:
             patterns = [mutant for mutant, status in Results(folder).status.items() if status not in KILLED | NOT_RUN]
+        elif not args.all and not args.report:
+            patterns = sample(folder, args.sample, patterns)
         if not args.report and (patterns or not args.survivors):
             run(folder, patterns)
         results = Results(folder)
@@ -280,11 +323,12 @@ def main() -> int:
     if not rows:
         print("No file of a module in mutation/modules.toml changed since the branch left main: nothing to mutate.")
         return 0
-    print(f"\n{'module':<12} {'killed':>7} {'tested':>7} {'equiv.':>7} {'untested':>9} {'rate':>6}")
+    print(f"\n{'module':<12} {'killed':>7} {'tested':>7} {'equiv.':>7} {'untested':>9} {'rate':>6} {'95% interval':>13}")
     for name, result, _ in rows:
         rate = "-" if result.rate is None else f"{result.rate:.0%}"
         untested = sum(status in NOT_RUN for status in result.status.values())
-        print(f"{name:<12} {result.killed:>7} {len(result.tested):>7} {len(result.equivalent):>7} {untested:>9} {rate:>6}")
+        interval = _interval(result) if untested else "(all)"
+        print(f"{name:<12} {result.killed:>7} {len(result.tested):>7} {len(result.equivalent):>7} {untested:>9} {rate:>6} {interval:>13}")
     failing = [name for name, _, passed in rows if not passed]
     if failing:
         print(f"\nUnder {threshold:.0%} killed: {', '.join(failing)}", file=sys.stderr)

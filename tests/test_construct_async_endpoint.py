@@ -316,17 +316,53 @@ def test_an_input_location_that_is_not_a_prefix_is_refused(stack):
         endpoint.grant_invoke(iam.AccountRootPrincipal(), input_location="s3://requests/one-file.json")
 
 
-def test_the_queue_metrics_have_the_endpoint_as_their_only_dimension(stack):
+def test_the_queue_metrics_have_the_endpoint_as_their_only_dimension_and_the_statistic_an_alarm_needs(stack):
     endpoint = make_endpoint(stack)
 
-    metrics = [endpoint.metric_approximate_backlog_size_per_instance(), endpoint.metric_has_backlog_without_capacity(), endpoint.metric_approximate_age_of_oldest_request()]
-
-    assert [(metric.metric_name, metric.dimensions) for metric in metrics] == [
-        ("ApproximateBacklogSizePerInstance", {"EndpointName": ENDPOINT}),
-        ("HasBacklogWithoutCapacity", {"EndpointName": ENDPOINT}),
-        ("ApproximateAgeOfOldestRequest", {"EndpointName": ENDPOINT}),
+    metrics = [
+        endpoint.metric_approximate_backlog_size(), endpoint.metric_approximate_backlog_size_per_instance(),
+        endpoint.metric_has_backlog_without_capacity(), endpoint.metric_approximate_age_of_oldest_request(),
     ]
-    assert endpoint.metric_invocation_failures().dimensions == {"EndpointName": ENDPOINT, "VariantName": "AllTraffic"}
+
+    assert [(metric.metric_name, metric.statistic, metric.dimensions) for metric in metrics] == [
+        ("ApproximateBacklogSize", "Average", {"EndpointName": ENDPOINT}),
+        ("ApproximateBacklogSizePerInstance", "Average", {"EndpointName": ENDPOINT}),
+        ("HasBacklogWithoutCapacity", "Average", {"EndpointName": ENDPOINT}),
+        ("ApproximateAgeOfOldestRequest", "Maximum", {"EndpointName": ENDPOINT}),
+    ]
+    failures = endpoint.metric_invocation_failures()
+    assert (failures.statistic, failures.dimensions) == ("Sum", {"EndpointName": ENDPOINT, "VariantName": "AllTraffic"})
+
+
+def test_a_failure_prefix_that_is_not_a_prefix_or_equals_the_output_prefix_is_refused_with_every_other_problem(stack):
+    with pytest.raises(ValueError) as refused:
+        make_endpoint(stack, failure_prefix="failures", max_concurrent_invocations_per_instance=1001)
+
+    assert str(refused.value) == (
+        "AsyncEndpoint: failure_prefix must be a key prefix ending in / and not starting with one, got 'failures'; "
+        "max_concurrent_invocations_per_instance must be 1 to 1000, got 1001"
+    )
+    with pytest.raises(ValueError, match="output_prefix and failure_prefix must differ"):
+        make_endpoint(stack, "Same", output_prefix="out/", failure_prefix="out/")
+
+
+def test_every_target_tracking_policy_of_the_scaling_becomes_a_policy_of_its_own(stack):
+    import dataclasses
+
+    from loadmaster.async_inference import backlog_scaling
+
+    # Given a backlog scaling with a second, tighter target tracking policy
+    scaling = backlog_scaling(1, 3)
+    (tracking,) = scaling.target_tracking
+    endpoint = make_endpoint(stack)
+
+    # When the endpoint scales on both
+    endpoint.autoscale(dataclasses.replace(scaling, target_tracking=(tracking, dataclasses.replace(tracking, target=tracking.target / 2))))
+
+    # Then both are target-tracking policies on its one scalable target, each with its own target
+    policies = Template.from_stack(stack).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+    targets = sorted(policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for policy in policies.values())
+    assert targets == sorted([tracking.target, tracking.target / 2]) and len(Template.from_stack(stack).find_resources("AWS::ApplicationAutoScaling::ScalableTarget")) == 1
 
 
 def test_an_imported_endpoint_grants_invoking_and_reading_its_results(stack):

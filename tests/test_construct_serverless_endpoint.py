@@ -167,14 +167,24 @@ def test_provisioned_concurrency_takes_a_single_target_tracking_policy(stack):
         endpoint.scale_provisioned_concurrency(Scaling(PROVISIONED, 1, 10, target_tracking=tracking.target_tracking * 2))
 
 
-def test_serverless_metrics_name_the_endpoint_and_variant(stack):
+def test_serverless_metrics_name_the_endpoint_and_variant_with_the_statistic_an_alarm_on_them_needs(stack):
+    # Given a serverless endpoint
     endpoint = make_endpoint(stack)
 
-    metrics = [endpoint.metric_model_setup_time(), endpoint.metric_concurrent_executions_utilization(), endpoint.metric_provisioned_concurrency_spillover_invocations()]
+    # When its metric helpers are read
+    metrics = [
+        endpoint.metric_model_setup_time(), endpoint.metric_overhead_latency(), endpoint.metric_concurrent_executions_utilization(),
+        endpoint.metric_provisioned_concurrency_utilization(), endpoint.metric_provisioned_concurrency_spillover_invocations(),
+    ]
 
-    assert [(metric.namespace, metric.metric_name, metric.dimensions) for metric in metrics] == [
-        ("AWS/SageMaker", name, {"EndpointName": "tagger", "VariantName": "AllTraffic"})
-        for name in ("ModelSetupTime", "ServerlessConcurrentExecutionsUtilization", "ServerlessProvisionedConcurrencySpilloverInvocations")
+    # Then each is the endpoint's variant's metric, at the statistic its docstring promises (cold starts at p90,
+    # throttling near at the maximum, spilled requests counted)
+    assert [(metric.namespace, metric.metric_name, metric.statistic, metric.dimensions) for metric in metrics] == [
+        ("AWS/SageMaker", name, statistic, {"EndpointName": "tagger", "VariantName": "AllTraffic"})
+        for name, statistic in (
+            ("ModelSetupTime", "p90"), ("OverheadLatency", "p90"), ("ServerlessConcurrentExecutionsUtilization", "Maximum"),
+            ("ServerlessProvisionedConcurrencyUtilization", "Average"), ("ServerlessProvisionedConcurrencySpilloverInvocations", "Sum"),
+        )
     ]
 
 

@@ -444,3 +444,15 @@ def test_every_problem_in_a_file_is_reported_at_once_structural_and_whole_file_t
             "scale to zero needs hosting: inference-component",
         ]
     )
+
+
+@pytest.mark.parametrize(("name", "quoted"), [("a" * 99 + "_", "'" + "a" * 99 + "_'"), ("a" * 100 + "_", "'" + "a" * 100 + "...'")],
+                         ids=["100 characters: whole", "101: cut"])
+def test_a_bad_name_is_quoted_whole_up_to_100_characters_and_cut_past_them(portfolio, name, quoted):
+    # Given a model name that is not a SageMaker name (it ends in an underscore)
+    model(portfolio, INLINE)["name"] = name
+
+    (problem,) = [line for line in problems_in(portfolio) if "is not a valid SageMaker name" in line]
+
+    # Then the problem quotes it whole at 100 characters, and cut with "..." past them, to stay one readable line
+    assert f"{quoted} is not a valid SageMaker name" in problem
