@@ -3,7 +3,7 @@ order as a serial inference pipeline."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -36,6 +36,10 @@ class _ContainersEndpoint(EndpointBase):
 
     mode: InferenceExecution
 
+    def _instance_type_problems(self, instance_type: str) -> list[str]:
+        """What `mode` refuses of the instance type (direct invocation: a GPU); serial pipelines take any."""
+        return []
+
     def __init__(
         self,
         scope: Construct,
@@ -44,13 +48,12 @@ class _ContainersEndpoint(EndpointBase):
         endpoint_name: str,
         containers: Mapping[str, ContainerDefinition],
         instance_type: str,
-        initial_instance_count: int,
-        isolation: EndpointIsolation,
-        guardrails: DeploymentGuardrails,
-        problems: Sequence[str] = (),
+        initial_instance_count: int = 1,
+        isolation: EndpointIsolation = EndpointIsolation(),
+        guardrails: DeploymentGuardrails = DeploymentGuardrails(),
     ) -> None:
         super().__init__(scope, id)
-        found = [*problems, *multi_container_problems(containers, self.mode), *isolation.problems(), *guardrails.problems(),
+        found = [*self._instance_type_problems(instance_type), *multi_container_problems(containers, self.mode), *isolation.problems(), *guardrails.problems(),
                  *endpoint_problems(endpoint_name, initial_instance_count)]
         if found:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(found))
@@ -113,21 +116,8 @@ class MultiContainerEndpoint(_ContainersEndpoint):
 
     mode = InferenceExecution.DIRECT
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        endpoint_name: str,
-        containers: Mapping[str, ContainerDefinition],
-        instance_type: str,
-        initial_instance_count: int = 1,
-        isolation: EndpointIsolation = EndpointIsolation(),
-        guardrails: DeploymentGuardrails = DeploymentGuardrails(),
-    ) -> None:
-        super().__init__(scope, id, endpoint_name=endpoint_name, containers=containers, instance_type=instance_type,
-                         initial_instance_count=initial_instance_count, isolation=isolation, guardrails=guardrails,
-                         problems=cpu_only_problems(instance_type))
+    def _instance_type_problems(self, instance_type: str) -> list[str]:
+        return cpu_only_problems(instance_type)
 
     def grant_invoke(self, grantee: iam.IGrantable, *hostnames: str) -> iam.Grant:
         """Let `grantee` invoke the endpoint: any of its containers, or only `hostnames` (IAM condition
@@ -167,18 +157,3 @@ class PipelineEndpoint(_ContainersEndpoint):
     """
 
     mode = InferenceExecution.SERIAL
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        endpoint_name: str,
-        containers: Mapping[str, ContainerDefinition],
-        instance_type: str,
-        initial_instance_count: int = 1,
-        isolation: EndpointIsolation = EndpointIsolation(),
-        guardrails: DeploymentGuardrails = DeploymentGuardrails(),
-    ) -> None:
-        super().__init__(scope, id, endpoint_name=endpoint_name, containers=containers, instance_type=instance_type,
-                         initial_instance_count=initial_instance_count, isolation=isolation, guardrails=guardrails)
