@@ -36,9 +36,10 @@ synth: setup
 
 ## Every check: unit and construct tests, snapshots, cfn-lint, rehearsals in moto, and a subset of moto's own
 ## tests giving the same results with loadmaster.testing as without (tests/moto_suite/compare.py). The tests run
-## on every core (pytest-xdist): none shares a file or a port with another.
+## on every core (pytest-xdist), a whole test file to a worker (so its module fixtures are built once), slow files
+## first (tests/conftest.py): none shares a file or a port with another.
 test: setup
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist loadfile
 	$(PY) tests/moto_suite/compare.py --subset
 
 ## moto 5.2.5's own tests for SageMaker, Application Auto Scaling, CloudWatch, CloudFormation and IAM's

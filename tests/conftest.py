@@ -19,6 +19,14 @@ os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
 EXAMPLE = DEFAULT_PORTFOLIO
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files with slow tests first. `make test` hands whole files to its workers (`--dist loadfile`, so a
+    module's expensive fixture, a synth or an install, is built once, not on each worker), in this order: the
+    longest ones start at once instead of being the tail one worker runs alone."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 @pytest.fixture(scope="session")
 def example_plan():
     from loadmaster.planner.make import plan_file
