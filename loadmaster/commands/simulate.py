@@ -11,7 +11,7 @@ from loadmaster.commands import add_catalog_argument, add_portfolio_argument, ad
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.planner.make import plan_file
 from loadmaster.progress import ProgressBar
-from loadmaster.simulator import ParameterError, Parameters, service_time_s_of, simulate
+from loadmaster.simulator import ParameterError, Parameters, service_time_s_of, simulate, simulated_models
 from loadmaster.simulator.traces import PRESETS, parse_duration, preset_trace, read_trace
 from loadmaster.simulator.report import render_json, render_markdown, simulation_document
 from loadmaster.spec.load import load_portfolio
@@ -72,11 +72,16 @@ def run(arguments: argparse.Namespace) -> int:
     parameters = _parameters(arguments.overrides, models)
     services = {model.name: parameters.model(model.name).service_time_s for model in models}
     if arguments.trace in PRESETS:
+        # A preset is scaled to the traffic of the models the engine serves; those of patterns it does not simulate
+        # (batch transform, say) need none, so the plan comes first.
+        plan = plan_file(arguments.portfolio, catalog, replan=arguments.replan)
         duration = arguments.duration or parse_duration(DEFAULT_PRESET_DURATION)
-        trace = preset_trace(arguments.trace, models, str(arguments.portfolio), duration, arguments.seed, parameters.step_s, services)
+        simulated = simulated_models(plan)
+        trace = preset_trace(arguments.trace, [model for model in models if model.name in simulated], str(arguments.portfolio), duration,
+                             arguments.seed, parameters.step_s, services)
     else:
         trace = read_trace(Path(arguments.trace), models, arguments.duration, parameters.step_s, services)
-    plan = plan_file(arguments.portfolio, catalog, replan=arguments.replan)  # after the trace: a bad one ends the command sooner
+        plan = plan_file(arguments.portfolio, catalog, replan=arguments.replan)  # after the trace: a bad one ends the command sooner
     print_warnings(plan)
     with ProgressBar("simulating") as bar:
         result = simulate(plan, trace.demand, parameters, progress=bar.update)

@@ -7,7 +7,7 @@ stacks render) with the service's documented behaviour, and reports waits, failu
 No CDK import: it reads `loadmaster.plan`.
 """
 
-from loadmaster.simulator.engine import simulate
+from loadmaster.simulator.engine import simulate, simulated_models
 from loadmaster.simulator.model import (
     STEP_S,
     Demand,
@@ -23,4 +23,4 @@ from loadmaster.simulator.model import (
 )
 
 __all__ = ["STEP_S", "Demand", "Event", "ModelOutcome", "ModelParameters", "ParameterError", "Parameters", "PoolParameters", "Result",
-           "UnitOutcome", "service_time_s_of", "simulate"]
+           "UnitOutcome", "service_time_s_of", "simulate", "simulated_models"]

@@ -87,6 +87,33 @@ STATISTICS = {"Sum": SUM, "Average": AVERAGE, "Maximum": MAXIMUM, "Minimum": MIN
 COMPARISONS = {"GreaterThanThreshold": GT, "GreaterThanOrEqualToThreshold": GE, "LessThanThreshold": LT, "LessThanOrEqualToThreshold": LE}
 
 
+POOL, ENDPOINT = "pool", "endpoint"
+
+
+def simulated_as(unit: Any) -> str | None:
+    """How the engine simulates a plan unit: a pool of inference components, a serverless endpoint, an endpoint
+    scaled by whole instances, or None for a pattern it does not model (its models' demand is left uncounted)."""
+    if hasattr(unit, "components"):
+        return POOL
+    if unit.pattern == SERVERLESS:
+        return SERVERLESS
+    if all(hasattr(unit, name) for name in ("model", "instances", "instance_type", "scaling")):
+        return ENDPOINT
+    return None
+
+
+def simulated_models(plan: Plan) -> set[str]:
+    """The models whose demand a simulation of `plan` serves: those of the units `simulated_as` knows."""
+    models: set[str] = set()
+    for unit in plan.units:
+        kind = simulated_as(unit)
+        if kind == POOL:
+            models.update(component.model for component in unit.components)
+        elif kind is not None:
+            models.add(unit.model)
+    return models
+
+
 def simulate(plan: Plan, demand: Demand, parameters: Parameters = Parameters(), progress: Callable[[float], None] | None = None) -> Result:
     """Replay `demand` against `plan`'s units and scaling policies; `progress` is called with the fraction done.
     Models of the plan without demand get none; demand for a model the plan lacks raises ValueError."""
@@ -182,7 +209,8 @@ class _Run:
     def _add_unit(self, unit: Any) -> None:
         index = len(self.units)
         self.units.append(unit)
-        if hasattr(unit, "components"):
+        kind = simulated_as(unit)
+        if kind == POOL:
             pool_parameters = self.parameters.pool(unit.name)
             kind = unit.instance_type
             pool = _Pool(index, unit.key, unit.label, (kind.accelerators, kind.usable_memory_mb, kind.usable_vcpu),
@@ -191,19 +219,19 @@ class _Run:
             for component in unit.components:
                 need = (component.accelerators, component.memory_mb, component.cpu_cores or 0.0)
                 self._add_target(component.model, index, "component", component.scaling, component.copies, need=need, pool=pool)
-        elif unit.pattern == SERVERLESS:
+        elif kind == SERVERLESS:
             self._add_target(unit.model, index, SERVERLESS, None, None)
             self.not_modelled.append(f"{unit.label}: cold starts and provisioned-concurrency scaling are not simulated (it serves up to its max "
                                      "concurrency at once, provisioned concurrency billed at its initial count)")
-        elif all(hasattr(unit, name) for name in ("model", "instances", "instance_type", "scaling")):
-            self._add_target(unit.model, index, "endpoint", unit.scaling, unit.instances)
+        elif kind == ENDPOINT:
+            self._add_target(unit.model, index, ENDPOINT, unit.scaling, unit.instances)
         else:
             self.not_modelled.append(f"{unit.label}: hosting {unit.pattern} is not simulated (its models' demand is left unserved and uncounted)")
 
     def _add_target(self, model: str, unit: int, kind: str, scaling: Scaling | None, bounds: Any, *, need=(0.0, 0.0, 0.0), pool=None) -> None:
         own = self.parameters.model(model)
         low, high, initial = (bounds.min, bounds.max, bounds.initial) if bounds else (1, 1, 1)
-        start = own.copy_start_s + (own.instance_provisioning_s if kind == "endpoint" else 0.0)
+        start = own.copy_start_s + (own.instance_provisioning_s if kind == ENDPOINT else 0.0)
         self.targets.append(_Target(len(self.targets), model, unit, kind, scaling, low, high, initial, need, pool, start))
 
     def _set_up_serving(self, models: int) -> None:
@@ -233,7 +261,7 @@ class _Run:
             self.desired[target.index] = target.initial
             if target.kind == SERVERLESS:
                 self.ready[target.index] = 1  # one endpoint serving up to its max concurrency
-            elif target.kind == "endpoint":
+            elif target.kind == ENDPOINT:
                 target.serving = [_Copy(target.index, None, 0.0) for _ in range(target.initial)]
                 self.ready[target.index] = target.initial
                 self.billed[target.unit] = target.initial
@@ -467,7 +495,7 @@ class _Run:
         self._event(now, target, kind or ("scale-out" if to > before else "scale-in"), before, to, why)
         if target.kind == "component":
             self._resize_component(target, to, now)
-        elif target.kind == "endpoint":
+        elif target.kind == ENDPOINT:
             self._resize_endpoint(target, to, now)
 
     def _event(self, now: float, target: _Target | None, kind: str, before: int, after: int, why: str, unit: int | None = None) -> None:

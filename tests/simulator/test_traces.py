@@ -3,6 +3,8 @@ simulation's steps, and every bad CSV refused with exit 2 and one line naming th
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -112,6 +114,27 @@ def test_a_preset_refuses_a_model_without_traffic_naming_it(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (
         f"{portfolio}: models[5] (codegen-xl).traffic: the 'diurnal' trace is scaled to the model's traffic "
         "(mean_concurrency, peak_concurrency), which it does not state: state it, or give a CSV trace")
+
+
+def test_a_preset_leaves_out_a_model_of_a_pattern_the_engine_does_not_simulate_even_without_traffic(tmp_path, capsys):
+    # Given the example and a nightly batch transform that states no traffic (it has none to state in real time)
+    import yaml
+
+    document = yaml.safe_load(EXAMPLE.read_text())
+    batch = next(model for model in yaml.safe_load((EXAMPLE.parent / "every-pattern.yaml").read_text())["models"] if model.get("hosting") == "batch")
+    batch.pop("traffic")
+    document["models"].append(batch)
+    portfolio = tmp_path / "portfolio.yaml"
+    portfolio.write_text(yaml.safe_dump(document))
+
+    # When a preset is replayed
+    code = main(["simulate", str(portfolio), "--trace", "steady", "--duration", "1h", "--format", "json"])
+
+    # Then the real-time models are simulated and the batch model is reported as not simulated, not refused
+    assert code == 0
+    document = json.loads(capsys.readouterr().out)
+    assert batch["name"] not in document["models"] and "blockgen" in document["models"]
+    assert any("hosting batch is not simulated" in note for note in document["notes"])
 
 
 def test_a_csv_value_holds_until_the_models_next_row_and_each_step_takes_its_time_weighted_mean(models, tmp_path):
