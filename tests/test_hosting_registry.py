@@ -143,7 +143,7 @@ def test_the_plan_module_imports_nothing_of_the_planner():
 
 # The planner's cost and bill, the checks, the lock and the summary ask every pattern through `HostingPattern`;
 # only the pools (`pools:` in the portfolio, inference components' alone) are named, and decide.py packs them.
-ASKING_THROUGH_THE_REGISTRY = ("loadmaster/planner/bill.py", "loadmaster/planner/cost.py", "loadmaster/planner/make.py", "loadmaster/planner/render.py",
+ASKING_THROUGH_THE_REGISTRY = ("loadmaster/planner/bill.py", "loadmaster/planner/cost.py", "loadmaster/planner/grouping.py", "loadmaster/planner/make.py", "loadmaster/planner/render.py",
                                "loadmaster/planner/review.py", "loadmaster/spec/checks.py", "loadmaster/sticky.py", "loadmaster/summary.py")
 POOL_NAMES = {"PoolSpec", "PoolPlan"}
 
