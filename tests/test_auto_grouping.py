@@ -166,6 +166,14 @@ def test_models_with_high_traffic_are_not_grouped(tmp_path):
     assert plan.units_of("multi-container") == () and plan.units_of("multi-model") == ()
 
 
+def test_the_hosting_patterns_example_groups_its_four_stores_behind_one_container():
+    plan = plan_file(Path("examples/hosting-patterns.yaml"))
+
+    grouped = [unit for unit in plan.units_of("multi-model") if unit.members]
+    assert [[member.name for member in unit.members] for unit in grouped] == [["store-1", "store-2", "store-3", "store-4"]]
+    assert grouped[0].container.artifact == "s3://models/stores/"
+
+
 # Determinism and the lock
 
 
