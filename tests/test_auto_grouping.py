@@ -17,6 +17,7 @@ from loadmaster.planner.make import plan_file
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 PYTORCH_CPU = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker"
+TRITON = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:24.09-py3"
 PYTORCH_GPU = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker"
 # 9 invocations a minute of 3.3 s each: alone, serverless by the second (0.035 USD/h) is its cheapest hosting
 QUIET = {"pattern": "steady", "mean_concurrency": 0.5, "peak_concurrency": 1, "requests_per_s": 0.15}
@@ -107,6 +108,31 @@ def test_a_model_much_larger_busier_or_in_a_hurry_stays_out_of_the_group_and_say
     shop_6 = entries(plan)["shop-6"]
     assert shop_6["hosting"] != "multi-model"
     assert any(line.startswith("grouping: not on a multi-model endpoint with other models: " + reason) for line in shop_6["reasons"]), shop_6["reasons"]
+
+
+def test_gpu_models_share_one_single_gpu_instance_with_the_triton_image_only(tmp_path):
+    from loadmaster.limits import MULTI_MODEL_GPU_INSTANCE_TYPES
+
+    # Given three small GPU models under one prefix, with the Triton image, and three with another GPU image
+    triton = [shop(index, image=TRITON, devices=["gpu"], size_gb=1) for index in range(1, 4)]
+    pytorch = [shop(index, image=PYTORCH_GPU, devices=["gpu"], size_gb=1) for index in range(4, 7)]
+
+    plan = plan_of(tmp_path, *triton, *pytorch)
+
+    # Then the Triton ones share a multi-model endpoint on a single-GPU type it takes, the others stay alone, saying why
+    (endpoint,) = plan.units_of("multi-model")
+    assert [held.name for held in endpoint.held] == ["shop-1", "shop-2", "shop-3"]
+    assert endpoint.instance_type.name in MULTI_MODEL_GPU_INSTANCE_TYPES
+    assert any("a multi-model endpoint runs on CPU, or on one GPU with the Triton image" in line for line in entries(plan)["shop-4"]["reasons"])
+
+
+def test_a_model_whose_invocation_rate_is_unknown_is_not_grouped(tmp_path):
+    unknown = shop(6, traffic={"pattern": "steady", "mean_concurrency": 0.5, "peak_concurrency": 1})
+
+    plan = plan_of(tmp_path, *SHOPS[:5], unknown)
+
+    assert [held.name for held in plan.units_of("multi-model")[0].held] == [f"shop-{index}" for index in range(1, 6)]
+    assert any("its invocation rate is unknown" in line for line in entries(plan)["shop-6"]["reasons"])
 
 
 def test_models_of_another_prefix_or_pinned_by_their_own_keys_are_not_grouped(tmp_path):
