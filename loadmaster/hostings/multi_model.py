@@ -419,7 +419,7 @@ def _container_key(model: Any) -> tuple[str, ...] | None:
     """What one container shares: image, the artifacts' prefix, environment and artifact key (None: no artifact
     that is a key under a prefix). The hardware it runs on is the last part of the key."""
     artifact = model.artifact
-    if not artifact or artifact.endswith("/") or not S3_URI.match(artifact) or artifact.count("/") < 3:
+    if not artifact or artifact.endswith("/") or not S3_URI.match(artifact):
         return None
     image = model.image if isinstance(model.image, str) else f"{model.image.framework}:{model.image.version}"
     prefix = artifact.rsplit("/", 1)[0] + "/"
@@ -435,8 +435,9 @@ def _device(model: Alone) -> str | None:
 
 def _rate(model: Any) -> tuple[float, float] | None:
     """Its invocations a minute at mean and at peak, as a held model's are counted; None when unknown."""
-    mean, peak = (_per_minute(model.traffic, level, model.latency_slo_ms) for level in (model.traffic.mean_concurrency, model.traffic.peak_concurrency)) \
-        if model.traffic else (None, None)
+    if model.traffic is None:
+        return None
+    mean, peak = (_per_minute(model.traffic, level, model.latency_slo_ms) for level in (model.traffic.mean_concurrency, model.traffic.peak_concurrency))
     return None if mean is None or peak is None else (mean, peak)
 
 
@@ -499,6 +500,9 @@ def _without_the_busiest(models: list[Alone]) -> tuple[list[Alone], dict[str, st
 
 def _group(key: tuple[str, ...], models: list[Alone], catalog: Catalog) -> Group | None:
     """The models' multi-model endpoint, on the cheapest instance type that loads the largest of them."""
+    from loadmaster.planner.devices import Devices  # the planner's, not needed to read a plan
+    from loadmaster.planner.sizing import demands_by_type
+
     first = models[0].spec
     prefix, device = key[1], key[-1]
     held = []
@@ -517,9 +521,6 @@ def _group(key: tuple[str, ...], models: list[Alone], catalog: Catalog) -> Group
     } | ({"artifact_kms_key_arn": first.artifact_kms_key_arn} if first.artifact_kms_key_arn else {}) | (
         {"latency_slo_ms": min(objectives)} if objectives else {})
     spec = MultiModelModel.model_validate(written)
-    from loadmaster.planner.devices import Devices  # the planner's, not needed to read a plan
-    from loadmaster.planner.sizing import demands_by_type
-
     types = [name for name in demands_by_type(spec, catalog, devices=Devices((device,), "the grouped models'"))
              if catalog[name].price_usd_per_hour is not None and instance_type_refusal(name, catalog[name].accelerator_kind) is None]
     if not types:
@@ -529,7 +530,7 @@ def _group(key: tuple[str, ...], models: list[Alone], catalog: Catalog) -> Group
     counts, _, _ = instance_counts(spec)
     mean_rate = sum(_rate(model.spec)[0] for model in models)
     sizes = sorted(model.spec.size_gb for model in models)
-    members = tuple(Member(model.spec.name, {"TargetModel": artifact_path(model.spec.name, model.spec.artifact.removeprefix(prefix))}, (
+    members = tuple(Member(model.spec.name, {"TargetModel": model.spec.artifact.removeprefix(prefix)}, (
         "inference latency: " + (f"its {model.spec.latency_slo_ms} ms objective tolerates" if model.spec.latency_slo_ms else "no objective stated, so nothing rules out")
         + f" loading the model on its first invocation (about {FIRST_INVOCATION_LOAD_MS // 1000} s, our estimate); it stays loaded while memory lasts",
         f"chosen: {NAME}, grouped by the planner: one container serves {len(models)} models of the same image under {prefix}, of similar sizes "
