@@ -260,3 +260,20 @@ def test_the_grouped_portfolio_synthesizes_a_multi_model_and_a_direct_multi_cont
         "InferenceExecutionConfig": {"Mode": "Direct"},
         "Containers": [Match.object_like({"ContainerHostname": name}) for name in ("churn", "fraud", "ltv")]})
     template.resource_count_is("AWS::SageMaker::Endpoint", 2)
+
+
+@pytest.mark.slow
+def test_a_traffic_change_that_takes_a_model_out_of_its_group_rehearses_cleanly(tmp_path):
+    from loadmaster.rehearsal import rehearse_portfolio
+
+    # Given the grouped portfolio, and a change after which shop-6 is too busy for its group and fraud a little busier
+    base, changed = tmp_path / "retail.yaml", tmp_path / "changed.yaml"
+    base.write_text(yaml.safe_dump(document(*SHOPS, *TABULAR)))
+    busier = {**TABULAR[1], "traffic": {"pattern": "variable", "mean_concurrency": 1.5, "peak_concurrency": 4}}
+    changed.write_text(yaml.safe_dump(document(*SHOPS[:5], shop(6, traffic=QUIET | {"requests_per_s": 1.5}), TABULAR[0], busier, TABULAR[2])))
+
+    # When it is deployed after the base, with its names and placements
+    report = rehearse_portfolio(base, changed)
+
+    # Then CloudFormation creates, updates and deletes it without a clash of names
+    assert report[-2] == "deleted: nothing left behind" and report[-1].startswith("rehearsal passed"), report[-3:]
