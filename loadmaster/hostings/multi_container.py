@@ -2,7 +2,7 @@
 request served by the container it names (`InferenceExecutionConfig.Mode: Direct`, `TargetContainerHostname` on
 InvokeEndpoint). 2 to 15 containers, CPU instances only, scaled by whole instances on the endpoint's traffic: the
 containers' traffic adds up on its instances. Fit for a few heterogeneous CPU models with little traffic each, which
-would each leave a dedicated instance mostly idle.
+would each leave a dedicated instance mostly idle: `hosting: auto` groups such models so (`groups`).
 
 The model is the endpoint: its `containers:` (loadmaster.spec.containers) are the models it serves, its `traffic`
 their sum, its `size_gb` what they hold in memory together. `hosting: pipeline` (loadmaster.hostings.pipeline) is

@@ -1,7 +1,8 @@
 """`hosting: multi-model`: many models behind one endpoint, every artifact under one S3 prefix served by one shared
 container that loads each model on its first invocation (`Mode: MultiModel`; `loadmaster.multi_model`). One portfolio
 model names the container, the prefix, the instance type and bounds, and lists the models it holds; the instances
-scale on the invocations of all of them together. Its keys and checks, its plan unit, and its place in `auto`.
+scale on the invocations of all of them together. Its keys and checks, its plan unit, and its place in `auto`: an
+`auto` model that writes `holds`, or several similar `auto` models the planner groups (`groups`).
 """
 
 from __future__ import annotations
