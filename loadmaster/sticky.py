@@ -17,7 +17,8 @@ one way out, `--replan`, which moves every model; the one model moving is what t
 Models the lock does not place (new ones, and those not kept) are planned among themselves first, as the planner
 plans them without a lock, and then written where that plan puts them: one placed on the instance type of a kept
 pool joins that pool (it grows to hold it), others get new pools. Written like that, no pool the planner names
-collides with a kept one.
+collides with a kept one. Models the grouping step groups (loadmaster.planner.grouping) are not written in: grouped
+again, their group keeps its name (what its members share), and so its locked endpoint.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from loadmaster.hostings.registry import PATTERNS
 from loadmaster.identity import IdentityLock
 from loadmaster.planner.decide import Decisions, PlanningProblems, decide
 from loadmaster.planner.devices import model_devices
+from loadmaster.planner.grouping import grouped
 from loadmaster.planner.sizing import demands_by_type
 from loadmaster.regions import INFERENCE_COMPONENT_TYPE, region_has_resource_type
 from loadmaster.spec.base import ModelSpec
@@ -83,7 +85,11 @@ def kept_placements(portfolio: Portfolio, lock: IdentityLock, catalog: Catalog) 
 
     new_pools: dict[str, str] = {}
     if afresh and kept_pools:
-        planned = _planned_alone(portfolio, afresh, catalog)
+        # A model the grouping step groups is left as written: planned with the others, it is grouped again (its
+        # group named by what it shares, the lock keeps the group's endpoint), not pinned alone.
+        grouped_again = grouped(portfolio.model_copy(update={"models": [pinned.get(model.name, model) for model in portfolio.models]}), catalog).members
+        afresh = [model for model in afresh if model.name not in grouped_again]
+        planned = _planned_alone(portfolio, afresh, catalog) if afresh else None
         for model in afresh if planned else ():
             decision = planned.models[model.name]
             if decision.pool in written_pools:

@@ -143,7 +143,7 @@ def test_the_plan_module_imports_nothing_of_the_planner():
 
 # The planner's cost and bill, the checks, the lock and the summary ask every pattern through `HostingPattern`;
 # only the pools (`pools:` in the portfolio, inference components' alone) are named, and decide.py packs them.
-ASKING_THROUGH_THE_REGISTRY = ("loadmaster/planner/bill.py", "loadmaster/planner/cost.py", "loadmaster/planner/make.py", "loadmaster/planner/render.py",
+ASKING_THROUGH_THE_REGISTRY = ("loadmaster/planner/bill.py", "loadmaster/planner/cost.py", "loadmaster/planner/grouping.py", "loadmaster/planner/make.py", "loadmaster/planner/render.py",
                                "loadmaster/planner/review.py", "loadmaster/spec/checks.py", "loadmaster/sticky.py", "loadmaster/summary.py")
 POOL_NAMES = {"PoolSpec", "PoolPlan"}
 
@@ -172,3 +172,14 @@ def test_a_pattern_without_instances_the_planner_decides_must_bill_by_use():
     with pytest.raises(ValueError, match="it bills by use: give it a cost_by_use"):
         replace(PATTERNS["serverless"], cost_by_use=None)
     assert PATTERNS["serverless"].instances == NONE
+
+
+@pytest.mark.parametrize("name", sorted(name for name, pattern in PATTERNS.items() if pattern.groups))
+def test_a_pattern_that_groups_auto_models_gives_each_member_a_plan_entry_of_its_own(name):
+    from dataclasses import fields
+
+    from loadmaster.hostings.pattern import HostsMembers
+
+    # Grouping changes how callers invoke a model: its unit lists the members, each with its entry and invocation
+    unit = PATTERNS[name].unit
+    assert issubclass(unit, HostsMembers) and "members" in {field.name for field in fields(unit)}

@@ -75,6 +75,7 @@ class HostingChoice:
     hosting: str
     reasons: tuple[str, ...]
     weighed: bool = False  # chosen between candidates by cost: the plan restates the cost with its own types (`restated`)
+    candidate: Candidate | None = None  # the chosen one, where candidates were weighed
 
 
 def choose_hosting(model: ModelSpec, demands: dict[str, Demand], catalog: Catalog) -> HostingChoice:
@@ -122,7 +123,7 @@ def weigh(model: ModelSpec, candidates: list[Candidate]) -> HostingChoice:
         "traffic pattern: " + (pattern or "not stated"),
         PATTERNS[chosen.pattern].verdict(chosen, others, saving, pattern),
     )
-    return HostingChoice(chosen.pattern, reasons, weighed=saving is not None)
+    return HostingChoice(chosen.pattern, reasons, weighed=saving is not None, candidate=chosen)
 
 
 def judged(by_simplicity: list[Candidate], pattern: str | None) -> tuple[Candidate, float | None, str]:

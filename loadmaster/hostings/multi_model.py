@@ -1,11 +1,13 @@
 """`hosting: multi-model`: many models behind one endpoint, every artifact under one S3 prefix served by one shared
 container that loads each model on its first invocation (`Mode: MultiModel`; `loadmaster.multi_model`). One portfolio
 model names the container, the prefix, the instance type and bounds, and lists the models it holds; the instances
-scale on the invocations of all of them together. Its keys and checks, its plan unit, and its place in `auto`.
+scale on the invocations of all of them together. Its keys and checks, its plan unit, and its place in `auto`: an
+`auto` model that writes `holds`, or several similar `auto` models the planner groups (`groups`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -16,15 +18,21 @@ from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.errors import Problem
 from loadmaster.hostings.dedicated import DedicatedFields
 from loadmaster.hostings.pattern import (
+    Alone,
     Candidate,
+    Group,
     HostingPattern,
+    HostsMembers,
+    Member,
     ModelOnInstances,
     PlanningContext,
+    Proposals,
     bounds_range,
     counts_document,
     deployment_of,
     endpoint_named_like_a_pool,
     network_of,
+    request_of,
     scaling_summary,
 )
 from loadmaster.multi_model import (
@@ -167,8 +175,8 @@ class HeldPlan:
 
 
 @dataclass(frozen=True)
-class MultiModelPlan(ModelOnInstances):
-    """A multi-model endpoint and the models it holds."""
+class MultiModelPlan(HostsMembers, ModelOnInstances):
+    """A multi-model endpoint and the models it holds (`members`: those `auto` grouped onto it, each a portfolio model)."""
 
     pattern: ClassVar[str] = NAME
 
@@ -188,6 +196,7 @@ class MultiModelPlan(ModelOnInstances):
     ssm_access: bool = False
     generation: int = 1
     stack: str | None = None
+    members: tuple[Member, ...] = ()
 
     @property
     def label(self) -> str:
@@ -203,10 +212,10 @@ class MultiModelPlan(ModelOnInstances):
 
     def summary_lines(self) -> list[str]:
         return [f"  multi-model {self.model} -> endpoint {self.endpoint_name}: {len(self.held)} models under {self.container.artifact}, "
-                f"{self.instance_type.name} x {bounds_range(self.instances)} instances, {scaling_summary(self.scaling)}"]
+                f"{self.instance_type.name} x {bounds_range(self.instances)} instances, {scaling_summary(self.scaling)}"] + self.member_lines(self.endpoint_name)
 
     def model_documents(self) -> list[dict[str, Any]]:
-        return [{
+        endpoint = {
             "name": self.model,
             "hosting": NAME,
             "pool": None,
@@ -216,7 +225,8 @@ class MultiModelPlan(ModelOnInstances):
             "holds": [{"name": held.name, "target_model": held.target_model, "size_gb": held.size_gb} for held in self.held],
             "reasons": list(self.reasons),
             "notes": list(self.notes),
-        }]
+        }
+        return [endpoint] + self.member_documents(endpoint)
 
 
 def _invocations_target(model: Any) -> float:
@@ -332,6 +342,7 @@ def plan_units(context: PlanningContext) -> tuple[tuple[MultiModelPlan, ...], li
             continue
         instances = Bounds(*decision.bounds)
         held = tuple(HeldPlan(held.name, artifact_path(held.name, held.artifact), held.size_gb) for held in model.holds)
+        group = context.group(name)
         units.append(MultiModelPlan(
             model=name,
             endpoint_name=f"{context.portfolio.name}-{name}",
@@ -342,19 +353,21 @@ def plan_units(context: PlanningContext) -> tuple[tuple[MultiModelPlan, ...], li
             held=held,
             model_cache=model.model_cache,
             instance_counts=decision.counts,
-            reasons=decision.reasons + (cost_reason(len(held), instance, decision.counts),),
+            reasons=(group.reasons if group else decision.reasons) + (cost_reason(len(held), instance, decision.counts),),
             notes=decision.notes + tuple(fitness_notes(model)),
             deployment=deployment_of(model),
             network=network_of(model.network),
             ssm_access=model.ssm_access,
+            members=group.members if group else (),
         ))
     return tuple(units), problems
 
 
 def candidate(model: Any, demands: dict[str, Demand], catalog: Catalog) -> Candidate:
     """A multi-model endpoint hosts a group of models (`holds`), not one: an `auto` model that writes `holds` is one
-    (the key decides it), and a model that does not cannot be."""
-    why = "multi-model: serves the models listed under holds behind one container, and this model lists none"
+    (the key decides it), and a model that does not cannot be one alone; the planner's grouping step may put it on
+    one with similar models (`groups`)."""
+    why = "multi-model: serves several models behind one container (holds, or similar auto models the planner groups), not one alone"
     return Candidate(NAME, why, SCALING_LEVELS, unfit=why)
 
 
@@ -362,10 +375,178 @@ def verdict(chosen: Candidate, others: list[Candidate], saving: float | None, pa
     return f"chosen: {NAME}, " + "; ".join(other.unfit for other in others if other.unfit)
 
 
+# `hosting: auto` grouping (HostingPattern.groups): several `auto` models behind one container.
+
+# A model's first invocation on a multi-model endpoint downloads and loads it from S3 (and again after SageMaker
+# unloads it for room), and waits up to 60 s for it before answering ModelNotReadyException ("Invoke a Multi-Model
+# Endpoint"): a latency objective shorter than that may be missed then. A small artifact may load faster; AWS gives
+# no typical figure, so we take the wait's bound.
+FIRST_INVOCATION_LOAD_MS = 60_000
+# The multi-model GPU types take the Triton Inference Server container only ("Supported algorithms, frameworks, and
+# instances for multi-model endpoints"): its image's repository.
+TRITON_REPOSITORY = "sagemaker-tritonserver"
+
+
+def groups(models: list[Alone], catalog: Catalog) -> Proposals:
+    """Models behind one container: the same image, environment and artifact key, each artifact a key directly
+    under one S3 prefix (its path there is its TargetModel); on CPU (or on a single GPU with the Triton image); each
+    with little traffic (its peak within one instance's invocations target) whose rate is known, a latency objective
+    that tolerates a load on first invocation (or none), no scaling or request of its own beyond real time; of
+    sizes within SIMILAR_SIZE_FACTOR; none with more than half their traffic. At least two."""
+    containers: dict[tuple[str, ...], list[Alone]] = {}
+    for model in models:
+        if (key := _container_key(model.spec)) is not None:
+            containers.setdefault(key + (_device(model) or "",), []).append(model)
+    proposals, left_out = [], {}
+    for key, alike in containers.items():
+        if len(alike) < 2:
+            continue
+        fit = []
+        for model in alike:
+            if (why := _unfit(model)) is None:
+                fit.append(model)
+            else:
+                left_out[model.spec.name] = why
+        fit, dissimilar = _similar_sizes(fit)
+        fit, busy = _without_the_busiest(fit)
+        left_out |= dissimilar | busy
+        group = _group(key, fit, catalog) if len(fit) >= 2 else None
+        if group is not None:
+            proposals.append(group)
+    return Proposals(tuple(proposals), left_out)
+
+
+def _container_key(model: Any) -> tuple[str, ...] | None:
+    """What one container shares: image, the artifacts' prefix, environment and artifact key (None: no artifact
+    that is a key under a prefix). The hardware it runs on is the last part of the key."""
+    artifact = model.artifact
+    if not artifact or artifact.endswith("/") or not S3_URI.match(artifact):
+        return None
+    image = model.image if isinstance(model.image, str) else f"{model.image.framework}:{model.image.version}"
+    prefix = artifact.rsplit("/", 1)[0] + "/"
+    return image, prefix, repr(sorted(model.environment.items())), model.artifact_kms_key_arn or ""
+
+
+def _device(model: Alone) -> str | None:
+    if "cpu" in model.devices:
+        return "cpu"
+    image = model.spec.image if isinstance(model.spec.image, str) else ""
+    return "gpu" if "gpu" in model.devices and TRITON_REPOSITORY in image else None
+
+
+def _rate(model: Any) -> tuple[float, float] | None:
+    """Its invocations a minute at mean and at peak, as a held model's are counted; None when unknown."""
+    if model.traffic is None:
+        return None
+    mean, peak = (_per_minute(model.traffic, level, model.latency_slo_ms) for level in (model.traffic.mean_concurrency, model.traffic.peak_concurrency))
+    return None if mean is None or peak is None else (mean, peak)
+
+
+def _unfit(model: Alone) -> str | None:
+    spec = model.spec
+    request = request_of(spec)
+    if _device(model) is None:
+        return f"it runs on {', '.join(model.devices)}: a multi-model endpoint runs on CPU, or on one GPU with the Triton image"
+    if spec.scaling is not None:
+        return "its scaling is written for an endpoint of its own"
+    if request is not None and request.needs_more_than_real_time():
+        return "its requests need more than a real-time endpoint takes"
+    if spec.latency_slo_ms is not None and spec.latency_slo_ms < FIRST_INVOCATION_LOAD_MS:
+        return (f"its {spec.latency_slo_ms} ms objective is shorter than loading the model on its first invocation "
+                f"(about {FIRST_INVOCATION_LOAD_MS // 1000} s, our estimate)")
+    rate = _rate(spec)
+    if rate is None:
+        return "its invocation rate is unknown (state traffic with requests_per_s, or latency_slo_ms): the shared instances are counted from every member's"
+    if rate[1] > limits.DEFAULT_MULTI_MODEL_INVOCATIONS_PER_INSTANCE:
+        return (f"its peak of {rate[1]:g} invocations a minute is more than one instance's target ({limits.DEFAULT_MULTI_MODEL_INVOCATIONS_PER_INSTANCE:g}): "
+                "not little traffic, better on an endpoint of its own")
+    return None
+
+
+def _similar_sizes(models: list[Alone]) -> tuple[list[Alone], dict[str, str]]:
+    """The most models whose sizes lie within SIMILAR_SIZE_FACTOR of each other (the smallest such, on a tie), and
+    why the others are left out."""
+    ordered = sorted(models, key=lambda model: (model.spec.size_gb, model.spec.name))
+    best = (0, 0)
+    end = 0
+    for start in range(len(ordered)):
+        end = max(end, start)
+        while end + 1 < len(ordered) and ordered[end + 1].spec.size_gb <= SIMILAR_SIZE_FACTOR * ordered[start].spec.size_gb:
+            end += 1
+        if end - start > best[1] - best[0]:
+            best = (start, end)
+    kept = ordered[best[0]:best[1] + 1]
+    if not kept:
+        return [], {}
+    low, high = kept[0].spec.size_gb, kept[-1].spec.size_gb
+    return (sorted(kept, key=lambda model: model.spec.name),
+            {model.spec.name: f"its {model.spec.size_gb:g} GB is more than {SIMILAR_SIZE_FACTOR}x from the others' {low:g}..{high:g} GB: "
+                              "multi-model endpoints share memory best among models of similar size" for model in ordered if model not in kept})
+
+
+def _without_the_busiest(models: list[Alone]) -> tuple[list[Alone], dict[str, str]]:
+    """The models without any that has more than half their traffic (fitness_notes' rule), and why."""
+    kept, left_out = list(models), {}
+    while len(kept) > 1:
+        means = {model.spec.name: _rate(model.spec)[0] for model in kept}
+        busiest = max(kept, key=lambda model: (means[model.spec.name], model.spec.name))
+        total = sum(means.values())
+        if not total or means[busiest.spec.name] <= total / 2:
+            break
+        left_out[busiest.spec.name] = (f"it has {means[busiest.spec.name] / total:.0%} of the traffic of the models like it: "
+                                      "a model much busier than the others is better on an endpoint of its own")
+        kept.remove(busiest)
+    return kept, left_out
+
+
+def _group(key: tuple[str, ...], models: list[Alone], catalog: Catalog) -> Group | None:
+    """The models' multi-model endpoint, on the cheapest instance type that loads the largest of them."""
+    from loadmaster.planner.devices import Devices  # the planner's, not needed to read a plan
+    from loadmaster.planner.sizing import demands_by_type
+
+    first = models[0].spec
+    prefix, device = key[1], key[-1]
+    held = []
+    for model in models:
+        mean, _ = _rate(model.spec)
+        traffic = model.spec.traffic
+        if traffic.requests_per_s is None and mean:  # its rate by its own latency objective, which the group's does not carry
+            traffic = traffic.model_copy(update={"requests_per_s": mean / 60})
+        held.append({"name": model.spec.name, "artifact": model.spec.artifact.removeprefix(prefix), "size_gb": model.spec.size_gb,
+                     "traffic": traffic.model_dump(exclude_none=True)})
+    objectives = [model.spec.latency_slo_ms for model in models if model.spec.latency_slo_ms is not None]
+    written = {
+        "name": "models-" + hashlib.sha256("|".join(key).encode()).hexdigest()[:8],  # the container's, whatever models it holds
+        "hosting": NAME, "image": first.image, "artifact": prefix, "environment": dict(first.environment),
+        "size_gb": max(model.spec.size_gb for model in models), "devices": [device], "holds": held,
+    } | ({"artifact_kms_key_arn": first.artifact_kms_key_arn} if first.artifact_kms_key_arn else {}) | (
+        {"latency_slo_ms": min(objectives)} if objectives else {})
+    spec = MultiModelModel.model_validate(written)
+    types = [name for name in demands_by_type(spec, catalog, devices=Devices((device,), "the grouped models'"))
+             if catalog[name].price_usd_per_hour is not None and instance_type_refusal(name, catalog[name].accelerator_kind) is None]
+    if not types:
+        return None
+    instance = catalog[min(types, key=lambda name: (catalog[name].price_usd_per_hour, name))]
+    spec = spec.model_copy(update={"instance_type": instance.name})
+    counts, _, _ = instance_counts(spec)
+    mean_rate = sum(_rate(model.spec)[0] for model in models)
+    sizes = sorted(model.spec.size_gb for model in models)
+    members = tuple(Member(model.spec.name, {"TargetModel": model.spec.artifact.removeprefix(prefix)}, (
+        "inference latency: " + (f"its {model.spec.latency_slo_ms} ms objective tolerates" if model.spec.latency_slo_ms else "no objective stated, so nothing rules out")
+        + f" loading the model on its first invocation (about {FIRST_INVOCATION_LOAD_MS // 1000} s, our estimate); it stays loaded while memory lasts",
+        f"chosen: {NAME}, grouped by the planner: one container serves {len(models)} models of the same image under {prefix}, of similar sizes "
+        f"({sizes[0]:g}..{sizes[-1]:g} GB) with little traffic each, for less than they cost alone",
+    )) for model in models)
+    price = instance.price_usd_per_hour
+    return Group(spec, members, instance.name, price * counts.min, price * counts.expected,
+                 f"{counts.min} x {instance.name} at the floor and {counts.expected} at mean for their {mean_rate:.3g} invocations a minute together, "
+                 f"{_invocations_target(spec):g} per instance")
+
+
 PATTERN = HostingPattern(
     name=NAME, spec=MultiModelModel, fields=MultiModelFields, metrics=MULTI_MODEL_METRICS, unit=MultiModelPlan, plan_units=plan_units,
     candidate=candidate, verdict=verdict,
     scaling_complexity="a multi-model endpoint scales one level (instances, on the invocations of all its models)",
     rehearsed_types=("AWS::SageMaker::Endpoint",),  # its model's routing by TargetModel: VERIFIERS["AWS::SageMaker::Model"]
-    instance_counts=instance_counts, model_problems=multi_model_problems, baseline=baseline, mean_is_stated=mean_is_stated,
+    instance_counts=instance_counts, model_problems=multi_model_problems, baseline=baseline, mean_is_stated=mean_is_stated, groups=groups,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from loadmaster.async_inference import Request
@@ -79,6 +79,65 @@ def no_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list[Pr
     return []
 
 
+# Grouping: `hosting: auto` may put several models on one endpoint of a pattern that serves many (`HostingPattern.groups`,
+# asked by `loadmaster.planner.grouping`).
+
+
+@dataclass(frozen=True)
+class Alone:
+    """An `auto` model the grouping step may group: no key of its own pins its hosting. `hosting` is the one the
+    fitness functions choose for it alone, where it costs `hourly_at_floor` and `hourly_at_mean` (a copy's cost as
+    weighed, times its copies at that traffic); `devices` the hardware it runs on."""
+
+    spec: ModelSpec
+    devices: tuple[str, ...]
+    hosting: str
+    hourly_at_floor: float
+    hourly_at_mean: float
+
+
+@dataclass(frozen=True)
+class Member:
+    """A portfolio model on a group's endpoint: how callers invoke it there (`invoke`: the request parameter that
+    names it, besides EndpointName, such as {"TargetModel": "shop-1.tar.gz"}) and why it is there."""
+
+    name: str
+    invoke: dict[str, str]
+    reasons: tuple[str, ...] = ()
+
+    def invocation(self, endpoint_name: str) -> str:
+        return f"callers invoke it with EndpointName {endpoint_name}, " + ", ".join(f"{key} {value}" for key, value in self.invoke.items())
+
+
+@dataclass(frozen=True)
+class Group:
+    """A pattern's proposal to host several `auto` models on one endpoint: `spec`, the group as one model of the
+    pattern the user could have written (its name deterministic: the same models give the same name in any order),
+    and what it costs on `instance_type` at the floor and at mean traffic, counted as `basis` says. `members` carry
+    the pattern's own reasons (the fitness functions it judges differently, and its verdict); the grouping step
+    adds the cost comparison."""
+
+    spec: ModelSpec
+    members: tuple[Member, ...]
+    instance_type: str
+    hourly_at_floor: float
+    hourly_at_mean: float
+    basis: str
+    reasons: tuple[str, ...] = ()  # the group's own, for its plan entry; filled in by the grouping step
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """A pattern's groups, and why the models it considered beside a group's members are not in it (by model)."""
+
+    groups: tuple[Group, ...] = ()
+    left_out: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class HostingPattern:
     """A hosting pattern's parts.
@@ -113,7 +172,10 @@ class HostingPattern:
       with (`loadmaster.planner.cost.BaselineEndpoint`); None (default): the model alone on the cheapest type that
       holds a copy (`baseline_endpoint`). A model that stands for several (a multi-model endpoint's) has one each;
     - `mean_is_stated(model)`: whether its count at mean traffic comes from traffic it states; None (default):
-      `loadmaster.planner.sizing.mean_is_stated`, from the model's own `traffic`.
+      `loadmaster.planner.sizing.mean_is_stated`, from the model's own `traffic`;
+    - `groups(models, catalog)`: for a pattern whose endpoint serves several models, its `Proposals`: groups of the
+      `auto` models open to grouping (`Alone`, in name order), each a model of the pattern; the grouping step forms a
+      group only where it costs less than its members alone. None (default): it groups nothing.
     """
 
     name: str
@@ -134,6 +196,7 @@ class HostingPattern:
     locked_placement: Callable[[str, IdentityLock], LockedPlacement | None] | None = None
     baseline: Callable[[ModelSpec, InstanceType, Counts, Catalog], tuple[BaselineEndpoint, ...]] | None = None
     mean_is_stated: Callable[[ModelSpec], bool] | None = None
+    groups: Callable[[list[Alone], Catalog], Proposals] | None = None
 
     def __post_init__(self) -> None:
         if self.instances == NONE and self.cost_by_use is None:
@@ -193,6 +256,26 @@ class ModelEndpoint:
         return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)  # type: ignore[type-var]
 
 
+class HostsMembers:
+    """The members of a group's unit (a frozen dataclass with `members: tuple[Member, ...]`, empty for a model the
+    user wrote): each member has its own plan entry, saying how callers invoke it, and its own reasons."""
+
+    members: tuple[Member, ...]
+
+    def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> Any:
+        members = tuple(replace(member, reasons=reasons(member.name, member.reasons)) for member in self.members)
+        return replace(super().with_reasons(reasons), members=members)  # type: ignore[misc]
+
+    def member_documents(self, group: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each member's plan entry: on the group's endpoint (`group`, its own entry), with how callers invoke it."""
+        shared = {key: value for key, value in group.items() if key not in ("holds", "containers")}
+        return [shared | {"name": member.name, "grouped_in": group["name"], "invoke": {"EndpointName": group["endpoint_name"], **member.invoke},
+                         "reasons": list(member.reasons), "notes": [member.invocation(group["endpoint_name"])]} for member in self.members]
+
+    def member_lines(self, endpoint_name: str) -> list[str]:
+        return [f"    model {member.name}: {member.invocation(endpoint_name)}" for member in self.members]
+
+
 class ModelOnInstances(ModelEndpoint):
     """A `ModelEndpoint` on instances of its own, one copy each: with the fields `instance_type`, `instances`,
     `instance_counts`, `scaling` and `notes` besides (dedicated and async units)."""
@@ -240,6 +323,11 @@ class PlanningContext:
     decisions: Any  # loadmaster.planner.decide.Decisions
     containers: dict[str, Any]  # model -> loadmaster.plan.ContainerDefinition
     catalog: Any
+    groups: dict[str, Group] = field(default_factory=dict)  # the groups `auto` formed, by their model's name
+
+    def group(self, model: str) -> Group | None:
+        """The group the planner formed as `model`, or None for a model of the portfolio."""
+        return self.groups.get(model)
 
     def models_of(self, pattern: str) -> dict[str, Any]:
         """The decisions of the models hosted by `pattern`, in portfolio order."""

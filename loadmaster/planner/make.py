@@ -17,6 +17,7 @@ from loadmaster.plan import ContainerDefinition, Plan, PlanUnit
 from loadmaster.planner.bill import Bill, Usage, plan_bill
 from loadmaster.planner.cost import CostSummary
 from loadmaster.planner.decide import PlanningProblems, decide
+from loadmaster.planner.grouping import grouped
 from loadmaster.planner.review import review
 from loadmaster.sticky import explained, kept_placements
 from loadmaster.spec.base import FrameworkImage, ModelSpec
@@ -52,14 +53,18 @@ def planning_catalog(portfolio: Portfolio, source: str, catalog: Catalog) -> Cat
     return catalog.with_reserve(portfolio.reserve)
 
 
-def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
-    catalog = planning_catalog(portfolio, source, catalog)
+def make_plan(written: Portfolio, source: str, catalog: Catalog) -> Plan:
+    catalog = planning_catalog(written, source, catalog)
+    # `auto` models the patterns that serve several group, each group one model of its pattern (loadmaster.planner.grouping).
+    grouping = grouped(written, catalog)
+    portfolio = grouping.portfolio
     containers = _containers(portfolio, source)
     try:
         decisions = decide(portfolio, catalog)
     except PlanningProblems as error:
         raise PortfolioError(source, error.problems) from None
-    units, problems = _units(PlanningContext(portfolio, decisions, containers, catalog))
+    units, problems = _units(PlanningContext(portfolio, decisions, containers, catalog, grouping.groups))
+    units = grouping.explained(units)
     problems += _shared_endpoint_names(portfolio.name, units)
     reviewed_problems, reviewed_warnings = review(portfolio, decisions, catalog)
     problems += reviewed_problems
@@ -76,7 +81,7 @@ def make_plan(portfolio: Portfolio, source: str, catalog: Catalog) -> Plan:
         cost=decisions.cost,
         bill=_bill(portfolio, units, decisions.cost, catalog),
         kms_key_arn=portfolio.kms_key_arn,
-        warnings=tuple(portfolio_warnings(portfolio, catalog) + reviewed_warnings),
+        warnings=tuple(portfolio_warnings(written, catalog) + reviewed_warnings),
     )
 
 
