@@ -55,6 +55,7 @@ models:
 CPU_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 XGBOOST_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 ERROR_TOPIC = "arn:aws:sns:us-east-1:123456789012:transcribe-errors"
+NETWORK = "{subnets: [subnet-0a1b2c3d4e5f60718, subnet-0f9e8d7c6b5a49382], security_groups: [sg-0123abcd4567ef890], isolation: true}"
 # One model of each pattern beyond components and plain dedicated endpoints, each with the options its builder passes on.
 PATTERNS = f"""
 version: 1
@@ -82,10 +83,19 @@ models:
     instance_type: ml.c5.large
     instances: {{min: 1, max: 2}}
     model_cache: false
-    network: {{subnets: [subnet-0a1b2c3d4e5f60718, subnet-0f9e8d7c6b5a49382], security_groups: [sg-0123abcd4567ef890], isolation: true}}
+    network: {NETWORK}
+    ssm_access: true
     holds:
       - {{name: shop-1, size_gb: 0.2}}
       - {{name: shop-2, size_gb: 0.2}}
+  - name: catalog
+    image: {CPU_IMAGE}
+    artifact: s3://models/catalog/
+    hosting: multi-model
+    instance_type: ml.c5.large
+    instances: {{min: 1, max: 1}}
+    scaling: none
+    holds: [{{name: books, size_gb: 0.1}}]
   - name: churn
     image: {XGBOOST_IMAGE}
     artifact: s3://models/churn/model.tar.gz
@@ -111,11 +121,16 @@ models:
     hosting: batch
     batch: {{input: s3://team-data/claims/, output: s3://team-results/fraud/, on_new_objects: true, runs_per_month: 300,
             instance_type: ml.c5.xlarge, records: 36000, record_processing_s: 0.5}}
+  - name: audit
+    image: {XGBOOST_IMAGE}
+    hosting: batch
+    batch: {{input: s3://team-data/audit/, output: s3://team-results/audit/, runs_per_month: 4, run_hours: 1, instance_type: ml.m5.large}}
   - name: tabular
     hosting: multi-container
     instance_type: ml.c5.large
     instances: {{min: 2, max: 2}}
     scaling: none
+    network: {NETWORK}
     containers:
       - {{name: churn, image: {XGBOOST_IMAGE}, artifact: s3://models/churn/model.tar.gz}}
       - {{name: fraud, image: {CPU_IMAGE}, artifact: s3://models/fraud/model.tar.gz}}
@@ -123,6 +138,7 @@ models:
     hosting: pipeline
     instance_type: ml.c5.xlarge
     instances: {{min: 1, max: 3}}
+    network: {NETWORK}
     containers:
       - {{name: features, image: {CPU_IMAGE}, artifact: s3://models/scoring/features.tar.gz}}
       - {{name: score, image: {XGBOOST_IMAGE}, artifact: s3://models/scoring/model.tar.gz}}
@@ -453,11 +469,12 @@ def test_each_pattern_keeps_the_logical_ids_its_deployed_endpoints_have(patterns
     machines = set(patterns.find_resources("AWS::StepFunctions::StateMachine"))
 
     assert {name: re.sub(r"[0-9A-F]{8}$", "", logical_id) for name, logical_id in endpoints.items()} == {
-        "patterns-transcribe": "AsynctranscribeEndpoint", "patterns-tagger": "ServerlesstaggerEndpoint", "patterns-shops": "MultiModelshopsEndpoint",
+        "patterns-transcribe": "AsynctranscribeEndpoint", "patterns-tagger": "ServerlesstaggerEndpoint",
+        "patterns-shops": "MultiModelshopsEndpoint", "patterns-catalog": "MultiModelcatalogEndpoint",
         "patterns-tabular": "MultiContainertabularEndpoint", "patterns-scoring": "PipelinescoringEndpoint",
         "patterns-ranker": "DedicatedrankerEndpoint", "patterns-summarizer": "DedicatedsummarizerEndpoint",
     }
-    assert {re.sub(r"[0-9A-F]{8}$", "", logical_id) for logical_id in machines} == {"BatchchurnStateMachine", "BatchfraudStateMachine"}
+    assert {re.sub(r"[0-9A-F]{8}$", "", logical_id) for logical_id in machines} == {"BatchchurnStateMachine", "BatchfraudStateMachine", "BatchauditStateMachine"}
 
 
 def test_a_later_generation_is_built_beside_the_old_one_under_other_logical_ids(scaled_plan):
@@ -501,16 +518,31 @@ def test_a_serverless_endpoint_has_its_memory_concurrency_and_warm_capacity_scal
     assert (target["ScalableDimension"], target["MinCapacity"], target["MaxCapacity"]) == ("sagemaker:variant:DesiredProvisionedConcurrency", 1, 5)
 
 
-def test_a_multi_model_endpoint_serves_its_prefix_uncached_in_its_vpc_between_its_instance_bounds(patterns):
-    (model,) = patterns.find_resources("AWS::SageMaker::Model", {"Properties": {"PrimaryContainer": {"Mode": "MultiModel"}}}).values()
+def test_a_multi_model_endpoint_serves_its_prefix_uncached_in_its_vpc_with_ssm_between_its_instance_bounds(patterns):
+    (model,) = patterns.find_resources("AWS::SageMaker::Model", {"Properties": {"PrimaryContainer": {"Mode": "MultiModel", "ModelDataUrl": "s3://models/shops/"}}}).values()
+    (variant,) = config_of(patterns, "patterns-shops")["ProductionVariants"]
     target = target_of(patterns, "endpoint/patterns-shops/variant/AllTraffic")
 
-    assert model["Properties"]["PrimaryContainer"]["ModelDataUrl"] == "s3://models/shops/"
     assert model["Properties"]["PrimaryContainer"]["MultiModelConfig"] == {"ModelCacheSetting": "Disabled"}
     assert model["Properties"]["VpcConfig"] == {"Subnets": ["subnet-0a1b2c3d4e5f60718", "subnet-0f9e8d7c6b5a49382"], "SecurityGroupIds": ["sg-0123abcd4567ef890"]}
     assert model["Properties"]["EnableNetworkIsolation"] is True
-    assert config_of(patterns, "patterns-shops")["ProductionVariants"][0]["InitialInstanceCount"] == 1
+    assert (variant["InitialInstanceCount"], variant["EnableSSMAccess"]) == (1, True)
     assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 2)
+
+
+def test_a_multi_model_endpoint_at_a_fixed_count_has_no_scaling_and_says_why(patterns_stack, patterns):
+    reasons = [str(entry.data) for node in patterns_stack.node.find_all() for entry in node.node.metadata if "scaling: none" in str(entry.data)]
+
+    assert not patterns.find_resources("AWS::ApplicationAutoScaling::ScalableTarget", {"Properties": {"ResourceId": "endpoint/patterns-catalog/variant/AllTraffic"}})
+    assert any("catalog: its instance count stays at 1" in reason for reason in reasons)
+
+
+def test_endpoints_of_several_containers_each_run_in_the_vpc_asked_for(patterns):
+    # Two of them in one stack: each imports the subnets and groups under its own construct ids.
+    for mode in ("Direct", "Serial"):
+        (model,) = patterns.find_resources("AWS::SageMaker::Model", {"Properties": {"InferenceExecutionConfig": {"Mode": mode}}}).values()
+        assert model["Properties"]["VpcConfig"] == {"Subnets": ["subnet-0a1b2c3d4e5f60718", "subnet-0f9e8d7c6b5a49382"], "SecurityGroupIds": ["sg-0123abcd4567ef890"]}
+        assert model["Properties"]["EnableNetworkIsolation"] is True
 
 
 def test_a_scheduled_transform_runs_in_its_time_zone_with_every_option_of_its_job(patterns):
@@ -534,6 +566,16 @@ def test_a_transform_on_new_objects_writes_under_the_prefix_asked_for_with_the_s
     assert '"TransformResources":{"InstanceType":"ml.c5.xlarge","InstanceCount":1}' in fraud
     for machine in patterns.find_resources("AWS::StepFunctions::StateMachine").values():
         assert {"Fn::GetAtt": [key_id, "Arn"]} in machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+
+
+def test_only_the_scheduled_transform_has_a_schedule_and_only_the_one_on_new_objects_a_rule(patterns):
+    # audit, with neither, runs when started by hand
+    machines = {re.sub(r"[0-9A-F]{8}$", "", logical_id): logical_id for logical_id in patterns.find_resources("AWS::StepFunctions::StateMachine")}
+    (schedule,) = patterns.find_resources("AWS::Scheduler::Schedule").values()
+    (rule,) = patterns.find_resources("AWS::Events::Rule").values()
+
+    assert schedule["Properties"]["Target"]["Arn"] == {"Ref": machines["BatchchurnStateMachine"]}
+    assert [target["Arn"] for target in rule["Properties"]["Targets"]] == [{"Ref": machines["BatchfraudStateMachine"]}]
 
 
 def test_a_multi_container_endpoint_invokes_its_containers_directly_at_the_fixed_count_it_keeps(patterns_stack, patterns):
@@ -569,3 +611,27 @@ def test_a_shadow_variant_receives_its_share_of_the_requests_on_its_fixed_instan
 
     assert (shadow["VariantName"], shadow["InstanceType"], shadow["InitialInstanceCount"], shadow["InitialVariantWeight"]) == ("next", "ml.g5.xlarge", 1, 0.5)
     assert not patterns.find_resources("AWS::ApplicationAutoScaling::ScalableTarget", {"Properties": {"ResourceId": "endpoint/patterns-summarizer/variant/next"}})
+
+
+def test_a_component_the_lock_placed_follows_its_pool_when_the_pool_itself_is_new(scaled_plan):
+    # Given a lock that records a component in units-hosting-2 but not its pool (a pool of a later generation, say)
+    pool = scaled_plan.pools[0]
+    waker, steady = pool.components
+    unplaced = dataclasses.replace(pool, stack=None, components=(dataclasses.replace(waker, stack="units-hosting-2"), steady))
+    # When
+    stacks = hosting_stacks(cdk.App(), scaled_plan.with_units_of("inference-component", (unplaced,)))
+    # Then the component is built with its pool, in the one stack: never in a stack its endpoint is not yet in
+    assert stack_of_each_unit(stacks) == {
+        "pool:neuron": "units-hosting", "component:waker": "units-hosting", "component:steady": "units-hosting", "dedicated:inline": "units-hosting",
+    }
+
+
+def test_an_endpoint_of_several_containers_is_one_part_estimated_as_its_own_pattern_before_any_is_measured(patterns_plan):
+    from stacks.builders.multi_container import RESOURCES_FIRST_GUESS, containers_builder
+
+    for pattern in ("multi-container", "pipeline"):
+        (unit,) = [unit for unit in patterns_plan.units if unit.pattern == pattern]
+        builder = containers_builder(pattern)
+        head = builder.head(unit)
+        assert (builder.pattern, builder.first_guess, builder.members(unit)) == (pattern, {pattern: RESOURCES_FIRST_GUESS}, [])
+        assert (head.key, head.kind, head.stack) == (unit.key, pattern, None)
