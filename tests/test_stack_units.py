@@ -1,5 +1,6 @@
 """The hosting stacks of small portfolios: what each model's plan turns into (scaling or fixed capacity, waking from
-zero, deployment strategy, storage keys, tags), and where the lock file's stack names put each unit."""
+zero, deployment strategy, storage keys, tags), what each pattern's builder passes to its endpoint or transform (one
+model of each pattern, synthesized once), and where the lock file's stack names put each unit."""
 
 from __future__ import annotations
 
