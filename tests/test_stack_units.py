@@ -1,5 +1,6 @@
 """The hosting stacks of small portfolios: what each model's plan turns into (scaling or fixed capacity, waking from
-zero, deployment strategy, storage keys, tags), and where the lock file's stack names put each unit."""
+zero, deployment strategy, storage keys, tags), what each pattern's builder passes to its endpoint or transform (one
+model of each pattern, synthesized once), and where the lock file's stack names put each unit."""
 
 from __future__ import annotations
 
@@ -52,6 +53,117 @@ models:
 """
 
 
+CPU_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+XGBOOST_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+ERROR_TOPIC = "arn:aws:sns:us-east-1:123456789012:transcribe-errors"
+NETWORK = "{subnets: [subnet-0a1b2c3d4e5f60718, subnet-0f9e8d7c6b5a49382], security_groups: [sg-0123abcd4567ef890], isolation: true}"
+# One model of each pattern beyond components and plain dedicated endpoints, each with the options its builder passes on.
+PATTERNS = f"""
+version: 1
+name: patterns
+region: us-east-1
+models:
+  - name: transcribe
+    image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker
+    artifact: s3://models/transcribe/model.tar.gz
+    hosting: async
+    instance_type: ml.g5.2xlarge
+    instances: {{min: 0, max: 3}}
+    output: {{bucket: team-results, prefix: transcripts/}}
+    notifications: {{success: true, error: "{ERROR_TOPIC}"}}
+    max_concurrent_invocations_per_instance: 2
+  - name: tagger
+    image: {CPU_IMAGE}
+    artifact: s3://models/tagger/model.tar.gz
+    hosting: serverless
+    serverless: {{memory_mb: 2048, max_concurrency: 20, provisioned_concurrency: {{min: 1, max: 5}}}}
+  - name: shops
+    image: {CPU_IMAGE}
+    artifact: s3://models/shops/
+    hosting: multi-model
+    instance_type: ml.c5.large
+    instances: {{min: 1, max: 2}}
+    model_cache: false
+    network: {NETWORK}
+    ssm_access: true
+    holds:
+      - {{name: shop-1, size_gb: 0.2}}
+      - {{name: shop-2, size_gb: 0.2}}
+  - name: catalog
+    image: {CPU_IMAGE}
+    artifact: s3://models/catalog/
+    hosting: multi-model
+    instance_type: ml.c5.large
+    instances: {{min: 1, max: 1}}
+    scaling: none
+    holds: [{{name: books, size_gb: 0.1}}]
+  - name: churn
+    image: {XGBOOST_IMAGE}
+    artifact: s3://models/churn/model.tar.gz
+    hosting: batch
+    batch:
+      input: s3://team-data/customers/daily/
+      schedule: cron(0 2 ? * MON-FRI *)
+      time_zone: Europe/Paris
+      instance_type: ml.m5.xlarge
+      instance_count: 2
+      max_concurrent_transforms: 4
+      max_payload_mb: 6
+      batch_strategy: MultiRecord
+      split_type: Line
+      content_type: text/csv
+      accept: text/csv
+      assemble_with: Line
+      timeout_hours: 1.5
+      records: 2000000
+      record_processing_s: 0.01
+  - name: fraud
+    image: {XGBOOST_IMAGE}
+    hosting: batch
+    batch: {{input: s3://team-data/claims/, output: s3://team-results/fraud/, on_new_objects: true, runs_per_month: 300,
+            instance_type: ml.c5.xlarge, records: 36000, record_processing_s: 0.5}}
+  - name: audit
+    image: {XGBOOST_IMAGE}
+    hosting: batch
+    batch: {{input: s3://team-data/audit/, output: s3://team-results/audit/, runs_per_month: 4, run_hours: 1, instance_type: ml.m5.large}}
+  - name: tabular
+    hosting: multi-container
+    instance_type: ml.c5.large
+    instances: {{min: 2, max: 2}}
+    scaling: none
+    network: {NETWORK}
+    containers:
+      - {{name: churn, image: {XGBOOST_IMAGE}, artifact: s3://models/churn/model.tar.gz}}
+      - {{name: fraud, image: {CPU_IMAGE}, artifact: s3://models/fraud/model.tar.gz}}
+  - name: scoring
+    hosting: pipeline
+    instance_type: ml.c5.xlarge
+    instances: {{min: 1, max: 3}}
+    network: {NETWORK}
+    containers:
+      - {{name: features, image: {CPU_IMAGE}, artifact: s3://models/scoring/features.tar.gz}}
+      - {{name: score, image: {XGBOOST_IMAGE}, artifact: s3://models/scoring/model.tar.gz}}
+    traffic: {{pattern: steady, mean_concurrency: 2, peak_concurrency: 6}}
+  - name: ranker
+    image: {CPU_IMAGE}
+    artifact: s3://models/ranker/model.tar.gz
+    hosting: dedicated
+    instance_type: ml.c5.xlarge
+    instances: {{min: 1, max: 4}}
+    traffic: {{pattern: steady, mean_concurrency: 8, peak_concurrency: 16}}
+    variants:
+      - {{name: current, weight: 9}}
+      - {{name: candidate, artifact: s3://models/ranker-v2/model.tar.gz, instance_type: ml.c5.large, instances: {{min: 1, max: 2}}, weight: 1}}
+  - name: summarizer
+    image: {GPU_IMAGE}
+    artifact: s3://models/summarizer/model.tar.gz
+    hosting: dedicated
+    instance_type: ml.g5.xlarge
+    instances: {{min: 1, max: 2}}
+    shadow: {{name: next, instance_count: 1, artifact: s3://models/summarizer-v2/model.tar.gz, sampling_percent: 50}}
+"""
+
+
 def plan_of(text: str, directory: Path):
     path = directory / "portfolio.yaml"
     path.write_text(text)
@@ -78,6 +190,22 @@ def fixed_stack() -> cdk.Stack:
 @pytest.fixture(scope="module")
 def fixed(fixed_stack) -> Template:
     return Template.from_stack(fixed_stack)
+
+
+@pytest.fixture(scope="module")
+def patterns_plan(tmp_path_factory):
+    return plan_of(PATTERNS, tmp_path_factory.mktemp("patterns"))
+
+
+@pytest.fixture(scope="module")
+def patterns_stack(patterns_plan) -> cdk.Stack:
+    (stack,) = add_stacks(cdk.App(), patterns_plan)
+    return stack
+
+
+@pytest.fixture(scope="module")
+def patterns(patterns_stack) -> Template:
+    return Template.from_stack(patterns_stack)
 
 
 def target_of(template, resource_id):
@@ -315,3 +443,196 @@ def test_a_dedicated_endpoint_the_lock_places_in_the_second_stack_stays_there(sc
     assert stack_of_each_unit(stacks) == {
         "pool:neuron": "units-hosting-2", "component:waker": "units-hosting-2", "component:steady": "units-hosting-2", "dedicated:inline": "units-hosting-2",
     }
+
+
+# The other patterns' builders (stacks.builders): what each passes from its plan to its endpoint or transform
+
+
+def config_of(template, endpoint_name):
+    """The endpoint config of the endpoint named `endpoint_name`."""
+    (endpoint,) = template.find_resources("AWS::SageMaker::Endpoint", {"Properties": {"EndpointName": endpoint_name}}).values()
+    config_id = endpoint["Properties"]["EndpointConfigName"]["Fn::GetAtt"][0]
+    return template.to_json()["Resources"][config_id]["Properties"]
+
+
+def transform_of(template, transform_name):
+    """The state machine's definition of batch transform `transform_name`, the tokens it joins left out."""
+    for machine in template.find_resources("AWS::StepFunctions::StateMachine").values():
+        definition = "".join(part for part in machine["Properties"]["DefinitionString"]["Fn::Join"][1] if isinstance(part, str))
+        if f"'{transform_name}-{{}}'" in definition:
+            return definition
+    raise AssertionError(f"no state machine runs {transform_name}")
+
+
+def test_each_pattern_keeps_the_logical_ids_its_deployed_endpoints_have(patterns):
+    # Another construct id would make CloudFormation replace the endpoint, and the model behind it.
+    endpoints = {resource["Properties"]["EndpointName"]: logical_id for logical_id, resource in patterns.find_resources("AWS::SageMaker::Endpoint").items()}
+    machines = set(patterns.find_resources("AWS::StepFunctions::StateMachine"))
+
+    assert {name: re.sub(r"[0-9A-F]{8}$", "", logical_id) for name, logical_id in endpoints.items()} == {
+        "patterns-transcribe": "AsynctranscribeEndpoint", "patterns-tagger": "ServerlesstaggerEndpoint",
+        "patterns-shops": "MultiModelshopsEndpoint", "patterns-catalog": "MultiModelcatalogEndpoint",
+        "patterns-tabular": "MultiContainertabularEndpoint", "patterns-scoring": "PipelinescoringEndpoint",
+        "patterns-ranker": "DedicatedrankerEndpoint", "patterns-summarizer": "DedicatedsummarizerEndpoint",
+    }
+    assert {re.sub(r"[0-9A-F]{8}$", "", logical_id) for logical_id in machines} == {"BatchchurnStateMachine", "BatchfraudStateMachine", "BatchauditStateMachine"}
+
+
+def test_a_later_generation_is_built_beside_the_old_one_under_other_logical_ids(scaled_plan):
+    # Given the pool and the dedicated endpoint replaced by their second generation (loadmaster.identity)
+    pool, dedicated = scaled_plan.pools[0], scaled_plan.dedicated[0]
+    plan = scaled_plan.with_units_of("inference-component", (dataclasses.replace(pool, generation=2),)).with_units_of("dedicated", (dataclasses.replace(dedicated, generation=2),))
+    # When
+    (stack,) = hosting_stacks(cdk.App(), plan)
+    # Then the first generation's ids are free: CloudFormation creates the new endpoints before it deletes the old
+    endpoints = {re.sub(r"[0-9A-F]{8}$", "", logical_id) for logical_id in Template.from_stack(stack).find_resources("AWS::SageMaker::Endpoint")}
+    assert endpoints == {"Poolneuronv2Endpoint", "Dedicatedinlinev2Endpoint"}
+
+
+def test_an_async_endpoint_writes_under_its_prefix_in_the_bucket_asked_for_and_tells_both_topics(patterns):
+    output = config_of(patterns, "patterns-transcribe")["AsyncInferenceConfig"]
+    (success_topic,) = patterns.find_resources("AWS::SNS::Topic")
+
+    assert output["OutputConfig"]["S3OutputPath"] == "s3://team-results/transcripts/results/"
+    assert output["OutputConfig"]["S3FailurePath"] == "s3://team-results/transcripts/failures/"
+    assert output["OutputConfig"]["NotificationConfig"] == {"SuccessTopic": {"Ref": success_topic}, "ErrorTopic": ERROR_TOPIC}
+    assert output["ClientConfig"] == {"MaxConcurrentInvocationsPerInstance": 2}
+    patterns.resource_count_is("AWS::S3::Bucket", 2)  # the churn transform's results and their access logs, no async bucket
+
+
+def test_an_async_endpoint_that_scales_to_zero_starts_with_one_instance_and_wakes_on_its_backlog(patterns):
+    (variant,) = config_of(patterns, "patterns-transcribe")["ProductionVariants"]
+    target = target_of(patterns, "endpoint/patterns-transcribe/variant/AllTraffic")
+
+    assert (variant["InstanceType"], variant["InitialInstanceCount"]) == ("ml.g5.2xlarge", 1)
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 3)
+    patterns.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "HasBacklogWithoutCapacity", "Dimensions": [{"Name": "EndpointName", "Value": "patterns-transcribe"}]})
+
+
+def test_a_serverless_endpoint_has_its_memory_concurrency_and_warm_capacity_scaled_between_its_bounds_on_the_stack_key(patterns):
+    config = config_of(patterns, "patterns-tagger")
+    (key_id,) = patterns.find_resources("AWS::KMS::Key", {"Properties": {"Description": "loadmaster: SageMaker endpoint storage"}})
+    target = target_of(patterns, "endpoint/patterns-tagger/variant/AllTraffic")
+
+    assert config["ProductionVariants"][0]["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 20, "ProvisionedConcurrency": 1}
+    assert config["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert (target["ScalableDimension"], target["MinCapacity"], target["MaxCapacity"]) == ("sagemaker:variant:DesiredProvisionedConcurrency", 1, 5)
+
+
+def test_a_multi_model_endpoint_serves_its_prefix_uncached_in_its_vpc_with_ssm_between_its_instance_bounds(patterns):
+    (model,) = patterns.find_resources("AWS::SageMaker::Model", {"Properties": {"PrimaryContainer": {"Mode": "MultiModel", "ModelDataUrl": "s3://models/shops/"}}}).values()
+    (variant,) = config_of(patterns, "patterns-shops")["ProductionVariants"]
+    target = target_of(patterns, "endpoint/patterns-shops/variant/AllTraffic")
+
+    assert model["Properties"]["PrimaryContainer"]["MultiModelConfig"] == {"ModelCacheSetting": "Disabled"}
+    assert model["Properties"]["VpcConfig"] == {"Subnets": ["subnet-0a1b2c3d4e5f60718", "subnet-0f9e8d7c6b5a49382"], "SecurityGroupIds": ["sg-0123abcd4567ef890"]}
+    assert model["Properties"]["EnableNetworkIsolation"] is True
+    assert (variant["InitialInstanceCount"], variant["EnableSSMAccess"]) == (1, True)
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 2)
+
+
+def test_a_multi_model_endpoint_at_a_fixed_count_has_no_scaling_and_says_why(patterns_stack, patterns):
+    reasons = [str(entry.data) for node in patterns_stack.node.find_all() for entry in node.node.metadata if "scaling: none" in str(entry.data)]
+
+    assert not patterns.find_resources("AWS::ApplicationAutoScaling::ScalableTarget", {"Properties": {"ResourceId": "endpoint/patterns-catalog/variant/AllTraffic"}})
+    assert any("catalog: its instance count stays at 1" in reason for reason in reasons)
+
+
+def test_endpoints_of_several_containers_each_run_in_the_vpc_asked_for(patterns):
+    # Two of them in one stack: each imports the subnets and groups under its own construct ids.
+    for mode in ("Direct", "Serial"):
+        (model,) = patterns.find_resources("AWS::SageMaker::Model", {"Properties": {"InferenceExecutionConfig": {"Mode": mode}}}).values()
+        assert model["Properties"]["VpcConfig"] == {"Subnets": ["subnet-0a1b2c3d4e5f60718", "subnet-0f9e8d7c6b5a49382"], "SecurityGroupIds": ["sg-0123abcd4567ef890"]}
+        assert model["Properties"]["EnableNetworkIsolation"] is True
+
+
+def test_a_scheduled_transform_runs_in_its_time_zone_with_every_option_of_its_job(patterns):
+    (schedule,) = patterns.find_resources("AWS::Scheduler::Schedule").values()
+    churn = transform_of(patterns, "patterns-churn")
+
+    assert (schedule["Properties"]["ScheduleExpression"], schedule["Properties"]["ScheduleExpressionTimezone"]) == ("cron(0 2 ? * MON-FRI *)", "Europe/Paris")
+    assert '"TransformResources":{"InstanceType":"ml.m5.xlarge","InstanceCount":2},"MaxConcurrentTransforms":4,"MaxPayloadInMB":6,"BatchStrategy":"MultiRecord"' in churn
+    assert '"SplitType":"Line","ContentType":"text/csv"' in churn and '"Accept":"text/csv","AssembleWith":"Line"' in churn
+    assert '"S3DataType":"S3Prefix"' in churn and "s3://team-data/customers/daily/*" in churn
+    assert churn.endswith('"TimeoutSeconds":5400}')  # 1.5 hours
+
+
+def test_a_transform_on_new_objects_writes_under_the_prefix_asked_for_with_the_stack_key(patterns):
+    (rule,) = patterns.find_resources("AWS::Events::Rule").values()
+    (key_id,) = patterns.find_resources("AWS::KMS::Key", {"Properties": {"Description": "loadmaster: SageMaker endpoint storage"}})
+    fraud = transform_of(patterns, "patterns-fraud")
+
+    assert rule["Properties"]["EventPattern"]["detail"] == {"bucket": {"name": ["team-data"]}, "object": {"key": [{"prefix": "claims/"}]}}
+    assert "States.Format('s3://team-results/fraud/{}/', $.job_name)" in fraud
+    assert '"TransformResources":{"InstanceType":"ml.c5.xlarge","InstanceCount":1}' in fraud
+    for machine in patterns.find_resources("AWS::StepFunctions::StateMachine").values():
+        assert {"Fn::GetAtt": [key_id, "Arn"]} in machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+
+
+def test_only_the_scheduled_transform_has_a_schedule_and_only_the_one_on_new_objects_a_rule(patterns):
+    # audit, with neither, runs when started by hand
+    machines = {re.sub(r"[0-9A-F]{8}$", "", logical_id): logical_id for logical_id in patterns.find_resources("AWS::StepFunctions::StateMachine")}
+    (schedule,) = patterns.find_resources("AWS::Scheduler::Schedule").values()
+    (rule,) = patterns.find_resources("AWS::Events::Rule").values()
+
+    assert schedule["Properties"]["Target"]["Arn"] == {"Ref": machines["BatchchurnStateMachine"]}
+    assert [target["Arn"] for target in rule["Properties"]["Targets"]] == [{"Ref": machines["BatchfraudStateMachine"]}]
+
+
+def test_a_multi_container_endpoint_invokes_its_containers_directly_at_the_fixed_count_it_keeps(patterns_stack, patterns):
+    (model,) = patterns.find_resources("AWS::SageMaker::Model", {"Properties": {"InferenceExecutionConfig": {"Mode": "Direct"}}}).values()
+    reasons = [str(entry.data) for node in patterns_stack.node.find_all() for entry in node.node.metadata if "scaling: none" in str(entry.data)]
+
+    assert [container["ContainerHostname"] for container in model["Properties"]["Containers"]] == ["churn", "fraud"]
+    assert config_of(patterns, "patterns-tabular")["ProductionVariants"][0]["InitialInstanceCount"] == 2
+    assert not patterns.find_resources("AWS::ApplicationAutoScaling::ScalableTarget", {"Properties": {"ResourceId": "endpoint/patterns-tabular/variant/AllTraffic"}})
+    assert any("tabular: its instance count stays at 2" in reason for reason in reasons)
+
+
+def test_a_pipeline_runs_its_containers_in_order_and_scales_its_instances_between_its_bounds(patterns):
+    (model,) = patterns.find_resources("AWS::SageMaker::Model", {"Properties": {"InferenceExecutionConfig": {"Mode": "Serial"}}}).values()
+    target = target_of(patterns, "endpoint/patterns-scoring/variant/AllTraffic")
+
+    assert [container["ContainerHostname"] for container in model["Properties"]["Containers"]] == ["features", "score"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 3)
+    patterns.has_resource_properties("AWS::ApplicationAutoScaling::ScalingPolicy", {"PolicyName": "endpoint-patterns-scoring-variant-AllTraffic-target-tracking"})
+
+
+def test_each_production_variant_gets_its_weight_and_its_own_instance_scaling(patterns):
+    variants = {variant["VariantName"]: variant for variant in config_of(patterns, "patterns-ranker")["ProductionVariants"]}
+
+    assert {name: (variant["InstanceType"], variant["InitialVariantWeight"]) for name, variant in variants.items()} == {"current": ("ml.c5.xlarge", 9), "candidate": ("ml.c5.large", 1)}
+    assert (target_of(patterns, "endpoint/patterns-ranker/variant/current")["MinCapacity"], target_of(patterns, "endpoint/patterns-ranker/variant/current")["MaxCapacity"]) == (1, 4)
+    assert (target_of(patterns, "endpoint/patterns-ranker/variant/candidate")["MinCapacity"], target_of(patterns, "endpoint/patterns-ranker/variant/candidate")["MaxCapacity"]) == (1, 2)
+
+
+def test_a_shadow_variant_receives_its_share_of_the_requests_on_its_fixed_instances(patterns):
+    config = config_of(patterns, "patterns-summarizer")
+    (shadow,) = config["ShadowProductionVariants"]
+
+    assert (shadow["VariantName"], shadow["InstanceType"], shadow["InitialInstanceCount"], shadow["InitialVariantWeight"]) == ("next", "ml.g5.xlarge", 1, 0.5)
+    assert not patterns.find_resources("AWS::ApplicationAutoScaling::ScalableTarget", {"Properties": {"ResourceId": "endpoint/patterns-summarizer/variant/next"}})
+
+
+def test_a_component_the_lock_placed_follows_its_pool_when_the_pool_itself_is_new(scaled_plan):
+    # Given a lock that records a component in units-hosting-2 but not its pool (a pool of a later generation, say)
+    pool = scaled_plan.pools[0]
+    waker, steady = pool.components
+    unplaced = dataclasses.replace(pool, stack=None, components=(dataclasses.replace(waker, stack="units-hosting-2"), steady))
+    # When
+    stacks = hosting_stacks(cdk.App(), scaled_plan.with_units_of("inference-component", (unplaced,)))
+    # Then the component is built with its pool, in the one stack: never in a stack its endpoint is not yet in
+    assert stack_of_each_unit(stacks) == {
+        "pool:neuron": "units-hosting", "component:waker": "units-hosting", "component:steady": "units-hosting", "dedicated:inline": "units-hosting",
+    }
+
+
+def test_an_endpoint_of_several_containers_is_one_part_estimated_as_its_own_pattern_before_any_is_measured(patterns_plan):
+    from stacks.builders.multi_container import RESOURCES_FIRST_GUESS, containers_builder
+
+    for pattern in ("multi-container", "pipeline"):
+        (unit,) = [unit for unit in patterns_plan.units if unit.pattern == pattern]
+        builder = containers_builder(pattern)
+        head = builder.head(unit)
+        assert (builder.pattern, builder.first_guess, builder.members(unit)) == (pattern, {pattern: RESOURCES_FIRST_GUESS}, [])
+        assert (head.key, head.kind, head.stack) == (unit.key, pattern, None)
