@@ -169,6 +169,24 @@ def test_the_plan_says_where_a_runs_time_and_the_runs_a_month_come_from(plan):
     assert DAYS_PER_MONTH == pytest.approx(30.436875)
 
 
+def test_a_runs_price_is_called_an_estimate_unless_the_portfolios_prices_state_it(plan, tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    price = load_catalog()["ml.m5.xlarge"].price_usd_per_hour
+    assert f"ml.m5.xlarge at {price:g} USD per instance-hour, an estimate: the type's real-time hosting price" in "; ".join(plan.units[0].notes)
+    (part,) = [part for part in plan.bill.plan.parts if part.name == "batch transform"]
+    assert "an estimate" in part.sources[0].title and part.sources[0].unverified
+
+    # Given the user's own price for the type
+    path = portfolio_file(tmp_path, NIGHTLY)
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "prices": {"ml.m5.xlarge": 0.2}}))
+
+    (unit,) = plan_file(path).units
+
+    assert "ml.m5.xlarge at 0.2 USD per instance-hour, as prices: states" in unit.notes
+    assert unit.cost.per_run == pytest.approx(2 * 0.2 * 1.5)
+
+
 def test_an_auto_model_with_a_batch_traffic_pattern_is_told_what_a_transform_needs(tmp_path):
     from loadmaster.planner.make import plan_file
 

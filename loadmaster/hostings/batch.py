@@ -273,10 +273,20 @@ def costed(model: Any, catalog: Catalog) -> TransformCost:
 
 
 # The bill's part transforms are counted in (loadmaster.planner.bill): instance-hours of runs, at the catalog's price
-# of the type, which is SageMaker's real-time hosting price; SageMaker's pricing page lists batch transform per
-# instance-hour by type apart, and we could not check here that its figures are the same.
-METER = Meter("batch transform", "instance-hours of runs a month, at the catalog's hosting price of the type",
-              PriceSource("loadmaster's instance catalog (hosting prices), taken for batch transform", SAGEMAKER_PRICING, None, "2026-12-01", unverified=True))
+# of the type, which is SageMaker's real-time hosting price. For a transform that is an estimate: SageMaker's pricing
+# page prices batch transform per instance-hour by type on a tab of its own, and we found no AWS figure to check it
+# against; third-party figures for ml.m5.xlarge disagree with each other (docs/aws-facts.md, "Batch transform").
+PRICE_ESTIMATE = "an estimate: the type's real-time hosting price, which SageMaker's batch transform price may differ from; set it under prices:"
+METER = Meter("batch transform", "instance-hours of the runs a month (at the type's real-time hosting price unless prices: sets it)",
+              PriceSource(f"loadmaster's instance catalog, taken for batch transform ({PRICE_ESTIMATE})", SAGEMAKER_PRICING, None, "2026-12-01", unverified=True))
+
+
+def price_note(config: BatchConfig, context: PlanningContext) -> str:
+    """Which price a run's instance-hours are counted at, and whether it is the user's or an estimate."""
+    price = context.catalog[config.instance_type].price_usd_per_hour
+    if config.instance_type in context.portfolio.prices:
+        return f"{config.instance_type} at {price:g} USD per instance-hour, as prices: states"
+    return f"{config.instance_type} at {price:g} USD per instance-hour, {PRICE_ESTIMATE}"
 
 
 def cost_by_use(model: Any, catalog: Catalog) -> UsageCost:
@@ -291,7 +301,7 @@ def plan_units(context: PlanningContext) -> tuple[tuple[BatchPlan, ...], list[Pr
         model = context.spec_of(name)
         cost = costed(model, context.catalog)
         notes = [*decision.notes, f"a run takes {cost.run_time.basis}", f"{cost.runs_per_month:.4g} runs a month "
-                 + (f"from {model.batch.schedule}" if model.batch.schedule else "as runs_per_month states")]
+                 + (f"from {model.batch.schedule}" if model.batch.schedule else "as runs_per_month states"), price_note(model.batch, context)]
         units.append(BatchPlan(
             model=name,
             transform_name=transform_name_of(context.portfolio.name, name),
