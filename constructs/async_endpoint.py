@@ -18,6 +18,7 @@ from constructs.dedicated_endpoint import DedicatedEndpoint
 from constructs.endpoint_base import DEFAULT_VARIANT_NAME, EndpointBase
 from constructs.endpoint_isolation import EndpointIsolation
 from constructs.invocation_metrics import sagemaker_metric
+from constructs.results_bucket import create_results_bucket
 from constructs.rollback_alarms import DeploymentGuardrails
 from loadmaster.limits import ASYNC_MAX_CONCURRENT_INVOCATIONS_RANGE
 from loadmaster.plan import ContainerDefinition
@@ -194,7 +195,7 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
         self.output_prefix = output_prefix or f"{endpoint_name}/results/"
         self.failure_prefix = failure_prefix or f"{endpoint_name}/failures/"
         self.output_key = output_key or kms.Key(self, "OutputKey", description=f"loadmaster: results of asynchronous endpoint {endpoint_name}", enable_key_rotation=True)
-        self.output_bucket = output_bucket or self._create_output_bucket()
+        self.output_bucket = output_bucket or create_results_bucket(self, self.output_key, f"{self.endpoint_name}/")
         self.success_topic = self._topic("SuccessTopic", notifications.success)
         self.error_topic = self._topic("ErrorTopic", notifications.error)
         self._grant_writing_results()
@@ -285,31 +286,6 @@ class AsyncEndpoint(DedicatedEndpoint, AsyncEndpointBase):
                 description=f"Requests wait at {self.endpoint_name} and no instance runs: start one",
             )
         return capacity
-
-    def _create_output_bucket(self) -> s3.Bucket:
-        access_logs = s3.Bucket(
-            self,
-            "OutputAccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        )
-        acknowledge(
-            access_logs,
-            "AwsSolutions-S1",
-            "This bucket receives the server access logs of the results bucket; logging its own writes would log without end.",
-        )
-        return s3.Bucket(
-            self,
-            "Output",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.output_key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix=f"{self.endpoint_name}/",
-        )
 
     def _topic(self, id: str, wanted: sns.ITopic | bool) -> sns.ITopic | None:
         if wanted is True:

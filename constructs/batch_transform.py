@@ -26,6 +26,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from constructs.model_execution_role import ModelExecutionRole
 from constructs.multi_container_model import InferenceExecution, MultiContainerModel, multi_container_problems
+from constructs.results_bucket import create_results_bucket
 from loadmaster.batch_transform import Schedule, transform_problems
 from loadmaster.limits import TRANSFORM_JOB_NAME_MAX, TRANSFORM_JOB_SUFFIX_CHARS
 from loadmaster.naming import is_sagemaker_name
@@ -179,7 +180,7 @@ class BatchTransform(BatchTransformBase):
         self.input_prefix = input_prefix
         self.output_prefix = output_prefix if output_prefix is not None else f"{transform_name}/"
         self.output_key = output_key or kms.Key(self, "OutputKey", description=f"loadmaster: results of batch transform {transform_name}", enable_key_rotation=True)
-        self.output_bucket = output_bucket or self._create_output_bucket()
+        self.output_bucket = output_bucket or create_results_bucket(self, self.output_key, f"{transform_name}/")
 
         self.execution_role = ModelExecutionRole(self, "ExecutionRole")
         self._grant_reading_inputs(input_key_arn)
@@ -374,21 +375,6 @@ class BatchTransform(BatchTransformBase):
         role.add_to_principal_policy(iam.PolicyStatement(actions=KMS_WRITE_ACTIONS, resources=[self.output_key.key_arn]))
         bucket = "the results bucket" if cdk.Token.is_unresolved(self.output_bucket.bucket_name) else self.output_bucket.bucket_name
         acknowledge(role, wildcard_resource_finding(self, objects), f"SageMaker names each result after its input, under {self.output_prefix} of {bucket}: the role may write there and nowhere else in the bucket.")
-
-    def _create_output_bucket(self) -> s3.Bucket:
-        access_logs = s3.Bucket(self, "OutputAccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL)
-        acknowledge(access_logs, "AwsSolutions-S1", "This bucket receives the server access logs of the results bucket; logging its own writes would log without end.")
-        return s3.Bucket(
-            self,
-            "Output",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.output_key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix=f"{self.transform_name}/",
-        )
 
     def _s3_arn(self, resource: str) -> str:
         """In the stack's partition; S3 ARNs name no region nor account."""

@@ -74,6 +74,8 @@ RUN_TIMEOUT_S = 30
 # A model's container modes (botocore sagemaker ContainerMode), and the artifact the rehearsal puts under a
 # multi-model endpoint's prefix to invoke it by.
 SINGLE_MODEL, MULTI_MODEL = "SingleModel", "MultiModel"
+# How a model runs several containers (botocore sagemaker InferenceExecutionMode); Serial is CreateModel's default.
+SERIAL = "Serial"
 PROBE_ARTIFACT = "loadmaster-rehearsal-probe.tar.gz"
 
 
@@ -308,7 +310,12 @@ class _Rehearsal:
         """A model runs its container in the mode declared; a multi-model one (`Mode: MultiModel`) serves, on each
         endpoint that hosts it, an artifact put under its prefix by its path, and refuses one that is not there."""
         name = physical[logical_id].split("/")[-1]
-        container = self.call(f"describe model {name}", lambda: self.sagemaker.describe_model(ModelName=name)).get("PrimaryContainer", {})
+        model = self.call(f"describe model {name}", lambda: self.sagemaker.describe_model(ModelName=name))
+        if properties.get("Containers"):
+            declared_containers = _containers_in_mode(properties)
+            self.check(_containers_in_mode(model) == declared_containers, f"model {logical_id} runs its containers {declared_containers} (found {_containers_in_mode(model)})")
+            return
+        container = model.get("PrimaryContainer", {})
         declared = properties.get("PrimaryContainer", {}).get("Mode", SINGLE_MODEL)
         self.check(container.get("Mode", SINGLE_MODEL) == declared, f"model {logical_id} runs its container in {declared} mode (found {container.get('Mode', SINGLE_MODEL)})")
         if declared == MULTI_MODEL:
@@ -383,7 +390,9 @@ class _Rehearsal:
         job = json.loads(run["output"])
         declared = task["Parameters"]["TransformResources"]
         self.check(job["TransformResources"] == declared, f"the job of {logical_id} runs on {declared} (found {job['TransformResources']})")
-        self.say(f"batch transform {logical_id}: run over {whole_prefix} ran job {job['TransformJobName']} on {declared['InstanceCount']} x {declared['InstanceType']}, {job['TransformJobStatus']}")
+        model = self.call(f"describe model {job['ModelName']}", lambda: self.sagemaker.describe_model(ModelName=job["ModelName"]))
+        of_pipeline = f" of {_containers_in_mode(model)}" if model.get("Containers") else ""
+        self.say(f"batch transform {logical_id}: run over {whole_prefix} ran job {job['TransformJobName']}{of_pipeline} on {declared['InstanceCount']} x {declared['InstanceType']}, {job['TransformJobStatus']}")
         outside = self._run(arn, {"input": "s3://elsewhere/not-its-input/"})
         self.check((outside["status"], outside.get("error")) == ("FAILED", "InputOutsidePrefix"), f"a run of {logical_id} outside its input prefix is refused (found {outside['status']} {outside.get('error')})")
 
@@ -627,6 +636,15 @@ class _Scaling:
 
 def _counted(count: float, unit: str) -> str:
     return f"{count:g} {unit}{'' if count == 1 else 's'}"
+
+
+
+def _containers_in_mode(model: Mapping[str, Any]) -> str:
+    """A model of several containers as a template declares it and DescribeModel shows it: its mode
+    (InferenceExecutionConfig.Mode, Serial unless stated: CreateModel's default) and its hostnames in order."""
+    mode = (model.get("InferenceExecutionConfig") or {}).get("Mode", SERIAL)
+    hostnames = [str(container.get("ContainerHostname")) for container in model.get("Containers", [])]
+    return f"{mode.lower()} pipeline {' > '.join(hostnames)}" if mode == SERIAL else f"{mode.lower()} containers {', '.join(hostnames)}"
 
 
 def _every(client: Any, operation: str, key: str, **arguments: Any) -> list[dict[str, Any]]:

@@ -7,9 +7,10 @@ from loadmaster.plan import Plan
 
 
 def headline(plan: Plan) -> str:
-    """What the plan deploys, counted by every registered pattern (none of one is counted as 0)."""
-    counted = [f"{number} {noun}{'' if number == 1 else 's'}" for pattern in PATTERNS.values() for number, noun in pattern.unit.counted(plan.units_of(pattern.name))]
-    return f"{plan.name}: {', '.join(counted)}"
+    """What the plan deploys, counted by each pattern it uses, in registry order (a pattern without units is left out)."""
+    counted = [f"{number} {noun}{'' if number == 1 else 's'}" for pattern in PATTERNS.values() if plan.units_of(pattern.name)
+               for number, noun in pattern.unit.counted(plan.units_of(pattern.name))]
+    return f"{plan.name}: {', '.join(counted) or 'nothing to deploy'}"
 
 
 def render_summary(plan: Plan) -> str:

@@ -81,6 +81,35 @@ def test_every_problem_of_a_transform_is_reported_at_once(tmp_path):
     assert {"models[0] (churn).batch.schedule", "models[0] (churn).batch.instance_type", "models[0] (churn).batch.run_hours"} <= problems.keys()
 
 
+SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+PIPELINE = [{"name": "features", "image": SKLEARN, "artifact": "s3://models/churn/features.tar.gz"}, {"name": "score", "image": IMAGE}]
+
+
+def as_pipeline(**changes) -> dict:
+    """NIGHTLY as a transform of a serial pipeline: its containers instead of its image and artifact."""
+    model = {key: value for key, value in NIGHTLY.items() if key not in ("image", "artifact")}
+    return {**model, "containers": PIPELINE, **changes}
+
+
+@pytest.mark.parametrize(
+    "model, location, reason",
+    [
+        ({key: value for key, value in NIGHTLY.items() if key != "image"}, "models[0] (churn).image", "required: the transform's container image, or containers:"),
+        (as_pipeline(image=IMAGE), "models[0] (churn).image", "give image (one container) or containers (a serial pipeline), not both"),
+        (as_pipeline(artifact="s3://models/churn/model.tar.gz"), "models[0] (churn).artifact", "each have their own artifact: write it in containers:"),
+        (as_pipeline(environment={"MODE": "batch"}), "models[0] (churn).environment", "each have their own environment"),
+        (as_pipeline(containers=PIPELINE[:1]), "models[0] (churn).containers", "at least 2"),
+        (as_pipeline(containers=[PIPELINE[0]] * 2), "models[0] (churn).containers[1] (features).name", "duplicate hostname"),
+        (as_pipeline(containers=[PIPELINE[0], {"name": "score", "image": IMAGE.replace("us-east-1", "eu-west-1")}]),
+         "models[0] (churn).containers[1] (score).image", "not in the portfolio's region us-east-1"),
+    ],
+)
+def test_a_transform_runs_one_image_or_a_pipelines_containers_and_says_which_field_is_wrong(tmp_path, model, location, reason):
+    problems = problems_of(tmp_path, model)
+
+    assert location in problems and reason in problems[location], problems
+
+
 def test_the_batch_key_on_another_hosting_is_refused(tmp_path):
     problems = problems_of(tmp_path, {**NIGHTLY, "hosting": "dedicated", "instance_type": "ml.m5.xlarge"})
 
@@ -119,6 +148,18 @@ def test_the_summary_says_when_each_transform_runs_and_what_it_costs(plan):
     assert uploads.endswith("USD a month (300 runs)") and "on each new object" in uploads
 
 
+def test_a_transform_of_a_pipeline_plans_its_containers_in_order_and_costs_as_one_image_would(tmp_path, plan):
+    from loadmaster.planner.make import plan_file
+
+    (unit,) = plan_file(portfolio_file(tmp_path, as_pipeline())).units
+
+    assert (unit.container, list(unit.pipeline)) == (None, ["features", "score"])
+    assert unit.pipeline["features"].artifact == "s3://models/churn/features.tar.gz"
+    assert unit.cost == plan.units[0].cost  # the same instances for the same hours
+    assert unit.summary_lines()[0].startswith("  batch churn -> transform team-churn: pipeline features > score on 2 x ml.m5.xlarge over ")
+    assert unit.model_documents()[0]["containers"] == ["features", "score"]
+
+
 def test_the_plan_says_where_a_runs_time_and_the_runs_a_month_come_from(plan):
     (document,) = plan.units[0].model_documents()
 
@@ -126,6 +167,24 @@ def test_the_plan_says_where_a_runs_time_and_the_runs_a_month_come_from(plan):
     assert "30.44 runs a month from cron(0 2 * * ? *)" in plan.units[0].notes
     assert document["runs_per_month"] == pytest.approx(30.4375)
     assert DAYS_PER_MONTH == pytest.approx(30.436875)
+
+
+def test_a_runs_price_is_called_an_estimate_unless_the_portfolios_prices_state_it(plan, tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    price = load_catalog()["ml.m5.xlarge"].price_usd_per_hour
+    assert f"ml.m5.xlarge at {price:g} USD per instance-hour, an estimate: the type's real-time hosting price" in "; ".join(plan.units[0].notes)
+    (part,) = [part for part in plan.bill.plan.parts if part.name == "batch transform"]
+    assert "an estimate" in part.sources[0].title and part.sources[0].unverified
+
+    # Given the user's own price for the type
+    path = portfolio_file(tmp_path, NIGHTLY)
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "prices": {"ml.m5.xlarge": 0.2}}))
+
+    (unit,) = plan_file(path).units
+
+    assert "ml.m5.xlarge at 0.2 USD per instance-hour, as prices: states" in unit.notes
+    assert unit.cost.per_run == pytest.approx(2 * 0.2 * 1.5)
 
 
 def test_an_auto_model_with_a_batch_traffic_pattern_is_told_what_a_transform_needs(tmp_path):

@@ -54,6 +54,20 @@ def test_validate_accepts_the_example_and_exits_0(capsys):
     assert out.startswith(f"{EXAMPLE} is valid. codegen-platform: 2 pools, ")
 
 
+def test_validate_counts_only_the_hostings_the_portfolio_uses(capsys, tmp_path):
+    # Given a portfolio of one dedicated and one serverless model, and no pool
+    path = tmp_path / "portfolio.yaml"
+    path.write_text(
+        "version: 1\nname: demo\nregion: us-east-1\nmodels:\n"
+        "  - {name: chat, image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124, hosting: dedicated, instance_type: ml.g5.2xlarge}\n"
+        "  - {name: tagger, image: 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3, hosting: serverless}\n"
+    )
+
+    code, out, _ = run(["validate", str(path)], capsys)
+
+    assert (code, out) == (0, f"{path} is valid. demo: 1 dedicated endpoint, 1 serverless endpoint\n")
+
+
 @pytest.mark.parametrize(("text", "line"), BAD_FILES.values(), ids=BAD_FILES.keys())
 def test_validate_rejects_a_bad_file_with_exit_2_and_one_line_naming_the_problem(text, line, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)

@@ -50,6 +50,23 @@ def test_cfn_lint_reports_nothing_on_the_examples_templates(synthesized):
     assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
 
 
+def test_the_pipelines_batch_transform_runs_a_serial_model_of_its_containers_in_order(synthesized):
+    from aws_cdk.assertions import Match, Template
+
+    _, stacks, _ = synthesized
+    (template,) = [Template.from_json(stack.template) for stack in stacks if "BatchscoringnightlyPipeline" in json.dumps(stack.template)]
+
+    (model_id,) = template.find_resources("AWS::SageMaker::Model", {"Properties": {
+        "Containers": [Match.object_like({"ContainerHostname": "features", "ModelDataUrl": "s3://models/scoring/features.tar.gz"}),
+                       Match.object_like({"ContainerHostname": "score", "ModelDataUrl": "s3://models/scoring/model.tar.gz"})],
+        "InferenceExecutionConfig": {"Mode": "Serial"},
+    }})
+    machines = [machine for machine in template.find_resources("AWS::StepFunctions::StateMachine").values()
+                if {"Fn::GetAtt": [model_id, "ModelName"]} in machine["Properties"]["DefinitionString"]["Fn::Join"][1]]
+    (definition,) = [json.dumps(machine["Properties"]["DefinitionString"]) for machine in machines]
+    assert ":states:::sagemaker:createTransformJob.sync" in definition
+
+
 def test_the_example_rehearses_create_update_and_delete(tmp_path):
     from loadmaster.rehearsal import rehearse_portfolio
 
@@ -62,4 +79,6 @@ def test_the_example_rehearses_create_update_and_delete(tmp_path):
     report = rehearse_portfolio(HOSTING_PATTERNS, changed)
 
     assert report.count("multi-model endpoint model shops (hosting-patterns-shops): serves the models under s3://models/shops/ by their path (TargetModel)") == 2
+    pipeline_runs = [line for line in report if line.startswith("batch transform Batchscoringnightly") and " of serial pipeline features > score on 1 x ml.m5.xlarge, Completed" in line]
+    assert len(pipeline_runs) == 2, report  # after the create and after the update
     assert report[-2] == "deleted: nothing left behind" and report[-1].startswith("rehearsal passed"), report[-3:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from hosting_names import hostings_with
 from loadmaster.cli import main
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
@@ -306,8 +307,8 @@ def test_every_field_of_a_dedicated_endpoint_on_an_inference_component_is_refuse
     text = with_().replace("    pool: gpu-pool\n", "    pool: gpu-pool\n    instance_type: ml.g5.xlarge\n    ssm_access: true\n", 1)
     code, problems = check.text(text)
     assert (code, problems) == (2, [
-        "models[0] (shared).instance_type: does not apply to hosting: inference-component; it is a key of hosting: dedicated, async, multi-model, multi-container and pipeline",
-        "models[0] (shared).ssm_access: does not apply to hosting: inference-component; it is a key of hosting: dedicated, async, multi-model, multi-container and pipeline"])
+        f"models[0] (shared).instance_type: does not apply to hosting: inference-component; it is a key of hosting: {hostings_with('instance_type')}",
+        f"models[0] (shared).ssm_access: does not apply to hosting: inference-component; it is a key of hosting: {hostings_with('ssm_access')}"])
 
 
 def test_every_field_of_an_inference_component_on_a_dedicated_endpoint_is_refused_by_name(check):

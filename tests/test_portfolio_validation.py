@@ -11,6 +11,7 @@ import copy
 import pytest
 import yaml
 
+from hosting_names import hostings_listed, hostings_with
 from loadmaster.catalog import load_catalog
 from loadmaster.errors import PortfolioError
 from loadmaster.spec.load import load_portfolio, validate_portfolio
@@ -122,7 +123,7 @@ def test_a_model_with_a_misspelt_key_still_gets_the_whole_file_checks_on_the_res
         (lambda m: m["environment"].update(OPTION_MAX_MODEL_LEN=4096), "environment.OPTION_MAX_MODEL_LEN: expected a string, found 4096"),
         (lambda m: m["scaling"].update(target="high"), "scaling.target: expected a number, found 'high'"),
         (lambda m: m.update(copies=[0, 4]), "copies: expected a mapping, found a list"),
-        (lambda m: m.update(hosting="shared"), "hosting: expected 'inference-component', 'dedicated', 'serverless', 'async', 'multi-model', 'batch', 'multi-container', 'pipeline' or 'auto', found 'shared'"),
+        (lambda m: m.update(hosting="shared"), f"hosting: expected {hostings_listed()}, found 'shared'"),
         (lambda m: m.update(image=42), "image: expected an ECR image URI or a mapping {framework, version}"),
     ],
     ids=["int-given-text", "int-given-fraction", "string-given-number", "number-given-text", "mapping-given-list", "choice-given-other", "image-given-number"],
@@ -326,7 +327,7 @@ def test_accelerators_on_a_cpu_instance_are_rejected(portfolio):
     [
         (INLINE, "pool", "gpu-pool", "models[0] (inline).pool: does not apply to hosting: dedicated; it is a key of hosting: inference-component"),
         (BLOCKGEN, "instance_type", "ml.g5.2xlarge",
-         "models[2] (blockgen).instance_type: does not apply to hosting: inference-component; it is a key of hosting: dedicated, async, multi-model, multi-container and pipeline"),
+         f"models[2] (blockgen).instance_type: does not apply to hosting: inference-component; it is a key of hosting: {hostings_with('instance_type')}"),
     ],
     ids=["pool-on-dedicated", "instance-type-on-inference-component"],
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hosting_names import hostings_listed
 from loadmaster.cli import main
 from loadmaster.errors import PortfolioError, render_warnings
 from loadmaster.planner.make import plan_file
@@ -255,8 +256,7 @@ def test_images_in_several_regions_without_a_portfolio_region_are_rejected(portf
         (lambda m: m.update(data_capture={"sampling_percent": 10}), "data_capture: `data_capture` (SageMaker data capture) is not supported by loadmaster yet"),
         (lambda m: m.update(ExplainerConfig={}), "ExplainerConfig: `ExplainerConfig` (SageMaker Clarify online explainability) is not supported by loadmaster yet"),
         (lambda m: m.update(hosting="model-package"),
-         "hosting: `model-package` (SageMaker Model Registry packages) is not supported by loadmaster yet; hosting is "
-         "'inference-component', 'dedicated', 'serverless', 'async', 'multi-model', 'batch', 'multi-container', 'pipeline' or 'auto'"),
+         f"hosting: `model-package` (SageMaker Model Registry packages) is not supported by loadmaster yet; hosting is {hostings_listed()}"),
     ],
     ids=["feature-key", "feature-key-in-camel-case", "unsupported-hosting"],
 )

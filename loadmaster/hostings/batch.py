@@ -1,6 +1,9 @@
 """A model run as a batch transform: no endpoint; on a schedule (EventBridge Scheduler) or on each new object under
 its input prefix, a Step Functions state machine runs a SageMaker transform job over the inputs and waits for it.
 
+The model is one container (`image`) or a serial inference pipeline (`containers:`, as `hosting: pipeline` writes
+them, loadmaster.spec.containers): each record goes through the containers in order, as on a pipeline's endpoint.
+
 Nothing runs between runs: it is billed per instance for the time each run takes (loadmaster.batch_transform),
 counted here per month from the runs its schedule makes. Fit for offline scoring (traffic pattern `batch`): inputs
 that wait in S3 for results written to S3, no caller waiting on a request.
@@ -18,12 +21,13 @@ from loadmaster.catalog import Catalog
 from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import NONE, Candidate, HostingPattern, PlanningContext
 from loadmaster.async_inference import Request
-from loadmaster.limits import TRANSFORM_INVOCATION_TIMEOUT_RANGE_S, TRANSFORM_JOB_NAME_MAX, TRANSFORM_JOB_SUFFIX_CHARS, TRANSFORM_MAX_PAYLOAD_RANGE_MB
+from loadmaster.limits import MAX_CONTAINERS_PER_MODEL, MIN_PIPELINE_CONTAINERS, TRANSFORM_INVOCATION_TIMEOUT_RANGE_S, TRANSFORM_JOB_NAME_MAX, TRANSFORM_JOB_SUFFIX_CHARS, TRANSFORM_MAX_PAYLOAD_RANGE_MB
 from loadmaster.plan import ContainerDefinition
 from loadmaster.planner.bill import SAGEMAKER_PRICING, Meter, PriceSource
 from loadmaster.planner.cost import UsageCost
 from loadmaster.planner.sizing import Demand
-from loadmaster.spec.base import HOSTING_DESCRIPTION, ModelSpec, Spec, unknown_instance_type
+from loadmaster.spec.base import HOSTING_DESCRIPTION, FrameworkImage, ModelSpec, Spec, unknown_instance_type
+from loadmaster.spec.containers import ContainerSpec, PipelineContainers, container_definitions, containers_problems
 
 NAME = HOSTING = "batch"
 # A transform scales nothing: its instances are fixed for a run.
@@ -75,10 +79,17 @@ class BatchFields(ModelSpec):
 
 
 class BatchModel(BatchFields):
-    """A model run as a batch transform over an S3 prefix, on a schedule or on new objects."""
+    """A model run as a batch transform over an S3 prefix, on a schedule or on new objects: one container, or a
+    serial inference pipeline of several."""
 
     hosting: Literal["batch"] = Field(description=HOSTING_DESCRIPTION)
     batch: BatchConfig = Field(description="The transform: its input, schedule or trigger, instances and run time.")  # type: ignore[assignment]
+    image: str | FrameworkImage | None = Field(default=None, description=(  # type: ignore[assignment]
+        "The transform's container: an Amazon ECR image URI in the portfolio's region, or {framework, version} resolved offline. "
+        "Required unless containers: (a serial pipeline) is given instead."))
+    containers: PipelineContainers | None = Field(default=None, description=(
+        f"Instead of image, artifact and environment: a serial inference pipeline's containers, {MIN_PIPELINE_CONTAINERS} to {MAX_CONTAINERS_PER_MODEL}, "
+        "in the order each record goes through them (as hosting: pipeline writes them). Default: none (the model's one image)."))
     # The other hostings' keys, which a transform does not have.
     scaling: ClassVar[None] = None
     pool: ClassVar[None] = None
@@ -98,7 +109,8 @@ def batch_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list
     """Every problem of the transform: SageMaker's limits, the schedule, and what its cost needs."""
     config: BatchConfig = model.batch
     at = f"{where}.batch"
-    problems = [Problem(f"{at}.{problem.split(' ', 1)[0]}", problem.split(" ", 1)[1]) for problem in transform_problems(
+    problems = image_or_pipeline_problems(where, model, items.region)
+    problems += [Problem(f"{at}.{problem.split(' ', 1)[0]}", problem.split(" ", 1)[1]) for problem in transform_problems(
         instance_type=config.instance_type, instance_count=config.instance_count, max_concurrent_transforms=config.max_concurrent_transforms,
         max_payload_mb=config.max_payload_mb, batch_strategy=config.batch_strategy, split_type=config.split_type,
     )]
@@ -122,6 +134,30 @@ def batch_problems(where: str, model: Any, items: Any, catalog: Catalog) -> list
     return problems
 
 
+# A serial pipeline's containers each have these of their own (loadmaster.spec.containers.ContainerSpec).
+_ONE_CONTAINER_KEYS = ("image", "artifact", "environment", "artifact_kms_key_arn")
+
+
+def pipeline_of(model: Any) -> list[ContainerSpec] | None:
+    """A transform's serial pipeline, None for one image (always for an `auto` model that writes batch: it has one)."""
+    return getattr(model, "containers", None)
+
+
+def image_or_pipeline_problems(where: str, model: Any, region: str | None) -> list[Problem]:
+    """A transform runs one container or a pipeline's: exactly one of `image` and `containers`, and a pipeline's
+    containers with what SageMaker refuses of them."""
+    containers = pipeline_of(model)
+    if containers is None:
+        if model.image is None:
+            return [Problem(f"{where}.image", ("required: the transform's container image, or containers: for a serial pipeline of "
+                                                     f"{MIN_PIPELINE_CONTAINERS} to {MAX_CONTAINERS_PER_MODEL}"))]
+        return []
+    problems = [Problem(f"{where}.{key}", "give image (one container) or containers (a serial pipeline), not both" if key == "image"
+                        else f"a serial pipeline's containers each have their own {key}: write it in containers:, not on the model")
+                for key in _ONE_CONTAINER_KEYS if getattr(model, key)]
+    return problems + containers_problems(where, containers, region)
+
+
 # The plan
 
 
@@ -133,9 +169,10 @@ class BatchPlan:
 
     model: str
     transform_name: str
-    container: ContainerDefinition
+    container: ContainerDefinition | None  # None: a serial pipeline's `pipeline`
     config: BatchConfig
     cost: TransformCost
+    pipeline: dict[str, ContainerDefinition] | None = None  # a serial pipeline's containers by hostname, in order
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     generation: int = 1
@@ -187,7 +224,8 @@ class BatchPlan:
 
     def summary_lines(self) -> list[str]:
         config, cost = self.config, self.cost
-        return [f"  batch {self.model} -> transform {self.transform_name}: {config.instance_count} x {config.instance_type} over {config.input}, "
+        pipeline = f"pipeline {' > '.join(self.pipeline)} on " if self.pipeline else ""
+        return [f"  batch {self.model} -> transform {self.transform_name}: {pipeline}{config.instance_count} x {config.instance_type} over {config.input}, "
                 f"{self.trigger}, {cost.per_run:.2f} USD a run, {cost.per_month:.2f} USD a month ({cost.runs_per_month:.4g} runs)"]
 
     def model_documents(self) -> list[dict[str, Any]]:
@@ -199,6 +237,7 @@ class BatchPlan:
             "transform_name": self.transform_name,
             "instance_type": config.instance_type,
             "instance_count": config.instance_count,
+            **({"containers": list(self.pipeline)} if self.pipeline else {}),
             "on": f"batch transform, {config.instance_count} x {config.instance_type} a run",
             "input": config.input,
             "trigger": self.trigger,
@@ -234,10 +273,20 @@ def costed(model: Any, catalog: Catalog) -> TransformCost:
 
 
 # The bill's part transforms are counted in (loadmaster.planner.bill): instance-hours of runs, at the catalog's price
-# of the type, which is SageMaker's real-time hosting price; SageMaker's pricing page lists batch transform per
-# instance-hour by type apart, and we could not check here that its figures are the same.
-METER = Meter("batch transform", "instance-hours of runs a month, at the catalog's hosting price of the type",
-              PriceSource("loadmaster's instance catalog (hosting prices), taken for batch transform", SAGEMAKER_PRICING, None, "2026-12-01", unverified=True))
+# of the type, which is SageMaker's real-time hosting price. For a transform that is an estimate: SageMaker's pricing
+# page prices batch transform per instance-hour by type on a tab of its own, and we found no AWS figure to check it
+# against; third-party figures for ml.m5.xlarge disagree with each other (docs/aws-facts.md, "Batch transform").
+PRICE_ESTIMATE = "an estimate: the type's real-time hosting price, which SageMaker's batch transform price may differ from; set it under prices:"
+METER = Meter("batch transform", "instance-hours of the runs a month (at the type's real-time hosting price unless prices: sets it)",
+              PriceSource(f"loadmaster's instance catalog, taken for batch transform ({PRICE_ESTIMATE})", SAGEMAKER_PRICING, None, "2026-12-01", unverified=True))
+
+
+def price_note(config: BatchConfig, context: PlanningContext) -> str:
+    """Which price a run's instance-hours are counted at, and whether it is the user's or an estimate."""
+    price = context.catalog[config.instance_type].price_usd_per_hour
+    if config.instance_type in context.portfolio.prices:
+        return f"{config.instance_type} at {price:g} USD per instance-hour, as prices: states"
+    return f"{config.instance_type} at {price:g} USD per instance-hour, {PRICE_ESTIMATE}"
 
 
 def cost_by_use(model: Any, catalog: Catalog) -> UsageCost:
@@ -252,11 +301,12 @@ def plan_units(context: PlanningContext) -> tuple[tuple[BatchPlan, ...], list[Pr
         model = context.spec_of(name)
         cost = costed(model, context.catalog)
         notes = [*decision.notes, f"a run takes {cost.run_time.basis}", f"{cost.runs_per_month:.4g} runs a month "
-                 + (f"from {model.batch.schedule}" if model.batch.schedule else "as runs_per_month states")]
+                 + (f"from {model.batch.schedule}" if model.batch.schedule else "as runs_per_month states"), price_note(model.batch, context)]
         units.append(BatchPlan(
             model=name,
             transform_name=transform_name_of(context.portfolio.name, name),
-            container=context.containers[name],
+            container=context.containers.get(name),  # none for a pipeline, whose containers are its own
+            pipeline=container_definitions(pipeline_of(model), context.portfolio.artifact_kms_key_arn) if pipeline_of(model) else None,
             config=model.batch,
             cost=cost,
             reasons=decision.reasons,

@@ -36,6 +36,7 @@ def add_batch(stack: HostingStack, plan: BatchPlan) -> BatchTransform:
         id,
         transform_name=plan.transform_name,
         container=plan.container,
+        pipeline=plan.pipeline,
         instance_type=config.instance_type,
         instance_count=config.instance_count,
         input_bucket=s3.Bucket.from_bucket_name(stack, f"{id}-Input", input_bucket),

@@ -55,6 +55,18 @@ def test_a_job_writes_one_out_object_per_input_object_under_its_output_path(sage
     assert written == ["churn/run-1/2027-01-04.csv.out", "churn/run-1/2027-01-05.csv.out"]
 
 
+def test_a_job_of_a_serial_pipeline_model_runs_over_its_input_as_a_one_container_models_does(sagemaker_client, s3_client):
+    # Given a model of two containers in serial mode (a pipeline)
+    sagemaker_client.create_model(ModelName="scoring", ExecutionRoleArn=ROLE, InferenceExecutionConfig={"Mode": "Serial"},
+                                  Containers=[{"ContainerHostname": "features", "Image": IMAGE}, {"ContainerHostname": "score", "Image": IMAGE}])
+
+    create_job(sagemaker_client, name="scoring-1", model="scoring")
+
+    job = sagemaker_client.describe_transform_job(TransformJobName="scoring-1")
+    assert (job["ModelName"], job["TransformJobStatus"]) == ("scoring", "Completed")
+    assert len(s3_client.list_objects_v2(Bucket="team-results")["Contents"]) == 2
+
+
 def test_a_job_over_one_object_writes_its_out_object(sagemaker_client, s3_client, model):
     create_job(sagemaker_client, source=INPUT + "2027-01-05.csv")
 
