@@ -153,6 +153,30 @@ def test_a_number_out_of_range_is_rejected_naming_the_bound(portfolio, change, e
 # Names
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "expected"),
+    [
+        (lambda m: m.update(network={"subnets": ["subnet-0aa11bb22cc33dd44", "net-1"], "security_groups": ["sg-0aa11bb22cc33dd44"]}),
+         "network.subnets[1]", "expected a subnet ID such as subnet-0123456789abcdef0, found 'net-1'"),
+        (lambda m: m.update(network={"subnets": ["subnet-0aa11bb22cc33dd44"], "security_groups": ["default"]}),
+         "network.security_groups[0]", "expected a security group ID such as sg-0123456789abcdef0, found 'default'"),
+        (lambda m: m.update(hosting="batch", batch={"input": "demo-data/daily", "instance_type": "ml.m5.xlarge", "runs_per_month": 30, "run_hours": 1},
+                            instance_type=None, instances=None, scaling=None),
+         "batch.input", "expected an S3 prefix such as s3://bucket/prefix/ (ending in /), found 'demo-data/daily'"),
+    ],
+    ids=["subnet", "security-group", "s3-prefix"],
+)
+def test_a_value_not_in_its_form_is_rejected_naming_the_form_it_takes(portfolio, change, field, expected):
+    # Given a value that does not match its key's pattern
+    inline = model(portfolio, INLINE)
+    change(inline)
+    for key in [key for key, value in inline.items() if value is None]:
+        del inline[key]
+
+    # Then the error says what the key takes, not the regular expression it is checked with
+    assert problems_in(portfolio) == [f"portfolio.yaml: models[0] (inline).{field}: {expected}"]
+
+
 def test_a_duplicate_model_name_is_rejected_naming_the_first_use(portfolio):
     model(portfolio, BLOCKGEN)["name"] = "textevel"
 

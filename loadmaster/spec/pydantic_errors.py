@@ -83,7 +83,14 @@ _EXPECTED_TYPES = {
     "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
 }
 # What a string field with a pattern holds, by the field's name.
-_PATTERN_HINTS = {"region": "an AWS region such as us-east-1", "account": "a 12-digit AWS account ID"}
+# A list's items are named by the list (`subnets[0]`).
+_PATTERN_HINTS = {
+    "region": "an AWS region such as us-east-1", "account": "a 12-digit AWS account ID",
+    "input": "an S3 prefix such as s3://bucket/prefix/ (ending in /)", "output": "an S3 prefix such as s3://bucket/prefix/ (ending in /)",
+    "bucket": "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)", "prefix": "a key prefix ending in /, such as results/",
+    "success": "true, false or an SNS topic ARN", "error": "true, false or an SNS topic ARN",
+    "subnets": "a subnet ID such as subnet-0123456789abcdef0", "security_groups": "a security group ID such as sg-0123456789abcdef0",
+}
 
 
 def _hostings() -> str:
@@ -113,8 +120,9 @@ def _message(error: Any) -> str:
         return f"{shown(error['input'])!r} is not a valid SageMaker name (letters, digits and hyphens, starting with a letter or digit, at most {SAGEMAKER_NAME_MAX})"
     if kind == "string_pattern_mismatch" and field in ("kms_key_arn", "artifact_kms_key_arn"):
         return f"{shown(error['input'])!r} is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID; an alias is not a key)"
-    if kind == "string_pattern_mismatch" and field in _PATTERN_HINTS:
-        return f"expected {_PATTERN_HINTS[field]}, found {_found(error['input'])}"
+    named = error["loc"][-2] if isinstance(field, int) and len(error["loc"]) > 1 else field
+    if kind == "string_pattern_mismatch" and named in _PATTERN_HINTS:
+        return f"expected {_PATTERN_HINTS[named]}, found {_found(error['input'])}"
     if kind in _EXPECTED_TYPES:
         return f"expected {_EXPECTED_TYPES[kind]}, found {_found(error['input'])}"
     if kind == "literal_error":
