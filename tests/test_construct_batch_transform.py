@@ -156,13 +156,14 @@ def test_a_failed_job_fails_the_execution_with_its_reason(synthesized):
     assert states["TransformFailed"] == {"Type": "Fail", "Error": "TransformJobFailed", "CausePath": "$.failure.Cause"}
 
 
-def test_failed_executions_raise_an_alarm(synthesized):
+def test_failed_executions_raise_an_alarm_that_keeps_its_logical_id(synthesized):
     template, _, _ = synthesized
     machine = logical_id(template, "AWS::StepFunctions::StateMachine", "ChurnStateMachine")
 
-    template.has_resource_properties(
+    # Found under the logical id it has always had: a new one would replace the alarm, its name and its history.
+    alarms = template.find_resources(
         "AWS::CloudWatch::Alarm",
-        {
+        {"Properties": {
             "Namespace": "AWS/States",
             "MetricName": "ExecutionsFailed",
             "Dimensions": [{"Name": "StateMachineArn", "Value": {"Ref": machine}}],
@@ -171,8 +172,9 @@ def test_failed_executions_raise_an_alarm(synthesized):
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "EvaluationPeriods": 1,
             "TreatMissingData": "notBreaching",
-        },
+        }},
     )
+    assert list(alarms) == [logical_id(template, "AWS::CloudWatch::Alarm", "ChurnFailedRuns")]
 
 
 def test_the_schedule_starts_the_state_machine_on_its_cron_in_its_time_zone(synthesized):
@@ -399,7 +401,32 @@ def test_a_transform_needs_one_container_or_a_pipeline_of_two_or_more(stack):
 
     one = ContainerDefinition(IMAGE, None, {})
 
-    with pytest.raises(ValueError, match="give container, or pipeline .*, and only one"):
+    with pytest.raises(ValueError) as both:
         make_transform(stack, id="Both", pipeline={"a": one, "b": one})
     with pytest.raises(ValueError, match="Serial mode runs 2 to 15 containers in one model, got 1"):
         make_transform(stack, id="Short", container=None, pipeline={"a": one})
+
+    assert str(both.value) == "BatchTransform: give container, or pipeline (a serial pipeline's containers), and only one"
+
+
+def test_a_short_pipeline_is_reported_with_the_transforms_other_problems(stack):
+    from loadmaster.plan import ContainerDefinition
+
+    one = ContainerDefinition(IMAGE, None, {})
+
+    with pytest.raises(ValueError) as raised:
+        make_transform(stack, transform_name="churn scoring", container=None, pipeline={"a": one})
+
+    message = str(raised.value)
+    assert "transform_name 'churn scoring' must follow SageMaker's name rule" in message
+    assert "Serial mode runs 2 to 15 containers in one model, got 1" in message
+
+
+def test_new_objects_anywhere_in_a_whole_bucket_start_a_run(stack):
+    from constructs.batch_transform import NewObjects
+
+    make_transform(stack, trigger=NewObjects(), input_prefix="")
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Events::Rule", {"EventPattern": Match.object_like({"detail": {"bucket": {"name": ["team-data"]}, "object": {"key": [{"exists": True}]}}})}
+    )

@@ -133,11 +133,13 @@ def test_both_compliance_packs_pass_without_an_acknowledgement_of_their_own(synt
 def test_each_container_has_its_own_invocation_metrics(stack):
     endpoint = MultiContainerEndpoint(stack, "Tabular", endpoint_name="tabular", containers=tabular_containers(), instance_type="ml.c5.large")
 
-    metrics = [endpoint.metric_container_invocations("model1"), endpoint.metric_container_invocation_5xx_errors("model1"), endpoint.metric_container_latency("model0")]
+    metrics = [endpoint.metric_container_invocations("model1"), endpoint.metric_container_invocation_5xx_errors("model1"),
+               endpoint.metric_container_invocation_4xx_errors("model1"), endpoint.metric_container_latency("model0")]
 
     assert [(metric.namespace, metric.metric_name, metric.statistic, metric.dimensions) for metric in metrics] == [
         ("AWS/SageMaker", "Invocations", "Sum", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model1"}),
         ("AWS/SageMaker", "Invocation5XXErrors", "Sum", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model1"}),
+        ("AWS/SageMaker", "Invocation4XXErrors", "Sum", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model1"}),
         ("AWS/SageMaker", "ContainerLatency", "p90", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model0"}),
     ]
     assert endpoint.metric_invocations().dimensions == {"EndpointName": "tabular", "VariantName": "AllTraffic"}
