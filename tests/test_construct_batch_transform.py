@@ -227,6 +227,17 @@ def test_the_models_role_reads_only_the_input_prefix_and_writes_only_the_output_
     ]
 
 
+def test_the_results_bucket_is_access_logged_to_a_second_bucket_under_the_transforms_name(synthesized):
+    template, _, _ = synthesized
+    output = results_bucket(template)
+    access_logs = logical_id(template, "AWS::S3::Bucket", "ChurnOutputAccessLogs")
+
+    assert template.find_resources("AWS::S3::Bucket")[output]["Properties"]["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": access_logs},
+        "LogFilePrefix": f"{NAME}/",
+    }
+
+
 def test_executions_are_logged_and_traced(synthesized):
     template, _, _ = synthesized
 
@@ -281,6 +292,8 @@ def test_new_objects_under_the_prefix_start_a_run_on_that_object(stack):
             ],
         },
     )
+    # The rule keeps the logical id it has always had: a new one would replace it.
+    assert list(template.find_resources("AWS::Events::Rule")) == [logical_id(template, "AWS::Events::Rule", "ChurnOnNewObjects")]
     assert transform.rule is not None and transform.schedule is None
 
 

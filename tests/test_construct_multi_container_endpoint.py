@@ -221,3 +221,10 @@ def test_a_pipeline_model_alone_serves_a_batch_transform_without_an_endpoint(sta
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::SageMaker::Endpoint", 0)
     template.has_resource_properties("AWS::SageMaker::Model", {"InferenceExecutionConfig": {"Mode": "Serial"}, "Containers": Match.any_value()})
+
+
+def test_a_model_of_one_container_alone_is_refused_in_its_own_name(stack):
+    with pytest.raises(ValueError) as raised:
+        MultiContainerModel(stack, "Pipeline", containers={"model": container()}, mode=InferenceExecution.SERIAL)
+
+    assert str(raised.value) == "MultiContainerModel: Serial mode runs 2 to 15 containers in one model, got 1"
