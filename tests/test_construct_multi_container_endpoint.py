@@ -228,3 +228,21 @@ def test_a_model_of_one_container_alone_is_refused_in_its_own_name(stack):
         MultiContainerModel(stack, "Pipeline", containers={"model": container()}, mode=InferenceExecution.SERIAL)
 
     assert str(raised.value) == "MultiContainerModel: Serial mode runs 2 to 15 containers in one model, got 1"
+
+
+def test_the_containers_run_in_the_isolations_vpc_without_network_access(stack):
+    from aws_cdk import aws_ec2 as ec2
+    from constructs.endpoint_isolation import EndpointIsolation
+
+    isolation = EndpointIsolation(
+        subnets=[ec2.Subnet.from_subnet_id(stack, "Private", "subnet-0a1b2c3d")],
+        security_groups=[ec2.SecurityGroup.from_security_group_id(stack, "Models", "sg-0a1b2c3d")],
+        network_isolation=True,
+    )
+
+    PipelineEndpoint(stack, "Churn", endpoint_name="churn", containers=PIPELINE, instance_type="ml.c5.xlarge", isolation=isolation)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::Model",
+        {"VpcConfig": {"Subnets": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]}, "EnableNetworkIsolation": True},
+    )
