@@ -228,7 +228,7 @@ def test_a_step_policy_is_run_by_its_alarm_on_the_scaled_resource_metric(stack):
     policy_id = next(iter(template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")))
     template.has_resource_properties("AWS::CloudWatch::Alarm", {
         "Namespace": "AWS/SageMaker", "MetricName": "ModelLatency", "Statistic": "Maximum", "Period": 60, "EvaluationPeriods": 3,
-        "Threshold": 500_000, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Threshold": 500_000, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
         "Dimensions": [{"Name": "InferenceComponentName", "Value": "apexguru"}],
         "AlarmActions": [{"Ref": policy_id}],
     })
