@@ -77,6 +77,28 @@ def test_a_finding_stops_the_synthesis_under_the_rules_loadmaster_id(tmp_path):
     assert violation["severity"] == "error"
 
 
+def test_the_pack_judges_each_stacks_arns_by_the_partition_of_its_region(tmp_path):
+    # Given a role in a China stack granting an ARN written in the commercial partition, which grants nothing there
+    app = cdk.App(outdir=str(tmp_path))
+    cdk.Validations.of(app).add_plugins(LoadmasterChecks())
+    stack = cdk.Stack(app, "Beijing", env=cdk.Environment(account="123456789012", region="cn-north-1"))
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::models/*"]))
+    # When
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    # Then its policy is reported under Loadmaster-IamArnsInStackPartition
+    assert set(violations(report_of(tmp_path))) == {"Loadmaster-IamArnsInStackPartition"}
+
+
+def test_a_stack_without_resources_synthesizes_under_the_pack(tmp_path):
+    app, _ = app_checked_by_loadmaster(tmp_path)
+
+    app.synth()
+
+    assert [name for name in violations(report_of(tmp_path)) if name.startswith(f"{PACK_NAME}-")] == []
+
+
 def test_an_acknowledged_finding_passes_with_its_reason(tmp_path):
     # Given
     app, stack = app_checked_by_loadmaster(tmp_path)

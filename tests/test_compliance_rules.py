@@ -391,6 +391,14 @@ def test_denying_the_listing_of_a_whole_bucket_grants_nothing(stack):
 # Judged on what a template may hold besides what our constructs write
 
 
+def test_an_endpoint_whose_config_names_no_variants_is_not_judged_as_dedicated(stack):
+    # Given an endpoint config without ProductionVariants (CloudFormation would refuse it; the rules do not crash on it)
+    config = cdk.CfnResource(stack, "Config", type="AWS::SageMaker::EndpointConfig", properties={"KmsKeyId": "alias/models"})
+    endpoint = sagemaker.CfnEndpoint(stack, "Endpoint", endpoint_config_name=config.ref)
+
+    assert [verdict(rule, endpoint) for rule in (DEPLOYMENT_GUARDRAILS_PRESENT, DEDICATED_ENDPOINT_HAS_SCALING_POLICY)] == [NOT_APPLICABLE, NOT_APPLICABLE]
+
+
 def test_a_dedicated_endpoint_naming_its_config_by_ref_is_judged_as_dedicated(stack):
     config = endpoint_config(stack, model_name="inline-model")
     endpoint = sagemaker.CfnEndpoint(stack, "Endpoint", endpoint_name="inline", endpoint_config_name=config.ref)

@@ -316,6 +316,18 @@ def test_an_input_location_that_is_not_a_prefix_is_refused(stack):
         endpoint.grant_invoke(iam.AccountRootPrincipal(), input_location="s3://requests/one-file.json")
 
 
+def test_requests_encrypted_with_a_key_of_yours_are_decrypted_by_the_execution_role_with_that_key(stack):
+    from aws_cdk import aws_iam as iam
+
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    endpoint = make_endpoint(stack)
+
+    endpoint.grant_invoke(iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal()), input_location=INPUTS, input_kms_key_arn=key)
+
+    decrypts = [statement for statement in allowing(statements_of_role(Template.from_stack(stack), "TranscribeExecutionRole"), "kms:") if statement["Action"] == "kms:Decrypt"]
+    assert [statement["Resource"] for statement in decrypts] == [key]
+
+
 def test_the_queue_metrics_have_the_endpoint_as_their_only_dimension_and_the_statistic_an_alarm_needs(stack):
     endpoint = make_endpoint(stack)
 

@@ -156,13 +156,14 @@ def test_a_failed_job_fails_the_execution_with_its_reason(synthesized):
     assert states["TransformFailed"] == {"Type": "Fail", "Error": "TransformJobFailed", "CausePath": "$.failure.Cause"}
 
 
-def test_failed_executions_raise_an_alarm(synthesized):
+def test_failed_executions_raise_an_alarm_that_keeps_its_logical_id(synthesized):
     template, _, _ = synthesized
     machine = logical_id(template, "AWS::StepFunctions::StateMachine", "ChurnStateMachine")
 
-    template.has_resource_properties(
+    # Found under the logical id it has always had: a new one would replace the alarm, its name and its history.
+    alarms = template.find_resources(
         "AWS::CloudWatch::Alarm",
-        {
+        {"Properties": {
             "Namespace": "AWS/States",
             "MetricName": "ExecutionsFailed",
             "Dimensions": [{"Name": "StateMachineArn", "Value": {"Ref": machine}}],
@@ -171,8 +172,9 @@ def test_failed_executions_raise_an_alarm(synthesized):
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "EvaluationPeriods": 1,
             "TreatMissingData": "notBreaching",
-        },
+        }},
     )
+    assert list(alarms) == [logical_id(template, "AWS::CloudWatch::Alarm", "ChurnFailedRuns")]
 
 
 def test_the_schedule_starts_the_state_machine_on_its_cron_in_its_time_zone(synthesized):
@@ -223,6 +225,17 @@ def test_the_models_role_reads_only_the_input_prefix_and_writes_only_the_output_
     assert [(sorted(actions(statement)), statement["Resource"]) for statement in writes] == [
         (["s3:AbortMultipartUpload", "s3:PutObject"], {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", {"Ref": output}, f"/{NAME}/*"]]})
     ]
+
+
+def test_the_results_bucket_is_access_logged_to_a_second_bucket_under_the_transforms_name(synthesized):
+    template, _, _ = synthesized
+    output = results_bucket(template)
+    access_logs = logical_id(template, "AWS::S3::Bucket", "ChurnOutputAccessLogs")
+
+    assert template.find_resources("AWS::S3::Bucket")[output]["Properties"]["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": access_logs},
+        "LogFilePrefix": f"{NAME}/",
+    }
 
 
 def test_executions_are_logged_and_traced(synthesized):
@@ -279,6 +292,8 @@ def test_new_objects_under_the_prefix_start_a_run_on_that_object(stack):
             ],
         },
     )
+    # The rule keeps the logical id it has always had: a new one would replace it.
+    assert list(template.find_resources("AWS::Events::Rule")) == [logical_id(template, "AWS::Events::Rule", "ChurnOnNewObjects")]
     assert transform.rule is not None and transform.schedule is None
 
 
@@ -399,7 +414,32 @@ def test_a_transform_needs_one_container_or_a_pipeline_of_two_or_more(stack):
 
     one = ContainerDefinition(IMAGE, None, {})
 
-    with pytest.raises(ValueError, match="give container, or pipeline .*, and only one"):
+    with pytest.raises(ValueError) as both:
         make_transform(stack, id="Both", pipeline={"a": one, "b": one})
     with pytest.raises(ValueError, match="Serial mode runs 2 to 15 containers in one model, got 1"):
         make_transform(stack, id="Short", container=None, pipeline={"a": one})
+
+    assert str(both.value) == "BatchTransform: give container, or pipeline (a serial pipeline's containers), and only one"
+
+
+def test_a_short_pipeline_is_reported_with_the_transforms_other_problems(stack):
+    from loadmaster.plan import ContainerDefinition
+
+    one = ContainerDefinition(IMAGE, None, {})
+
+    with pytest.raises(ValueError) as raised:
+        make_transform(stack, transform_name="churn scoring", container=None, pipeline={"a": one})
+
+    message = str(raised.value)
+    assert "transform_name 'churn scoring' must follow SageMaker's name rule" in message
+    assert "Serial mode runs 2 to 15 containers in one model, got 1" in message
+
+
+def test_new_objects_anywhere_in_a_whole_bucket_start_a_run(stack):
+    from constructs.batch_transform import NewObjects
+
+    make_transform(stack, trigger=NewObjects(), input_prefix="")
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Events::Rule", {"EventPattern": Match.object_like({"detail": {"bucket": {"name": ["team-data"]}, "object": {"key": [{"exists": True}]}}})}
+    )

@@ -133,11 +133,13 @@ def test_both_compliance_packs_pass_without_an_acknowledgement_of_their_own(synt
 def test_each_container_has_its_own_invocation_metrics(stack):
     endpoint = MultiContainerEndpoint(stack, "Tabular", endpoint_name="tabular", containers=tabular_containers(), instance_type="ml.c5.large")
 
-    metrics = [endpoint.metric_container_invocations("model1"), endpoint.metric_container_invocation_5xx_errors("model1"), endpoint.metric_container_latency("model0")]
+    metrics = [endpoint.metric_container_invocations("model1"), endpoint.metric_container_invocation_5xx_errors("model1"),
+               endpoint.metric_container_invocation_4xx_errors("model1"), endpoint.metric_container_latency("model0")]
 
     assert [(metric.namespace, metric.metric_name, metric.statistic, metric.dimensions) for metric in metrics] == [
         ("AWS/SageMaker", "Invocations", "Sum", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model1"}),
         ("AWS/SageMaker", "Invocation5XXErrors", "Sum", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model1"}),
+        ("AWS/SageMaker", "Invocation4XXErrors", "Sum", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model1"}),
         ("AWS/SageMaker", "ContainerLatency", "p90", {"EndpointName": "tabular", "VariantName": "AllTraffic", "ContainerName": "model0"}),
     ]
     assert endpoint.metric_invocations().dimensions == {"EndpointName": "tabular", "VariantName": "AllTraffic"}
@@ -219,3 +221,28 @@ def test_a_pipeline_model_alone_serves_a_batch_transform_without_an_endpoint(sta
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::SageMaker::Endpoint", 0)
     template.has_resource_properties("AWS::SageMaker::Model", {"InferenceExecutionConfig": {"Mode": "Serial"}, "Containers": Match.any_value()})
+
+
+def test_a_model_of_one_container_alone_is_refused_in_its_own_name(stack):
+    with pytest.raises(ValueError) as raised:
+        MultiContainerModel(stack, "Pipeline", containers={"model": container()}, mode=InferenceExecution.SERIAL)
+
+    assert str(raised.value) == "MultiContainerModel: Serial mode runs 2 to 15 containers in one model, got 1"
+
+
+def test_the_containers_run_in_the_isolations_vpc_without_network_access(stack):
+    from aws_cdk import aws_ec2 as ec2
+    from constructs.endpoint_isolation import EndpointIsolation
+
+    isolation = EndpointIsolation(
+        subnets=[ec2.Subnet.from_subnet_id(stack, "Private", "subnet-0a1b2c3d")],
+        security_groups=[ec2.SecurityGroup.from_security_group_id(stack, "Models", "sg-0a1b2c3d")],
+        network_isolation=True,
+    )
+
+    PipelineEndpoint(stack, "Churn", endpoint_name="churn", containers=PIPELINE, instance_type="ml.c5.xlarge", isolation=isolation)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::Model",
+        {"VpcConfig": {"Subnets": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]}, "EnableNetworkIsolation": True},
+    )

@@ -4,7 +4,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from loadmaster.scaling import MetricAlarm, ScalableDimension, Scaling, ScheduledAction, Step, StepScaling
+from loadmaster.scaling import MetricAlarm, ScalableDimension, Scaling, ScalingMetric, ScheduledAction, Step, StepScaling, TargetTracking
 from policies.scalable_capacity import ScalableCapacity
 from policies.scale_from_zero import ScaleFromZero
 
@@ -228,7 +228,7 @@ def test_a_step_policy_is_run_by_its_alarm_on_the_scaled_resource_metric(stack):
     policy_id = next(iter(template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")))
     template.has_resource_properties("AWS::CloudWatch::Alarm", {
         "Namespace": "AWS/SageMaker", "MetricName": "ModelLatency", "Statistic": "Maximum", "Period": 60, "EvaluationPeriods": 3,
-        "Threshold": 500_000, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Threshold": 500_000, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
         "Dimensions": [{"Name": "InferenceComponentName", "Value": "apexguru"}],
         "AlarmActions": [{"Ref": policy_id}],
     })
@@ -245,3 +245,69 @@ def test_a_step_policy_on_another_resource_metric_keeps_its_dimensions(stack):
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 2)
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"Namespace": "AWS/SQS", "Dimensions": [{"Name": "QueueName", "Value": "requests"}]})
+
+
+# Everything a plan's scaling asks of a target, as the constructs' autoscale() passes it (`scale`)
+
+CONCURRENCY = TargetTracking(ScalingMetric.CONCURRENT_REQUESTS_PER_COPY, target=4, scale_in_cooldown_s=300, scale_out_cooldown_s=60)
+INVOCATIONS = TargetTracking(ScalingMetric.INVOCATIONS_PER_COPY, target=100, scale_in_cooldown_s=600, scale_out_cooldown_s=120)
+BACKLOG = MetricAlarm("AWS/SageMaker", "ApproximateBacklogSizePerInstance", "Average", 60, threshold=0)
+
+
+def scaling_policies(template: Template) -> dict[str, dict]:
+    return {name: policy["Properties"] for name, policy in template.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").items()}
+
+
+def test_scale_tracks_each_predefined_metric_beside_the_schedule_and_steps_and_returns_the_tracking_policies(stack):
+    capacity = copies_of(stack)
+
+    policies = capacity.scale(scaling_with(target_tracking=(CONCURRENCY, INVOCATIONS), scheduled=(NIGHTS,), step=(LATENCY_STEPS,)),
+                              metric_dimensions={"InferenceComponentName": "apexguru"})
+
+    template = Template.from_stack(stack)
+    tracking = {name: policy for name, policy in scaling_policies(template).items() if policy["PolicyType"] == "TargetTrackingScaling"}
+    assert [stack.resolve(policy.ref) for policy in policies] == [{"Ref": name} for name in tracking]
+    assert list(tracking.values()) == [
+        {
+            "PolicyName": "inference-component-apexguru-target-tracking",
+            "PolicyType": "TargetTrackingScaling",
+            "ScalingTargetId": {"Ref": next(iter(template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget")))},
+            "TargetTrackingScalingPolicyConfiguration": {
+                "PredefinedMetricSpecification": {"PredefinedMetricType": tracked.metric.predefined_metric_type},
+                "TargetValue": tracked.target,
+                "ScaleInCooldown": tracked.scale_in_cooldown_s,
+                "ScaleOutCooldown": tracked.scale_out_cooldown_s,
+            },
+        }
+        for tracked in (CONCURRENCY, INVOCATIONS)
+    ]
+    template.resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 3)  # and the step policy
+    template.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"ScheduledActions": [Match.object_like({"ScheduledActionName": "nights"})]})
+
+
+@pytest.mark.parametrize("disable_scale_in", [True, False])
+def test_a_metric_without_a_predefined_type_is_tracked_as_a_customized_metric_with_the_dimensions_for_its_name(stack, disable_scale_in):
+    endpoint = cdk.CfnResource(stack, "Endpoint", type="AWS::SageMaker::Endpoint", properties={"EndpointConfigName": "c"})
+    capacity = ScalableCapacity.of_instances(stack, "Scaling", endpoint_name="transcribe", variant_name="AllTraffic", endpoint=endpoint, min_instances=0, max_instances=3)
+    backlog = TargetTracking(ScalingMetric.BACKLOG_SIZE_PER_INSTANCE, target=5, scale_in_cooldown_s=600, scale_out_cooldown_s=60,
+                             disable_scale_in=disable_scale_in, custom_metric=BACKLOG)
+
+    (policy,) = capacity.scale(Scaling(ScalableDimension.INSTANCES, 0, 3, target_tracking=(backlog,)), metric_dimensions=lambda name: {"EndpointName": "transcribe", "Metric": name})
+
+    template = Template.from_stack(stack)
+    (target,) = template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget")
+    assert scaling_policies(template) == {stack.resolve(policy.ref)["Ref"]: {
+        "PolicyName": "endpoint-transcribe-variant-AllTraffic-target-tracking",
+        "PolicyType": "TargetTrackingScaling",
+        "ScalingTargetId": {"Ref": target},
+        "TargetTrackingScalingPolicyConfiguration": {
+            "CustomizedMetricSpecification": {
+                "Namespace": "AWS/SageMaker", "MetricName": "ApproximateBacklogSizePerInstance", "Statistic": "Average",
+                "Dimensions": [{"Name": "EndpointName", "Value": "transcribe"}, {"Name": "Metric", "Value": "ApproximateBacklogSizePerInstance"}],
+            },
+            "TargetValue": 5,
+            "ScaleInCooldown": 600,
+            "ScaleOutCooldown": 60,
+            **({"DisableScaleIn": True} if disable_scale_in else {}),
+        },
+    }}
