@@ -110,6 +110,8 @@ def test_the_plan_bills_transforms_by_use_in_their_own_part_with_its_basis(plan)
 
     assert part.hourly_at_mean == pytest.approx(sum(unit.hourly_at_mean for unit in plan.units))
     assert plan.cost.hourly_at_mean == pytest.approx(sum(unit.hourly_at_mean for unit in plan.units))
+    # runs follow the schedule, not the traffic: the same at peak
+    assert part.hourly_at_peak == plan.cost.hourly_at_peak == pytest.approx(plan.cost.hourly_at_mean)
 
 
 def test_the_summary_says_when_each_transform_runs_and_what_it_costs(plan):
@@ -119,12 +121,29 @@ def test_the_summary_says_when_each_transform_runs_and_what_it_costs(plan):
     assert uploads.endswith("USD a month (300 runs)") and "on each new object" in uploads
 
 
+def test_the_summary_headline_counts_the_transforms(plan):
+    from loadmaster.summary import headline
+
+    assert "2 batch transforms" in headline(plan).split(", ")
+
+
 def test_the_plan_says_where_a_runs_time_and_the_runs_a_month_come_from(plan):
     (document,) = plan.units[0].model_documents()
 
     assert document["run_time_basis"] == "run_hours 1.5 as stated"
     assert "30.44 runs a month from cron(0 2 * * ? *)" in plan.units[0].notes
     assert document["runs_per_month"] == pytest.approx(30.4375)
+
+
+def test_the_json_plan_shows_what_a_run_and_a_month_of_runs_cost(plan):
+    # Given the nightly transform: 2 ml.m5.xlarge for 1.5 h a run, 30.4375 runs a month
+    (document,) = plan.units[0].model_documents()
+    run = 2 * load_catalog()["ml.m5.xlarge"].price_usd_per_hour * 1.5
+
+    assert (document["hosting"], document["instance_type"], document["instance_count"]) == ("batch", "ml.m5.xlarge", 2)
+    assert document["cost_per_run"] == pytest.approx(run, abs=1e-4)
+    assert document["cost_per_month"] == pytest.approx(run * 30.4375, abs=1e-4)
+    assert document["hourly_at_mean"] == document["hourly_at_peak"] == pytest.approx(run * 30.4375 / HOURS_PER_MONTH, abs=1e-4)
     assert DAYS_PER_MONTH == pytest.approx(30.436875)
 
 
