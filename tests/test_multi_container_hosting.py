@@ -79,6 +79,21 @@ def test_the_plan_names_each_endpoints_containers_and_charges_its_instances(plan
     assert [(charge.instance_type.name, charge.counts.expected) for charge in tabular.charges()] == [("ml.c5.large", tabular.instance_counts.expected)]
 
 
+def test_an_endpoint_of_several_containers_whose_peak_needs_more_than_its_max_says_so(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given both models at a peak of 40 concurrent requests: 8 instances, above tabular's 2 and scoring's 3
+    busy = {"traffic": {"pattern": "variable", "mean_concurrency": 5, "peak_concurrency": 40}}
+    plan = plan_file(written(tmp_path, portfolio(multi_container=busy, pipeline=busy)))
+
+    # Then each runs its max at peak, and its notes (in the JSON plan too) say it cannot reach its peak
+    for hosting, most in (("multi-container", 2), ("pipeline", 3)):
+        (unit,) = plan.units_of(hosting)
+        assert (unit.instance_counts.peak, unit.instances.max) == (most, most)
+        assert unit.model_documents()[0]["notes"] == [f"peak traffic needs 8 but max is {most}: the model cannot reach its peak"]
+        assert unit.model_documents()[0]["copies"] == {"min": 1, "expected": 1, "peak": most, "max": most}
+
+
 def test_the_baseline_runs_each_container_on_an_endpoint_of_its_own(plan):
     baseline = {endpoint.model: (endpoint.instance_type, endpoint.instances_at_mean) for endpoint in plan.cost.baseline}
 
