@@ -149,6 +149,11 @@ def test_auto_sends_a_gigabyte_ten_minute_model_whose_callers_wait_for_s3_to_an_
     (unit,) = [unit for unit in plan.units if "transcribe" in unit.models]
     assert unit.pattern == "async"
     assert any("inference-component: its 1000 MB payload is above the 6.29 MB a real-time request takes" in reason for reason in unit.reasons), unit.reasons
+    # and the verdict says why each other hosting cannot take it, from the simplest to inference components
+    verdict = unit.reasons[-1]
+    assert verdict.startswith("chosen: async, it is not a batch transform: a transform serves offline scoring (traffic pattern batch), not intermittent traffic; ")
+    assert "; dedicated: its 1000 MB payload is above the 6.29 MB a real-time request takes; its 600 s processing is above the 60 s a real-time endpoint waits; " in verdict
+    assert verdict.endswith("; inference-component: its 1000 MB payload is above the 6.29 MB a real-time request takes; its 600 s processing is above the 60 s a real-time endpoint waits")
 
 
 def test_auto_refuses_a_gigabyte_ten_minute_model_whose_callers_cannot_wait_saying_why(tmp_path):

@@ -118,12 +118,14 @@ def test_a_shadow_keeps_its_instance_count_all_day_beside_the_models_only_produc
     assert summarizer.notes[-1] == "the shadow next keeps 1 instance(s) all day, not autoscaled"
 
 
-def test_a_variants_bounds_and_its_scaling_cannot_disagree(variants_plan):
+def test_an_endpoints_and_each_variants_bounds_and_scaling_cannot_disagree(variants_plan):
     ranker, _ = variants_plan.dedicated
     (candidate,) = ranker.variants
 
     with pytest.raises(ValueError, match="dedicated model ranker, variant candidate: scaling 1..2 is not its bounds 1..5"):
         dataclasses.replace(ranker, variants=(dataclasses.replace(candidate, instances=Bounds(1, 5)),))
+    with pytest.raises(ValueError, match="dedicated model ranker: scaling 1..4 is not its bounds 1..9"):
+        dataclasses.replace(ranker, instances=Bounds(1, 9))
 
 
 def test_a_scheduled_window_outside_a_dedicated_endpoints_range_is_refused_naming_the_range(tmp_path):
