@@ -104,6 +104,21 @@ def test_the_plan_counts_instances_for_the_requests_in_processing(synthesized):
     assert (unit.instance_counts.min, unit.instance_counts.expected, unit.instance_counts.peak) == (0, 1, 3)
 
 
+def test_an_async_endpoint_without_autoscaling_keeps_one_instance_at_every_traffic(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given the async model with `scaling: none` and no instances written (nothing would wake it from zero)
+    document = yaml.safe_load(EVERY_PATTERN.read_text())
+    transcribe = {key: value for key, value in document["models"][2].items() if key != "instances"} | {"scaling": "none"}
+    document["models"], document["pools"] = [transcribe], []
+
+    (unit,) = plan_file(written(tmp_path, document)).units_of("async")
+
+    # Then it runs one instance at the floor, at mean and at peak, within 1 to the 3 its peak of 6 requests at 2 each needs
+    assert (unit.instance_counts.min, unit.instance_counts.expected, unit.instance_counts.peak) == (1, 1, 1)
+    assert (unit.instances.min, unit.instances.max, unit.scaling) == (1, 3, None)
+
+
 def test_an_async_endpoints_instances_count_towards_the_accounts_instance_quotas(synthesized):
     # Given the dedicated chat and the async transcribe, each up to 3 ml.g5.2xlarge instances
     plan, _, _ = synthesized
@@ -134,6 +149,11 @@ def test_auto_sends_a_gigabyte_ten_minute_model_whose_callers_wait_for_s3_to_an_
     (unit,) = [unit for unit in plan.units if "transcribe" in unit.models]
     assert unit.pattern == "async"
     assert any("inference-component: its 1000 MB payload is above the 6.29 MB a real-time request takes" in reason for reason in unit.reasons), unit.reasons
+    # and the verdict says why each other hosting cannot take it, from the simplest to inference components
+    verdict = unit.reasons[-1]
+    assert verdict.startswith("chosen: async, it is not a batch transform: a transform serves offline scoring (traffic pattern batch), not intermittent traffic; ")
+    assert "; dedicated: its 1000 MB payload is above the 6.29 MB a real-time request takes; its 600 s processing is above the 60 s a real-time endpoint waits; " in verdict
+    assert verdict.endswith("; inference-component: its 1000 MB payload is above the 6.29 MB a real-time request takes; its 600 s processing is above the 60 s a real-time endpoint waits")
 
 
 def test_auto_refuses_a_gigabyte_ten_minute_model_whose_callers_cannot_wait_saying_why(tmp_path):

@@ -61,7 +61,7 @@ def with_batch(**changes) -> dict:
         (with_batch(split_type="None"), "models[0] (churn).batch.batch_strategy", "takes effect only with split_type Line, RecordIO or TFRecord"),
         (with_batch(instance_type="ml.p5.48xlarge"), "models[0] (churn).batch.instance_type", "is not a batch transform instance type"),
         (with_batch(instance_type="ml.m5.hugexlarge"), "models[0] (churn).batch.instance_type", "unknown instance type 'ml.m5.hugexlarge'"),
-        (with_batch(input="s3://team-data/customers"), "models[0] (churn).batch.input", "should match pattern"),
+        (with_batch(input="s3://team-data/customers"), "models[0] (churn).batch.input", "expected an S3 prefix such as s3://bucket/prefix/ (ending in /)"),
         (with_batch(run_hours=None), "models[0] (churn).batch.run_hours", "required unless records and record_processing_s are given"),
         (with_batch(schedule=None), "models[0] (churn).batch.runs_per_month", "required to cost runs started by hand"),
         (with_batch(on_new_objects=True), "models[0] (churn).batch.on_new_objects", "a schedule or on new objects, not both"),
@@ -139,6 +139,8 @@ def test_the_plan_bills_transforms_by_use_in_their_own_part_with_its_basis(plan)
 
     assert part.hourly_at_mean == pytest.approx(sum(unit.hourly_at_mean for unit in plan.units))
     assert plan.cost.hourly_at_mean == pytest.approx(sum(unit.hourly_at_mean for unit in plan.units))
+    # runs follow the schedule, not the traffic: the same at peak
+    assert part.hourly_at_peak == plan.cost.hourly_at_peak == pytest.approx(plan.cost.hourly_at_mean)
 
 
 def test_the_summary_says_when_each_transform_runs_and_what_it_costs(plan):
@@ -160,12 +162,29 @@ def test_a_transform_of_a_pipeline_plans_its_containers_in_order_and_costs_as_on
     assert unit.model_documents()[0]["containers"] == ["features", "score"]
 
 
+def test_the_summary_headline_counts_the_transforms(plan):
+    from loadmaster.summary import headline
+
+    assert headline(plan) == "team: 2 batch transforms"
+
+
 def test_the_plan_says_where_a_runs_time_and_the_runs_a_month_come_from(plan):
     (document,) = plan.units[0].model_documents()
 
     assert document["run_time_basis"] == "run_hours 1.5 as stated"
     assert "30.44 runs a month from cron(0 2 * * ? *)" in plan.units[0].notes
     assert document["runs_per_month"] == pytest.approx(30.4375)
+
+
+def test_the_json_plan_shows_what_a_run_and_a_month_of_runs_cost(plan):
+    # Given the nightly transform: 2 ml.m5.xlarge for 1.5 h a run, 30.4375 runs a month
+    (document,) = plan.units[0].model_documents()
+    run = 2 * load_catalog()["ml.m5.xlarge"].price_usd_per_hour * 1.5
+
+    assert (document["hosting"], document["instance_type"], document["instance_count"]) == ("batch", "ml.m5.xlarge", 2)
+    assert document["cost_per_run"] == pytest.approx(run, abs=1e-4)
+    assert document["cost_per_month"] == pytest.approx(run * 30.4375, abs=1e-4)
+    assert document["hourly_at_mean"] == document["hourly_at_peak"] == pytest.approx(run * 30.4375 / HOURS_PER_MONTH, abs=1e-4)
     assert DAYS_PER_MONTH == pytest.approx(30.436875)
 
 

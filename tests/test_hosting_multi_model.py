@@ -116,6 +116,29 @@ def test_a_written_scaling_metric_is_the_only_policy(tmp_path):
     assert [(policy.metric, policy.target) for policy in endpoint.scaling.target_tracking] == [(ScalingMetric.GPU_UTILIZATION, 50)]
 
 
+def test_on_a_gpu_a_held_model_must_fit_the_gpus_memory_not_the_hosts(tmp_path):
+    # Given an ml.g5.xlarge: 24 GiB of GPU memory (23,028 MiB usable), 16 GiB of host memory
+    gpu = {**CHURN, "image": TRITON, "instance_type": "ml.g5.xlarge"}
+
+    # Then an 18 GB model, more than the host's memory, loads on its GPU
+    (endpoint,) = plan_of(tmp_path, {**gpu, "holds": [{"name": "big", "size_gb": 18}]}).units_of("multi-model")
+    assert [(held.name, held.size_gb) for held in endpoint.held] == [("big", 18)]
+    # and a 30 GB one is refused against the GPU's memory
+    assert problems_of(tmp_path, {**gpu, "holds": [{"name": "huge", "size_gb": 30}]}) == {
+        "models[0] (churn).holds[0] (huge).size_gb": "30 GB does not fit the 23,028 MiB GPU memory of one ml.g5.xlarge: SageMaker could never load it"}
+
+
+def test_without_autoscaling_the_endpoint_keeps_its_floor_at_every_traffic(tmp_path):
+    # Given a held model of 10 requests a second, which would need 9 instances, and `scaling: none` on 2 to 4
+    held = [{"name": "a", "traffic": {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 2, "requests_per_s": 10}}]
+
+    (endpoint,) = plan_of(tmp_path, {**CHURN, "scaling": "none", "instances": {"min": 2, "max": 4}, "holds": held}).units_of("multi-model")
+
+    # Then it runs its 2 instances at the floor, at mean and at peak, and nothing scales them
+    assert (endpoint.instance_counts.min, endpoint.instance_counts.expected, endpoint.instance_counts.peak) == (2, 2, 2)
+    assert (endpoint.instances.min, endpoint.instances.max, endpoint.scaling) == (2, 4, None)
+
+
 def test_dissimilar_sizes_and_one_busy_model_are_noted_as_a_poor_fit(tmp_path):
     held = [{"name": "small", "size_gb": 0.1, "traffic": {"pattern": "steady", "mean_concurrency": 9, "peak_concurrency": 9}},
             {"name": "large", "size_gb": 1.0, "traffic": {"pattern": "steady", "mean_concurrency": 1, "peak_concurrency": 1}}]

@@ -83,6 +83,16 @@ def test_every_pattern_has_a_summary_line_in_the_summary(plan, name):
         assert unit.summary_lines() and all(line in summary.splitlines() for line in unit.summary_lines())
 
 
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_every_patterns_json_plan_names_each_model_its_hosting_and_why(plan, name):
+    units = plan.units_of(name)
+
+    documents = [document for unit in units for document in unit.model_documents()]
+
+    assert [document["name"] for document in documents] == [model for unit in units for model in unit.models]
+    assert all(document["hosting"] == name and document["reasons"][0] == "written in the portfolio" for document in documents), documents
+
+
 def test_the_plans_cost_is_the_sum_of_every_units_charges(plan):
     # Given every unit's instances at mean traffic, priced from the catalog
     charged = sum(charge.instance_type.price_usd_per_hour * charge.counts.expected for unit in plan.units for charge in unit.charges())

@@ -80,6 +80,20 @@ def test_the_plan_charges_serverless_endpoints_by_use_at_mean_and_at_peak(plan):
     assert plan.bill.plan.part("serverless compute").hourly_at_peak == pytest.approx(ranker.hourly_at_peak + tagger.hourly_at_peak)
 
 
+def test_without_a_written_max_concurrency_it_is_the_peak_with_headroom_else_the_sdks_default(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given a model with a peak of 12 concurrent requests and one stating no traffic, neither writing serverless:
+    busy = {**ON_DEMAND, "name": "busy", "traffic": {"pattern": "intermittent", "mean_concurrency": 1, "peak_concurrency": 12}}
+    quiet = {key: value for key, value in ON_DEMAND.items() if key not in ("traffic", "size_gb")} | {"name": "quiet"}
+
+    busy_unit, quiet_unit = plan_file(portfolio_file(tmp_path, busy, quiet)).units_of("serverless")
+
+    # Then the busy one serves 12 x 1.25 = 15 at once, the quiet one the SageMaker Python SDK's 5 with its 2048 MB
+    assert (busy_unit.max_concurrency, quiet_unit.max_concurrency, quiet_unit.memory_mb) == (15, 5, 2048)
+    assert "memory 2048 MB chosen by the planner, the SageMaker Python SDK's default" in quiet_unit.notes
+
+
 def test_provisioned_concurrency_scales_on_its_utilization_between_its_bounds(plan):
     ranker, tagger = plan.units_of("serverless")
 

@@ -79,6 +79,49 @@ def test_the_plan_names_each_endpoints_containers_and_charges_its_instances(plan
     assert [(charge.instance_type.name, charge.counts.expected) for charge in tabular.charges()] == [("ml.c5.large", tabular.instance_counts.expected)]
 
 
+def test_an_endpoint_of_several_containers_whose_peak_needs_more_than_its_max_says_so(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given both models at a peak of 40 concurrent requests: 8 instances, above tabular's 2 and scoring's 3
+    busy = {"traffic": {"pattern": "variable", "mean_concurrency": 5, "peak_concurrency": 40}}
+    plan = plan_file(written(tmp_path, portfolio(multi_container=busy, pipeline=busy)))
+
+    # Then each runs its max at peak, and its notes (in the JSON plan too) say it cannot reach its peak
+    for hosting, most in (("multi-container", 2), ("pipeline", 3)):
+        (unit,) = plan.units_of(hosting)
+        assert (unit.instance_counts.peak, unit.instances.max) == (most, most)
+        assert unit.model_documents()[0]["notes"] == [f"peak traffic needs 8 but max is {most}: the model cannot reach its peak"]
+        assert unit.model_documents()[0]["copies"] == {"min": 1, "expected": 1, "peak": most, "max": most}
+
+
+def test_units_of_a_unit_class_plans_one_endpoint_per_model_of_its_pattern_on_the_planners_instances(tmp_path):
+    from loadmaster.catalog import load_catalog
+    from loadmaster.hostings.multi_container import MultiContainerPlan, units_of
+    from loadmaster.hostings.pattern import PlanningContext
+    from loadmaster.hostings.pipeline import PipelinePlan
+    from loadmaster.planner.decide import decide
+    from loadmaster.spec.load import load_portfolio
+
+    # Given the planner's decisions for both models at a peak of 40 concurrent requests (8 instances)
+    busy = {"traffic": {"pattern": "variable", "mean_concurrency": 5, "peak_concurrency": 40}}
+    catalog = load_catalog()
+    validated = load_portfolio(written(tmp_path, portfolio(multi_container=busy, pipeline=busy)), catalog)
+    context = PlanningContext(validated, decide(validated, catalog), {}, catalog)
+
+    # When a pattern's plan units are made from its unit class (called afresh, as a new pattern of several containers would)
+    (tabular,), tabular_problems = units_of(MultiContainerPlan)(context)
+    (scoring,), scoring_problems = units_of(PipelinePlan)(context)
+
+    # Then each is its model's endpoint, its containers in order, scaled within its instances, noting the peak it cannot reach
+    assert (tabular_problems, scoring_problems) == ([], [])
+    assert (tabular.endpoint_name, list(tabular.containers), list(scoring.containers)) == (
+        "every-pattern-tabular", ["churn", "fraud", "ltv"], ["features", "score", "explain"])
+    for unit, most in ((tabular, 2), (scoring, 3)):
+        assert (unit.instances.min, unit.instances.max, unit.scaling.min, unit.scaling.max) == (1, most, 1, most)
+        assert unit.notes == (f"peak traffic needs 8 but max is {most}: the model cannot reach its peak",)
+        assert unit.reasons == ("written in the portfolio",)
+
+
 def test_the_baseline_runs_each_container_on_an_endpoint_of_its_own(plan):
     baseline = {endpoint.model: (endpoint.instance_type, endpoint.instances_at_mean) for endpoint in plan.cost.baseline}
 

@@ -70,3 +70,79 @@ def test_the_stacks_render_the_wake_up_the_plan_gives(example_plan, tmp_path):
     template.has_resource_properties("AWS::ApplicationAutoScaling::ScalingPolicy", {
         "PolicyType": "StepScaling",
         "StepScalingPolicyConfiguration": Match.object_like({"Cooldown": 90, "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 2}]})})
+
+
+# A dedicated endpoint's production variants and shadow (examples/hosting-patterns.yaml's ranker and summarizer)
+
+
+@pytest.fixture(scope="module")
+def variants_plan(tmp_path_factory):
+    """ranker: variants current (weight 9, on the model's ml.c5.xlarge x 1..4) and candidate (weight 1, its own artifact,
+    ml.c5.large x 1..2); summarizer: the model and a shadow, next, of 1 ml.g5.xlarge copying 50 % of the requests."""
+    import yaml
+
+    from loadmaster.planner.make import plan_file
+
+    example = yaml.safe_load(open("examples/hosting-patterns.yaml"))
+    models = [model for model in example["models"] if model["name"] in ("ranker", "summarizer")]
+    path = tmp_path_factory.mktemp("variants") / "variants.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "name": "variants", "region": "us-east-1", "models": models}))
+    return plan_file(path)
+
+
+def test_the_first_production_variant_is_the_endpoints_and_each_other_serves_its_weights_share(variants_plan):
+    ranker, _ = variants_plan.dedicated
+
+    # Then the unit describes the first variant, current, at weight 9: 90 % of the model's 2 instances at mean and 4 at peak
+    assert (ranker.variant_name, ranker.weight, ranker.instance_type.name) == ("current", 9, "ml.c5.xlarge")
+    assert (ranker.instance_counts.min, ranker.instance_counts.expected, ranker.instance_counts.peak) == (1, 2, 4)
+    # and candidate serves 10 %, rounded up within its own 1..2 on its own type and artifact, scaled within them
+    (candidate,) = ranker.variants
+    assert (candidate.name, candidate.weight, candidate.instance_type.name, candidate.container.artifact) == (
+        "candidate", 1, "ml.c5.large", "s3://models/ranker-v2/model.tar.gz")
+    assert (candidate.instance_counts.min, candidate.instance_counts.expected, candidate.instance_counts.peak) == (1, 1, 1)
+    assert (candidate.scaling.min, candidate.scaling.max) == (1, 2)
+    assert ranker.shadow is None
+    assert ranker.reasons == ("written in the portfolio",)
+    assert ranker.notes == ("updates blue-green (rolling deployments exclude multi-variant endpoints)",
+                            "each production variant serves its weight's share of the traffic: counted as that share of the model's instances, within its range")
+
+
+def test_a_shadow_keeps_its_instance_count_all_day_beside_the_models_only_production_variant(variants_plan):
+    _, summarizer = variants_plan.dedicated
+
+    assert (summarizer.variant_name, summarizer.variants) == ("AllTraffic", ())
+    shadow = summarizer.shadow
+    assert (shadow.name, shadow.sampling_percent, shadow.container.artifact, shadow.scaling) == ("next", 50, "s3://models/summarizer-v2/model.tar.gz", None)
+    assert (shadow.instances.min, shadow.instances.max, shadow.instance_counts.expected, shadow.instance_counts.peak) == (1, 1, 1, 1)
+    assert summarizer.notes[-1] == "the shadow next keeps 1 instance(s) all day, not autoscaled"
+
+
+def test_an_endpoints_and_each_variants_bounds_and_scaling_cannot_disagree(variants_plan):
+    ranker, _ = variants_plan.dedicated
+    (candidate,) = ranker.variants
+
+    with pytest.raises(ValueError, match="dedicated model ranker, variant candidate: scaling 1..2 is not its bounds 1..5"):
+        dataclasses.replace(ranker, variants=(dataclasses.replace(candidate, instances=Bounds(1, 5)),))
+    with pytest.raises(ValueError, match="dedicated model ranker: scaling 1..4 is not its bounds 1..9"):
+        dataclasses.replace(ranker, instances=Bounds(1, 9))
+
+
+def test_a_scheduled_window_outside_a_dedicated_endpoints_range_is_refused_naming_the_range(tmp_path):
+    import yaml
+
+    from loadmaster.errors import PortfolioError
+    from loadmaster.planner.make import plan_file
+
+    # Given summarizer alone on 1..2 instances, a window asking for 3
+    (summarizer,) = [model for model in yaml.safe_load(open("examples/hosting-patterns.yaml"))["models"] if model["name"] == "summarizer"]
+    summarizer = {key: value for key, value in summarizer.items() if key != "shadow"} | {"scaling": {
+        "metric": "concurrent-requests-per-model", "target": 5, "schedule": [{"name": "busy", "cron": "0 8 ? * MON-FRI *", "timezone": "UTC", "min": 3}]}}
+    path = tmp_path / "window.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "name": "window", "region": "us-east-1", "models": [summarizer]}))
+
+    with pytest.raises(PortfolioError) as refused:
+        plan_file(path)
+
+    assert [(problem.location, problem.message) for problem in refused.value.problems] == [
+        ("models[0] (summarizer).scaling.schedule", "window 'busy': min 3 is outside the model's range 1..2")]

@@ -376,6 +376,16 @@ def test_a_dedicated_endpoint_with_zero_minimum_instances_is_rejected(portfolio)
     ]
 
 
+def test_a_dedicated_endpoint_with_variants_asked_to_update_rolling_is_rejected_with_the_reason(portfolio):
+    model(portfolio, INLINE)["variants"] = [{"name": "current", "weight": 9}, {"name": "candidate", "weight": 1}]
+    model(portfolio, INLINE)["deployment"] = {"strategy": "rolling"}
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[0] (inline).deployment.strategy: an endpoint with variants or a shadow updates blue-green: SageMaker excludes "
+        "multi-variant endpoints from rolling deployments"
+    ]
+
+
 def test_scaling_to_zero_without_scaling_is_rejected(portfolio):
     # blockgen scales to zero (copies.min 0): nothing would bring it back
     model(portfolio, BLOCKGEN)["scaling"] = "none"

@@ -238,3 +238,21 @@ def test_a_new_model_the_planner_makes_async_beside_kept_pools_gets_its_own_endp
     (transcribe,) = plan.units_of("async")
     assert transcribe.model == "transcribe" and placements(plan) == placements(base)
     assert transcribe.reasons[-1].startswith("chosen: async")
+
+
+def test_a_component_the_user_moves_to_another_pool_is_planned_as_its_next_generation_and_the_others_keep_theirs(tmp_path):
+    from loadmaster.synthesis import DEFAULT_PORTFOLIO
+
+    # Given the built-in example planned and locked, then textevel moved from the A10G pool to the A100 pool
+    locked = plan_file(DEFAULT_PORTFOLIO).identities
+    text = DEFAULT_PORTFOLIO.read_text()
+    assert text.count("    pool: a10g-pool\n    per_copy: {accelerators: 1, memory_mb: 8192") == 1
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(text.replace("    pool: a10g-pool\n    per_copy: {accelerators: 1, memory_mb: 8192", "    pool: a100-pool\n    per_copy: {accelerators: 1, memory_mb: 8192"))
+
+    plan = plan_file(moved, previous=locked)
+
+    # Then the moved component is a second generation under a new name, beside the old one; the others stay first generations
+    components = {component.model: (component.component_name, component.generation) for pool in plan.pools for component in pool.components}
+    assert components["textevel"] == ("codegen-platform-textevel-v2", 2)
+    assert components["blockgen"] == ("codegen-platform-blockgen", 1)

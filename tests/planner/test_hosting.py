@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loadmaster.errors import PortfolioError
-from planner_givens import IMAGE, auto_model, plan_of, portfolio_of
+from planner_givens import IMAGE, UNTAGGED, auto_model, plan_of, portfolio_of
 
 FITNESS_FUNCTIONS = ("cost", "inference latency", "throughput", "scaling complexity", "traffic pattern")
 
@@ -56,6 +56,21 @@ def test_steady_models_that_sharing_makes_cheaper_become_inference_components_sh
                           "serverless: cannot host it, it needs 1 accelerator(s): "
                           "serverless endpoints run on CPU only and it needs 153600 MB of memory: serverless endpoints have at most 6144 MB")
     assert reasons[-1] == "chosen: inference-component, sharing instances saves money"
+
+
+def test_a_steady_cpu_model_whose_share_costs_more_than_a_small_instance_stays_dedicated_saying_how_much_more():
+    # Given a 3.2 GB CPU model that a whole ml.c5.large (0.102 USD/h) holds, while a share of a type that takes inference
+    # components is half an ml.c7i.xlarge (0.214 USD/h): 0.106 USD/h; a 100 ms objective rules serverless out
+    plan = plan_of([auto_model("m", size_gb=3.2, pattern="steady", mean=1, peak=2, devices=["cpu"], image=UNTAGGED, latency_slo_ms=100)])
+    # Then it stays on the cheaper dedicated endpoint, and the cost reason says by how much sharing would cost more
+    hosting, reasons = hosting_of(plan, "m")
+    assert hosting == "dedicated"
+    assert reasons[0].startswith("cost: alone, a copy takes a whole ml.c5.large (0.102 USD/h); shared, its share of ml.c7i.xlarge "
+                                 "(50% of its busiest resource) costs 0.106 USD/h (4% more); ")
+    # and the scaling complexity lists the candidates from the simplest, which scales nothing, to inference components' two levels
+    assert reasons[3].startswith("scaling complexity: a batch transform scales nothing (fixed instances a run), a dedicated endpoint scales one level (instances), ")
+    assert reasons[3].endswith(", an inference component two (copies, then instances)")
+    assert reasons[-1] == "chosen: dedicated, a copy alone on ml.c5.large costs less than its share of any type that takes inference components"
 
 
 def test_a_model_weighed_on_a_share_it_does_not_get_is_told_what_its_plan_gives_it():
