@@ -5,6 +5,7 @@ StopTransformJob; AWS::Scheduler::Schedule in CloudFormation."""
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
@@ -172,21 +173,45 @@ def test_a_schedule_expression_scheduler_refuses_fails_the_stack(cloudformation_
         cloudformation_client.create_stack(StackName="batch", TemplateBody=json.dumps({"Resources": {"Nightly": schedule}}))
 
 
+def test_a_state_machine_in_a_stack_runs_in_a_mock_that_executes_state_machines_and_is_updated_and_deleted(aws_region):
+    # Given a mock that executes state machines: its API answers from the interpreter's backend, where the stack's must be
+    def template(result: str) -> str:
+        definition = {"StartAt": "Report", "States": {"Report": {"Type": "Pass", "Result": {"run": result}, "End": True}}}
+        machine = {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+            "StateMachineName": "nightly", "DefinitionString": json.dumps(definition), "RoleArn": ROLE, "Tags": [{"Key": "team", "Value": "churn"}]}}
+        return json.dumps({"Resources": {"Nightly": machine}})
+
+    with loadmaster.testing.mock_sagemaker(config={"stepfunctions": {"execute_state_machine": True}}):
+        cloudformation, sfn = (boto3.client(service, region_name=aws_region) for service in ("cloudformation", "stepfunctions"))
+        cloudformation.create_stack(StackName="batch", TemplateBody=template("created"))
+        (machine,) = [machine["stateMachineArn"] for machine in sfn.list_state_machines()["stateMachines"]]
+        tags = sfn.list_tags_for_resource(resourceArn=machine)["tags"]
+        cloudformation.update_stack(StackName="batch", TemplateBody=template("updated"))
+        execution = ended(sfn, sfn.start_execution(stateMachineArn=machine)["executionArn"])
+        cloudformation.delete_stack(StackName="batch")
+
+        assert (machine.rsplit(":", 1)[-1], tags) == ("nightly", [{"key": "team", "value": "churn"}])
+        assert (execution["status"], json.loads(execution["output"])) == ("SUCCEEDED", {"run": "updated"})
+        assert sfn.list_state_machines()["stateMachines"] == []
+
+
+def ended(sfn, execution: str) -> dict:
+    """The execution, described once it is no longer running."""
+    for _ in range(100):
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.1)
+    raise AssertionError("the execution did not end")
+
+
 def run_state_machine(aws_region, parameters: dict, execution_input: dict) -> dict:
     """A one-task state machine on createTransformJob.sync, executed by moto's interpreter; the ended execution."""
-    import time
-
     definition = {"StartAt": "Transform", "States": {"Transform": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync", "Parameters": parameters, "End": True}}}
     with loadmaster.testing.mock_sagemaker(config={"stepfunctions": {"execute_state_machine": True}}):
         sfn = boto3.client("stepfunctions", region_name=aws_region)
         machine = sfn.create_state_machine(name="nightly", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
-        execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"]
-        for _ in range(100):
-            described = sfn.describe_execution(executionArn=execution)
-            if described["status"] != "RUNNING":
-                return described
-            time.sleep(0.1)
-    raise AssertionError("the execution did not end")
+        return ended(sfn, sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"])
 
 
 TASK_PARAMETERS = {
