@@ -33,12 +33,13 @@ def runtime_client(mocked_sagemaker, aws_region):
     return boto3.client("sagemaker-runtime", region_name=aws_region)
 
 
-def test_a_direct_model_shows_its_containers_and_mode(sagemaker_client):
-    sagemaker_client.create_model(ModelName="tabular", ExecutionRoleArn=ROLE, Containers=containers("churn", "fraud"), InferenceExecutionConfig=DIRECT)
+def test_a_direct_model_shows_its_containers_mode_and_network_isolation(sagemaker_client):
+    sagemaker_client.create_model(ModelName="tabular", ExecutionRoleArn=ROLE, Containers=containers("churn", "fraud"), InferenceExecutionConfig=DIRECT,
+                                  EnableNetworkIsolation=True)
 
     described = sagemaker_client.describe_model(ModelName="tabular")
 
-    assert described["InferenceExecutionConfig"] == DIRECT
+    assert (described["InferenceExecutionConfig"], described["EnableNetworkIsolation"]) == (DIRECT, True)
     assert [container["ContainerHostname"] for container in described["Containers"]] == ["churn", "fraud"]
 
 
