@@ -76,6 +76,13 @@ def test_two_containers_of_one_model_cannot_share_a_hostname(sagemaker_client):
     assert code == "ValidationException" and "churn is repeated" in message
 
 
+def test_every_hostname_used_twice_is_named_in_the_refusal(sagemaker_client):
+    code, message = error_of(lambda: sagemaker_client.create_model(
+        ModelName="tabular", ExecutionRoleArn=ROLE, Containers=containers("fraud", "churn", "fraud", "churn", "score")))
+
+    assert (code, message) == ("ValidationException", "ContainerHostname must be unique within a model: churn, fraud is repeated.")
+
+
 def test_a_model_has_a_primary_container_or_containers_not_both(sagemaker_client):
     code, message = error_of(lambda: sagemaker_client.create_model(
         ModelName="tabular", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE}, Containers=containers("churn", "fraud")))
