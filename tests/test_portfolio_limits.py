@@ -286,6 +286,12 @@ def test_a_structural_problem_leaves_the_name_checks_to_the_portfolios_own_name(
         f"models[0] ({name}).name: the SageMaker name 'demo2-{name}' would be 64 characters; the limit is 63"]
 
 
+def test_a_pool_named_in_a_file_without_pools_is_refused_beside_a_structural_problem_too(check):
+    # Given a file with no `pools:` at all, and an unknown key that sends it through the checks of a malformed file
+    text = with_().replace("pools:\n  - name: gpu-pool\n    instance_type: ml.g5.12xlarge\n    instances: {min: 1, max: 2}\n", "owner: x\n")
+    assert check.text(text) == (2, ["owner: unknown key (check its spelling)", "models[0] (shared).pool: undefined pool 'gpu-pool' (pools: none defined)"])
+
+
 # An unknown instance type: the sizes of the family named, else the closest spellings, else what one looks like.
 
 
@@ -339,3 +345,80 @@ def test_a_name_used_three_times_names_its_first_use_on_each_repeat(check):
     assert check.text(text) == (2, [
         "models[1] (shared).name: duplicate name, already used by models[0]",
         "models[2] (shared).name: duplicate name, already used by models[0]"])
+
+
+# Settings of the whole file, checked on a file that is otherwise valid too.
+
+
+def test_storage_for_an_unknown_type_or_one_with_local_nvme_is_refused_and_for_an_ebs_type_accepted(check):
+    # ml.c5.xlarge has no local NVMe: SageMaker attaches an EBS volume, whose size storage_gb states
+    storage = "storage_gb: {{{}}}\n"
+    assert check.text(with_().replace("region: us-east-1\n", "region: us-east-1\n" + storage.format("ml.c5.xlarge: 30"))) == (0, [])
+    assert check.text(with_().replace("region: us-east-1\n", "region: us-east-1\n" + storage.format("ml.g5.12xlarge: 100, ml.c5.huge: 30"))) == (2, [
+        "storage_gb.ml.g5.12xlarge: ml.g5.12xlarge has local NVMe storage (3800 GB), where SageMaker attaches no EBS volume: remove it",
+        "storage_gb.ml.c5.huge: unknown instance type (not in the instance catalog)"])
+
+
+# A dedicated endpoint's variants (SageMaker API reference, CreateEndpointConfig): up to 10 production variants, a
+# shadow variant beside exactly one, every name unique on the endpoint. `solo` is the last model: its keys end the file.
+
+
+def with_solo(*lines: str) -> str:
+    return with_() + "".join(f"    {line}\n" for line in lines)
+
+
+def variants(*names: str, **keys) -> str:
+    written = "".join(f", {key}: {value}" for key, value in keys.items())
+    return "variants: [" + ", ".join(f"{{name: {name}, weight: 1{written}}}" for name in names) + "]"
+
+
+def test_a_dedicated_endpoint_takes_ten_production_variants_and_refuses_an_eleventh(check):
+    ten = [f"v{index}" for index in range(10)]
+    code, problems = check.text(with_solo(variants(*ten)))
+    assert code == 0, problems  # (20 instances of ml.g5.2xlarge at most: the quota warnings go to stderr too)
+    assert check.text(with_solo(variants(*ten, "v10"))) == (2, ["models[1] (solo).variants: at most 10 production variants on an endpoint, got 11"])
+
+
+def test_a_shadow_variant_runs_beside_the_models_own_variant_or_one_production_variant_and_not_two(check):
+    assert check.text(with_solo("shadow: {name: next}")) == (0, [])
+    assert check.text(with_solo(variants("current"), "shadow: {name: next}")) == (0, [])
+    assert check.text(with_solo(variants("current", "candidate"), "shadow: {name: next}")) == (2, [
+        "models[1] (solo).shadow: an endpoint with a shadow variant has exactly one production variant, got 2 variants"])
+
+
+def test_a_variants_name_is_unique_on_the_endpoint_the_shadows_too(check):
+    assert check.text(with_solo(variants("a", "b", "a"))) == (2, ["models[1] (solo).variants[2] (a).name: duplicate name, already used by variants[0]"])
+    assert check.text(with_solo(variants("a"), "shadow: {name: a}")) == (2, [
+        "models[1] (solo).shadow.name: 'a' is also the name of variants[0]; a variant's name is unique on the endpoint"])
+
+
+def test_a_shadow_is_named_otherwise_than_the_models_own_variant_unless_production_variants_replace_it(check):
+    assert check.text(with_solo("shadow: {name: AllTraffic}")) == (2, [
+        "models[1] (solo).shadow.name: AllTraffic is the name of the model's own variant; name the shadow otherwise"])
+    assert check.text(with_solo(variants("current"), "shadow: {name: AllTraffic}")) == (0, [])
+
+
+def test_a_production_variant_keeps_one_instance_at_least(check):
+    assert check.text(with_solo(variants("a", instances="{min: 1, max: 1}"))) == (0, [])
+    assert check.text(with_solo(variants("a", instances="{min: 0, max: 1}"))) == (2, [
+        "models[1] (solo).variants[0] (a).instances.min: a variant keeps at least 1 instance"])
+
+
+# A scheduled window moves the model between its min and max: within the range the plan gives the model.
+
+
+def planned(tmp_path, capsys, text: str) -> tuple[int, list[str]]:
+    path = tmp_path / "portfolio.yaml"
+    path.write_text(text)
+    code = main(["plan", str(path)])
+    return code, [line.removeprefix(f"{path}: ") for line in capsys.readouterr().err.splitlines()]
+
+
+def test_a_window_may_move_a_dedicated_endpoint_to_either_end_of_its_instances_and_not_past_them(tmp_path, capsys):
+    def window(low: int, high: int) -> str:
+        return f"scaling: {{metric: concurrent-requests-per-model, target: 4, schedule: [{{name: nights, rate: 1 day, min: {low}, max: {high}}}]}}"
+
+    assert planned(tmp_path, capsys, with_solo(window(1, 2)))[0] == 0
+    assert planned(tmp_path, capsys, with_solo(window(0, 3))) == (2, [
+        "models[1] (solo).scaling.schedule: window 'nights': min 0 is outside the model's range 1..2",
+        "models[1] (solo).scaling.schedule: window 'nights': max 3 is outside the model's range 1..2"])

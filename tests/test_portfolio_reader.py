@@ -106,3 +106,12 @@ def test_a_missing_file_a_directory_and_a_file_too_large_are_each_named(tmp_path
 
 def test_a_character_yaml_does_not_allow_is_pointed_at(tmp_path):
     assert refusal(tmp_path, b"version: 1\nname: a\x00b\n") == "team.yaml: line 2, column 8: not valid YAML: character 0x00 is not allowed"
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("2024-13-45", "month must be in 1..12"),
+    ("9" * 5000, "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits"),
+])
+def test_a_value_yaml_reads_but_python_cannot_hold_is_refused_naming_the_file_without_pythons_advice(tmp_path, value, reason):
+    # Given a date that does not exist, or an integer longer than Python converts (its advice names sys.set_int_max_str_digits)
+    assert refusal(tmp_path, f"version: 1\nname: x\ncreated: {value}\n") == f"team.yaml: not valid YAML: {reason}"

@@ -15,6 +15,7 @@ from hosting_names import hostings_listed, hostings_with
 from loadmaster.catalog import load_catalog
 from loadmaster.errors import PortfolioError
 from loadmaster.spec.load import load_portfolio, validate_portfolio
+from loadmaster.spec.schema import Portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
@@ -87,6 +88,16 @@ def test_the_built_in_example_is_valid():
     portfolio = load_portfolio(DEFAULT_PORTFOLIO)
 
     assert [m.name for m in portfolio.models] == ["inline", "textevel", "blockgen", "flowgpt", "apexguru", "codegen-xl"]
+
+
+def test_a_portfolio_made_in_python_of_validated_models_keeps_each_models_hosting(portfolio):
+    # Given the models of a validated portfolio, put into a new one by a program (not read from a file)
+    validated = validate_portfolio(portfolio, "portfolio.yaml", load_catalog())
+
+    remade = Portfolio.model_validate({"version": 1, "name": "remade", "models": list(validated.models)})
+
+    assert [(model.name, model.hosting) for model in remade.models] == [
+        ("inline", "dedicated"), ("textevel", "inference-component"), ("blockgen", "inference-component")]
 
 
 # Structure: keys, types
@@ -430,6 +441,16 @@ def test_an_artifact_key_named_other_than_by_its_key_arn_is_rejected(portfolio, 
 
     assert problems_in(portfolio) == [
         f"portfolio.yaml: models[2] (blockgen).artifact_kms_key_arn: '{key}' is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID; an alias is not a key)"
+    ]
+
+
+def test_a_storage_key_named_by_its_alias_is_rejected_as_the_artifact_keys_are(portfolio):
+    # Given the portfolio's kms_key_arn (the endpoints' storage) written as an alias ARN
+    portfolio["kms_key_arn"] = "arn:aws:kms:us-east-1:111122223333:alias/endpoint-storage"
+
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: kms_key_arn: 'arn:aws:kms:us-east-1:111122223333:alias/endpoint-storage' is not a KMS key ARN "
+        "(arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID; an alias is not a key)"
     ]
 
 

@@ -8,6 +8,7 @@ instances; requests that arrive at zero are queued and processed once the endpoi
 from __future__ import annotations
 
 import json
+import re
 
 import boto3
 import pytest
@@ -95,6 +96,27 @@ def test_an_invalid_async_inference_config_is_refused_as_sagemaker_validates_it(
     ))
 
     assert code == "ValidationException" and message in refusal
+
+
+def test_one_and_a_thousand_concurrent_invocations_per_instance_the_limits_are_accepted(sagemaker_client):
+    for name, concurrency in (("least", 1), ("most", 1000)):
+        create_async_endpoint(sagemaker_client, name, async_config() | {"ClientConfig": {"MaxConcurrentInvocationsPerInstance": concurrency}})
+
+    assert [sagemaker_client.describe_endpoint_config(EndpointConfigName=f"{name}-config")["AsyncInferenceConfig"]["ClientConfig"]
+            for name in ("least", "most")] == [{"MaxConcurrentInvocationsPerInstance": 1}, {"MaxConcurrentInvocationsPerInstance": 1000}]
+
+
+def test_no_concurrent_invocations_in_a_template_fail_the_stack_with_sagemakers_validation_error(cloudformation_client, sagemaker_client):
+    # Given a template, which reaches SageMaker without botocore's client-side check of the minimum
+    sagemaker_client.create_model(ModelName="m", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    config = {"Type": "AWS::SageMaker::EndpointConfig", "Properties": {
+        "ProductionVariants": [{"VariantName": VARIANT, "ModelName": "m", "InstanceType": "ml.g5.2xlarge", "InitialInstanceCount": 1}],
+        "AsyncInferenceConfig": async_config() | {"ClientConfig": {"MaxConcurrentInvocationsPerInstance": 0}}}}
+
+    with pytest.raises(Exception, match=re.escape(
+            "Value '0' at 'asyncInferenceConfig.clientConfig.maxConcurrentInvocationsPerInstance' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 1")):
+        cloudformation_client.create_stack(StackName="transcribe", TemplateBody=json.dumps({"Resources": {"Config": config}}))
 
 
 def test_an_invocation_answers_where_its_result_and_failure_will_be(sagemaker_client, runtime_client, s3_client):

@@ -210,6 +210,15 @@ def test_an_instance_pool_of_an_unknown_instance_type_raises_validation_error(sa
     assert code == "ValidationException" and "ml.g99.huge" in message
 
 
+def test_an_unknown_instance_type_beside_instance_pools_raises_validation_error_too(sagemaker_client):
+    pools = [{"InstanceType": "ml.g5.12xlarge", "Priority": 1}]
+    code, message = error_of(lambda: sagemaker_client.create_endpoint_config(
+        EndpointConfigName="pool-config", ExecutionRoleArn=ROLE,
+        ProductionVariants=[{"VariantName": VARIANT, "InitialInstanceCount": 1, "InstanceType": "ml.g99.huge", "InstancePools": pools}],
+    ))
+    assert code == "ValidationException" and "ml.g99.huge" in message
+
+
 def test_status_transitions_end_with_their_block(sagemaker_client):
     from loadmaster.testing import status_transitions
 

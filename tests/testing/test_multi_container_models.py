@@ -33,12 +33,13 @@ def runtime_client(mocked_sagemaker, aws_region):
     return boto3.client("sagemaker-runtime", region_name=aws_region)
 
 
-def test_a_direct_model_shows_its_containers_and_mode(sagemaker_client):
-    sagemaker_client.create_model(ModelName="tabular", ExecutionRoleArn=ROLE, Containers=containers("churn", "fraud"), InferenceExecutionConfig=DIRECT)
+def test_a_direct_model_shows_its_containers_mode_and_network_isolation(sagemaker_client):
+    sagemaker_client.create_model(ModelName="tabular", ExecutionRoleArn=ROLE, Containers=containers("churn", "fraud"), InferenceExecutionConfig=DIRECT,
+                                  EnableNetworkIsolation=True)
 
     described = sagemaker_client.describe_model(ModelName="tabular")
 
-    assert described["InferenceExecutionConfig"] == DIRECT
+    assert (described["InferenceExecutionConfig"], described["EnableNetworkIsolation"]) == (DIRECT, True)
     assert [container["ContainerHostname"] for container in described["Containers"]] == ["churn", "fraud"]
 
 
@@ -73,6 +74,13 @@ def test_two_containers_of_one_model_cannot_share_a_hostname(sagemaker_client):
     code, message = error_of(lambda: sagemaker_client.create_model(ModelName="tabular", ExecutionRoleArn=ROLE, Containers=containers("churn", "churn")))
 
     assert code == "ValidationException" and "churn is repeated" in message
+
+
+def test_every_hostname_used_twice_is_named_in_the_refusal(sagemaker_client):
+    code, message = error_of(lambda: sagemaker_client.create_model(
+        ModelName="tabular", ExecutionRoleArn=ROLE, Containers=containers("fraud", "churn", "fraud", "churn", "score")))
+
+    assert (code, message) == ("ValidationException", "ContainerHostname must be unique within a model: churn, fraud is repeated.")
 
 
 def test_a_model_has_a_primary_container_or_containers_not_both(sagemaker_client):

@@ -5,6 +5,7 @@ StopTransformJob; AWS::Scheduler::Schedule in CloudFormation."""
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
@@ -120,6 +121,9 @@ def test_a_job_name_is_used_once(sagemaker_client, s3_client, model):
     [
         ({"TransformResources": {"InstanceType": "ml.p5.48xlarge", "InstanceCount": 1}}, "Value 'ml.p5.48xlarge' at 'transformResources.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [ml.m4.xlarge, "),
         ({"BatchStrategy": "Everything"}, "Value 'Everything' at 'batchStrategy' failed to satisfy constraint: Member must satisfy enum value set: [MultiRecord, SingleRecord]"),
+        ({"TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "Prefix", "S3Uri": INPUT}}}},
+         "1 validation error detected: Value 'Prefix' at 'transformInput.dataSource.s3DataSource.s3DataType' failed to satisfy constraint: "
+         "Member must satisfy enum value set: [ManifestFile, S3Prefix, AugmentedManifestFile"),  # and what botocore's model adds
         ({"ModelClientConfig": {"InvocationsMaxRetries": 4}}, "Value '4' at 'modelClientConfig.invocationsMaxRetries' failed to satisfy constraint: Member must have value less than or equal to 3"),
         ({"TransformOutput": {"S3OutputPath": "results/"}}, "Value 'results/' at 'transformOutput.s3OutputPath' failed to satisfy constraint: Member must satisfy regular expression pattern: "),
         ({"MaxPayloadInMB": 101}, "MaxPayloadInMB (101) cannot be greater than 100 MB."),
@@ -184,21 +188,47 @@ def test_a_schedule_expression_scheduler_refuses_fails_the_stack(cloudformation_
         cloudformation_client.create_stack(StackName="batch", TemplateBody=json.dumps({"Resources": {"Nightly": schedule}}))
 
 
-def run_state_machine(aws_region, parameters: dict, execution_input: dict) -> dict:
-    """A one-task state machine on createTransformJob.sync, executed by moto's interpreter; the ended execution."""
-    import time
+def test_a_state_machine_in_a_stack_runs_in_a_mock_that_executes_state_machines_and_is_updated_and_deleted(aws_region):
+    # Given a mock that executes state machines: its API answers from the interpreter's backend, where the stack's must be
+    def template(result: str) -> str:
+        definition = {"StartAt": "Report", "States": {"Report": {"Type": "Pass", "Result": {"run": result}, "End": True}}}
+        machine = {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+            "StateMachineName": "nightly", "DefinitionString": json.dumps(definition), "RoleArn": ROLE, "Tags": [{"Key": "team", "Value": "churn"}]}}
+        return json.dumps({"Resources": {"Nightly": machine}})
 
+    with loadmaster.testing.mock_sagemaker(config={"stepfunctions": {"execute_state_machine": True}}):
+        cloudformation, sfn = (boto3.client(service, region_name=aws_region) for service in ("cloudformation", "stepfunctions"))
+        cloudformation.create_stack(StackName="batch", TemplateBody=template("created"))
+        (machine,) = [machine["stateMachineArn"] for machine in sfn.list_state_machines()["stateMachines"]]
+        tags = sfn.list_tags_for_resource(resourceArn=machine)["tags"]
+        cloudformation.update_stack(StackName="batch", TemplateBody=template("updated"))
+        execution = ended(sfn, sfn.start_execution(stateMachineArn=machine)["executionArn"])
+        cloudformation.delete_stack(StackName="batch")
+
+        assert (machine.rsplit(":", 1)[-1], tags) == ("nightly", [{"key": "team", "value": "churn"}])
+        assert (execution["status"], json.loads(execution["output"])) == ("SUCCEEDED", {"run": "updated"})
+        assert sfn.list_state_machines()["stateMachines"] == []
+
+
+def ended(sfn, execution: str) -> dict:
+    """The execution, described once it is no longer running."""
+    for _ in range(100):
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.1)
+    raise AssertionError("the execution did not end")
+
+
+def run_state_machine(aws_region, parameters: dict, execution_input: dict) -> dict:
+    """A one-task state machine on createTransformJob.sync, executed by moto's interpreter; the ended execution, with
+    the events of its history under "events"."""
     definition = {"StartAt": "Transform", "States": {"Transform": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync", "Parameters": parameters, "End": True}}}
     with loadmaster.testing.mock_sagemaker(config={"stepfunctions": {"execute_state_machine": True}}):
         sfn = boto3.client("stepfunctions", region_name=aws_region)
         machine = sfn.create_state_machine(name="nightly", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
-        execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"]
-        for _ in range(100):
-            described = sfn.describe_execution(executionArn=execution)
-            if described["status"] != "RUNNING":
-                return described
-            time.sleep(0.1)
-    raise AssertionError("the execution did not end")
+        execution = ended(sfn, sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"])
+        return {**execution, "events": sfn.get_execution_history(executionArn=execution["executionArn"])["events"]}
 
 
 TASK_PARAMETERS = {
@@ -225,6 +255,7 @@ def test_a_failed_job_fails_the_task_with_its_description_as_cause(sagemaker_cli
 
     assert (execution["status"], execution["error"]) == ("FAILED", "States.TaskFailed")
     assert json.loads(execution["cause"])["FailureReason"] == "ClientError: No objects found under S3 URI s3://team-data/nothing-here/"
+    assert task_failed(execution) == {"resourceType": "sagemaker", "resource": "createTransformJob.sync", "error": "States.TaskFailed", "cause": execution["cause"]}
 
 
 def test_a_refused_request_fails_the_task_with_sagemakers_error(sagemaker_client, s3_client, aws_region):
@@ -232,3 +263,11 @@ def test_a_refused_request_fails_the_task_with_sagemakers_error(sagemaker_client
 
     assert (execution["status"], execution["error"]) == ("FAILED", "SageMaker.ValidationException")
     assert execution["cause"] == 'Could not find model "arn:aws:sagemaker:us-east-1:123456789012:model/churn".'
+    assert task_failed(execution) == {"resourceType": "sagemaker", "resource": "createTransformJob.sync", "error": "SageMaker.ValidationException",
+                                      "cause": execution["cause"]}
+
+
+def task_failed(execution: dict) -> dict:
+    """The details of the execution's TaskFailed event, as the console shows a failed task."""
+    (event,) = [event for event in execution["events"] if event["type"] == "TaskFailed"]
+    return event["taskFailedEventDetails"]
