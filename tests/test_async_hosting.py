@@ -208,3 +208,21 @@ def test_a_key_of_another_hosting_on_an_async_model_is_named(tmp_path):
 
     (line,) = refused.value.render().splitlines()
     assert "models[2] (transcribe).copies" in line
+
+
+def test_a_notification_that_is_neither_a_switch_nor_a_topic_arn_is_refused_saying_what_it_takes(tmp_path):
+    from loadmaster.spec.load import load_portfolio
+
+    # Given an async model whose success topic is a number and whose error topic an ARN without its account
+    document = yaml.safe_load(EVERY_PATTERN.read_text())
+    document["models"][2]["notifications"] = {"success": 5, "error": "arn:aws:sns:us-east-1:12:x"}
+
+    with pytest.raises(PortfolioError) as refused:
+        load_portfolio(written(tmp_path, document))
+
+    # Then each is named by its key, without pydantic's names for the union's branches
+    takes = "expected true (a topic the stack creates), false or an SNS topic ARN"
+    assert refused.value.render().splitlines() == [
+        f"{tmp_path / 'portfolio.yaml'}: models[2] (transcribe).notifications.success: {takes}",
+        f"{tmp_path / 'portfolio.yaml'}: models[2] (transcribe).notifications.error: {takes}",
+    ]

@@ -37,9 +37,10 @@ def shown(text: str) -> str:
 
 
 def _is_union_branch(part: Any) -> bool:
-    """pydantic names the branch of a union it tried (`str`, `FrameworkImage`, `literal['none']`) in an error's loc."""
+    """pydantic names the branch of a union it tried (`str`, `FrameworkImage`, `literal['none']`, `constrained-str` for
+    a str with a pattern) in an error's loc."""
     return isinstance(part, str) and (
-        part in _SPEC_CLASSES or part in {"str", "int", "float", "bool"} or part.startswith(("literal[", "function-"))
+        part in _SPEC_CLASSES or part in {"str", "constrained-str", "int", "float", "bool"} or part.startswith(("literal[", "function-"))
     )
 
 
@@ -245,4 +246,6 @@ def _specs_in(annotation: Any) -> list[type[Spec]]:
 _UNION_HINTS = {
     "image": "expected an ECR image URI or a mapping {framework, version}",
     "scaling": "expected a mapping {metric, target, scale_in_cooldown_s, scale_out_cooldown_s} or none",
+    "success": "expected true (a topic the stack creates), false or an SNS topic ARN",
+    "error": "expected true (a topic the stack creates), false or an SNS topic ARN",
 }
