@@ -61,6 +61,9 @@ def test_the_baseline_is_one_endpoint_per_model_on_the_cheapest_type_that_holds_
     assert baseline == {"small": ("ml.g4dn.xlarge", 1, 4), "large": ("ml.g6e.2xlarge", 1, 2)}
     assert plan.cost.baseline_hourly_at_mean == pytest.approx(0.7364 + 2.8026)
     assert plan.cost.baseline_hourly_at_peak == pytest.approx(4 * 0.7364 + 2 * 2.8026)
+    # ... and the cost table's row at peak prints the plan and that baseline side by side
+    ratio = plan.cost.baseline_hourly_at_peak / plan.cost.hourly_at_peak
+    assert f"| at peak | {plan.cost.hourly_at_peak:.2f} | 8.55 | **{ratio:.2f}x** |" in render_markdown(plan).splitlines()
 
 
 def test_the_baseline_holds_a_written_copys_accelerator_memory_on_the_same_kind_of_accelerator():
@@ -137,8 +140,9 @@ def test_many_models_without_traffic_are_counted_in_the_cost_table_and_named_in_
 
 
 def test_a_few_models_without_traffic_are_named_in_the_cost_table():
-    quiet = {"name": "quiet", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 0, "max": 2}}
-    assert "| at mean (quiet at the floor: no traffic stated) |" in render_markdown(plan_of([auto_model("busy", size_gb=2), quiet]))
+    quiet = [{"name": f"quiet-{number}", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 0, "max": 2}}
+             for number in range(2)]
+    assert "| at mean (quiet-0, quiet-1 at the floor: no traffic stated) |" in render_markdown(plan_of([auto_model("busy", size_gb=2), *quiet]))
 
 
 def test_a_model_no_priced_type_can_hold_has_an_unknown_baseline_and_no_ratio(catalog):

@@ -27,6 +27,7 @@ def test_plan_prints_the_json_fields_tools_rely_on(capsys):
     code, out, err = run(["plan", EXAMPLE, "--format", "json"], capsys)
     document = json.loads(out)
     assert (code, err) == (0, "")
+    assert (document["portfolio"], document["source"], document["region"]) == ("codegen-platform", str(EXAMPLE), "us-east-1")
     for field in ("hourly_cost", "peak_hourly_cost", "baseline_hourly_cost", "lower_bound_hourly_cost", "savings_ratio",
                   "hourly_at_mean", "hourly_at_peak", "baseline_hourly_at_mean", "baseline_hourly_at_peak", "savings_ratio_at_mean", "savings_ratio_at_peak"):
         assert isinstance(document[field], float), field
@@ -56,6 +57,7 @@ def test_the_examples_hourly_cost_adds_up_from_its_pools_and_dedicated_endpoints
 def test_plan_prints_markdown_for_people_with_pools_models_and_savings(capsys):
     code, out, _ = run(["plan", AUTO_EXAMPLE], capsys)
     assert code == 0
+    assert f"From `{AUTO_EXAMPLE}`. Costs in USD per hour, at the catalog's prices." in out.splitlines()
     for heading in ("# Plan for auto-platform", "## Pools", "## Models", "## Baseline: one endpoint per model", "## Why"):
         assert heading in out.splitlines(), heading
     assert "| traffic | plan | baseline: one endpoint per model | savings ratio (baseline / plan) |" in out
