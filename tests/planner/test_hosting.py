@@ -120,3 +120,16 @@ def test_in_a_region_without_inference_components_auto_models_go_dedicated_and_w
     assert [(p.location, p.message) for p in refused.value.problems] == [(
         "models[0] (assist).hosting", "an inference component on pool auto-g4dn-xlarge, but CloudFormation in eu-west-3 has no "
         "AWS::SageMaker::InferenceComponent (its resource provider schemas): use hosting: dedicated, or another region")]
+
+
+def test_a_model_written_serverless_is_planned_without_a_size_since_it_takes_no_instances_to_size():
+    # Given a serverless model that states its memory and concurrency, but neither size_gb nor per_copy
+    cpu_image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    model = {"name": "ranker", "image": cpu_image, "hosting": "serverless", "serverless": {"memory_mb": 4096, "max_concurrency": 20},
+             "traffic": {"pattern": "variable", "mean_concurrency": 3, "peak_concurrency": 12}}
+    # When it is planned
+    plan = plan_of([model])
+    # Then it has its serverless endpoint, and no instances are planned for it
+    (endpoint,) = plan.units
+    assert (endpoint.pattern, endpoint.model, endpoint.reasons) == ("serverless", "ranker", ("written in the portfolio",))
+    assert plan.cost.baseline == ()
