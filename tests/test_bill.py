@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from loadmaster.batch_transform import HOURS_PER_MONTH as BATCH_HOURS_PER_MONTH
 from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
@@ -254,3 +255,19 @@ def test_a_price_the_portfolio_states_is_cited_by_the_portfolio_alone_under_a_ca
     markdown = render_markdown(plan).splitlines()
     assert "| instances | 1.50 | 1.50 | 1095.00 | 1.01 | 1.01 | [1], [2] |" in markdown
     assert "[1] bill.yaml: prices" in markdown
+
+
+def test_a_nightly_batch_transform_is_billed_by_its_runs_in_the_plan_and_the_baseline_alike():
+    # Given a transform on 2 x ml.m5.xlarge (0.23 USD/h) for 1.5 hours every night
+    model = {"name": "churn", "image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", "hosting": "batch",
+             "batch": {"input": "s3://team-data/customers/daily/", "schedule": "cron(0 2 * * ? *)", "instance_type": "ml.m5.xlarge",
+                       "instance_count": 2, "run_hours": 1.5}}
+    plan = plan_of(model)
+    (transform,) = plan.units
+    # Then the plan costs its month of runs, 2 x 0.23 x 1.5 USD each, spread over the month's hours; no instance runs between them
+    hourly = 2 * 0.23 * 1.5 * transform.cost.runs_per_month / BATCH_HOURS_PER_MONTH
+    assert 30 <= transform.cost.runs_per_month <= 31
+    assert (plan.cost.hourly_at_mean, plan.cost.hourly_at_peak) == (pytest.approx(hourly), pytest.approx(hourly))
+    # ... in a part of the bill of its own, the same in the baseline, where it is already one transform of its own
+    for side in (plan.bill.plan, plan.bill.baseline):
+        assert side.part("batch transform").hourly_at_mean == pytest.approx(hourly) and side.part("instances").hourly_at_mean == 0
