@@ -80,6 +80,15 @@ def test_plan_exits_2_without_a_traceback_on_a_bad_portfolio(tmp_path, capsys):
     assert err == f"{bad}: models[0] (inline).size_gb: required for hosting: auto (the planner sizes the model from it)\n"
 
 
+def test_plan_exits_2_naming_the_model_whose_framework_image_cannot_be_resolved(tmp_path, capsys):
+    bad = tmp_path / "portfolio.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("framework: djl-lmi", "framework: djl-lmx"))
+    code, out, err = run(["plan", bad], capsys)
+    assert (code, out) == (2, "")
+    assert err == (f"{bad}: models[1] (textevel).image: the SageMaker Python SDK knows no framework 'djl-lmx' "
+                   "(such as djl-lmi, huggingface-llm, pytorch)\n")
+
+
 def test_plan_exits_2_on_an_unreadable_catalog(tmp_path, capsys):
     code, _, err = run(["plan", EXAMPLE, "--catalog", tmp_path / "missing.json"], capsys)
     assert code == 2 and "not a readable instance catalog" in err and "Traceback" not in err
