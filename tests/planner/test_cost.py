@@ -84,6 +84,16 @@ def test_an_inferentia_copy_is_compared_with_an_inferentia_endpoint():
     assert endpoint.instance_type == "ml.inf2.24xlarge"
 
 
+def test_a_model_served_on_cpu_is_compared_with_an_endpoint_on_the_cheapest_cpu_type_that_holds_its_weights():
+    # Given a 0.44 GB classifier whose image says cpu, steady at 2 concurrent requests
+    cpu_image = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
+    plan = plan_of([auto_model("bert", size_gb=0.44, pattern="steady", mean=2, peak=4, image=cpu_image)])
+    # Then its baseline is one ml.c5.large (0.102 USD/h), priced, with no note of a baseline unknown
+    (endpoint,) = plan.cost.baseline
+    assert (endpoint.instance_type, endpoint.price, endpoint.instances_at_mean) == ("ml.c5.large", 0.102, 1)
+    assert plan.notes == ()
+
+
 def test_portfolio_prices_override_the_catalogs():
     written = plan_of([auto_model("m", size_gb=2, pattern="steady", mean=5, peak=5)], prices={"ml.g6.xlarge": 0.5})
     # The steady model keeps one ml.g6.xlarge; at 0.5 USD/h it is still the cheapest
