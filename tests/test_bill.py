@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from loadmaster.catalog import load_catalog
+from loadmaster.batch_transform import HOURS_PER_MONTH as BATCH_HOURS_PER_MONTH
+from loadmaster.catalog import Catalog, load_catalog
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
 from loadmaster.planner.make import make_plan
@@ -20,7 +21,7 @@ from loadmaster.planner.bill import (
     savings_plan_advice,
     savings_plan_rate,
 )
-from loadmaster.planner.render import render_markdown
+from loadmaster.planner.render import render_json, render_markdown
 from loadmaster.spec.load import validate_portfolio
 
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"
@@ -203,3 +204,70 @@ def test_a_savings_plan_on_an_unpriced_instance_type_is_unknown_not_free():
     assert advice.always_on_hourly is None and advice.commitment_hourly is None
     assert advice.effective_hourly(at_peak=False) is None and advice.effective_counted_hourly(at_peak=False) is None
     assert "Effective cost at mean traffic: unknown USD/h" in render_markdown(plan, SAVINGS_PLAN_RATES["1y"])
+
+
+def test_a_bill_whose_every_part_is_known_prints_whole_totals_and_a_whole_effective_cost(capsys):
+    # Given a dedicated endpoint on ml.g5.xlarge (local NVMe: no volume to pay for) with its payloads and request rate:
+    # 2 instances at the floor, 3 at mean, 5 at peak
+    plan = plan_of(dedicated("ranker", "ml.g5.xlarge", {"pattern": "variable", "mean_concurrency": 30, "peak_concurrency": 50,
+                                                         "requests_per_s": 1, "request_kb": 1, "response_kb": 1},
+                             instances={"min": 2, "max": 8}, scaling={"metric": "concurrent-requests-per-model", "target": 10}))
+    rate = SAVINGS_PLAN_RATES["3y"]
+    advice = savings_plan_advice(plan.bill, rate)
+    # When it is printed for tools and for people, with a 3-year Savings Plan
+    document = json.loads(render_json(plan, rate))
+    markdown = render_markdown(plan, rate).splitlines()
+    # Then the JSON's totals are whole, per hour and per month, and nothing is missing
+    bill = document["bill"]["plan"]
+    assert bill["not_counted"] == [] and bill["hourly_at_mean"] == pytest.approx(plan.bill.plan.hourly_at_mean, abs=1e-4)
+    assert bill["monthly_at_mean"] == pytest.approx(plan.bill.plan.hourly_at_mean * HOURS_PER_MONTH, abs=1e-3)
+    # ... the effective cost counted over the known parts is the whole one at each traffic level (at peak: 5 instances)
+    savings = document["savings_plan"]
+    assert savings["effective_counted_hourly_at_peak"] == pytest.approx(advice.effective_hourly(at_peak=True), abs=1e-4)
+    assert savings["effective_counted_hourly_at_peak"] > savings["effective_counted_hourly_at_mean"]
+    # ... and the Markdown table, each part's basis and the effective cost carry no "at least" nor "not counted"
+    assert "| part | plan at mean | at peak | per month at mean | baseline at mean | at peak | sources |" in markdown
+    assert "- instances: at mean 3 x ml.g5.xlarge; at peak 5 x ml.g5.xlarge" in markdown
+    assert (f"- Effective cost at mean traffic: {advice.effective_hourly(at_peak=False):.2f} USD/h; at peak: "
+            f"{advice.effective_hourly(at_peak=True):.2f} USD/h (SageMaker instance usage only: storage and data processed stay at their prices).") in markdown
+
+
+def test_a_plan_that_may_scale_every_endpoint_to_zero_commits_to_nothing():
+    # Given one inference component that may scale to zero copies, so that its pool may keep no instance
+    model = {"name": "nightly", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 0, "max": 2},
+             "traffic": {"pattern": "intermittent", "mean_concurrency": 1, "peak_concurrency": 4}}
+    plan = plan_of(model)
+    assert plan.pools[0].instance_counts.min == 0
+    # Then nothing runs all the time, and a Savings Plan commits to 0 USD/h, saying why
+    assert (plan.bill.always_on_hourly, plan.bill.always_on_basis) == (0, "nothing runs all the time")
+    assert "- Commit **0.00 USD/h**: what runs all the time (nothing runs all the time), 0.00 USD/h on demand, at 30% off." in (
+        render_markdown(plan, SAVINGS_PLAN_RATES["1y"]).splitlines())
+
+
+def test_a_price_the_portfolio_states_is_cited_by_the_portfolio_alone_under_a_catalog_without_a_region():
+    # Given a catalog file that names no region (the field is optional), and the portfolio's own price for its type
+    shipped = load_catalog()
+    catalog = Catalog(shipped.instance_types, shipped.sources)
+    document = {"version": 1, "name": "bill", "region": "us-east-1", "prices": {"ml.g5.xlarge": 1.5},
+                "models": [dedicated("ranker", "ml.g5.xlarge", {"pattern": "steady", "mean_concurrency": 1, "peak_concurrency": 1})]}
+    plan = make_plan(validate_portfolio(document, "bill.yaml", catalog), "bill.yaml", catalog)
+    # Then the bill cites that price by the file that states it, with no region or date it does not have
+    markdown = render_markdown(plan).splitlines()
+    assert "| instances | 1.50 | 1.50 | 1095.00 | 1.01 | 1.01 | [1], [2] |" in markdown
+    assert "[1] bill.yaml: prices" in markdown
+
+
+def test_a_nightly_batch_transform_is_billed_by_its_runs_in_the_plan_and_the_baseline_alike():
+    # Given a transform on 2 x ml.m5.xlarge (0.23 USD/h) for 1.5 hours every night
+    model = {"name": "churn", "image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", "hosting": "batch",
+             "batch": {"input": "s3://team-data/customers/daily/", "schedule": "cron(0 2 * * ? *)", "instance_type": "ml.m5.xlarge",
+                       "instance_count": 2, "run_hours": 1.5}}
+    plan = plan_of(model)
+    (transform,) = plan.units
+    # Then the plan costs its month of runs, 2 x 0.23 x 1.5 USD each, spread over the month's hours; no instance runs between them
+    hourly = 2 * 0.23 * 1.5 * transform.cost.runs_per_month / BATCH_HOURS_PER_MONTH
+    assert 30 <= transform.cost.runs_per_month <= 31
+    assert (plan.cost.hourly_at_mean, plan.cost.hourly_at_peak) == (pytest.approx(hourly), pytest.approx(hourly))
+    # ... in a part of the bill of its own, the same in the baseline, where it is already one transform of its own
+    for side in (plan.bill.plan, plan.bill.baseline):
+        assert side.part("batch transform").hourly_at_mean == pytest.approx(hourly) and side.part("instances").hourly_at_mean == 0

@@ -91,6 +91,16 @@ def test_a_pool_without_models_that_may_scale_to_zero_is_still_created_with_one_
     ]
 
 
+def test_a_pool_without_models_on_a_type_without_local_storage_is_planned_and_warned_about(portfolio):
+    # Given a spare pool on ml.c7i.xlarge, whose volume is EBS (its size unknown to loadmaster), written without instances
+    portfolio["pools"].append({"name": "spare-pool", "instance_type": "ml.c7i.xlarge"})
+
+    assert warnings_of(portfolio) == [
+        "warning: portfolio.yaml: pools[1] (spare-pool): no model is placed on this pool: its endpoint runs 1 ml.c7i.xlarge "
+        "instance for nothing (1 x 0.214 = 0.214 USD/h at the catalog's on-demand price); place a model on it or remove it"
+    ]
+
+
 def test_a_pool_without_models_is_priced_at_the_portfolios_own_price_when_it_states_one(portfolio):
     portfolio["prices"] = {"ml.g5.12xlarge": 5.5}
     portfolio["pools"].append({"name": "spare-pool", "instance_type": "ml.g5.12xlarge", "instances": {"min": 2, "max": 2}})

@@ -256,3 +256,18 @@ def test_a_component_the_user_moves_to_another_pool_is_planned_as_its_next_gener
     components = {component.model: (component.component_name, component.generation) for pool in plan.pools for component in pool.components}
     assert components["textevel"] == ("codegen-platform-textevel-v2", 2)
     assert components["blockgen"] == ("codegen-platform-blockgen", 1)
+
+
+def test_models_whose_hosting_is_written_but_not_their_placement_are_kept_where_the_lock_has_them(tmp_path):
+    # Given an inference component without a pool and a dedicated endpoint without an instance type, planned and locked
+    written = [{"name": "docs", "image": IMAGE, "hosting": "inference-component", "size_gb": 2,
+                "traffic": {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 6}},
+               {"name": "search", "image": IMAGE, "hosting": "dedicated", "size_gb": 2,
+                "traffic": {"pattern": "steady", "mean_concurrency": 4, "peak_concurrency": 6}}]
+    base = planned(tmp_path, with_models(*written), None)
+    # When they are planned again with the lock
+    plan = planned(tmp_path, with_models(*written), base.identities)
+    # Then both stay where the planner put them, and say they were kept
+    assert placements(plan) == placements(base)
+    assert reasons_of(plan, "docs")[0].startswith(f"kept from the lock: {placements(base)['docs'].split(' (')[0]} on ")
+    assert reasons_of(plan, "search")[0].startswith("kept from the lock: dedicated endpoint on ")

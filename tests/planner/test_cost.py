@@ -61,6 +61,9 @@ def test_the_baseline_is_one_endpoint_per_model_on_the_cheapest_type_that_holds_
     assert baseline == {"small": ("ml.g4dn.xlarge", 1, 4), "large": ("ml.g6e.2xlarge", 1, 2)}
     assert plan.cost.baseline_hourly_at_mean == pytest.approx(0.7364 + 2.8026)
     assert plan.cost.baseline_hourly_at_peak == pytest.approx(4 * 0.7364 + 2 * 2.8026)
+    # ... and the cost table's row at peak prints the plan and that baseline side by side
+    ratio = plan.cost.baseline_hourly_at_peak / plan.cost.hourly_at_peak
+    assert f"| at peak | {plan.cost.hourly_at_peak:.2f} | 8.55 | **{ratio:.2f}x** |" in render_markdown(plan).splitlines()
 
 
 def test_the_baseline_holds_a_written_copys_accelerator_memory_on_the_same_kind_of_accelerator():
@@ -79,6 +82,16 @@ def test_an_inferentia_copy_is_compared_with_an_inferentia_endpoint():
     (endpoint,) = plan_of([model], pools).cost.baseline
     # 2 x 29.8 GiB of Inferentia2 memory: ml.inf2.24xlarge is the cheapest Inferentia2 type with 2 chips
     assert endpoint.instance_type == "ml.inf2.24xlarge"
+
+
+def test_a_model_served_on_cpu_is_compared_with_an_endpoint_on_the_cheapest_cpu_type_that_holds_its_weights():
+    # Given a 0.44 GB classifier whose image says cpu, steady at 2 concurrent requests
+    cpu_image = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
+    plan = plan_of([auto_model("bert", size_gb=0.44, pattern="steady", mean=2, peak=4, image=cpu_image)])
+    # Then its baseline is one ml.c5.large (0.102 USD/h), priced, with no note of a baseline unknown
+    (endpoint,) = plan.cost.baseline
+    assert (endpoint.instance_type, endpoint.price, endpoint.instances_at_mean) == ("ml.c5.large", 0.102, 1)
+    assert plan.notes == ()
 
 
 def test_portfolio_prices_override_the_catalogs():
@@ -137,8 +150,9 @@ def test_many_models_without_traffic_are_counted_in_the_cost_table_and_named_in_
 
 
 def test_a_few_models_without_traffic_are_named_in_the_cost_table():
-    quiet = {"name": "quiet", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 0, "max": 2}}
-    assert "| at mean (quiet at the floor: no traffic stated) |" in render_markdown(plan_of([auto_model("busy", size_gb=2), quiet]))
+    quiet = [{"name": f"quiet-{number}", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 0, "max": 2}}
+             for number in range(2)]
+    assert "| at mean (quiet-0, quiet-1 at the floor: no traffic stated) |" in render_markdown(plan_of([auto_model("busy", size_gb=2), *quiet]))
 
 
 def test_a_model_no_priced_type_can_hold_has_an_unknown_baseline_and_no_ratio(catalog):

@@ -101,6 +101,13 @@ def test_a_model_too_large_for_every_instance_type_is_refused_with_the_reason():
         ("models[0] (huge).size_gb", "no priced gpu instance type in the catalog holds one copy (devices: the image tag 0.29.0-lmi11.0.0-cu124 names CUDA)")]
 
 
+def test_a_copy_no_type_of_either_of_its_devices_holds_is_refused_naming_both():
+    # Given a model written to run on GPUs or CPUs whose copy reserves 4 TB of host memory
+    model = auto_model("huge", size_gb=1.5, image=UNTAGGED, devices=["gpu", "cpu"], per_copy={"accelerators": 0, "memory_mb": 4_000_000, "cpu_cores": 1})
+    assert planned_problems([model]) == [
+        ("models[0] (huge).per_copy", "no priced gpu or cpu instance type in the catalog holds one copy (devices: written in the portfolio)")]
+
+
 def test_a_model_too_large_for_its_pools_type_is_refused_with_the_reason():
     pools = [{"name": "small", "instance_type": "ml.g5.xlarge"}]
     assert planned_problems([auto_model("big", size_gb=100, pool="small")], pools) == [

@@ -18,6 +18,8 @@ def test_an_auto_model_made_dedicated_cannot_take_the_name_of_a_planner_pool(tmp
     path = tmp_path / "portfolio.yaml"
     path.write_text(yaml.safe_dump(document))
 
-    # When it is planned, Then both claimants of the endpoint name are reported
-    with pytest.raises(PortfolioError, match=r"pool auto-g6-2xlarge and dedicated model auto-g6-2xlarge would both be the endpoint auto-platform-auto-g6-2xlarge"):
+    # When it is planned, Then both claimants of the endpoint name are reported, at the portfolio's models
+    with pytest.raises(PortfolioError) as refused:
         plan_file(path)
+    assert [(problem.location, problem.message) for problem in refused.value.problems] == [
+        ("models", "pool auto-g6-2xlarge and dedicated model auto-g6-2xlarge would both be the endpoint auto-platform-auto-g6-2xlarge: rename one")]

@@ -135,3 +135,36 @@ def test_in_a_region_without_inference_components_auto_models_go_dedicated_and_w
     assert [(p.location, p.message) for p in refused.value.problems] == [(
         "models[0] (assist).hosting", "an inference component on pool auto-g4dn-xlarge, but CloudFormation in eu-west-3 has no "
         "AWS::SageMaker::InferenceComponent (its resource provider schemas): use hosting: dedicated, or another region")]
+
+
+def test_a_model_written_serverless_is_planned_without_a_size_since_it_takes_no_instances_to_size():
+    # Given a serverless model that states its memory and concurrency, but neither size_gb nor per_copy
+    cpu_image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    model = {"name": "ranker", "image": cpu_image, "hosting": "serverless", "serverless": {"memory_mb": 4096, "max_concurrency": 20},
+             "traffic": {"pattern": "variable", "mean_concurrency": 3, "peak_concurrency": 12}}
+    # When it is planned
+    plan = plan_of([model])
+    # Then it has its serverless endpoint, and no instances are planned for it
+    (endpoint,) = plan.units
+    assert (endpoint.pattern, endpoint.model, endpoint.reasons) == ("serverless", "ranker", ("written in the portfolio",))
+    assert plan.cost.baseline == ()
+
+
+def test_an_auto_model_whose_request_no_hosting_serves_is_refused_with_each_hostings_reason():
+    # Given requests of 2000 MB that take 4000 s: past a real-time request's 6.29 MB and 60 s, and an async one's 1 GB and an hour
+    with pytest.raises(PortfolioError) as refused:
+        plan_of([auto_model("m", size_gb=2, request={"payload_mb": 2000, "processing_s": 4000, "callers_wait_for_s3": True})])
+    (problem,) = refused.value.problems
+    assert problem.location == "models[0] (m).request"
+    assert problem.message.startswith("no hosting serves it: inference-component: its 2000 MB payload is above the 6.29 MB a real-time request takes")
+    assert "async: its 2000 MB payload is above the 1000 MB (1 GB) an async request takes; its 4000 s processing is above the 3600 s" in problem.message
+
+
+def test_an_artifacts_container_carries_the_key_it_is_encrypted_with_its_own_else_the_portfolios():
+    own, portfolios = (f"arn:aws:kms:us-east-1:123456789012:key/{digit * 8}-2222-3333-4444-555555555555" for digit in "19")
+    models = [{"name": name, "image": IMAGE, "hosting": "dedicated", "instance_type": "ml.g5.xlarge", **fields}
+              for name, fields in (("own-key", {"artifact": "s3://team-models/a.tar.gz", "artifact_kms_key_arn": own}),
+                                   ("portfolio-key", {"artifact": "s3://team-models/b.tar.gz"}), ("no-artifact", {}))]
+    plan = plan_of(models, artifact_kms_key_arn=portfolios)
+    keys = {endpoint.model: endpoint.container.artifact_kms_key_arn for endpoint in plan.dedicated}
+    assert keys == {"own-key": own, "portfolio-key": portfolios, "no-artifact": None}

@@ -17,7 +17,7 @@ from loadmaster.planner.make import make_plan
 from loadmaster.planner import packing
 from loadmaster.planner.packing import _first_fit_decreasing, pack, resource_lower_bound
 from loadmaster.planner.sizing import Demand, capacity
-from loadmaster.planner.synthetic import generated_portfolio
+from loadmaster.planner.synthetic import generated_document, generated_portfolio
 from loadmaster.planner.verify import peak_violations
 from planner_givens import IMAGE, auto_model, plan_of
 
@@ -51,6 +51,19 @@ def test_every_model_fits_at_its_peak_within_its_pools_instances_max(models, see
     for pool in plan.pools:
         assert copies_in(pool.placement) == {c.model: c.copy_counts.expected for c in pool.components if c.copy_counts.expected}
         assert_fits(pool.placement, {c.model: Demand(c.accelerators, c.memory_mb, c.cpu_cores or 0.0) for c in pool.components}, pool.instance_type)
+
+
+def test_a_seed_generates_the_same_portfolio_every_time_and_another_seed_another():
+    # The benchmark's figures and these tests' portfolios are reproducible from (models, seed) alone
+    assert generated_document(30, 7) == generated_document(30, 7)
+    assert generated_document(30, 7) != generated_document(30, 8)
+
+
+def test_generated_portfolios_hold_the_light_traffic_of_large_models_below_one_concurrent_request():
+    # Given the seeds' shape: large models with 0.1 to 4 concurrent requests at mean, stated to a tenth
+    means = [model["traffic"]["mean_concurrency"] for seed in range(1, 4) for model in generated_document(30, seed)["models"]]
+    # Then some models are busy less than one request at a time, none idle
+    assert any(0 < mean < 1 for mean in means) and min(means) > 0
 
 
 def test_the_peak_check_catches_a_pool_too_small_for_its_peak(catalog):
@@ -132,6 +145,18 @@ def test_models_left_unplaced_share_a_pool_chosen_by_the_planner():
     assert pool.name == f"auto-{pool.instance_type.name.removeprefix('ml.').replace('.', '-')}"
     assert pool.endpoint_name == f"test-{pool.name}"
     assert {component.model for component in pool.components} == {"a", "b"}
+
+
+def test_the_planner_chooses_a_pools_type_by_its_cost_at_mean_traffic_not_by_what_its_copies_max_would_cost():
+    # Given a one-GPU copy, 1 at mean and up to 8, and ml.g4dn.12xlarge (4 x T4) priced at 2.0 USD/h: dearer than one
+    # ml.g4dn.xlarge (0.7364) at mean, cheaper for 8 copies (2 x 2.0 against 8 x 0.7364)
+    model = {"name": "m", "image": IMAGE, "hosting": "inference-component", "size_gb": 2, "copies": {"min": 1, "max": 8},
+             "traffic": {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 4}}
+    plan = plan_of([model], prices={"ml.g4dn.12xlarge": 2.0})
+    # Then the pool is on the type that is cheapest at mean traffic, grown to 8 instances to hold every copy at once
+    (pool,) = plan.pools
+    assert (pool.instance_type.name, pool.instances.max) == ("ml.g4dn.xlarge", 8)
+    assert plan.cost.hourly_at_mean == pytest.approx(0.7364)
 
 
 def test_the_plan_never_overrides_an_explicit_pool_instance_type_or_instances():

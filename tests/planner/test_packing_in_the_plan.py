@@ -38,6 +38,14 @@ def test_copies_that_take_every_gpu_share_one_instance_and_one_more_gpu_needs_tw
     assert pool_of(plan_json([fixed("m", 5, 1, 1024, 1)], [G5_12XLARGE]))["placement"] == [{"m": 4}, {"m": 1}]
 
 
+def test_copies_written_without_cpu_cores_reserve_no_cpu_and_pack_by_memory_alone(plan_json):
+    # Given 50 CPU copies of 1024 MB whose per_copy states no cpu_cores: SageMaker then reserves no CPU for them
+    model = fixed("m", 50, 0, 1024, 1)
+    del model["per_copy"]["cpu_cores"]
+    # Then one instance holds all 50 (memory holds 172): CPU, 45.6 vCPUs for copies, does not bound them
+    assert pool_of(plan_json([model], [G5_12XLARGE]))["placement"] == [{"m": 50}]
+
+
 def test_a_cpu_bound_model_beside_a_gpu_bound_one_is_packed_by_both_dimensions(plan_json):
     # Given four 1-GPU copies of 8 cores (32 vCPUs) and a CPU copy of 14 cores: 46 vCPUs, more than 45.6
     crowded = plan_json([fixed("gpu", 4, 1, 8192, 8), fixed("cpu", 1, 0, 1024, 14)], [G5_12XLARGE])

@@ -12,7 +12,9 @@ from botocore.stub import Stubber
 from loadmaster.catalog import CATALOG_FILE, load_catalog
 from loadmaster.cli import main
 from loadmaster.commands import catalog as catalog_command
+from loadmaster.planner.render import plan_document, render_markdown
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
+from planner_givens import IMAGE, plan_of
 
 AUTO_EXAMPLE = EXAMPLE.with_name("auto-platform.yaml")
 
@@ -27,6 +29,7 @@ def test_plan_prints_the_json_fields_tools_rely_on(capsys):
     code, out, err = run(["plan", EXAMPLE, "--format", "json"], capsys)
     document = json.loads(out)
     assert (code, err) == (0, "")
+    assert (document["portfolio"], document["source"], document["region"]) == ("codegen-platform", str(EXAMPLE), "us-east-1")
     for field in ("hourly_cost", "peak_hourly_cost", "baseline_hourly_cost", "lower_bound_hourly_cost", "savings_ratio",
                   "hourly_at_mean", "hourly_at_peak", "baseline_hourly_at_mean", "baseline_hourly_at_peak", "savings_ratio_at_mean", "savings_ratio_at_peak"):
         assert isinstance(document[field], float), field
@@ -56,6 +59,7 @@ def test_the_examples_hourly_cost_adds_up_from_its_pools_and_dedicated_endpoints
 def test_plan_prints_markdown_for_people_with_pools_models_and_savings(capsys):
     code, out, _ = run(["plan", AUTO_EXAMPLE], capsys)
     assert code == 0
+    assert f"From `{AUTO_EXAMPLE}`. Costs in USD per hour, at the catalog's prices." in out.splitlines()
     for heading in ("# Plan for auto-platform", "## Pools", "## Models", "## Baseline: one endpoint per model", "## Why"):
         assert heading in out.splitlines(), heading
     assert "| traffic | plan | baseline: one endpoint per model | savings ratio (baseline / plan) |" in out
@@ -76,6 +80,15 @@ def test_plan_exits_2_without_a_traceback_on_a_bad_portfolio(tmp_path, capsys):
     code, out, err = run(["plan", bad], capsys)
     assert (code, out) == (2, "")
     assert err == f"{bad}: models[0] (inline).size_gb: required for hosting: auto (the planner sizes the model from it)\n"
+
+
+def test_plan_exits_2_naming_the_model_whose_framework_image_cannot_be_resolved(tmp_path, capsys):
+    bad = tmp_path / "portfolio.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("framework: djl-lmi", "framework: djl-lmx"))
+    code, out, err = run(["plan", bad], capsys)
+    assert (code, out) == (2, "")
+    assert err == (f"{bad}: models[1] (textevel).image: the SageMaker Python SDK knows no framework 'djl-lmx' "
+                   "(such as djl-lmi, huggingface-llm, pytorch)\n")
 
 
 def test_plan_exits_2_on_an_unreadable_catalog(tmp_path, capsys):
@@ -162,3 +175,91 @@ def test_catalog_refresh_exits_2_when_the_price_list_api_refuses(stubbed_pricing
 def test_catalog_refresh_exits_2_on_a_region_that_is_not_one(capsys):
     code, _, err = run(["catalog", "refresh", "--region", "Ireland"], capsys)
     assert code == 2 and err == "catalog refresh: --region: 'Ireland' is not an AWS region name such as us-east-1\n"
+
+
+# A plan of one written pool and one dedicated endpoint, every decision written in the portfolio: what `loadmaster
+# plan` prints of it, figure by figure (the bill's part is tests/test_bill.py's).
+WRITTEN_POOL = [{"name": "shared", "instance_type": "ml.g5.12xlarge", "instances": {"min": 1, "max": 2}}]
+WRITTEN_MODELS = [
+    {"name": "chat", "image": IMAGE, "pool": "shared", "per_copy": {"accelerators": 1, "memory_mb": 24576, "cpu_cores": 4},
+     "copies": {"min": 1, "max": 4}, "traffic": {"pattern": "variable", "mean_concurrency": 8, "peak_concurrency": 20}},
+    {"name": "embed", "image": IMAGE, "hosting": "dedicated", "instance_type": "ml.g5.xlarge", "instances": {"min": 1, "max": 3},
+     "traffic": {"pattern": "steady", "mean_concurrency": 4, "peak_concurrency": 12}},
+]
+
+
+def test_the_json_of_a_written_plan_carries_every_figure_tools_read():
+    # Given chat at 2 copies at mean and 4 at peak on 1 x ml.g5.12xlarge (7.09 USD/h), embed on 1 to 3 x ml.g5.xlarge (1.4084)
+    document = plan_document(plan_of(WRITTEN_MODELS, WRITTEN_POOL))
+    del document["bill"]
+    # Then
+    written = {"reasons": ["written in the portfolio"], "notes": []}
+    assert document == {
+        "portfolio": "test", "source": "test.yaml", "region": "us-east-1", "currency": "USD",
+        "hourly_cost": 8.4984, "peak_hourly_cost": 11.3152, "baseline_hourly_cost": 3.4496, "savings_ratio": 0.4059,
+        "hourly_at_mean": 8.4984, "hourly_at_peak": 11.3152, "baseline_hourly_at_mean": 3.4496, "baseline_hourly_at_peak": 7.9048,
+        "savings_ratio_at_mean": 0.4059, "savings_ratio_at_peak": 0.6986, "lower_bound_hourly_cost": 4.9534,
+        "unknown_prices": [], "mean_not_stated": [], "notes": [], "estimated_prices": [], "warnings": [],
+        "baseline": [
+            {"model": "chat", "instance_type": "ml.g6.2xlarge", "price_usd_per_hour": 1.222, "instances_at_mean": 2, "instances_at_peak": 4,
+             "hourly_at_mean": 2.444, "hourly_at_peak": 4.888},
+            {"model": "embed", "instance_type": "ml.g6.xlarge", "price_usd_per_hour": 1.0056, "instances_at_mean": 1, "instances_at_peak": 3,
+             "hourly_at_mean": 1.0056, "hourly_at_peak": 3.0168},
+        ],
+        "pools": [{"name": "shared", "endpoint_name": "test-shared", "instance_type": "ml.g5.12xlarge", "price_usd_per_hour": 7.09,
+                   "instances": {"min": 1, "expected": 1, "peak": 1, "max": 2}, "placement": [{"chat": 2}], "peak_placement": [{"chat": 4}],
+                   "notes": []}],
+        "models": [
+            {"name": "chat", "hosting": "inference-component", "pool": "shared", "component_name": "test-chat", "instance_type": "ml.g5.12xlarge",
+             "per_copy": {"accelerators": 1, "memory_mb": 24576, "cpu_cores": 4.0}, "copies": {"min": 1, "expected": 2, "peak": 4, "max": 4}, **written},
+            {"name": "embed", "hosting": "dedicated", "pool": None, "endpoint_name": "test-embed", "instance_type": "ml.g5.xlarge",
+             "copies": {"min": 1, "expected": 1, "peak": 3, "max": 3}, **written},
+        ],
+    }
+
+
+def test_the_markdown_of_a_written_plan_prints_its_costs_pools_models_baseline_and_reasons():
+    markdown = render_markdown(plan_of(WRITTEN_MODELS, WRITTEN_POOL))
+    assert markdown.startswith("""# Plan for test
+
+From `test.yaml`. Costs in USD per hour, at the catalog's prices.
+
+| traffic | plan | baseline: one endpoint per model | savings ratio (baseline / plan) |
+| --- | ---: | ---: | ---: |
+| at mean | 8.50 | 3.45 | **0.41x** |
+| at peak | 11.32 | 7.90 | **0.70x** |
+
+Lower bound (LP relaxation of the packing at mean traffic): 4.95; plan / lower bound: 1.716.
+""")
+    assert markdown[markdown.index("## Pools"):] == """## Pools
+
+### shared (endpoint `test-shared`)
+
+ml.g5.12xlarge, instances min / expected / peak (max): 1 / 1 / 1 (2)
+
+| instance | copies sharing it at mean traffic |
+| ---: | --- |
+| 1 | chat x2 |
+
+## Models
+
+| model | hosting | on | per copy | copies min / expected / peak (max) |
+| --- | --- | --- | --- | --- |
+| chat | inference-component | shared | 1 accel, 24576 MB, 4 CPU | 1 / 2 / 4 (4) |
+| embed | dedicated | ml.g5.xlarge | whole instance | 1 / 1 / 3 (3) |
+
+## Baseline: one endpoint per model
+
+| model | instance type | USD/h each | instances at mean | at peak | USD/h at mean | at peak |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+| chat | ml.g6.2xlarge | 1.22 | 2 | 4 | 2.44 | 4.89 |
+| embed | ml.g6.xlarge | 1.01 | 1 | 3 | 1.01 | 3.02 |
+
+## Why
+
+**chat**: inference-component
+- written in the portfolio
+
+**embed**: dedicated
+- written in the portfolio
+"""
