@@ -146,16 +146,13 @@ def synth_without_nag(portfolio: Path, outdir: Path) -> None:
     from loadmaster.planner.make import plan_file
     from loadmaster.synthesis import prepare_cdk_runtime, synthesize
 
-    # In the order `loadmaster synth` takes: the CDK's tokens are numbered as they are made, and a role's statements
-    # are filled by the length of ARNs holding the partition's token, so another order could fill them otherwise.
-    plan = plan_file(str(portfolio), catalog_from(None), replan=False)
     prepare_cdk_runtime()  # the kernel on loadmaster's Node, before the CDK is imported
     import aws_cdk as cdk
     import stacks
     from policies.loadmaster_pack import LoadmasterChecks
 
     stacks.add_compliance_checks = lambda app: cdk.Validations.of(app).add_plugins(LoadmasterChecks())
-    synthesize(plan, outdir)
+    synthesize(plan_file(str(portfolio), catalog_from(None), replan=False), outdir)
 
 
 def replay(assembly: Path, outdir: Path) -> None:
