@@ -39,7 +39,7 @@ synth: setup
 ## on every core (pytest-xdist), a whole test file to a worker (so its module fixtures are built once), slow files
 ## first (tests/conftest.py): none shares a file or a port with another.
 test: setup
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 	$(PY) tests/moto_suite/compare.py --subset
 
 ## moto 5.2.5's own tests for SageMaker, Application Auto Scaling, CloudWatch, CloudFormation and IAM's

@@ -20,11 +20,15 @@ EXAMPLE = DEFAULT_PORTFOLIO
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files with slow tests first. `make test` hands whole files to its workers (`--dist loadfile`, so a
-    module's expensive fixture, a synth or an install, is built once, not on each worker), in this order: the
-    longest ones start at once instead of being the tail one worker runs alone."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
+    """The files with slow tests first, the longest (`pytest.mark.slow(minutes=N)`, a rough figure) before the others.
+    `make test` hands whole files to its workers in this order (`--dist loadfile --no-loadscope-reorder`: a module's
+    expensive fixture, a synth or an install, is built once, not on each worker), so the longest start at once instead
+    of being the tail one worker runs alone."""
+    minutes: dict[object, float] = {}
+    for item in items:
+        if marker := item.get_closest_marker("slow"):
+            minutes[item.path] = max(minutes.get(item.path, 0), marker.kwargs.get("minutes", 1))
+    items.sort(key=lambda item: -minutes.get(item.path, 0))
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import yaml
 from loadmaster.synthesis import PROJECT_ROOT
 from portfolio_repository import entry, repository_with_change
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=3)
 
 WORKFLOW = PROJECT_ROOT / "examples" / "ci" / "github-actions.yml"
 GITLAB = PROJECT_ROOT / "examples" / "ci" / "gitlab-ci.yml"

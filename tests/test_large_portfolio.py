@@ -12,7 +12,7 @@ import pytest
 
 from portfolio_factory import large_portfolio
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=3)
 
 MAX_RESOURCES_PER_STACK = 500  # CloudFormation (FACTS.md)
 MAX_TEMPLATE_BYTES = 1_000_000  # CloudFormation, for a template uploaded through S3 as CDK does

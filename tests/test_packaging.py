@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=4)
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTFOLIO = ROOT / "loadmaster" / "scaffold" / "portfolio.yaml"
