@@ -126,6 +126,20 @@ def test_gpu_models_share_one_single_gpu_instance_with_the_triton_image_only(tmp
     assert any("a multi-model endpoint runs on CPU, or on one GPU with the Triton image" in line for line in entries(plan)["shop-4"]["reasons"])
 
 
+def test_a_members_rate_known_by_its_own_latency_objective_counts_at_that_objective_on_the_group(tmp_path):
+    # Given five shops whose rate is known only by their 120 s objective (10 invocations a minute each at mean
+    # concurrency 20), and a sixth that states 9 a minute and a 60 s objective, the group's shortest
+    slow = {"pattern": "steady", "mean_concurrency": 20, "peak_concurrency": 30}
+    models = [shop(1, latency_slo_ms=60_000), *(shop(index, latency_slo_ms=120_000, traffic=slow) for index in range(2, 7))]
+
+    plan = plan_of(tmp_path, *models)
+
+    # Then their 59 a minute together take one instance at mean (at the group's 60 s objective, 109: two)
+    (endpoint,) = plan.units_of("multi-model")
+    assert (endpoint.instance_counts.min, endpoint.instance_counts.expected, endpoint.instance_counts.peak) == (1, 1, 2)
+    assert "(1 x ml.c5.large at the floor and 1 at mean for their 59 invocations a minute together, 70 per instance)" in entries(plan)["shop-1"]["reasons"][0]
+
+
 def test_a_model_whose_invocation_rate_is_unknown_is_not_grouped(tmp_path):
     unknown = shop(6, traffic={"pattern": "steady", "mean_concurrency": 0.5, "peak_concurrency": 1})
 
@@ -172,6 +186,20 @@ def test_three_heterogeneous_cpu_models_with_little_traffic_share_one_multi_cont
     assert fraud["reasons"][-1].startswith("chosen: multi-container, grouped by the planner: 3 CPU models of different images")
     # and the plan costs the one endpoint
     assert plan.cost.hourly_at_mean == pytest.approx(sum(charge.instance_type.price_usd_per_hour * charge.counts.expected for charge in endpoint.charges()))
+
+
+def test_containers_whose_traffic_together_needs_a_second_instance_at_mean_stay_alone_where_that_costs_more(tmp_path):
+    # Given the three tabular models, each at 2 concurrent requests on average: one instance alone each at peak
+    busier = {"pattern": "variable", "mean_concurrency": 2, "peak_concurrency": 4}
+
+    plan = plan_of(tmp_path, *({**model, "traffic": busier} for model in TABULAR))
+
+    # Then their 6 together need two instances at mean, more than the three cost alone: no group, and each says so
+    assert plan.units_of("multi-container") == ()
+    assert "grouping: not on multi-container endpoint containers-b14d3f99, it would not cost less: 0.102 USD/h at the floor and 0.204 at mean " \
+           "(1 x ml.c5.large at the floor and 2 at mean for their 6 concurrent requests together, and their 1 GB in its memory); alone, " \
+           "each on the hosting the fitness functions choose for it (churn inference-component, fraud inference-component, ltv inference-component), " \
+           "0.169 at the floor and 0.169 at mean" in "\n".join(entries(plan)["fraud"]["reasons"])
 
 
 def test_a_model_that_needs_a_gpu_is_not_a_container_of_the_group(tmp_path):

@@ -89,7 +89,8 @@ def test_a_held_model_without_a_rate_is_named_and_the_counts_are_a_floor(tmp_pat
 
     (endpoint,) = plan_of(tmp_path, {**CHURN, "instances": {"min": 1, "max": 4}, "holds": held}).units_of("multi-model")
 
-    assert any(note.startswith("no invocation rate for quiet") and "a floor" in note for note in endpoint.notes), endpoint.notes
+    assert "no invocation rate for quiet (traffic with requests_per_s, or latency_slo_ms): their requests are not counted, so the instance counts are a floor" \
+        in endpoint.notes, endpoint.notes
 
 
 def test_the_plan_says_the_mean_is_stated_only_when_every_held_model_has_a_rate(tmp_path):
