@@ -158,6 +158,16 @@ def test_models_of_another_prefix_or_pinned_by_their_own_keys_are_not_grouped(tm
     assert plan.units_of("multi-model") == () and plan.units_of("multi-container") == ()
 
 
+def test_a_model_whose_artifact_is_the_prefix_itself_is_not_held_under_it(tmp_path):
+    # Given five shops under s3://models/shops/ and a sixth whose model data is that folder, uncompressed
+    plan = plan_of(tmp_path, *SHOPS[:5], shop(6, artifact="s3://models/shops/"))
+
+    # Then it has no path under the prefix to be invoked by: the five share the endpoint, it stays alone
+    (endpoint,) = plan.units_of("multi-model")
+    assert [held.name for held in endpoint.held] == [f"shop-{index}" for index in range(1, 6)]
+    assert entries(plan)["shop-6"]["hosting"] == "serverless"
+
+
 def test_no_group_is_formed_where_it_would_not_cost_less(tmp_path):
     # Given six shops whose intermittent traffic costs least serverless, by the second, and nothing when idle
     idle = {"pattern": "intermittent", "mean_concurrency": 0.01, "peak_concurrency": 0.5, "requests_per_s": 0.02}
