@@ -194,6 +194,8 @@ def test_three_heterogeneous_cpu_models_with_little_traffic_share_one_multi_cont
     assert fraud["invoke"] == {"EndpointName": endpoint.endpoint_name, "TargetContainerHostname": "fraud"}
     assert fraud["reasons"][0].startswith(f"cost: grouped on multi-container endpoint {endpoint.model} with churn, ltv: ")
     assert fraud["reasons"][-1].startswith("chosen: multi-container, grouped by the planner: 3 CPU models of different images")
+    # and its cost alone says why no multi-model endpoint was a candidate for it alone
+    assert "; multi-model: serves several models behind one container (holds, or similar auto models the planner groups), not one alone;" in fraud["reasons"][1]
     # and the plan costs the one endpoint
     assert plan.cost.hourly_at_mean == pytest.approx(sum(charge.instance_type.price_usd_per_hour * charge.counts.expected for charge in endpoint.charges()))
 

@@ -182,6 +182,7 @@ def test_the_json_plan_shows_what_a_run_and_a_month_of_runs_cost(plan):
     run = 2 * load_catalog()["ml.m5.xlarge"].price_usd_per_hour * 1.5
 
     assert (document["hosting"], document["instance_type"], document["instance_count"]) == ("batch", "ml.m5.xlarge", 2)
+    assert document["input"] == "s3://team-data/customers/daily/" and document["notes"] == list(plan.units[0].notes)
     assert document["cost_per_run"] == pytest.approx(run, abs=1e-4)
     assert document["cost_per_month"] == pytest.approx(run * 30.4375, abs=1e-4)
     assert document["hourly_at_mean"] == document["hourly_at_peak"] == pytest.approx(run * 30.4375 / HOURS_PER_MONTH, abs=1e-4)
