@@ -84,6 +84,16 @@ def test_instances_are_counted_from_the_invocations_of_all_held_models_together(
     assert plan.cost.hourly_at_mean == pytest.approx(4 * 0.102)
 
 
+def test_the_endpoint_runs_in_the_subnets_and_security_groups_its_network_names(tmp_path):
+    from loadmaster.plan import NetworkPlan
+
+    network = {"subnets": ["subnet-0aa11bb22cc33dd44"], "security_groups": ["sg-0aa11bb22cc33dd44"], "isolation": True}
+
+    (endpoint,) = plan_of(tmp_path, {**CHURN, "network": network}).units_of("multi-model")
+
+    assert endpoint.network == NetworkPlan(("subnet-0aa11bb22cc33dd44",), ("sg-0aa11bb22cc33dd44",), True)
+
+
 def test_a_held_model_without_a_rate_is_named_and_the_counts_are_a_floor(tmp_path):
     held = [{"name": "a", "traffic": {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 2, "requests_per_s": 1}}, {"name": "quiet"}]
 
