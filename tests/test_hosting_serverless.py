@@ -118,6 +118,18 @@ def test_a_small_intermittent_cpu_model_that_tolerates_cold_starts_goes_serverle
     assert verdict.startswith("chosen: serverless, intermittent traffic costs least billed by the second of inference")
 
 
+def test_a_model_that_states_no_traffic_is_told_its_traffic_costs_least_serverless_without_naming_a_pattern(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given a small CPU auto model with no traffic stated
+    auto = {key: value for key, value in ON_DEMAND.items() if key != "traffic"} | {"hosting": "auto", "devices": ["cpu"]}
+    plan = plan_file(portfolio_file(tmp_path, auto))
+
+    # Then it goes serverless, and the verdict invents no traffic pattern for it
+    (unit,) = plan.units_of("serverless")
+    assert unit.reasons[-1] == "chosen: serverless, its traffic costs least billed by the second of inference, and the model tolerates a cold start"
+
+
 def test_a_gpu_model_is_not_offered_serverless_and_the_reason_says_why(tmp_path):
     from loadmaster.planner.make import plan_file
 
