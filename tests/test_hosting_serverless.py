@@ -45,8 +45,7 @@ def problems_of(tmp_path: Path, model: dict) -> dict[str, str]:
         ({"scaling": {"metric": "provisioned-concurrency-utilization", "target": 0.7}}, "models[0] (tagger).scaling", "set serverless.provisioned_concurrency"),
         ({"serverless": {"max_concurrency": 5, "provisioned_concurrency": {"min": 0, "max": 2}}}, "models[0] (tagger).serverless.provisioned_concurrency.min",
          "at least 1: an endpoint without provisioned concurrency leaves it out"),
-        ({"deployment": {"strategy": "rolling"}}, "models[0] (tagger).deployment.strategy",
-         "serverless endpoints take blue-green updates only: SageMaker excludes them from rolling deployments"),
+        ({"deployment": {"strategy": "rolling"}}, "models[0] (tagger).deployment.strategy", "blue-green updates only"),
         ({"instance_type": "ml.c5.large"}, "models[0] (tagger).instance_type", "does not apply to hosting: serverless"),
         ({"traffic": {**ON_DEMAND["traffic"], "request_kb": 5000}}, "models[0] (tagger).traffic.request_kb",
          "cannot be serverless: its requests carry 4.76837 MB: serverless endpoints take payloads up to 4 MB"),
@@ -56,6 +55,13 @@ def test_a_model_that_cannot_be_serverless_is_refused_with_the_reason(tmp_path, 
     problems = problems_of(tmp_path, {**ON_DEMAND, **change})
 
     assert location in problems and reason in problems[location], problems
+
+
+def test_a_rolling_deployment_is_refused_with_sagemakers_reason_alone(tmp_path):
+    problems = problems_of(tmp_path, {**ON_DEMAND, "deployment": {"strategy": "rolling"}})
+
+    assert problems == {"models[0] (tagger).deployment.strategy":
+                        "serverless endpoints take blue-green updates only: SageMaker excludes them from rolling deployments"}
 
 
 def test_the_serverless_key_on_another_hosting_is_refused(tmp_path):
