@@ -110,6 +110,18 @@ def test_a_model_much_larger_busier_or_in_a_hurry_stays_out_of_the_group_and_say
     assert any(line.startswith("grouping: not on a multi-model endpoint with other models: " + reason) for line in shop_6["reasons"]), shop_6["reasons"]
 
 
+@pytest.mark.parametrize("size_gb, grouped", [(0.8, True), (0.81, False)])
+def test_a_model_up_to_four_times_the_others_size_is_grouped_with_them_and_one_just_over_is_not(tmp_path, size_gb, grouped):
+    # Given five shops of 0.2 GB and a sixth of exactly 4x that, or just over
+    plan = plan_of(tmp_path, *SHOPS[:5], shop(6, size_gb=size_gb))
+
+    # Then 4x is still similar (SIMILAR_SIZE_FACTOR), anything more stays out and says why
+    (endpoint,) = plan.units_of("multi-model")
+    assert ("shop-6" in [held.name for held in endpoint.held]) is grouped
+    assert any(line.startswith("grouping: not on a multi-model endpoint with other models: its 0.81 GB is more than 4x")
+               for line in entries(plan)["shop-6"]["reasons"]) is not grouped
+
+
 def test_gpu_models_share_one_single_gpu_instance_with_the_triton_image_only(tmp_path):
     from loadmaster.limits import MULTI_MODEL_GPU_INSTANCE_TYPES
 
