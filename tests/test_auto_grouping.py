@@ -226,6 +226,23 @@ def test_containers_whose_traffic_together_needs_a_second_instance_at_mean_stay_
            "0.169 at the floor and 0.169 at mean" in "\n".join(entries(plan)["fraud"]["reasons"])
 
 
+def test_one_endpoint_takes_at_most_fifteen_containers_and_a_last_one_alone_is_not_grouped(tmp_path):
+    from loadmaster.limits import MAX_CONTAINERS_PER_MODEL
+
+    # Given sixteen small CPU models of sixteen images, with little traffic each
+    quiet = {"pattern": "variable", "mean_concurrency": 0.1, "peak_concurrency": 0.3}
+    models = [{"name": f"m{index:02d}", "hosting": "auto", "image": f"111122223333.dkr.ecr.us-east-1.amazonaws.com/team-{index:02d}:1-cpu",
+               "devices": ["cpu"], "artifact": f"s3://models/m{index:02d}/model.tar.gz", "size_gb": 0.1, "traffic": quiet} for index in range(1, 17)]
+
+    plan = plan_of(tmp_path, *models)
+
+    # Then the first fifteen, in name order, are the containers of one endpoint (SageMaker's limit a model), and the
+    # sixteenth, which would be a group of one, keeps its own hosting
+    (endpoint,) = plan.units_of("multi-container")
+    assert list(endpoint.containers) == [f"m{index:02d}" for index in range(1, 16)] and MAX_CONTAINERS_PER_MODEL == 15
+    assert entries(plan)["m16"]["hosting"] != "multi-container" and "grouped_in" not in entries(plan)["m16"]
+
+
 def test_a_model_that_needs_a_gpu_is_not_a_container_of_the_group(tmp_path):
     gpu = {**TABULAR[2], "image": PYTORCH_GPU}
 
