@@ -110,6 +110,18 @@ def test_a_model_much_larger_busier_or_in_a_hurry_stays_out_of_the_group_and_say
     assert any(line.startswith("grouping: not on a multi-model endpoint with other models: " + reason) for line in shop_6["reasons"]), shop_6["reasons"]
 
 
+@pytest.mark.parametrize("size_gb, grouped", [(0.8, True), (0.81, False)])
+def test_a_model_up_to_four_times_the_others_size_is_grouped_with_them_and_one_just_over_is_not(tmp_path, size_gb, grouped):
+    # Given five shops of 0.2 GB and a sixth of exactly 4x that, or just over
+    plan = plan_of(tmp_path, *SHOPS[:5], shop(6, size_gb=size_gb))
+
+    # Then 4x is still similar (SIMILAR_SIZE_FACTOR), anything more stays out and says why
+    (endpoint,) = plan.units_of("multi-model")
+    assert ("shop-6" in [held.name for held in endpoint.held]) is grouped
+    assert any(line.startswith("grouping: not on a multi-model endpoint with other models: its 0.81 GB is more than 4x")
+               for line in entries(plan)["shop-6"]["reasons"]) is not grouped
+
+
 def test_gpu_models_share_one_single_gpu_instance_with_the_triton_image_only(tmp_path):
     from loadmaster.limits import MULTI_MODEL_GPU_INSTANCE_TYPES
 
@@ -124,6 +136,20 @@ def test_gpu_models_share_one_single_gpu_instance_with_the_triton_image_only(tmp
     assert [held.name for held in endpoint.held] == ["shop-1", "shop-2", "shop-3"]
     assert endpoint.instance_type.name in MULTI_MODEL_GPU_INSTANCE_TYPES
     assert any("a multi-model endpoint runs on CPU, or on one GPU with the Triton image" in line for line in entries(plan)["shop-4"]["reasons"])
+
+
+def test_a_members_rate_known_by_its_own_latency_objective_counts_at_that_objective_on_the_group(tmp_path):
+    # Given five shops whose rate is known only by their 120 s objective (10 invocations a minute each at mean
+    # concurrency 20), and a sixth that states 9 a minute and a 60 s objective, the group's shortest
+    slow = {"pattern": "steady", "mean_concurrency": 20, "peak_concurrency": 30}
+    models = [shop(1, latency_slo_ms=60_000), *(shop(index, latency_slo_ms=120_000, traffic=slow) for index in range(2, 7))]
+
+    plan = plan_of(tmp_path, *models)
+
+    # Then their 59 a minute together take one instance at mean (at the group's 60 s objective, 109: two)
+    (endpoint,) = plan.units_of("multi-model")
+    assert (endpoint.instance_counts.min, endpoint.instance_counts.expected, endpoint.instance_counts.peak) == (1, 1, 2)
+    assert "(1 x ml.c5.large at the floor and 1 at mean for their 59 invocations a minute together, 70 per instance)" in entries(plan)["shop-1"]["reasons"][0]
 
 
 def test_a_model_whose_invocation_rate_is_unknown_is_not_grouped(tmp_path):
@@ -142,6 +168,16 @@ def test_models_of_another_prefix_or_pinned_by_their_own_keys_are_not_grouped(tm
     plan = plan_of(tmp_path, *elsewhere, *pinned)
 
     assert plan.units_of("multi-model") == () and plan.units_of("multi-container") == ()
+
+
+def test_a_model_whose_artifact_is_the_prefix_itself_is_not_held_under_it(tmp_path):
+    # Given five shops under s3://models/shops/ and a sixth whose model data is that folder, uncompressed
+    plan = plan_of(tmp_path, *SHOPS[:5], shop(6, artifact="s3://models/shops/"))
+
+    # Then it has no path under the prefix to be invoked by: the five share the endpoint, it stays alone
+    (endpoint,) = plan.units_of("multi-model")
+    assert [held.name for held in endpoint.held] == [f"shop-{index}" for index in range(1, 6)]
+    assert entries(plan)["shop-6"]["hosting"] == "serverless"
 
 
 def test_no_group_is_formed_where_it_would_not_cost_less(tmp_path):
@@ -170,8 +206,41 @@ def test_three_heterogeneous_cpu_models_with_little_traffic_share_one_multi_cont
     assert fraud["invoke"] == {"EndpointName": endpoint.endpoint_name, "TargetContainerHostname": "fraud"}
     assert fraud["reasons"][0].startswith(f"cost: grouped on multi-container endpoint {endpoint.model} with churn, ltv: ")
     assert fraud["reasons"][-1].startswith("chosen: multi-container, grouped by the planner: 3 CPU models of different images")
+    # and its cost alone says why no multi-model endpoint was a candidate for it alone
+    assert "; multi-model: serves several models behind one container (holds, or similar auto models the planner groups), not one alone;" in fraud["reasons"][1]
     # and the plan costs the one endpoint
     assert plan.cost.hourly_at_mean == pytest.approx(sum(charge.instance_type.price_usd_per_hour * charge.counts.expected for charge in endpoint.charges()))
+
+
+def test_containers_whose_traffic_together_needs_a_second_instance_at_mean_stay_alone_where_that_costs_more(tmp_path):
+    # Given the three tabular models, each at 2 concurrent requests on average: one instance alone each at peak
+    busier = {"pattern": "variable", "mean_concurrency": 2, "peak_concurrency": 4}
+
+    plan = plan_of(tmp_path, *({**model, "traffic": busier} for model in TABULAR))
+
+    # Then their 6 together need two instances at mean, more than the three cost alone: no group, and each says so
+    assert plan.units_of("multi-container") == ()
+    assert "grouping: not on multi-container endpoint containers-b14d3f99, it would not cost less: 0.102 USD/h at the floor and 0.204 at mean " \
+           "(1 x ml.c5.large at the floor and 2 at mean for their 6 concurrent requests together, and their 1 GB in its memory); alone, " \
+           "each on the hosting the fitness functions choose for it (churn inference-component, fraud inference-component, ltv inference-component), " \
+           "0.169 at the floor and 0.169 at mean" in "\n".join(entries(plan)["fraud"]["reasons"])
+
+
+def test_one_endpoint_takes_at_most_fifteen_containers_and_a_last_one_alone_is_not_grouped(tmp_path):
+    from loadmaster.limits import MAX_CONTAINERS_PER_MODEL
+
+    # Given sixteen small CPU models of sixteen images, with little traffic each
+    quiet = {"pattern": "variable", "mean_concurrency": 0.1, "peak_concurrency": 0.3}
+    models = [{"name": f"m{index:02d}", "hosting": "auto", "image": f"111122223333.dkr.ecr.us-east-1.amazonaws.com/team-{index:02d}:1-cpu",
+               "devices": ["cpu"], "artifact": f"s3://models/m{index:02d}/model.tar.gz", "size_gb": 0.1, "traffic": quiet} for index in range(1, 17)]
+
+    plan = plan_of(tmp_path, *models)
+
+    # Then the first fifteen, in name order, are the containers of one endpoint (SageMaker's limit a model), and the
+    # sixteenth, which would be a group of one, keeps its own hosting
+    (endpoint,) = plan.units_of("multi-container")
+    assert list(endpoint.containers) == [f"m{index:02d}" for index in range(1, 16)] and MAX_CONTAINERS_PER_MODEL == 15
+    assert entries(plan)["m16"]["hosting"] != "multi-container" and "grouped_in" not in entries(plan)["m16"]
 
 
 def test_a_model_that_needs_a_gpu_is_not_a_container_of_the_group(tmp_path):

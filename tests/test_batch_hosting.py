@@ -134,6 +134,19 @@ def test_a_run_costs_its_instances_for_its_hours_and_a_month_its_scheduled_runs(
     assert uploads.cost.runs_per_month == 300
 
 
+def test_a_run_of_records_on_more_instances_takes_as_much_less_time_and_costs_the_same(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given the uploads' transform on 2 instances instead of 1
+    doubled = {**ON_UPLOADS, "batch": {**ON_UPLOADS["batch"], "instance_count": 2}}
+
+    (uploads,) = plan_file(portfolio_file(tmp_path, doubled)).units
+
+    # Then its 36000 records take half the 2.5 h, on twice the instances
+    assert uploads.cost.run_time.basis == "36000 records x 0.5 s / (2 instances x 2 concurrent) = 1.25 h"
+    assert uploads.cost.per_run == pytest.approx(2 * load_catalog()["ml.c5.xlarge"].price_usd_per_hour * 1.25)
+
+
 def test_the_plan_bills_transforms_by_use_in_their_own_part_with_its_basis(plan):
     (part,) = [part for part in plan.bill.plan.parts if part.name == "batch transform"]
 
@@ -182,6 +195,7 @@ def test_the_json_plan_shows_what_a_run_and_a_month_of_runs_cost(plan):
     run = 2 * load_catalog()["ml.m5.xlarge"].price_usd_per_hour * 1.5
 
     assert (document["hosting"], document["instance_type"], document["instance_count"]) == ("batch", "ml.m5.xlarge", 2)
+    assert document["input"] == "s3://team-data/customers/daily/" and document["notes"] == list(plan.units[0].notes)
     assert document["cost_per_run"] == pytest.approx(run, abs=1e-4)
     assert document["cost_per_month"] == pytest.approx(run * 30.4375, abs=1e-4)
     assert document["hourly_at_mean"] == document["hourly_at_peak"] == pytest.approx(run * 30.4375 / HOURS_PER_MONTH, abs=1e-4)

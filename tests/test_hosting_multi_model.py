@@ -84,12 +84,23 @@ def test_instances_are_counted_from_the_invocations_of_all_held_models_together(
     assert plan.cost.hourly_at_mean == pytest.approx(4 * 0.102)
 
 
+def test_the_endpoint_runs_in_the_subnets_and_security_groups_its_network_names(tmp_path):
+    from loadmaster.plan import NetworkPlan
+
+    network = {"subnets": ["subnet-0aa11bb22cc33dd44"], "security_groups": ["sg-0aa11bb22cc33dd44"], "isolation": True}
+
+    (endpoint,) = plan_of(tmp_path, {**CHURN, "network": network}).units_of("multi-model")
+
+    assert endpoint.network == NetworkPlan(("subnet-0aa11bb22cc33dd44",), ("sg-0aa11bb22cc33dd44",), True)
+
+
 def test_a_held_model_without_a_rate_is_named_and_the_counts_are_a_floor(tmp_path):
     held = [{"name": "a", "traffic": {"pattern": "variable", "mean_concurrency": 1, "peak_concurrency": 2, "requests_per_s": 1}}, {"name": "quiet"}]
 
     (endpoint,) = plan_of(tmp_path, {**CHURN, "instances": {"min": 1, "max": 4}, "holds": held}).units_of("multi-model")
 
-    assert any(note.startswith("no invocation rate for quiet") and "a floor" in note for note in endpoint.notes), endpoint.notes
+    assert "no invocation rate for quiet (traffic with requests_per_s, or latency_slo_ms): their requests are not counted, so the instance counts are a floor" \
+        in endpoint.notes, endpoint.notes
 
 
 def test_the_plan_says_the_mean_is_stated_only_when_every_held_model_has_a_rate(tmp_path):

@@ -43,6 +43,8 @@ def problems_of(tmp_path: Path, model: dict) -> dict[str, str]:
         ({"serverless": {"max_concurrency": 5, "provisioned_concurrency": {"min": 1, "max": 6}}}, "models[0] (tagger).serverless.provisioned_concurrency.max",
          "6 is above max_concurrency (5)"),
         ({"scaling": {"metric": "provisioned-concurrency-utilization", "target": 0.7}}, "models[0] (tagger).scaling", "set serverless.provisioned_concurrency"),
+        ({"serverless": {"max_concurrency": 5, "provisioned_concurrency": {"min": 0, "max": 2}}}, "models[0] (tagger).serverless.provisioned_concurrency.min",
+         "at least 1: an endpoint without provisioned concurrency leaves it out"),
         ({"deployment": {"strategy": "rolling"}}, "models[0] (tagger).deployment.strategy", "blue-green updates only"),
         ({"instance_type": "ml.c5.large"}, "models[0] (tagger).instance_type", "does not apply to hosting: serverless"),
         ({"traffic": {**ON_DEMAND["traffic"], "request_kb": 5000}}, "models[0] (tagger).traffic.request_kb",
@@ -53,6 +55,13 @@ def test_a_model_that_cannot_be_serverless_is_refused_with_the_reason(tmp_path, 
     problems = problems_of(tmp_path, {**ON_DEMAND, **change})
 
     assert location in problems and reason in problems[location], problems
+
+
+def test_a_rolling_deployment_is_refused_with_sagemakers_reason_alone(tmp_path):
+    problems = problems_of(tmp_path, {**ON_DEMAND, "deployment": {"strategy": "rolling"}})
+
+    assert problems == {"models[0] (tagger).deployment.strategy":
+                        "serverless endpoints take blue-green updates only: SageMaker excludes them from rolling deployments"}
 
 
 def test_the_serverless_key_on_another_hosting_is_refused(tmp_path):
@@ -113,6 +122,18 @@ def test_a_small_intermittent_cpu_model_that_tolerates_cold_starts_goes_serverle
     cost, verdict = unit.reasons[0], unit.reasons[-1]
     assert cost.startswith("cost: ") and "serverless at 1024 MB" in cost and "alone, a copy takes a whole" in cost
     assert verdict.startswith("chosen: serverless, intermittent traffic costs least billed by the second of inference")
+
+
+def test_a_model_that_states_no_traffic_is_told_its_traffic_costs_least_serverless_without_naming_a_pattern(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given a small CPU auto model with no traffic stated
+    auto = {key: value for key, value in ON_DEMAND.items() if key != "traffic"} | {"hosting": "auto", "devices": ["cpu"]}
+    plan = plan_file(portfolio_file(tmp_path, auto))
+
+    # Then it goes serverless, and the verdict invents no traffic pattern for it
+    (unit,) = plan.units_of("serverless")
+    assert unit.reasons[-1] == "chosen: serverless, its traffic costs least billed by the second of inference, and the model tolerates a cold start"
 
 
 def test_a_gpu_model_is_not_offered_serverless_and_the_reason_says_why(tmp_path):

@@ -34,6 +34,18 @@ def test_a_component_with_a_floor_above_zero_has_no_wake_up(example_plan):
     assert component_of(example_plan, "blockgen").scaling.wake_from_zero is None
 
 
+def test_observe_reads_each_components_concurrency_per_copy_under_its_inference_component_name(example_plan):
+    from loadmaster.observe import targets_of
+
+    # Given the example's pools, When `loadmaster observe` lists what to read from CloudWatch
+    targets = {target.model: target for target in targets_of(example_plan)}
+
+    # Then each component's series is its copies' concurrency, by the dimension CloudWatch publishes it under
+    component = component_of(example_plan, "blockgen")
+    assert (targets["blockgen"].dimensions, targets["blockgen"].concurrency_metric) == (
+        (("InferenceComponentName", component.component_name),), "ConcurrentRequestsPerCopy")
+
+
 def test_a_dedicated_endpoint_tracks_its_metric_on_its_instances(example_plan):
     (inline,) = example_plan.dedicated
 
@@ -106,6 +118,15 @@ def test_the_first_production_variant_is_the_endpoints_and_each_other_serves_its
     assert ranker.reasons == ("written in the portfolio",)
     assert ranker.notes == ("updates blue-green (rolling deployments exclude multi-variant endpoints)",
                             "each production variant serves its weight's share of the traffic: counted as that share of the model's instances, within its range")
+
+
+def test_an_endpoint_of_several_variants_or_a_shadow_updates_blue_green_as_its_note_says(variants_plan):
+    # Given the ranker (two production variants) and the summarizer (a shadow), whose deployment writes no strategy
+    ranker, summarizer = variants_plan.dedicated
+
+    # Then both update blue-green, which rolling deployments leave multi-variant endpoints to
+    assert (ranker.deployment.strategy, summarizer.deployment.strategy) == ("blue-green", "blue-green")
+    assert "updates blue-green (rolling deployments exclude multi-variant endpoints)" in summarizer.notes
 
 
 def test_a_shadow_keeps_its_instance_count_all_day_beside_the_models_only_production_variant(variants_plan):
