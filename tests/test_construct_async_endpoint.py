@@ -250,6 +250,7 @@ def test_the_wake_up_alarm_on_backlog_without_capacity_runs_the_step_policy_that
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "TreatMissingData": "missing",
             "AlarmActions": [{"Ref": step_policy}],
+            "AlarmDescription": f"Requests wait at {ENDPOINT} and no instance runs: start one",
         },
     )
 
@@ -392,6 +393,38 @@ def test_an_imported_endpoint_grants_invoking_and_reading_its_results(stack):
     actions = [statement["Action"] for statement in statements_of_role(Template.from_stack(stack), "Caller")]
 
     assert actions == ["s3:GetObject", "s3:ListBucket", "sagemaker:InvokeEndpointAsync"]
+
+
+def test_an_imported_endpoint_with_its_results_key_lets_callers_decrypt_the_results(stack):
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    from constructs.async_endpoint import AsyncEndpoint
+
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    imported = AsyncEndpoint.from_endpoint_attributes(
+        stack, "Imported", endpoint_name="elsewhere", output_bucket=s3.Bucket.from_bucket_name(stack, "Theirs", "their-results"),
+        output_prefix="out/", failure_prefix="err/", output_key=kms.Key.from_key_arn(stack, "TheirKey", key_arn),
+    )
+    caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    imported.grant_invoke(caller)
+
+    decrypts = [statement["Resource"] for statement in statements_of_role(Template.from_stack(stack), "Caller") if statement["Action"] == "kms:Decrypt"]
+
+    assert decrypts == [key_arn]
+
+
+def test_an_asynchronous_endpoint_refuses_to_scale_anything_but_its_instances(stack):
+    import dataclasses
+
+    from loadmaster.async_inference import backlog_scaling
+    from loadmaster.scaling import ScalableDimension
+
+    endpoint = make_endpoint(stack)
+
+    with pytest.raises(ValueError, match="^AsyncEndpoint: an asynchronous endpoint scales its instances, not sagemaker:inference-component:DesiredCopyCount$"):
+        endpoint.autoscale(dataclasses.replace(backlog_scaling(0, 3), dimension=ScalableDimension.COPIES))
 
 
 def test_the_endpoint_rehearses_create_update_and_delete_in_loadmaster_testing(synthesized):

@@ -227,6 +227,30 @@ def test_the_models_role_reads_only_the_input_prefix_and_writes_only_the_output_
     ]
 
 
+def test_the_model_runs_its_artifact_as_the_execution_role_which_may_decrypt_the_artifact_with_its_key(stack):
+    from loadmaster.plan import ContainerDefinition
+
+    artifact_key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    make_transform(stack, container=ContainerDefinition(IMAGE, "s3://models/churn/model.tar.gz", {}, artifact_kms_key_arn=artifact_key))
+    template = Template.from_stack(stack)
+    role = logical_id(template, "AWS::IAM::Role", "ChurnExecutionRole")
+
+    template.has_resource_properties(
+        "AWS::SageMaker::Model",
+        {"ExecutionRoleArn": {"Fn::GetAtt": [role, "Arn"]}, "PrimaryContainer": {"Image": IMAGE, "ModelDataUrl": "s3://models/churn/model.tar.gz"}},
+    )
+    decrypts = [statement["Resource"] for statement in statements_of_role(template, "ChurnExecutionRole") if "kms:Decrypt" in actions(statement)]
+    assert artifact_key in decrypts
+
+
+def test_the_results_key_and_the_schedules_role_say_which_transform_they_serve(synthesized):
+    template, _, _ = synthesized
+
+    template.has_resource_properties("AWS::KMS::Key", {"Description": f"loadmaster: results of batch transform {NAME}", "EnableKeyRotation": True})
+    template.has_resource_properties("AWS::IAM::Role", {"Description": f"Lets EventBridge Scheduler start runs of batch transform {NAME}"})
+    template.has_resource_properties("AWS::Scheduler::Schedule", {"Description": f"Runs batch transform {NAME} over {INPUTS}"})
+
+
 def test_the_results_bucket_is_access_logged_to_a_second_bucket_under_the_transforms_name(synthesized):
     template, _, _ = synthesized
     output = results_bucket(template)

@@ -167,7 +167,9 @@ def test_every_variant_rule_is_reported_at_once(stack):
         make_endpoint(stack, weight=0, variants=eleven, shadow=shadow)
 
     message = str(raised.value)
-    for problem in ("weight must be above 0, got 0", "at most 10 production variants, got 11", "with a shadow variant the endpoint has exactly one production variant",
-                    "variant names must be unique, v1 used twice", "variant v1: initial_instance_count must be at least 1", "variant v1: sampling_percent must be 1 to 100",
-                    "updates blue/green only"):
-        assert problem in message
+    assert message.startswith("DedicatedEndpoint: ")
+    problems = message.removeprefix("DedicatedEndpoint: ").split("; ")
+    for problem in ("weight must be above 0, got 0", "at most 10 production variants, got 11", "with a shadow variant the endpoint has exactly one production variant, got 11",
+                    "variant names must be unique, v1 used twice", "variant v1: initial_instance_count must be at least 1, got 0", "variant v1: sampling_percent must be 1 to 100, got 0",
+                    "an endpoint with several variants updates blue/green only (rolling deployments exclude multi-variant endpoints): set blue_green"):
+        assert problem in problems

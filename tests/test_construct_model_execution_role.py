@@ -75,6 +75,27 @@ def test_listing_a_bucket_is_limited_to_the_prefixes_of_the_artifacts_in_it(stac
     }
 
 
+def test_the_artifact_read_wildcard_is_acknowledged_in_the_validation_report_with_the_folder_it_reads(tmp_path):
+    # Given a role reading one artifact, in an app checked by both compliance packs
+    from stacks import CDK_JSON, add_compliance_checks
+
+    app = cdk.App(outdir=str(tmp_path), context=json.loads(CDK_JSON.read_text())["context"])
+    stack = cdk.Stack(app, "RoleStack", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    ModelExecutionRole(stack, "Role").grant_artifact_read("s3://codegen-models/blockgen/model.tar.gz")
+    add_compliance_checks(app)
+
+    # When it is synthesized
+    app.synth()
+
+    # Then the validation report gives reviewers the reason for the wildcard under the artifact's folder
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    reasons = {violation["ruleName"]: violation["reason"] for plugin in report["pluginReports"] for violation in plugin.get("suppressedViolations", [])}
+    assert reasons["AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::codegen-models/blockgen/*]"] == (
+        "SageMaker downloads every object of the model artifact's folder s3://codegen-models/blockgen/ (a model.tar.gz "
+        "and what sits beside it, or an uncompressed model's files): reads are limited to that prefix."
+    )
+
+
 def test_a_pool_of_a_hundred_models_sharing_a_bucket_adds_a_few_statements_not_a_hundred():
     # Given a hundred models of one repository and bucket, encrypted with one key, in an app without
     # `@aws-cdk/aws-iam:minimizePolicies` (the role must not rely on CDK merging its statements)

@@ -79,7 +79,7 @@ def test_a_direct_endpoint_runs_a_model_of_named_containers_invoked_directly(syn
         "PrimaryContainer": Match.absent(),
     })
     template.has_resource_properties("AWS::SageMaker::EndpointConfig", {"ProductionVariants": [Match.object_like({
-        "ModelName": {"Fn::GetAtt": [Match.string_like_regexp("TabularContainers"), "ModelName"]}, "InstanceType": "ml.c5.large", "InitialInstanceCount": 2})]})
+        "ModelName": {"Fn::GetAtt": [Match.string_like_regexp("TabularContainers"), "ModelName"]}, "InstanceType": "ml.c5.large", "InitialInstanceCount": 2, "InitialVariantWeight": 1})]})
     template.has_resource_properties("AWS::SageMaker::Endpoint", {"EndpointName": "tabular", "RetainAllVariantProperties": True})
 
 

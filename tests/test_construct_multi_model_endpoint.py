@@ -167,6 +167,12 @@ def test_on_a_gpu_the_triton_endpoint_also_tracks_gpu_utilization_under_its_own_
     )
 
 
+def test_the_endpoint_says_where_its_models_are_uploaded(stack):
+    endpoint = make_endpoint(stack)
+
+    assert endpoint.model_data_prefix == PREFIX
+
+
 def test_model_caching_can_be_disabled(stack):
     make_endpoint(stack, model_cache=False)
 

@@ -167,6 +167,23 @@ def test_provisioned_concurrency_takes_a_single_target_tracking_policy(stack):
         endpoint.scale_provisioned_concurrency(Scaling(PROVISIONED, 1, 10, target_tracking=tracking.target_tracking * 2))
 
 
+def test_two_policies_on_other_metrics_are_each_named_in_one_refusal(stack):
+    import dataclasses
+
+    endpoint = make_endpoint(stack, provisioned_concurrency=2)
+    (tracking,) = utilization_tracking().target_tracking
+    others = tuple(dataclasses.replace(tracking, metric=metric) for metric in (ScalingMetric.INVOCATIONS_PER_INSTANCE, ScalingMetric.CONCURRENT_REQUESTS_PER_MODEL))
+
+    with pytest.raises(ValueError) as raised:
+        endpoint.scale_provisioned_concurrency(Scaling(PROVISIONED, 1, 10, target_tracking=others))
+
+    assert str(raised.value) == (
+        f"ServerlessEndpoint {endpoint.endpoint_name}: provisioned concurrency scales on provisioned-concurrency-utilization only, "
+        "got invocations-per-instance, concurrent-requests-per-model; "
+        "provisioned concurrency takes at most one target-tracking policy, and never scales to zero to wake from"
+    )
+
+
 def test_serverless_metrics_name_the_endpoint_and_variant_with_the_statistic_an_alarm_on_them_needs(stack):
     # Given a serverless endpoint
     endpoint = make_endpoint(stack)
