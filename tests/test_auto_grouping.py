@@ -77,6 +77,7 @@ def test_six_small_similar_models_under_one_prefix_go_behind_one_multi_model_con
     assert "0.216 at the floor and 0.216 at mean (what a copy costs as weighed, times its copies at that traffic)" in cost
     assert [reason.split(":")[0] for reason in shop_1["reasons"]] == [
         "cost", "cost alone", "inference latency", "throughput", "scaling complexity", "traffic pattern", "inference latency", "chosen"]
+    assert shop_1["reasons"][1].startswith("cost alone: alone, a copy takes a whole ml.c5.large (0.102 USD/h); serverless at 1024 MB")
     assert shop_1["reasons"][-1].startswith("chosen: multi-model, grouped by the planner: one container serves 6 models")
 
 

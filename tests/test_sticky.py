@@ -271,3 +271,30 @@ def test_models_whose_hosting_is_written_but_not_their_placement_are_kept_where_
     assert placements(plan) == placements(base)
     assert reasons_of(plan, "docs")[0].startswith(f"kept from the lock: {placements(base)['docs'].split(' (')[0]} on ")
     assert reasons_of(plan, "search")[0].startswith("kept from the lock: dedicated endpoint on ")
+
+
+def test_a_model_whose_locked_type_left_the_catalog_is_planned_afresh_and_says_why(deployed, tmp_path):
+    from loadmaster.catalog import Catalog, load_catalog
+
+    base, lock = deployed
+    catalog = load_catalog()
+    without_l4 = Catalog({name: instance for name, instance in catalog.instance_types.items() if name != "ml.g6.2xlarge"}, catalog.sources, catalog.region)
+    path = tmp_path / "auto-platform.yaml"
+    path.write_text(yaml.safe_dump(auto_example()))
+    # When
+    plan = plan_file(path, catalog=without_l4, previous=lock)
+    # Then
+    assert placements(base)["blockgen"] == "pool auto-g6-2xlarge (ml.g6.2xlarge)"
+    assert reasons_of(plan, "blockgen")[0] == ("not kept where the lock has it (pool auto-g6-2xlarge on ml.g6.2xlarge): "
+                                               "the instance catalog no longer has that type; planned afresh")
+
+
+def test_a_model_whose_devices_now_leave_out_its_locked_types_hardware_names_them_all(deployed, tmp_path):
+    base, lock = deployed
+    document = auto_example()
+    next(model for model in document["models"] if model["name"] == "blockgen")["devices"] = ["neuron", "cpu"]
+    # When
+    plan = planned(tmp_path, document, lock)
+    # Then
+    assert reasons_of(plan, "blockgen")[0] == ("not kept where the lock has it (pool auto-g6-2xlarge on ml.g6.2xlarge): "
+                                               "its devices (neuron, cpu) no longer include the gpu of that type; planned afresh")

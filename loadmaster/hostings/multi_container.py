@@ -283,7 +283,7 @@ def unfit_for_one_image(pattern: str, what: str) -> Callable[[Any, dict[str, Dem
     return candidate
 
 
-def baseline(model: Any, plan_type: InstanceType, counts: Counts, catalog: Catalog) -> tuple[Any, ...]:
+def baseline(model: Any, plan_type: InstanceType) -> tuple[Any, ...]:
     """One endpoint per container, as it would run without the multi-container endpoint: each alone on the plan's
     instance type, one instance at mean and at peak (a floor: the portfolio states the containers' traffic together,
     not each one's)."""

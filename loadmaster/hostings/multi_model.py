@@ -257,7 +257,7 @@ def mean_is_stated(model: Any) -> bool:
     return model.scaling == "none" or all(mean is not None for mean, _ in _rates(model).values())
 
 
-def baseline(model: Any, plan_type: InstanceType, counts: Counts, catalog: Catalog) -> tuple[BaselineEndpoint, ...]:
+def baseline(model: Any, plan_type: InstanceType) -> tuple[BaselineEndpoint, ...]:
     """One endpoint per held model, as AWS's pricing example compares them: each alone on an endpoint of the plan's
     instance type, at the instances its own invocations need (one at least, and without a rate)."""
     from loadmaster.planner.cost import BaselineEndpoint  # the planner's, not needed to read a plan

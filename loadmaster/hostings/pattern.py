@@ -168,7 +168,7 @@ class HostingPattern:
       repeat (tests/test_hosting_registry.py checks that they add up to the plan's cost);
     - `locked_placement(model, lock)`: where the lock file has a model on it, or None; None (default): the
       endpoint the lock keys `<pattern>:<model>` (its units' `key`), on its instance type unless `NONE`;
-    - `baseline(model, plan_type, counts, catalog)`: the endpoints "one endpoint per model" compares a model of it
+    - `baseline(model, plan_type)`: the endpoints "one endpoint per model" compares a model of it
       with (`loadmaster.planner.cost.BaselineEndpoint`); None (default): the model alone on the cheapest type that
       holds a copy (`baseline_endpoint`). A model that stands for several (a multi-model endpoint's) has one each;
     - `mean_is_stated(model)`: whether its count at mean traffic comes from traffic it states; None (default):
@@ -194,7 +194,7 @@ class HostingPattern:
     model_problems: Callable[[str, Any, Any, Catalog], list[Problem]] = no_problems
     cost_by_use: Callable[[ModelSpec, Catalog], UsageCost] | None = None
     locked_placement: Callable[[str, IdentityLock], LockedPlacement | None] | None = None
-    baseline: Callable[[ModelSpec, InstanceType, Counts, Catalog], tuple[BaselineEndpoint, ...]] | None = None
+    baseline: Callable[[ModelSpec, InstanceType], tuple[BaselineEndpoint, ...]] | None = None
     mean_is_stated: Callable[[ModelSpec], bool] | None = None
     groups: Callable[[list[Alone], Catalog], Proposals] | None = None
 

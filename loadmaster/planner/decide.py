@@ -333,7 +333,7 @@ def _cost(pools: tuple[PoolDecision, ...], decisions: dict[str, ModelDecision], 
 def _baseline(spec: ModelSpec, decision: ModelDecision, pools: tuple[PoolDecision, ...], catalog: Catalog) -> tuple[BaselineEndpoint, ...]:
     """The endpoints the baseline compares the model with: its pattern's (`HostingPattern.baseline`), else one."""
     plan_type, own = _plan_type(decision, pools, catalog), PATTERNS[decision.hosting].baseline
-    return own(spec, plan_type, decision.counts, catalog) if own else (baseline_endpoint(spec, plan_type, decision.counts, catalog),)
+    return own(spec, plan_type) if own else (baseline_endpoint(spec, plan_type, decision.counts, catalog),)
 
 
 def _plan_type(decision: ModelDecision, pools: tuple[PoolDecision, ...], catalog: Catalog) -> InstanceType:

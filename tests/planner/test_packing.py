@@ -73,6 +73,19 @@ def test_the_peak_check_catches_a_pool_too_small_for_its_peak(catalog):
     assert peak_violations(squeezed) == [f"{pool.name}: {len(pool.peak_placement)} instances at peak, instances.max is {len(pool.peak_placement) - 1}"]
 
 
+def test_the_peak_check_catches_an_instance_given_more_copies_than_it_holds(catalog):
+    # Given a pool's peak placement squeezed onto its first instance: every copy still placed, one instance overfull
+    plan = make_plan(generated_portfolio(12, 1, catalog), "generated", catalog)
+    pool = next(pool for pool in plan.pools if len(pool.peak_placement) > 1)
+    everything = tuple(sorted(copies_in(pool.peak_placement).items()))
+    squeezed = plan.with_units_of("inference-component", (replace(pool, peak_placement=(everything,)),))
+    # Then the check names the instance and what it would hold against what it has
+    instance = pool.instance_type
+    (problem,) = peak_violations(squeezed)
+    assert problem.startswith(f"{pool.name}: instance 1 holds [")
+    assert problem.endswith(f"] (accelerators, MB, CPU) of {[instance.accelerators, instance.usable_memory_mb, instance.usable_vcpu]}")
+
+
 demand = st.builds(Demand, st.integers(1, 4), st.sampled_from([4096, 16384, 32768, 65536, 131072]), st.sampled_from([0.0, 2.0, 4.0, 8.0, 16.0]))
 
 
