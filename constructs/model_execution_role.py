@@ -18,6 +18,11 @@ _S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.*)$")
 # CDK merges statements up to the same size (aws-cdk-lib aws-iam merge-statements, MAX_MERGE_SIZE) so that a policy
 # too large for a role can be split over managed policies, and no statement is larger than a managed policy can hold.
 STATEMENT_BUDGET_CHARS = 2000
+# A token (`${Token[AWS.Partition.9]}`) counts as this many characters, about what `{"Ref": "AWS::Partition"}`
+# takes in the template: its text holds a number that grows with every token the app made before it, so counting
+# the text would split the same grants differently from one synthesis to the next (a spurious change in review).
+TOKEN_CHARS = 25
+_TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")
 
 
 class ModelExecutionRole(Construct):
@@ -148,10 +153,10 @@ class ModelExecutionRole(Construct):
         """Allow `actions` on `resource`, in the statement of this kind of grant while it has room."""
         filling = self._filling.get(kind)
         if filling is None or not filling.has_room(resource):
-            filling = self._filling[kind] = _Filling(self._add_statement(iam.PolicyStatement(actions=actions, resources=[resource])), len(resource))
+            filling = self._filling[kind] = _Filling(self._add_statement(iam.PolicyStatement(actions=actions, resources=[resource])), _chars(resource))
         else:
             filling.statement.add_resources(resource)
-            filling.size += len(resource)
+            filling.size += _chars(resource)
 
     def _allow_listing(self, bucket: str, prefix: str) -> None:
         """List `bucket` under `prefix`. Each bucket has its statements, their condition naming the prefixes granted
@@ -160,9 +165,9 @@ class ModelExecutionRole(Construct):
         kind, pattern = f"s3:listing:{bucket}", f"{prefix}*"
         filling = self._filling.get(kind)
         if filling is None or not filling.has_room(pattern):
-            filling = self._filling[kind] = _Filling(self._add_statement(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[_s3_arn(bucket)])), len(bucket))
+            filling = self._filling[kind] = _Filling(self._add_statement(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[_s3_arn(bucket)])), _chars(bucket))
         filling.prefixes.append(pattern)
-        filling.size += len(pattern)
+        filling.size += _chars(pattern)
         filling.statement.add_condition("StringLike", {"s3:prefix": sorted(filling.prefixes)})
 
     def _add_statement(self, statement: iam.PolicyStatement) -> iam.PolicyStatement:
@@ -206,4 +211,10 @@ class _Filling:
     prefixes: list[str] = field(default_factory=list)  # a listing's s3:prefix condition
 
     def has_room(self, resource: str) -> bool:
-        return self.size + len(resource) <= STATEMENT_BUDGET_CHARS
+        return self.size + _chars(resource) <= STATEMENT_BUDGET_CHARS
+
+
+def _chars(text: str) -> int:
+    """The characters `text` counts for in a statement's budget, each token `TOKEN_CHARS` whatever its number."""
+    stripped, tokens = _TOKEN.subn("", text)
+    return len(stripped) + TOKEN_CHARS * tokens

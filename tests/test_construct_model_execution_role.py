@@ -181,3 +181,25 @@ def test_a_kms_key_named_other_than_by_its_arn_is_refused(stack, key):
 
     with pytest.raises(ValueError, match="is not a KMS key ARN"):
         role.grant_container(IMAGE, "s3://codegen-models/blockgen/model.tar.gz", artifact_kms_key_arn=key)
+
+
+def test_a_roles_statements_split_at_the_same_grant_whatever_number_the_partitions_token_has(monkeypatch):
+    # Given the same hundred artifacts granted twice, the second time with the partition as a token numbered past
+    # ten thousand: a token's text carries its number (`${Token[AWS.Partition.7]}`), which depends on how many
+    # tokens the app made before it
+    from constructs import model_execution_role
+
+    def resources_per_statement() -> list[int]:
+        stack = cdk.Stack(cdk.App(), "Pool", env=cdk.Environment(account="123456789012", region="us-east-1"))
+        role = ModelExecutionRole(stack, "Role")
+        for index in range(100):
+            role.grant_artifact_read(f"s3://codegen-models/model-{index:03}/model.tar.gz")
+        return [len(statement["Resource"]) for statement in with_action(stack, "s3:GetObject")]
+
+    before = resources_per_statement()
+    for _ in range(10_000):
+        cdk.Token.as_string({"Ref": "Anything"})
+    later = cdk.Token.as_string({"Ref": "AWS::Partition"})
+    monkeypatch.setattr(model_execution_role, "_partition_reference", lambda: later)
+    # Then the statements hold the same grants: a review shows no change that is not one
+    assert resources_per_statement() == before and len(before) > 1
