@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loadmaster.errors import PortfolioError, Problem
+from loadmaster.hostings.registry import PATTERNS
 from loadmaster.naming import SAGEMAKER_NAME_MAX
 
 if TYPE_CHECKING:  # the plan carries its identities
@@ -50,10 +51,43 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Hosted:
+    """How a model is hosted on its own under a lock: `key`, the key of its unit there (`component:<model>` for its
+    inference component, else its endpoint's `<pattern>:<model>`), and its identity."""
+
+    key: str
+    identity: Identity
+
+    @property
+    def noun(self) -> str:
+        """What it is, for people: `inference component`, or what the plan's summary counts its pattern's units as
+        (`serverless endpoint`, `batch transform`: `loadmaster.summary`)."""
+        kind = self.key.partition(":")[0]
+        return "inference component" if kind == "component" else PATTERNS[kind].unit.counted(())[0][1]
+
+    def __str__(self) -> str:
+        return f"{self.noun} {self.identity.name}"
+
+
+@dataclass(frozen=True)
 class IdentityLock:
     portfolio: str
-    endpoints: dict[str, Identity]  # by `pool:<name>` or `dedicated:<model>`
+    endpoints: dict[str, Identity]  # by `pool:<name>`, or `<pattern>:<model>` of a model on an endpoint of its own
     components: dict[str, Identity]  # by model
+
+    def hosting_of(self, model: str) -> Hosted | None:
+        """How `model` is hosted on its own: its inference component, or the endpoint (or batch transform) its
+        pattern's unit keys `<pattern>:<model>` (`HostingPattern.placement_in` finds it by the same key); None when
+        it is not. A model `hosting: auto` grouped onto one endpoint with others is not: the lock keys the group's
+        endpoint by the group's name (`multi-model:models-1a2b3c4d`) and does not record its members."""
+        if model in self.components:
+            return Hosted(f"component:{model}", self.components[model])
+        return next((Hosted(key, self.endpoints[key]) for key in (f"{pattern}:{model}" for pattern in PATTERNS) if key in self.endpoints), None)
+
+    def hosted_models(self) -> list[str]:
+        """Every model hosted on its own (`hosting_of`): those with a component, then those with an endpoint of a
+        pattern's (a pool's endpoint, `pool:<pool>`, hosts components: it is no model's own)."""
+        return [*self.components, *(name for kind, _, name in (key.partition(":") for key in self.endpoints) if kind in PATTERNS)]
 
     def changes_from(self, previous: IdentityLock | None) -> list[str]:
         """What a deploy of this lock's plan replaces, for people: new endpoints and components beside old ones."""
@@ -63,11 +97,9 @@ class IdentityLock:
                    for key, identity in self.endpoints.items() if key in previous.endpoints and identity.generation != previous.endpoints[key].generation]
         changes += [f"model {model}: new inference component {identity.name} replaces {previous.components[model].name}"
                     for model, identity in self.components.items() if model in previous.components and identity.generation != previous.components[model].generation]
-        # A model that changes hosting (a re-plan can move it: loadmaster.sticky) is called by another name.
-        changes += [f"model {model}: new dedicated endpoint {self.endpoints[f'dedicated:{model}'].name} replaces inference component {identity.name}"
-                    for model, identity in previous.components.items() if model not in self.components and f"dedicated:{model}" in self.endpoints]
-        changes += [f"model {model}: new inference component {identity.name} replaces dedicated endpoint {previous.endpoints[f'dedicated:{model}'].name}"
-                    for model, identity in self.components.items() if model not in previous.components and f"dedicated:{model}" in previous.endpoints]
+        # A model that changes hosting (its entry says so, or a re-plan moves it: loadmaster.sticky) is called by another name.
+        changes += [f"model {model}: new {after} replaces {before}" for model in previous.hosted_models()
+                    for before, after in [(previous.hosting_of(model), self.hosting_of(model))] if after is not None and after.key != before.key]
         return changes
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from loadmaster.errors import PortfolioError, Problem
-from loadmaster.identity import IdentityLock, lock_path
+from loadmaster.identity import Hosted, IdentityLock, lock_path
 from loadmaster.plan import Plan
 from loadmaster.planner.make import plan_file
 from loadmaster.planner.render import plan_document
@@ -227,14 +227,18 @@ def is_scaling(field: FieldChange) -> bool:
 
 
 def _identity_impacts(base: IdentityLock | None, head: IdentityLock | None) -> list[Impact]:
-    """Endpoints and components whose name changes or goes: clients calling the old name fail."""
+    """Endpoints and components whose name changes or goes: clients calling the old name fail. One that goes because
+    its model is hosted otherwise says where the model went."""
     if base is None or head is None:
         return []
     impacts = []
     for key, before in base.endpoints.items():
         owner, after = _endpoint_owner(key), head.endpoints.get(key)
         if after is None:
-            impacts.append(Impact(BREAKING, owner, f"endpoint `{before.name}` is deleted"))
+            model = key.partition(":")[2]
+            own = base.hosting_of(model)
+            moved = head.hosting_of(model) if own is not None and own.key == key else None  # a pool's endpoint is no model's own
+            impacts.append(Impact(BREAKING, owner, f"endpoint `{before.name}` is deleted{_moves_to(moved)}"))
         elif after.name != before.name:
             impacts.append(Impact(BREAKING, owner, f"endpoint `{before.name}` is replaced by a new endpoint `{after.name}` "
                                   f"({before.instance_type} -> {after.instance_type}): clients must call the new name"))
@@ -242,14 +246,18 @@ def _identity_impacts(base: IdentityLock | None, head: IdentityLock | None) -> l
         after = head.components.get(model)
         old_endpoint = _endpoint_name(base, before.endpoint)
         if after is None:
-            dedicated = head.endpoints.get(f"dedicated:{model}")
-            instead = f", the model moves to its own endpoint `{dedicated.name}`" if dedicated else ""
-            impacts.append(Impact(BREAKING, f"model {model}", f"inference component `{before.name}` on `{old_endpoint}` is deleted{instead}"))
+            impacts.append(Impact(BREAKING, f"model {model}", f"inference component `{before.name}` on `{old_endpoint}` is deleted{_moves_to(head.hosting_of(model))}"))
         elif after.name != before.name:
             new_endpoint = _endpoint_name(head, after.endpoint)
             impacts.append(Impact(BREAKING, f"model {model}", f"inference component `{before.name}` moves from endpoint `{old_endpoint}` "
                                   f"to `{new_endpoint}` as a new component `{after.name}`: clients must call the new names"))
     return impacts
+
+
+def _moves_to(hosted: Hosted | None) -> str:
+    """`, the model moves to serverless endpoint `team-chat``: where HEAD hosts a model whose unit goes (nothing: it is
+    gone, or on an endpoint of a group, which the lock does not record by member)."""
+    return f", the model moves to {hosted.noun} `{hosted.identity.name}`" if hosted else ""
 
 
 def _endpoint_name(lock: IdentityLock, reference: str) -> str:

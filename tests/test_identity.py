@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from loadmaster.cli import main
-from loadmaster.identity import lock_path, read_lock
+from loadmaster.identity import Identity, IdentityLock, lock_path, read_lock
 from loadmaster.planner.make import plan_file
 from loadmaster.rehearsal import RehearsalFailed, Stack, rehearse, rehearse_portfolio
 from loadmaster.synthesis import DEFAULT_PORTFOLIO as EXAMPLE
@@ -75,6 +75,98 @@ def test_the_next_plan_after_the_lock_is_written_keeps_the_new_names(tmp_path):
     # Then nothing is replaced a second time
     assert again.replaced == ()
     assert again.identities == first.identities
+
+
+def test_a_model_whose_entry_moves_it_to_serverless_is_listed_as_replaced_by_its_serverless_endpoint(tmp_path):
+    # Given the example deployed and locked
+    deployed = plan_file(EXAMPLE)
+    # When textevel leaves the A10G pool for a serverless endpoint
+    serverless = changed("    hosting: inference-component\n" + TEXTEVEL_POOL + "    copies: {min: 1, max: 4}\n    scaling: {metric: invocations-per-copy, target: 120}\n",
+                         "    hosting: serverless\n")
+    plan = plan_file(portfolio(tmp_path, "serverless.yaml", serverless), previous=deployed.identities)
+    # Then
+    assert plan.replaced == ("model textevel: new serverless endpoint codegen-platform-textevel replaces inference component codegen-platform-textevel",)
+
+
+# Locks built directly: what a deploy had, and what the next plan names.
+POOL = {"pool:a10g-pool": Identity("team-a10g-pool", 1, instance_type="ml.g5.12xlarge")}
+ON_THE_POOL = Identity("team-chat", 1, endpoint="pool:a10g-pool#1")
+
+
+def locked(endpoints: dict | None = None, components: dict | None = None) -> IdentityLock:
+    """A lock of portfolio `team` with its pool's endpoint, and `endpoints` and `components` besides."""
+    return IdentityLock("team", {**POOL, **(endpoints or {})}, components or {})
+
+
+def test_a_model_moved_from_its_inference_component_to_serverless_is_named_on_its_serverless_endpoint():
+    # Given chat deployed as an inference component on the pool
+    deployed = locked(components={"chat": ON_THE_POOL})
+    # When the next plan hosts it on a serverless endpoint
+    planned = locked(endpoints={"serverless:chat": Identity("team-chat", 1, instance_type="serverless")})
+    # Then
+    assert planned.changes_from(deployed) == ["model chat: new serverless endpoint team-chat replaces inference component team-chat"]
+
+
+def test_a_model_moved_from_serverless_to_an_inference_component_is_named_on_its_component():
+    # Given chat deployed on a serverless endpoint
+    deployed = locked(endpoints={"serverless:chat": Identity("team-chat", 1, instance_type="serverless")})
+    # When the next plan places it on the pool
+    planned = locked(components={"chat": ON_THE_POOL})
+    # Then
+    assert planned.changes_from(deployed) == ["model chat: new inference component team-chat replaces serverless endpoint team-chat"]
+
+
+def test_a_model_moved_from_a_dedicated_to_an_async_endpoint_is_named_on_its_async_endpoint():
+    # Given chat deployed on a dedicated endpoint
+    deployed = locked(endpoints={"dedicated:chat": Identity("team-chat", 1, instance_type="ml.g5.2xlarge")})
+    # When the next plan hosts it on an async endpoint of the same instance type
+    planned = locked(endpoints={"async:chat": Identity("team-chat", 1, instance_type="ml.g5.2xlarge")})
+    # Then
+    assert planned.changes_from(deployed) == ["model chat: new async endpoint team-chat replaces dedicated endpoint team-chat"]
+
+
+def test_a_model_that_only_changes_instance_type_gets_a_new_endpoint_and_does_not_move():
+    # Given chat deployed on a dedicated endpoint
+    deployed = locked(endpoints={"dedicated:chat": Identity("team-chat", 1, instance_type="ml.g5.2xlarge")})
+    # When the next plan keeps it dedicated on another instance type
+    planned = locked(endpoints={"dedicated:chat": Identity("team-chat-v2", 2, instance_type="ml.g6.2xlarge")})
+    # Then it is replaced by its next generation, and nothing says it moved
+    assert planned.changes_from(deployed) == ["dedicated chat: new endpoint team-chat-v2 replaces team-chat (ml.g5.2xlarge -> ml.g6.2xlarge)"]
+
+
+def test_a_model_that_keeps_its_hosting_and_a_model_that_is_removed_are_no_change():
+    # Given chat on the pool and report on a batch transform
+    deployed = locked(endpoints={"batch:report": Identity("team-report", 1, instance_type="batch")}, components={"chat": ON_THE_POOL})
+    # When the next plan keeps chat where it is and report is gone
+    planned = locked(components={"chat": ON_THE_POOL})
+    # Then
+    assert planned.changes_from(deployed) == []
+
+
+@pytest.mark.parametrize("endpoints, components, says", [
+    ({}, {"chat": ON_THE_POOL}, "inference component team-chat"),
+    ({"dedicated:chat": Identity("team-chat", 1, instance_type="ml.g5.2xlarge")}, {}, "dedicated endpoint team-chat"),
+    ({"serverless:chat": Identity("team-chat", 1, instance_type="serverless")}, {}, "serverless endpoint team-chat"),
+    ({"batch:chat": Identity("team-chat", 1, instance_type="batch")}, {}, "batch transform team-chat"),
+    ({"multi-model:chat": Identity("team-chat", 1, instance_type="ml.c5.large")}, {}, "multi-model endpoint team-chat"),
+], ids=["component", "dedicated", "serverless", "batch", "multi-model"])
+def test_a_model_hosted_on_its_own_is_named_by_what_its_pattern_deploys(endpoints, components, says):
+    # Given a lock with chat on a unit of its own
+    lock = locked(endpoints, components)
+    # When asked how chat is hosted
+    hosted = lock.hosting_of("chat")
+    # Then it is named as the plan's summary counts its pattern's units
+    assert str(hosted) == says
+
+
+def test_a_pools_endpoint_and_a_groups_endpoint_are_no_models_own():
+    # Given a pool named like a model, and a multi-model endpoint the grouping step formed (keyed by its group's name)
+    lock = locked(endpoints={"pool:chat": Identity("team-chat", 1, instance_type="ml.g5.12xlarge"),
+                             "multi-model:models-1a2b3c4d": Identity("team-models-1a2b3c4d", 1, instance_type="ml.c5.large")})
+    # When asked how chat, and a member of the group, are hosted
+    # Then neither is hosted on its own: the lock does not record a group's members
+    assert (lock.hosting_of("chat"), lock.hosting_of("search")) == (None, None)
+    assert lock.hosted_models() == ["models-1a2b3c4d"]
 
 
 @pytest.mark.slow

@@ -19,7 +19,8 @@ import yaml
 
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
-from loadmaster.review import BREAKING, HOURS_PER_MONTH, RESTART, create_only_replacements, render_markdown, review, review_document
+from loadmaster.identity import Identity, IdentityLock
+from loadmaster.review import BREAKING, HOURS_PER_MONTH, RESTART, _identity_impacts, create_only_replacements, render_markdown, review, review_document
 from loadmaster.synthesis import DEFAULT_PORTFOLIO
 from portfolio_repository import entry, repository_with_change
 
@@ -159,7 +160,6 @@ def test_a_bad_head_portfolio_is_named_by_what_the_user_wrote(repository, tmp_pa
 
 def test_removing_a_pool_and_a_model_deletes_their_endpoint_and_component_client_breaking(tmp_path):
     from loadmaster.planner.make import plan_file
-    from loadmaster.review import _identity_impacts
 
     document = yaml.safe_load(DEFAULT_PORTFOLIO.read_text())
     (tmp_path / "base.yaml").write_text(yaml.safe_dump(document))
@@ -175,6 +175,86 @@ def test_removing_a_pool_and_a_model_deletes_their_endpoint_and_component_client
         (BREAKING, "model apexguru", "inference component `codegen-platform-apexguru` on `codegen-platform-a100-pool` is deleted"),
         (BREAKING, "model codegen-xl", "inference component `codegen-platform-codegen-xl` on `codegen-platform-a100-pool` is deleted"),
     }
+
+
+# Where a model went: locks built directly, what BASE deployed and what HEAD names.
+POOL = {"pool:a10g-pool": Identity("team-a10g-pool", 1, instance_type="ml.g5.12xlarge")}
+ON_THE_POOL = Identity("team-chat", 1, endpoint="pool:a10g-pool#1")
+
+
+def locked(endpoints: dict | None = None, components: dict | None = None) -> IdentityLock:
+    return IdentityLock("team", {**POOL, **(endpoints or {})}, components or {})
+
+
+def impacts_of(base: IdentityLock, head: IdentityLock) -> set[tuple[str, str, str]]:
+    return {(impact.severity, impact.owner, impact.what) for impact in _identity_impacts(base, head)}
+
+
+def test_a_component_whose_model_goes_serverless_is_deleted_naming_its_serverless_endpoint():
+    # Given chat deployed as an inference component on the pool
+    base = locked(components={"chat": ON_THE_POOL})
+    # When HEAD hosts it on a serverless endpoint
+    head = locked(endpoints={"serverless:chat": Identity("team-chat", 1, instance_type="serverless")})
+    # Then clients must call the serverless endpoint
+    assert impacts_of(base, head) == {
+        (BREAKING, "model chat", "inference component `team-chat` on `team-a10g-pool` is deleted, the model moves to serverless endpoint `team-chat`")}
+
+
+def test_a_serverless_endpoint_whose_model_goes_to_a_pool_is_deleted_naming_its_component():
+    # Given chat deployed on a serverless endpoint
+    base = locked(endpoints={"serverless:chat": Identity("team-chat", 1, instance_type="serverless")})
+    # When HEAD places it on the pool
+    head = locked(components={"chat": ON_THE_POOL})
+    # Then
+    assert impacts_of(base, head) == {(BREAKING, "model chat", "endpoint `team-chat` is deleted, the model moves to inference component `team-chat`")}
+
+
+def test_a_dedicated_endpoint_whose_model_goes_async_is_deleted_naming_its_async_endpoint():
+    # Given chat deployed on a dedicated endpoint
+    base = locked(endpoints={"dedicated:chat": Identity("team-chat", 1, instance_type="ml.g5.2xlarge")})
+    # When HEAD hosts it on an async endpoint
+    head = locked(endpoints={"async:chat": Identity("team-chat", 1, instance_type="ml.g5.2xlarge")})
+    # Then
+    assert impacts_of(base, head) == {(BREAKING, "model chat", "endpoint `team-chat` is deleted, the model moves to async endpoint `team-chat`")}
+
+
+def test_a_dedicated_endpoint_on_another_instance_type_is_replaced_and_its_model_does_not_move():
+    # Given chat deployed on a dedicated endpoint
+    base = locked(endpoints={"dedicated:chat": Identity("team-chat", 1, instance_type="ml.g5.2xlarge")})
+    # When HEAD keeps it dedicated on another instance type
+    head = locked(endpoints={"dedicated:chat": Identity("team-chat-v2", 2, instance_type="ml.g6.2xlarge")})
+    # Then
+    assert impacts_of(base, head) == {
+        (BREAKING, "model chat", "endpoint `team-chat` is replaced by a new endpoint `team-chat-v2` (ml.g5.2xlarge -> ml.g6.2xlarge): clients must call the new name")}
+
+
+def test_a_pool_that_goes_says_nothing_of_a_model_named_like_it():
+    # Given a pool chat, and a model chat on the other pool
+    base = locked(endpoints={"pool:chat": Identity("team-chat", 1, instance_type="ml.g5.12xlarge")}, components={"chat": ON_THE_POOL})
+    # When HEAD removes the pool chat and keeps the model
+    head = locked(components={"chat": ON_THE_POOL})
+    # Then the pool's endpoint is deleted, and no model moves to it
+    assert impacts_of(base, head) == {(BREAKING, "pool chat", "endpoint `team-chat` is deleted")}
+
+
+def to_serverless(document: dict) -> None:
+    """textevel leaves the A10G pool for a serverless endpoint: what its new hosting has, without the pool's keys."""
+    textevel = entry(document, "models", "textevel")
+    for key in ("pool", "per_copy", "copies", "scaling"):
+        del textevel[key]
+    textevel["hosting"] = "serverless"
+
+
+def test_a_review_of_a_model_moved_to_serverless_names_its_new_endpoint(tmp_path):
+    # Given a change that moves textevel to hosting: serverless
+    repository = repository_with_change(tmp_path / "repository", to_serverless)
+    # When it is reviewed between its two revisions
+    with working_directory(repository):
+        moved = review("HEAD~1:portfolio.yaml", "HEAD:portfolio.yaml")
+    # Then its component's deletion is client-breaking and says where clients now call it
+    assert (BREAKING, "inference component `codegen-platform-textevel` on `codegen-platform-a10g-pool` is deleted, "
+            "the model moves to serverless endpoint `codegen-platform-textevel`") in {(impact.severity, impact.what) for impact in moved.impacts if impact.owner == "model textevel"}
+    assert "model textevel: new serverless endpoint codegen-platform-textevel replaces inference component codegen-platform-textevel" in moved.head_plan.replaced
 
 
 def test_a_create_only_property_changed_in_place_is_a_replacement_by_the_provider_schema():
