@@ -48,6 +48,7 @@ class Identity:
     instance_type: str | None = None  # endpoints
     endpoint: str | None = None  # components: the endpoint's key and generation, `pool:a10g-pool#2`
     stack: str | None = None  # the stack that holds it: a later generation stays there too
+    members: tuple[str, ...] | None = None  # a group's endpoint: the `auto` models it serves (loadmaster.planner.grouping)
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,20 @@ class IdentityLock:
     components: dict[str, Identity]  # by model
 
     def hosting_of(self, model: str) -> Hosted | None:
-        """How `model` is hosted on its own: its inference component, or the endpoint (or batch transform) its
-        pattern's unit keys `<pattern>:<model>` (`HostingPattern.placement_in` finds it by the same key); None when
-        it is not. A model `hosting: auto` grouped onto one endpoint with others is not: the lock keys the group's
-        endpoint by the group's name (`multi-model:models-1a2b3c4d`) and does not record its members."""
+        """How `model` is hosted: its inference component, the endpoint (or batch transform) its pattern's unit keys
+        `<pattern>:<model>` (`HostingPattern.placement_in` finds it by the same key), or the endpoint of the group it
+        is a member of (keyed by the group's name, `multi-model:models-1a2b3c4d`); None when it is not."""
         if model in self.components:
             return Hosted(f"component:{model}", self.components[model])
-        return next((Hosted(key, self.endpoints[key]) for key in (f"{pattern}:{model}" for pattern in PATTERNS) if key in self.endpoints), None)
+        own = next((key for key in (f"{pattern}:{model}" for pattern in PATTERNS) if key in self.endpoints), None)
+        key = own or next((key for key, identity in self.endpoints.items() if model in (identity.members or ())), None)
+        return Hosted(key, self.endpoints[key]) if key else None
 
     def hosted_models(self) -> list[str]:
-        """Every model hosted on its own (`hosting_of`): those with a component, then those with an endpoint of a
-        pattern's (a pool's endpoint, `pool:<pool>`, hosts components: it is no model's own)."""
-        return [*self.components, *(name for kind, _, name in (key.partition(":") for key in self.endpoints) if kind in PATTERNS)]
+        """Every model `hosting_of` finds: those with a component, those with an endpoint of a pattern's (a pool's
+        endpoint, `pool:<pool>`, hosts components: it is no model's own), then the members of groups."""
+        own = [name for kind, _, name in (key.partition(":") for key, identity in self.endpoints.items() if not identity.members) if kind in PATTERNS]
+        return [*self.components, *own, *(member for identity in self.endpoints.values() for member in identity.members or ())]
 
     def changes_from(self, previous: IdentityLock | None) -> list[str]:
         """What a deploy of this lock's plan replaces, for people: new endpoints and components beside old ones."""
@@ -117,7 +120,7 @@ def read_lock(path: Path) -> IdentityLock | None:
             raise ValueError(f"version {document.get('version')!r}, expected {LOCK_VERSION}")
         lock = IdentityLock(
             portfolio=document["portfolio"],
-            endpoints={key: Identity(**value) for key, value in document["endpoints"].items()},
+            endpoints={key: Identity(**{**value, **({"members": tuple(value["members"])} if "members" in value else {})}) for key, value in document["endpoints"].items()},
             components={key: Identity(**value) for key, value in document["components"].items()},
         )
         for identity in (*lock.endpoints.values(), *lock.components.values()):
@@ -171,11 +174,12 @@ class _Names:
     def __init__(self, previous: IdentityLock | None, endpoints: dict[str, Identity], components: dict[str, Identity]) -> None:
         self.previous, self.endpoints, self.components = previous, endpoints, components
 
-    def endpoint(self, key: str, base_name: str, instance_type: str) -> Identity:
-        """A new generation where the instance type changed: SageMaker cannot change it in place."""
+    def endpoint(self, key: str, base_name: str, instance_type: str, members: tuple[str, ...] | None = None) -> Identity:
+        """A new generation where the instance type changed: SageMaker cannot change it in place. `members`: the
+        models a group's endpoint serves."""
         before = self.previous.endpoints.get(key) if self.previous else None
         generation = 1 if before is None else before.generation if before.instance_type == instance_type else before.generation + 1
-        self.endpoints[key] = Identity(_named(base_name, generation), generation, instance_type=instance_type, stack=before.stack if before else None)
+        self.endpoints[key] = Identity(_named(base_name, generation), generation, instance_type=instance_type, stack=before.stack if before else None, members=members)
         return self.endpoints[key]
 
     def component(self, model: str, base_name: str, endpoint: str) -> Identity:

@@ -242,6 +242,10 @@ def _identity_impacts(base: IdentityLock | None, head: IdentityLock | None) -> l
         elif after.name != before.name:
             impacts.append(Impact(BREAKING, owner, f"endpoint `{before.name}` is replaced by a new endpoint `{after.name}` "
                                   f"({before.instance_type} -> {after.instance_type}): clients must call the new name"))
+        for member in before.members or ():
+            left, now = base.hosting_of(member), head.hosting_of(member)
+            if now is None or now.identity.name != left.identity.name:
+                impacts.append(Impact(BREAKING, f"model {member}", f"leaves {left.noun} `{before.name}`, which served it with others{_moves_to(now)}"))
     for model, before in base.components.items():
         after = head.components.get(model)
         old_endpoint = _endpoint_name(base, before.endpoint)

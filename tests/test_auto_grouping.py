@@ -81,6 +81,15 @@ def test_six_small_similar_models_under_one_prefix_go_behind_one_multi_model_con
     assert shop_1["reasons"][-1].startswith("chosen: multi-model, grouped by the planner: one container serves 6 models")
 
 
+def test_the_lock_records_the_models_a_groups_endpoint_serves(tmp_path):
+    # Given the six shop models grouped on one multi-model endpoint
+    plan = plan_of(tmp_path, *SHOPS)
+    (endpoint,) = plan.units_of("multi-model")
+    # Then the lock keys the endpoint by the group and records its members: a later plan that moves one says where
+    assert plan.identities.endpoints[endpoint.key].members == tuple(f"shop-{index}" for index in range(1, 7))
+    assert str(plan.identities.hosting_of("shop-3")) == f"multi-model endpoint {endpoint.endpoint_name}"
+
+
 def test_the_plan_for_people_names_each_grouped_models_endpoint_and_target_model(tmp_path):
     from loadmaster.planner.render import render_markdown
     from loadmaster.summary import render_summary

@@ -3,6 +3,7 @@ and the rehearsal, creating before it deletes as CloudFormation does, proves tha
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -159,14 +160,46 @@ def test_a_model_hosted_on_its_own_is_named_by_what_its_pattern_deploys(endpoint
     assert str(hosted) == says
 
 
-def test_a_pools_endpoint_and_a_groups_endpoint_are_no_models_own():
-    # Given a pool named like a model, and a multi-model endpoint the grouping step formed (keyed by its group's name)
-    lock = locked(endpoints={"pool:chat": Identity("team-chat", 1, instance_type="ml.g5.12xlarge"),
-                             "multi-model:models-1a2b3c4d": Identity("team-models-1a2b3c4d", 1, instance_type="ml.c5.large")})
-    # When asked how chat, and a member of the group, are hosted
-    # Then neither is hosted on its own: the lock does not record a group's members
-    assert (lock.hosting_of("chat"), lock.hosting_of("search")) == (None, None)
-    assert lock.hosted_models() == ["models-1a2b3c4d"]
+def test_a_pools_endpoint_is_no_models_own_even_named_like_one():
+    # Given a pool named like a model
+    lock = locked(endpoints={"pool:chat": Identity("team-chat", 1, instance_type="ml.g5.12xlarge")})
+    # Then the model is not hosted there: a pool's endpoint hosts components
+    assert lock.hosting_of("chat") is None
+
+
+GROUP = Identity("team-models-1a2b3c4d", 1, instance_type="ml.c5.large", members=("shop-1", "shop-2"))
+
+
+def test_a_groups_endpoint_hosts_the_members_the_lock_records():
+    # Given a multi-model endpoint the grouping step formed for two auto models (keyed by its group's name)
+    lock = locked(endpoints={"multi-model:models-1a2b3c4d": GROUP})
+    # Then each member is hosted there, and the group itself is no model
+    assert str(lock.hosting_of("shop-1")) == "multi-model endpoint team-models-1a2b3c4d"
+    assert lock.hosted_models() == ["shop-1", "shop-2"]
+
+
+def test_a_member_that_leaves_its_group_for_serverless_is_named_on_its_serverless_endpoint():
+    # Given shop-1 and shop-2 deployed on their group's multi-model endpoint
+    deployed = locked(endpoints={"multi-model:models-1a2b3c4d": GROUP})
+    # When the next plan hosts shop-1 alone on a serverless endpoint, and shop-2 on the pool
+    planned = locked(endpoints={"serverless:shop-1": Identity("team-shop-1", 1, instance_type="serverless")}, components={"shop-2": ON_THE_POOL})
+    # Then
+    assert planned.changes_from(deployed) == [
+        "model shop-1: new serverless endpoint team-shop-1 replaces multi-model endpoint team-models-1a2b3c4d",
+        "model shop-2: new inference component team-chat replaces multi-model endpoint team-models-1a2b3c4d",
+    ]
+
+
+def test_a_lock_keeps_a_groups_members_through_the_file(tmp_path):
+    from loadmaster.identity import write_lock
+
+    # Given a lock with a group's endpoint, written and read back
+    lock = locked(endpoints={"multi-model:models-1a2b3c4d": GROUP})
+    write_lock(tmp_path / "team.lock.json", lock)
+    # Then it is the same lock, and only the group's endpoint has members in the file
+    assert read_lock(tmp_path / "team.lock.json") == lock
+    written = json.loads((tmp_path / "team.lock.json").read_text())["endpoints"]
+    assert {key: endpoint.get("members") for key, endpoint in written.items()} == {"pool:a10g-pool": None, "multi-model:models-1a2b3c4d": ["shop-1", "shop-2"]}
 
 
 @pytest.mark.slow

@@ -237,6 +237,27 @@ def test_a_pool_that_goes_says_nothing_of_a_model_named_like_it():
     assert impacts_of(base, head) == {(BREAKING, "pool chat", "endpoint `team-chat` is deleted")}
 
 
+def test_members_that_leave_their_groups_endpoint_are_each_named_where_they_went():
+    # Given shop-1 and shop-2 deployed on the multi-model endpoint of their group
+    group = Identity("team-models-1a2b3c4d", 1, instance_type="ml.c5.large", members=("shop-1", "shop-2"))
+    base = locked(endpoints={"multi-model:models-1a2b3c4d": group})
+    # When HEAD hosts shop-1 on a serverless endpoint and shop-2 on the pool: the group's endpoint goes
+    head = locked(endpoints={"serverless:shop-1": Identity("team-shop-1", 1, instance_type="serverless")}, components={"shop-2": ON_THE_POOL})
+    # Then the endpoint is deleted, and each member's callers learn where to call it now
+    assert impacts_of(base, head) == {
+        (BREAKING, "model models-1a2b3c4d", "endpoint `team-models-1a2b3c4d` is deleted"),
+        (BREAKING, "model shop-1", "leaves multi-model endpoint `team-models-1a2b3c4d`, which served it with others, the model moves to serverless endpoint `team-shop-1`"),
+        (BREAKING, "model shop-2", "leaves multi-model endpoint `team-models-1a2b3c4d`, which served it with others, the model moves to inference component `team-chat`"),
+    }
+
+
+def test_a_member_that_stays_in_its_group_is_no_impact():
+    group = Identity("team-models-1a2b3c4d", 1, instance_type="ml.c5.large", members=("shop-1", "shop-2"))
+    # Given and when: the same group in BASE and HEAD
+    # Then nothing breaks
+    assert impacts_of(locked(endpoints={"multi-model:models-1a2b3c4d": group}), locked(endpoints={"multi-model:models-1a2b3c4d": group})) == set()
+
+
 def to_serverless(document: dict) -> None:
     """textevel leaves the A10G pool for a serverless endpoint: what its new hosting has, without the pool's keys."""
     textevel = entry(document, "models", "textevel")

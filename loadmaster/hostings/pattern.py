@@ -251,8 +251,13 @@ class ModelEndpoint:
         """What the lock records it runs on, whose change makes it a new endpoint (loadmaster.identity)."""
         raise NotImplementedError
 
+    @property
+    def member_names(self) -> tuple[str, ...] | None:
+        """The portfolio models a group's endpoint serves, which the lock records (`HostsMembers`); None: its own."""
+        return None
+
     def identified(self, names: Any) -> Any:
-        endpoint = names.endpoint(self.key, self.endpoint_name, self.runs_on)
+        endpoint = names.endpoint(self.key, self.endpoint_name, self.runs_on, members=self.member_names)
         return replace(self, endpoint_name=endpoint.name, generation=endpoint.generation, stack=endpoint.stack)  # type: ignore[type-var]
 
 
@@ -261,6 +266,10 @@ class HostsMembers:
     user wrote): each member has its own plan entry, saying how callers invoke it, and its own reasons."""
 
     members: tuple[Member, ...]
+
+    @property
+    def member_names(self) -> tuple[str, ...] | None:
+        return tuple(member.name for member in self.members) or None
 
     def with_reasons(self, reasons: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> Any:
         members = tuple(replace(member, reasons=reasons(member.name, member.reasons)) for member in self.members)
