@@ -271,3 +271,19 @@ def test_a_nightly_batch_transform_is_billed_by_its_runs_in_the_plan_and_the_bas
     # ... in a part of the bill of its own, the same in the baseline, where it is already one transform of its own
     for side in (plan.bill.plan, plan.bill.baseline):
         assert side.part("batch transform").hourly_at_mean == pytest.approx(hourly) and side.part("instances").hourly_at_mean == 0
+
+
+def test_a_portfolio_on_no_instances_cites_no_source_for_them():
+    # Given one serverless model: no instance is priced
+    plan = plan_of({"name": "tagger", "image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                    "artifact": "s3://team-models/tagger/model.tar.gz", "hosting": "serverless", "serverless": {"memory_mb": 2048, "max_concurrency": 5},
+                    "size_gb": 0.5, "traffic": {"pattern": "intermittent", "mean_concurrency": 0.2, "peak_concurrency": 3}})
+    # Then the bill's instances row says so instead of citing a price list it did not use
+    assert "| instances | 0.00 | 0.00 | 0.00 | 0.00 | 0.00 | n/a |" in render_markdown(plan).splitlines()
+
+
+def test_the_json_plan_is_indented_for_people_reading_it_in_a_pull_request():
+    # Given a plan written as JSON
+    text = render_json(plan_of(dedicated("inline", "ml.g5.2xlarge", {"pattern": "steady", "mean_concurrency": 4, "peak_concurrency": 8})))
+    # Then each key is on a line of its own, two spaces in per level
+    assert text.startswith('{\n  "') and '\n    "' in text

@@ -168,3 +168,12 @@ def test_an_artifacts_container_carries_the_key_it_is_encrypted_with_its_own_els
     plan = plan_of(models, artifact_kms_key_arn=portfolios)
     keys = {endpoint.model: endpoint.container.artifact_kms_key_arn for endpoint in plan.dedicated}
     assert keys == {"own-key": own, "portfolio-key": portfolios, "no-artifact": None}
+
+
+def test_a_pool_without_instance_type_and_without_models_is_refused_naming_its_field():
+    # Given a pool for the planner to size, on which no model is placed
+    with pytest.raises(PortfolioError) as raised:
+        plan_of([auto_model("blockgen")], pools=[{"name": "spare", "instances": {"min": 1, "max": 2}}])
+    # Then the user learns what to write
+    assert [(problem.location, problem.message) for problem in raised.value.problems] == [
+        ("pools[0] (spare).instance_type", "no model is placed on this pool for the planner to size it from: set instance_type or remove the pool")]

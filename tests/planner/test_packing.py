@@ -86,6 +86,32 @@ def test_the_peak_check_catches_an_instance_given_more_copies_than_it_holds(cata
     assert problem.endswith(f"] (accelerators, MB, CPU) of {[instance.accelerators, instance.usable_memory_mb, instance.usable_vcpu]}")
 
 
+def test_the_peak_check_names_a_model_short_of_copies_with_the_copies_it_has(catalog):
+    # Given a pool's peak placement with one copy of a model taken away
+    plan = make_plan(generated_portfolio(12, 1, catalog), "generated", catalog)
+    pool = plan.pools[0]
+    component = next(component for component in pool.components if component.copy_counts.peak >= 2)
+    first = next(index for index, instance in enumerate(pool.peak_placement) if component.model in dict(instance))
+    short = tuple(tuple((model, copies - (model == component.model)) for model, copies in instance if (model, copies) != (component.model, 1))
+                  if index == first else instance for index, instance in enumerate(pool.peak_placement))
+    squeezed = plan.with_units_of("inference-component", (replace(pool, peak_placement=short),))
+    # Then the check says how many it has against how many it needs
+    assert peak_violations(squeezed) == [f"{pool.name}: {component.model} has {component.copy_counts.peak - 1} copies placed at peak, needs {component.copy_counts.peak}"]
+
+
+def test_a_model_with_no_copy_at_peak_need_not_be_placed(catalog):
+    # Given a component that needs no copy at peak, placed nowhere
+    from loadmaster.planner.sizing import Counts
+
+    plan = make_plan(generated_portfolio(12, 1, catalog), "generated", catalog)
+    pool = plan.pools[0]
+    idle, *others = pool.components
+    emptied = tuple(tuple(item for item in instance if item[0] != idle.model) for instance in pool.peak_placement)
+    unit = replace(pool, components=(replace(idle, copy_counts=Counts(0, 0, 0), copies=Bounds(0, idle.copies.max)), *others), peak_placement=tuple(i for i in emptied if i))
+    # Then nothing is wrong with it
+    assert [problem for problem in peak_violations(plan.with_units_of("inference-component", (unit,))) if idle.model in problem] == []
+
+
 demand = st.builds(Demand, st.integers(1, 4), st.sampled_from([4096, 16384, 32768, 65536, 131072]), st.sampled_from([0.0, 2.0, 4.0, 8.0, 16.0]))
 
 

@@ -46,7 +46,8 @@ def test_no_copy_is_derived_for_an_instance_type_it_cannot_fit(catalog):
 def test_a_plan_says_when_it_derived_per_copy_from_size_gb():
     plan = plan_of([auto_model("blockgen", size_gb=15, pattern="variable")])
     (component,) = plan.pools[0].components
-    assert any(note.startswith("per_copy derived from size_gb 15") for note in component.notes)
+    assert "per_copy derived from size_gb 15: 16.8 GiB of accelerator memory (weights x 1.2) -> 1 x 22.5 GiB (what a process is given " \
+           "of a 24 GB NVIDIA L4), 17167 MB host memory, 2 CPU cores" in component.notes
     assert component.accelerators == 1 and component.memory_mb == 17167
 
 
