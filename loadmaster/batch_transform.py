@@ -29,9 +29,9 @@ from loadmaster.limits import (
 )
 
 SECONDS_PER_HOUR = 3600
-# The mean Gregorian month (365.2425 days / 12), what a rate schedule's runs per month are counted over.
+# The mean Gregorian month (365.2425 days / 12), what a rate schedule's runs per month are counted over. Their cost
+# per hour is that month's cost over `loadmaster.catalog.HOURS_PER_MONTH`, so that a bill's month shows it whole.
 DAYS_PER_MONTH = 365.2425 / 12
-HOURS_PER_MONTH = DAYS_PER_MONTH * 24
 # The years a cron expression's runs are averaged over when its year field allows them: four years with one leap
 # year, so that a schedule on the 29th, or on a weekday, is counted as it falls on average.
 REFERENCE_YEARS = (2028, 2029, 2030, 2031)

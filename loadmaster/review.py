@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from loadmaster.catalog import HOURS_PER_MONTH
 from loadmaster.errors import PortfolioError, Problem
 from loadmaster.identity import Hosted, IdentityLock, lock_path
 from loadmaster.plan import Plan
@@ -27,9 +28,6 @@ from loadmaster.planner.make import plan_file
 from loadmaster.planner.render import plan_document
 from loadmaster.synthesis import PROJECT_ROOT, ComplianceFailed, owner_of, synthesize
 
-# A month of an always-on instance is 730 hours (24 x 365 / 12), as the AWS Pricing Calculator's monthly estimates
-# and cost tools built on AWS prices count it (infracost issue 1556; docs/aws-facts.md).
-HOURS_PER_MONTH = 730
 
 # What a change does to the resources of a deployment, worst first.
 BREAKING = "client-breaking"  # clients must call another name, or the name is gone

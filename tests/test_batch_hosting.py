@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loadmaster.batch_transform import DAYS_PER_MONTH, HOURS_PER_MONTH, Schedule
+from loadmaster.batch_transform import DAYS_PER_MONTH, Schedule
+from loadmaster.catalog import HOURS_PER_MONTH
 from loadmaster.catalog import load_catalog
 from loadmaster.errors import PortfolioError
 from loadmaster.spec.load import load_portfolio

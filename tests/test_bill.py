@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from loadmaster.batch_transform import HOURS_PER_MONTH as BATCH_HOURS_PER_MONTH
-from loadmaster.catalog import Catalog, load_catalog
+from loadmaster.catalog import HOURS_PER_MONTH, Catalog, load_catalog
 from loadmaster.cli import main
 from loadmaster.errors import EXIT_BAD_INPUT
 from loadmaster.planner.make import make_plan
@@ -265,12 +264,14 @@ def test_a_nightly_batch_transform_is_billed_by_its_runs_in_the_plan_and_the_bas
     plan = plan_of(model)
     (transform,) = plan.units
     # Then the plan costs its month of runs, 2 x 0.23 x 1.5 USD each, spread over the month's hours; no instance runs between them
-    hourly = 2 * 0.23 * 1.5 * transform.cost.runs_per_month / BATCH_HOURS_PER_MONTH
+    hourly = 2 * 0.23 * 1.5 * transform.cost.runs_per_month / HOURS_PER_MONTH
     assert 30 <= transform.cost.runs_per_month <= 31
     assert (plan.cost.hourly_at_mean, plan.cost.hourly_at_peak) == (pytest.approx(hourly), pytest.approx(hourly))
     # ... in a part of the bill of its own, the same in the baseline, where it is already one transform of its own
     for side in (plan.bill.plan, plan.bill.baseline):
         assert side.part("batch transform").hourly_at_mean == pytest.approx(hourly) and side.part("instances").hourly_at_mean == 0
+    # ... whose month is the month of runs, whole: the bill's 730-hour month and the runs' average month agree
+    assert plan.bill.plan.part("batch transform").document()["monthly_at_mean"] == pytest.approx(transform.cost.per_month, abs=0.01)
 
 
 def test_a_portfolio_on_no_instances_cites_no_source_for_them():

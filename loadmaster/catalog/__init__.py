@@ -24,6 +24,10 @@ from loadmaster.catalog.usable import (
 )
 
 CATALOG_FILE = Path(__file__).with_name("instances.json")
+# A month of an always-on instance is 730 hours (24 x 365 / 12), as the AWS Pricing Calculator's monthly estimates
+# and cost tools built on AWS prices count it (infracost issue 1556; docs/aws-facts.md): every hourly figure
+# loadmaster prints becomes a monthly one, and a monthly one (a batch transform's runs) an hourly one, at this rate.
+HOURS_PER_MONTH = 730
 SCHEMA = 2
 NVIDIA_GPU, NEURON, GAUDI = "nvidia-gpu", "neuron", "gaudi"
 ACCELERATOR_KINDS = (NVIDIA_GPU, NEURON, GAUDI)

@@ -16,8 +16,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from loadmaster.batch_transform import HOURS_PER_MONTH, RunTime, Schedule, TransformCost, run_time, transform_cost, transform_problems
-from loadmaster.catalog import Catalog
+from loadmaster.batch_transform import RunTime, Schedule, TransformCost, run_time, transform_cost, transform_problems
+from loadmaster.catalog import HOURS_PER_MONTH, Catalog
 from loadmaster.errors import Problem
 from loadmaster.hostings.pattern import NONE, Candidate, HostingPattern, PlanningContext
 from loadmaster.async_inference import Request

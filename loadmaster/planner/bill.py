@@ -18,12 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from loadmaster.catalog import Catalog, InstanceType
+from loadmaster.catalog import HOURS_PER_MONTH, Catalog, InstanceType
 from loadmaster.planner.cost import UsageCost
 from loadmaster.spec.base import ModelSpec
 
-# AWS pricing pages turn hourly prices into monthly ones at 730 hours a month.
-HOURS_PER_MONTH = 730
 BYTES_PER_KB, BYTES_PER_GB = 1_000, 1_000_000_000
 SECONDS_PER_HOUR = 3600
 

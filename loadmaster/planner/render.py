@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from loadmaster.hostings.pattern import counts_document
 from loadmaster.plan import Plan
-from loadmaster.planner.bill import HOURS_PER_MONTH, SavingsPlanRate, savings_plan_advice
+from loadmaster.catalog import HOURS_PER_MONTH
+from loadmaster.planner.bill import SavingsPlanRate, savings_plan_advice
 
 if TYPE_CHECKING:
     from loadmaster.planner.packing import Placement
