@@ -59,6 +59,14 @@ def test_nesting_is_refused_one_level_past_the_limit_and_accepted_at_it(tmp_path
     assert duplicates == [] and isinstance(document["a"], list)
 
 
+
+def test_nesting_too_deep_for_the_yaml_parser_itself_is_refused_in_one_line(tmp_path):
+    # Given a document nested far past the limit, deeper than PyYAML's recursive composer can go
+    deep = "a: " + "[" * 20_000 + "]" * 20_000 + "\n"
+    # Then it is refused as nesting, not with a RecursionError's traceback
+    assert refusal(tmp_path, deep) == f"team.yaml: nested more than {MAX_DEPTH} levels deep: not a portfolio"
+
+
 def test_a_shared_alias_is_counted_once_per_use_not_refused_as_a_loop(tmp_path):
     # Given the same list used twice, side by side: not a loop
     (tmp_path / "ok.yaml").write_text("a: &shared [1, 2]\nb: *shared\nc: *shared\n")

@@ -88,6 +88,25 @@ def test_two_windows_of_one_name_are_rejected(portfolio):
         "portfolio.yaml: models[0] (inline).scaling.schedule: two windows are named 'business-hours': a scheduled action's name is unique on its target"]
 
 
+def test_more_windows_than_a_scalable_target_takes_are_rejected_with_the_limit(portfolio):
+    from loadmaster.scaling import MAX_SCHEDULED_ACTIONS_PER_TARGET
+
+    # Given one window more than Application Auto Scaling's scheduled actions per target (each window is one)
+    inline_scaling(portfolio)["schedule"] = [BUSINESS_HOURS | {"name": f"window-{index}"} for index in range(MAX_SCHEDULED_ACTIONS_PER_TARGET + 1)]
+
+    assert problems_in(portfolio) == [
+        f"portfolio.yaml: models[0] (inline).scaling.schedule: at most {MAX_SCHEDULED_ACTIONS_PER_TARGET} scheduled actions per scalable target, "
+        f"got {MAX_SCHEDULED_ACTIONS_PER_TARGET + 1}"]
+
+
+def test_a_cron_field_wrapped_as_another_kind_of_expression_is_refused_not_unwrapped(portfolio):
+    # Given a window whose cron is written as a rate() of a cron's fields
+    inline_scaling(portfolio)["schedule"] = [BUSINESS_HOURS | {"cron": "rate(0 8 ? * MON-FRI *)"}]
+    # Then only cron(...) is unwrapped: the rest is read as the cron's fields, and refused
+    assert problems_in(portfolio) == [
+        "portfolio.yaml: models[0] (inline).scaling.schedule[0] (business-hours).cron: minutes: 'rate(0' is not a number; year: '*)' is not a number"]
+
+
 @pytest.mark.parametrize(
     ("steps", "expected"),
     [

@@ -112,3 +112,15 @@ def test_the_schema_describes_each_key_with_its_default_and_unit():
 
 def test_schema_text_ends_in_one_newline():
     assert schema_text().endswith("}\n")
+
+
+def test_every_spec_class_a_portfolio_holds_is_known_by_name_for_the_union_branches_pydantic_names():
+    from loadmaster.spec.base import Spec
+    from loadmaster.spec.schema import Portfolio, PoolSpec, spec_classes
+
+    # When pydantic names the branch of a union it tried, it names it by class: every class must be found
+    found = spec_classes()
+    assert {"Portfolio", "PoolSpec"} <= set(found) and found["PoolSpec"] is PoolSpec and found["Portfolio"] is Portfolio
+    assert all(isinstance(cls, type) and issubclass(cls, Spec) and cls.__name__ == name for name, cls in found.items())
+    # and the classes of the fields too, not only the top level's
+    assert len(found) > 20
