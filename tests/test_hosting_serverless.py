@@ -103,6 +103,20 @@ def test_without_a_written_max_concurrency_it_is_the_peak_with_headroom_else_the
     assert "memory 2048 MB chosen by the planner, the SageMaker Python SDK's default" in quiet_unit.notes
 
 
+def test_a_model_without_traffic_costs_its_floor_at_mean_and_its_max_concurrency_busy_at_peak_never_nothing(tmp_path):
+    from loadmaster.planner.make import plan_file
+
+    # Given a serverless model of 2048 MB and max concurrency 10 that states no traffic
+    quiet = {"name": "quiet", "image": CPU_IMAGE, "hosting": "serverless", "serverless": {"memory_mb": 2048, "max_concurrency": 10}}
+    plan = plan_file(portfolio_file(tmp_path, quiet))
+    (unit,) = plan.units_of("serverless")
+    # Then at mean it is at its floor (no provisioned concurrency: nothing), at peak its ten requests at once all hour
+    assert unit.hourly_at_mean == 0
+    assert unit.hourly_at_peak == pytest.approx(2 * 10 * 0.0000200 * 3600)
+    assert plan.bill.plan.part("serverless compute").hourly_at_peak == pytest.approx(unit.hourly_at_peak)
+    assert "no traffic stated: counted at no requests at mean and at its max_concurrency (10) busy all the time at peak" in unit.notes
+
+
 def test_provisioned_concurrency_scales_on_its_utilization_between_its_bounds(plan):
     ranker, tagger = plan.units_of("serverless")
 

@@ -219,8 +219,10 @@ def max_concurrency_of(model: Any) -> int:
 
 def hourly(model: Any, memory_mb: int, provisioned: Bounds | None, prices: ServerlessPrices = US_EAST_1) -> tuple[float, float]:
     """USD per hour at mean and at peak traffic, provisioned concurrency at its floor and its ceiling. Without traffic
-    a model is counted at no requests: its floor, the provisioned concurrency alone."""
-    mean, peak = (model.traffic.mean_concurrency, model.traffic.peak_concurrency) if model.traffic else (0.0, 0.0)
+    a model is counted at its floor at mean (no requests: the provisioned concurrency alone) and at its ceiling at
+    peak (max_concurrency requests at once, all the time), as a model on instances is counted at instances.max: an
+    unknown peak is never a free one."""
+    mean, peak = (model.traffic.mean_concurrency, model.traffic.peak_concurrency) if model.traffic else (0.0, float(max_concurrency_of(model)))
     low, high = (provisioned.min, provisioned.max) if provisioned else (0, 0)
     return prices.hourly(memory_mb, mean, low), prices.hourly(memory_mb, peak, high)
 
@@ -267,6 +269,8 @@ def plan_units(context: PlanningContext) -> tuple[tuple[ServerlessPlan, ...], li
         notes = list(decision.notes)
         if not (model.serverless and model.serverless.memory_mb):
             notes.append(f"memory {memory_mb} MB chosen by the planner" + (f" for size_gb {model.size_gb:g} x {WEIGHTS_OVERHEAD}" if model.size_gb else ", the SageMaker Python SDK's default"))
+        if model.traffic is None:
+            notes.append(f"no traffic stated: counted at no requests at mean and at its max_concurrency ({max_concurrency_of(model)}) busy all the time at peak")
         if US_EAST_1.provisioned_is_estimate and provisioned:
             notes.append("provisioned concurrency priced at an estimate (loadmaster.catalog.serverless)")
         units.append(ServerlessPlan(
