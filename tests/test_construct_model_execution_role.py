@@ -75,7 +75,7 @@ def test_listing_a_bucket_is_limited_to_the_prefixes_of_the_artifacts_in_it(stac
     }
 
 
-def test_the_artifact_read_wildcard_is_acknowledged_in_the_validation_report_with_the_folder_it_reads(tmp_path):
+def test_the_roles_wildcards_are_acknowledged_in_the_validation_report_each_with_its_reason(tmp_path):
     # Given a role reading one artifact, in an app checked by both compliance packs
     from stacks import CDK_JSON, add_compliance_checks
 
@@ -87,9 +87,14 @@ def test_the_artifact_read_wildcard_is_acknowledged_in_the_validation_report_wit
     # When it is synthesized
     app.synth()
 
-    # Then the validation report gives reviewers the reason for the wildcard under the artifact's folder
+    # Then the validation report gives reviewers the reason for each wildcard: the services without resource-level
+    # permissions, and the artifact's folder
     report = json.loads((tmp_path / "validation-report.json").read_text())
     reasons = {violation["ruleName"]: violation["reason"] for plugin in report["pluginReports"] for violation in plugin.get("suppressedViolations", [])}
+    assert reasons["AwsSolutions-IAM5[Resource::*]"] == (
+        "cloudwatch:PutMetricData and ecr:GetAuthorizationToken have no resource-level permissions, so IAM accepts only "
+        "Resource '*' for them (Service Authorization Reference); PutMetricData is limited to the SageMaker namespaces "
+        "by its condition, and the only other '*' statement is GetAuthorizationToken.")
     assert reasons["AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::codegen-models/blockgen/*]"] == (
         "SageMaker downloads every object of the model artifact's folder s3://codegen-models/blockgen/ (a model.tar.gz "
         "and what sits beside it, or an uncompressed model's files): reads are limited to that prefix."

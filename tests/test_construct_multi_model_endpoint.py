@@ -120,6 +120,8 @@ def test_the_instances_track_the_invocations_of_all_models_per_instance(synthesi
         },
     )
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 1)  # on a CPU, no GPU policy
+    # under the construct path deployed endpoints have: another would replace the scalable target
+    assert [name for name in template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget")][0].startswith("ChurnScaling")
 
 
 def test_the_endpoint_passes_both_compliance_packs_with_no_unacknowledged_finding(synthesized):
