@@ -117,6 +117,17 @@ def test_a_model_without_traffic_costs_its_floor_at_mean_and_its_max_concurrency
     assert "no traffic stated: counted at no requests at mean and at its max_concurrency (10) busy all the time at peak" in unit.notes
 
 
+def test_the_json_plan_carries_serverless_costs_to_four_decimals_as_every_cost(plan):
+    from loadmaster.planner.render import plan_document
+
+    # Given the plan's serverless models, whose costs per hour have more digits than that
+    entries = {entry["name"]: entry for entry in plan_document(plan)["models"]}
+    for unit in plan.units_of("serverless"):
+        # Then each is written as the plan's other costs are
+        assert (entries[unit.model]["hourly_at_mean"], entries[unit.model]["hourly_at_peak"]) == (round(unit.hourly_at_mean, 4), round(unit.hourly_at_peak, 4))
+    assert any(round(unit.hourly_at_peak, 4) != round(unit.hourly_at_peak, 5) for unit in plan.units_of("serverless"))
+
+
 def test_provisioned_concurrency_scales_on_its_utilization_between_its_bounds(plan):
     ranker, tagger = plan.units_of("serverless")
 

@@ -177,3 +177,24 @@ def test_a_pool_without_instance_type_and_without_models_is_refused_naming_its_f
     # Then the user learns what to write
     assert [(problem.location, problem.message) for problem in raised.value.problems] == [
         ("pools[0] (spare).instance_type", "no model is placed on this pool for the planner to size it from: set instance_type or remove the pool")]
+
+
+def test_the_scaling_complexity_reason_weighs_every_pattern_even_those_that_cannot_serve_the_model():
+    # Given a variable real-time model: neither a batch transform nor an async endpoint can serve it
+    plan = plan_of([auto_model("chat", size_gb=2, latency_slo_ms=300)])
+    (component,) = plan.pools[0].components
+    (complexity,) = [reason for reason in component.reasons if reason.startswith("scaling complexity: ")]
+    # Then each is still weighed by the levels it would scale on
+    assert "a batch transform scales nothing (fixed instances a run)" in complexity
+    assert "an async endpoint scales one level (instances, on its queue, down to zero)" in complexity
+    assert complexity.endswith("an inference component two (copies, then instances)")
+
+
+def test_a_cpu_model_whose_objective_is_shorter_than_a_cold_start_is_not_serverless_and_says_so_in_seconds():
+    # Given a small CPU model that must answer within 300 ms
+    cpu = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    plan = plan_of([auto_model("tagger", size_gb=0.2, latency_slo_ms=300, image=cpu, mean=1, peak=4)])
+    (unit,) = plan.units
+    reasons = unit.components[0].reasons if hasattr(unit, "components") else unit.reasons
+    # Then its cost reason says why serverless cannot host it, the cold start in whole seconds
+    assert "serverless: cannot host it, its 300 ms objective is shorter than a cold start (about 60 s, our estimate)" in reasons[0]
