@@ -638,7 +638,6 @@ def _counted(count: float, unit: str) -> str:
     return f"{count:g} {unit}{'' if count == 1 else 's'}"
 
 
-
 def _containers_in_mode(model: Mapping[str, Any]) -> str:
     """A model of several containers as a template declares it and DescribeModel shows it: its mode
     (InferenceExecutionConfig.Mode, Serial unless stated: CreateModel's default) and its hostnames in order."""

@@ -5,6 +5,7 @@ instances (one level of scaling), optionally in several production variants or b
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -194,8 +195,9 @@ def plan_units(context: PlanningContext) -> tuple[tuple[DedicatedPlan, ...], lis
     return tuple(units), problems
 
 
-def cheapest_alone(demands: dict[str, Demand], catalog: Catalog) -> str:
-    """The cheapest instance type that holds one copy: a dedicated endpoint's type (ties: by name)."""
+def cheapest_alone(demands: Iterable[str], catalog: Catalog) -> str:
+    """The cheapest of the instance types `demands` names (those that hold one copy): a dedicated endpoint's type,
+    or a group's (ties: by name)."""
     return min(demands, key=lambda name: (catalog[name].price_usd_per_hour, name))
 
 

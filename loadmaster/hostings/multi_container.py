@@ -21,7 +21,7 @@ from pydantic import Field
 from loadmaster.catalog import CPU, Catalog, InstanceType
 from loadmaster.catalog.multi_container import direct_invocation_refusal
 from loadmaster.errors import Problem
-from loadmaster.hostings.dedicated import DedicatedFields, DedicatedScaling, dedicated_problems
+from loadmaster.hostings.dedicated import DedicatedFields, DedicatedScaling, cheapest_alone, dedicated_problems
 from loadmaster.hostings.pattern import (
     Alone,
     Candidate,
@@ -243,7 +243,7 @@ def _cheapest_holding(model: Any, size_gb: float, catalog: Catalog) -> str | Non
     together = model.model_copy(update={"size_gb": size_gb, "devices": [CPU]})
     types = [name for name in demands_by_type(together, catalog, devices=Devices((CPU,), "multi-container: CPU only"))
              if catalog[name].price_usd_per_hour is not None and direct_invocation_refusal(catalog[name]) is None]
-    return min(types, key=lambda name: (catalog[name].price_usd_per_hour, name)) if types else None
+    return cheapest_alone(types, catalog) if types else None
 
 
 def _group(models: list[Alone], instance_type: str, catalog: Catalog) -> Group:

@@ -16,7 +16,7 @@ from pydantic import Field
 from loadmaster import limits
 from loadmaster.catalog import Catalog, InstanceType
 from loadmaster.errors import Problem
-from loadmaster.hostings.dedicated import DedicatedFields
+from loadmaster.hostings.dedicated import DedicatedFields, cheapest_alone
 from loadmaster.hostings.pattern import (
     Alone,
     Candidate,
@@ -526,7 +526,7 @@ def _group(key: tuple[str, ...], models: list[Alone], catalog: Catalog) -> Group
              if catalog[name].price_usd_per_hour is not None and instance_type_refusal(name, catalog[name].accelerator_kind) is None]
     if not types:
         return None
-    instance = catalog[min(types, key=lambda name: (catalog[name].price_usd_per_hour, name))]
+    instance = catalog[cheapest_alone(types, catalog)]
     spec = spec.model_copy(update={"instance_type": instance.name})
     counts, _, _ = instance_counts(spec)
     mean_rate = sum(_rate(model.spec)[0] for model in models)

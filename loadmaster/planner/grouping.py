@@ -38,7 +38,7 @@ class Grouping:
 
     @property
     def members(self) -> set[str]:
-        return {member.name for group in self.groups.values() for member in group.members}
+        return _members(self.groups.values())
 
     def explained(self, units: Iterable) -> tuple:
         """`units` with the reasons why a model was not grouped after its own."""
@@ -54,7 +54,8 @@ def grouped(portfolio: Portfolio, catalog: Catalog) -> Grouping:
     groups: dict[str, Group] = {}
     notes: dict[str, list[str]] = {}
     for pattern in PATTERNS.values():
-        open_models = [model for model in alone.values() if not any(model.spec.name in _names(group) for group in groups.values())]
+        taken = _members(groups.values())
+        open_models = [model for model in alone.values() if model.spec.name not in taken]
         if pattern.groups is None or len(open_models) < 2:
             continue
         proposals = pattern.groups(open_models, catalog)
@@ -84,8 +85,8 @@ def grouped(portfolio: Portfolio, catalog: Catalog) -> Grouping:
     return Grouping(portfolio.model_copy(update={"models": models}), groups, {name: tuple(why) for name, why in notes.items() if name not in by_member})
 
 
-def _names(group: Group) -> set[str]:
-    return {member.name for member in group.members}
+def _members(groups: Iterable[Group]) -> set[str]:
+    return {member.name for group in groups for member in group.members}
 
 
 def _alone(spec: ModelSpec, catalog: Catalog) -> tuple[Alone, tuple[str, ...]] | None:
